@@ -1,0 +1,24 @@
+"""The Celery app. Tasks take ids and the tenant explicitly; the schedule lives in code."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mash.settings")
+
+app = Celery("mash")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Beat schedule in code. Later capabilities add their sweeps here.
+app.conf.beat_schedule = {
+    "worker-heartbeat": {"task": "mash.tasks.heartbeat", "schedule": 60.0, "kwargs": {"source": "beat"}},
+}
+
+
+@app.on_after_configure.connect
+def _ensure_filesystem_broker_folders(sender, **kwargs):
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if options.get(key):
+            os.makedirs(options[key], exist_ok=True)

@@ -1,0 +1,43 @@
+"""Demo tenants, agencies and users exactly as ../shared/API.md names them."""
+
+from dataclasses import dataclass
+
+from .roles import Role
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    slug: str
+    name: str
+    reference_prefix: str
+
+
+DEMO_TENANTS = [
+    DemoTenant("cambridgeshire", "Cambridgeshire County Council", "CAM"),
+    DemoTenant("durham", "Durham County Council", "DUR"),
+    DemoTenant("coventry", "Coventry City Council", "COV"),
+]
+
+DEMO_AGENCIES = [
+    ("social-care", "Children's social care"),
+    ("police", "Police"),
+    ("health", "Health"),
+    ("education", "Education"),
+    ("probation", "Probation"),
+    ("housing", "Housing"),
+    ("camhs", "Child and adolescent mental health services (CAMHS)"),
+    ("youth-offending", "Youth offending service"),
+    ("domestic-abuse", "Domestic abuse service"),
+]
+
+# API.md user names: <tenant>-<role> for these roles ...
+DEMO_ROLE_USERS = [
+    ("admin", Role.ADMIN, "Tenant administrator"),
+    ("triage", Role.TRIAGE, "MASH social worker"),
+    ("manager", Role.MANAGER, "MASH team manager"),
+    ("referrer", Role.REFERRER, "Designated safeguarding lead (school)"),
+    ("ehcoord", Role.EHCOORD, "Early Help coordinator"),
+    ("head", Role.HEAD, "Head of service"),
+]
+# ... and <tenant>-nav-<agency>, <tenant>-lead-<agency> for every agency.
+DEMO_AGENCY_USERS = [("nav", Role.NAVIGATOR, "navigator"), ("lead", Role.AGENCY_LEAD, "agency lead")]

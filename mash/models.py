@@ -1,0 +1,142 @@
+import uuid
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from .roles import AGENCY_ROLES, STAFF_ROLES, Role
+from .tenancy import TenantOwned, TenantQuerySet
+
+
+class Tenant(models.Model):
+    """A local authority. Tenants never see each other's data."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    time_zone = models.CharField(max_length=64, default="Europe/London")
+    reference_prefix = models.CharField(
+        max_length=8, help_text="Prefix of human-readable contact references, e.g. CAM."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Agency(TenantOwned):
+    """A partner agency of the hub (police, health, education, ...), one navigator desk each."""
+
+    slug = models.SlugField()
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name_plural = "agencies"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "slug"], name="agency_unique_slug_per_tenant")]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who signs in. Belongs to exactly one tenant, except platform superusers."""
+
+    tenant = models.ForeignKey(Tenant, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    job_title = models.CharField(max_length=200, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="user_tenant_unless_superuser",
+                condition=Q(is_superuser=True) | Q(tenant__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="user_agency_iff_agency_role",
+                condition=Q(role__in=list(AGENCY_ROLES), agency__isnull=False)
+                | (~Q(role__in=list(AGENCY_ROLES)) & Q(agency__isnull=True)),
+            ),
+        ]
+
+    def clean(self):
+        super().clean()
+        if self.role in AGENCY_ROLES and self.agency_id is None:
+            raise ValidationError({"agency": "A navigator or agency lead must belong to an agency."})
+        if self.agency_id and self.role not in AGENCY_ROLES:
+            raise ValidationError({"agency": "Only navigators and agency leads belong to an agency."})
+        if self.agency_id and self.tenant_id and self.agency.tenant_id != self.tenant_id:
+            raise ValidationError({"agency": "The agency must belong to the user's own local authority."})
+
+    @property
+    def is_hub_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+
+class AuditEventQuerySet(TenantQuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """An append-only record of who did or saw what, when. Never updated, never deleted."""
+
+    tenant = models.ForeignKey(Tenant, null=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField(max_length=200, help_text="Who, kept even if the account is renamed.")
+    action = models.CharField(max_length=100)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_label = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = models.Manager.from_queryset(AuditEventQuerySet)()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["tenant", "-at"], name="audit_tenant_at_idx"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type} {self.object_id}"
+
+
+class Heartbeat(models.Model):
+    """Last sign of life of a worker or beat: read by the health view. Platform-level, not tenant data."""
+
+    source = models.CharField(max_length=50)
+    token = models.CharField(max_length=64, default="", blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["source", "-at"], name="heartbeat_source_at_idx")]
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex

@@ -1,0 +1,39 @@
+"""Roles, and the Django groups and permissions they map onto."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Tenant administrator"
+    TRIAGE = "triage", "MASH triage social worker"
+    MANAGER = "manager", "MASH team manager"
+    REFERRER = "referrer", "Referrer"
+    EHCOORD = "ehcoord", "Early Help coordinator"
+    HEAD = "head", "Head of service"
+    NAVIGATOR = "navigator", "Agency navigator"
+    AGENCY_LEAD = "agency_lead", "Agency lead"
+
+
+AGENCY_ROLES = frozenset({Role.NAVIGATOR, Role.AGENCY_LEAD})
+# Staff of the hub: everyone who works inside the fire-wall (not referrers).
+STAFF_ROLES = frozenset(set(Role) - {Role.REFERRER})
+# Roles that see every contact of the tenant (navigators see only their agency's work).
+MASH_ROLES = frozenset({Role.TRIAGE, Role.MANAGER, Role.HEAD, Role.ADMIN})
+
+
+def group_name(role: str) -> str:
+    return f"role:{role}"
+
+
+# Model permissions granted to each role's group ("app_label.codename"). Later
+# capabilities add theirs here; object-level grants go through django-guardian.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.ADMIN: ["mash.view_agency", "mash.change_agency", "mash.add_agency", "mash.view_auditevent"],
+    Role.TRIAGE: ["mash.view_agency"],
+    Role.MANAGER: ["mash.view_agency"],
+    Role.REFERRER: [],
+    Role.EHCOORD: ["mash.view_agency"],
+    Role.HEAD: ["mash.view_agency", "mash.view_auditevent"],
+    Role.NAVIGATOR: ["mash.view_agency"],
+    Role.AGENCY_LEAD: ["mash.view_agency"],
+}

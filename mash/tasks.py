@@ -1,0 +1,12 @@
+from celery import shared_task
+
+from .models import Heartbeat
+
+
+@shared_task(name="mash.tasks.heartbeat", ignore_result=True)
+def heartbeat(source: str = "worker", token: str = ""):
+    """Record that a worker (or beat, through its schedule) is alive. Platform-level: no tenant."""
+    Heartbeat.objects.create(source=source, token=token)
+    # Keep the table small: the last hundred beats per source are plenty for the health view.
+    stale = Heartbeat.objects.filter(source=source).order_by("-at").values_list("pk", flat=True)[100:1000]
+    Heartbeat.objects.filter(pk__in=list(stale)).delete()

@@ -1,0 +1,102 @@
+"""Tenant scoping by construction.
+
+Every tenant-owned table has a ``tenant_id`` column and inherits :class:`TenantOwned`.
+Its default manager, ``objects``, only ever returns rows of the *current tenant*, and
+refuses to run at all when no tenant is active (fail closed). The current tenant is
+set in exactly one place per entry point: :func:`tenant_context` (used by the request
+middleware, the API base view, Celery tasks and management commands). This is also
+the single place a PostgreSQL row-level-security setting will be issued later.
+
+Code that truly must cross tenants (platform admin, migrations, the deadline sweep
+that then re-enters each tenant) uses ``Model.all_tenants`` and is listed in the
+allow-list checked by ``tests/mash/test_scoping_by_construction.py``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+
+from django.db import models
+
+_current_tenant_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("mash_tenant_id", default=None)
+
+
+class TenantNotSet(RuntimeError):
+    """A tenant-owned table was queried with no tenant active: a programming error."""
+
+
+def current_tenant_id() -> int | None:
+    return _current_tenant_id.get()
+
+
+def require_tenant_id() -> int:
+    tenant_id = _current_tenant_id.get()
+    if tenant_id is None:
+        raise TenantNotSet(
+            "No tenant is active. Wrap the work in mash.tenancy.tenant_context(tenant) "
+            "or use Model.all_tenants deliberately."
+        )
+    return tenant_id
+
+
+def _tenant_pk(tenant) -> int | None:
+    if tenant is None:
+        return None
+    return tenant if isinstance(tenant, int) else tenant.pk
+
+
+def activate(tenant) -> contextvars.Token:
+    """Make ``tenant`` (a Tenant or its id, or None) current; returns a token for :func:`deactivate`."""
+    return _current_tenant_id.set(_tenant_pk(tenant))
+
+
+def deactivate(token: contextvars.Token) -> None:
+    _current_tenant_id.reset(token)
+
+
+@contextmanager
+def tenant_context(tenant):
+    """Run the enclosed block as ``tenant``: every tenant-owned query is scoped to it."""
+    token = activate(tenant)
+    try:
+        yield
+    finally:
+        deactivate(token)
+
+
+class TenantQuerySet(models.QuerySet):
+    pass
+
+
+class TenantScopedManager(models.Manager.from_queryset(TenantQuerySet)):
+    """The default manager of tenant-owned models: current tenant only, or an error."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(tenant_id=require_tenant_id())
+
+
+class AllTenantsManager(models.Manager.from_queryset(TenantQuerySet)):
+    """Deliberately unscoped access, for the few allow-listed cross-tenant paths."""
+
+
+class TenantOwned(models.Model):
+    """Base for every tenant-owned row. ``tenant`` is filled from the active tenant on save."""
+
+    tenant = models.ForeignKey("mash.Tenant", on_delete=models.PROTECT, related_name="+", editable=False)
+
+    objects = TenantScopedManager()
+    all_tenants = AllTenantsManager()
+
+    class Meta:
+        abstract = True
+        default_manager_name = "objects"
+        base_manager_name = "all_tenants"
+
+    def save(self, *args, **kwargs):
+        active = current_tenant_id()
+        if self.tenant_id is None:
+            self.tenant_id = require_tenant_id()
+        elif active is not None and active != self.tenant_id:
+            raise TenantNotSet(f"Refusing to save a row of tenant {self.tenant_id} while tenant {active} is active.")
+        super().save(*args, **kwargs)
