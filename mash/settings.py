@@ -119,7 +119,8 @@ USE_I18N = True
 USE_TZ = True  # instants are stored in UTC
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic (production image) writes here; development serves straight from the finders.
+STATIC_ROOT = BASE_DIR / "staticfiles" if IS_PRODUCTION else None
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "static",

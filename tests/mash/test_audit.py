@@ -1,0 +1,68 @@
+import pytest
+from django.db import connection, transaction
+
+from mash.models import AuditEvent
+from mash.roles import Role
+
+
+@pytest.fixture
+def admin_and_agency(tenant_a, make_user, agency_factory):
+    return make_user(tenant_a, Role.ADMIN), agency_factory(tenant=tenant_a, slug="housing", name="Housing")
+
+
+def test_changing_an_agency_writes_who_what_when(admin_and_agency, api_as):
+    admin, agency = admin_and_agency
+    response = api_as(admin).patch(
+        f"/api/v1/agencies/{agency.slug}/", {"name": "Housing options"}, format="json", HTTP_X_REQUEST_ID="req-123"
+    )
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="agency.changed")
+    assert event.actor == admin
+    assert event.actor_label == admin.username
+    assert event.tenant == admin.tenant
+    assert (event.object_type, event.object_id) == ("mash.agency", str(agency.pk))
+    assert event.changes == {"name": ["Housing", "Housing options"]}
+    assert event.request_id == "req-123"
+    assert event.at is not None
+
+
+def test_a_change_that_changes_nothing_writes_no_event(admin_and_agency, api_as):
+    admin, agency = admin_and_agency
+    api_as(admin).patch(f"/api/v1/agencies/{agency.slug}/", {"name": "Housing"}, format="json")
+    assert not AuditEvent.objects.filter(action="agency.changed").exists()
+
+
+def test_audit_events_cannot_be_updated_or_deleted_through_the_orm(admin_and_agency, api_as):
+    admin, agency = admin_and_agency
+    api_as(admin).patch(f"/api/v1/agencies/{agency.slug}/", {"name": "X"}, format="json")
+    event = AuditEvent.objects.get()
+    event.action = "tampered"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.filter(pk=event.pk).update(action="tampered")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get().action == "agency.changed"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_the_database_refuses_update_and_delete_of_audit_rows(admin_and_agency, api_as):
+    from django.db.utils import DatabaseError
+
+    admin, agency = admin_and_agency
+    api_as(admin).patch(f"/api/v1/agencies/{agency.slug}/", {"name": "X"}, format="json")
+    for sql in ("UPDATE mash_auditevent SET action = 'tampered'", "DELETE FROM mash_auditevent"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    assert AuditEvent.objects.get().action == "agency.changed"
+
+
+def test_removing_an_agency_still_in_use_is_a_clear_conflict(admin_and_agency, api_as, make_user):
+    admin, agency = admin_and_agency
+    make_user(admin.tenant, Role.NAVIGATOR, agency=agency)
+    response = api_as(admin).delete(f"/api/v1/agencies/{agency.slug}/")
+    assert response.status_code == 409
+    assert "still has staff" in response.data["detail"]

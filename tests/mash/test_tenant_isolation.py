@@ -1,0 +1,106 @@
+"""Tenant A can never list, read, change or delete tenant B's rows, nor infer that they exist.
+
+Every router-registered API resource must appear in RESOURCES below; the first test
+fails when a new endpoint is added without being covered here.
+"""
+
+import pytest
+
+from mash import tenancy
+from mash.models import Agency
+from mash.roles import Role
+from mash.tenancy import TenantNotSet
+from mash.urls import router
+from tests.factories import AgencyFactory
+
+# basename -> (make a row in a tenant with a given natural key, lookup value of the row, a valid PATCH body)
+RESOURCES = {
+    "agency": (lambda tenant, key: AgencyFactory(tenant=tenant, slug=key), lambda obj: obj.slug, {"name": "Renamed"}),
+}
+
+
+def test_every_api_resource_is_covered_by_the_isolation_tests():
+    registered = {basename for _prefix, _viewset, basename in router.registry}
+    assert registered <= set(RESOURCES), f"Add isolation coverage for: {sorted(registered - set(RESOURCES))}"
+
+
+def _url(basename, lookup=None):
+    prefix = next(p for p, _v, b in router.registry if b == basename)
+    return f"/api/v1/{prefix}/" + (f"{lookup}/" if lookup is not None else "")
+
+
+@pytest.fixture(params=sorted(RESOURCES))
+def resource(request, tenant_a, tenant_b, make_user):
+    make, lookup, patch = RESOURCES[request.param]
+    return {
+        "basename": request.param,
+        "mine": make(tenant_a, "shared-key"),
+        "twin": make(tenant_b, "shared-key"),  # same natural key in the other tenant
+        "theirs": make(tenant_b, "only-in-b"),
+        "lookup": lookup,
+        "patch": patch,
+        "admin_a": make_user(tenant_a, Role.ADMIN),
+    }
+
+
+def test_list_shows_only_own_tenant_rows(resource, api_as):
+    response = api_as(resource["admin_a"]).get(_url(resource["basename"]))
+    assert response.status_code == 200
+    ids = {row["id"] for row in response.data["results"]}
+    assert resource["mine"].pk in ids
+    assert resource["theirs"].pk not in ids
+
+
+@pytest.mark.parametrize("method", ["get", "patch", "put", "delete"])
+def test_other_tenants_row_is_not_found_never_forbidden(resource, api_as, method):
+    client = api_as(resource["admin_a"])
+    url = _url(resource["basename"], resource["lookup"](resource["theirs"]))
+    response = getattr(client, method)(url, resource["patch"], format="json")
+    assert response.status_code == 404, response.content
+    with tenancy.tenant_context(resource["theirs"].tenant):
+        resource["theirs"].refresh_from_db()  # still there, unchanged
+    assert resource["theirs"].name != resource["patch"].get("name")
+
+
+def test_same_lookup_in_two_tenants_resolves_to_the_callers_own(resource, api_as):
+    client = api_as(resource["admin_a"])
+    response = client.patch(_url(resource["basename"], resource["lookup"](resource["mine"])), resource["patch"])
+    assert response.status_code == 200
+    assert response.data["id"] == resource["mine"].pk
+    with tenancy.tenant_context(resource["twin"].tenant):
+        resource["twin"].refresh_from_db()
+    assert resource["twin"].name != resource["patch"].get("name")
+
+
+def test_scoped_manager_refuses_to_query_without_a_tenant(tenant_a):
+    AgencyFactory(tenant=tenant_a)
+    with pytest.raises(TenantNotSet):
+        list(Agency.objects.all())
+
+
+def test_scoped_manager_returns_only_the_active_tenants_rows(tenant_a, tenant_b):
+    AgencyFactory(tenant=tenant_a, slug="police")
+    AgencyFactory(tenant=tenant_b, slug="police")
+    with tenancy.tenant_context(tenant_a):
+        assert {a.tenant_id for a in Agency.objects.all()} == {tenant_a.pk}
+        assert Agency.objects.filter(slug="police").count() == 1
+
+
+def test_a_row_of_another_tenant_cannot_be_saved_while_a_tenant_is_active(tenant_a, tenant_b):
+    theirs = AgencyFactory(tenant=tenant_b)
+    with tenancy.tenant_context(tenant_a), pytest.raises(TenantNotSet):
+        theirs.name = "Hijacked"
+        theirs.save()
+
+
+def test_new_rows_take_the_active_tenant(tenant_a):
+    with tenancy.tenant_context(tenant_a):
+        agency = Agency.objects.create(slug="housing", name="Housing")
+    assert agency.tenant_id == tenant_a.pk
+
+
+def test_a_user_without_a_tenant_gets_no_tenant_api(db, api_as):
+    from tests.factories import UserFactory
+
+    platform = UserFactory(tenant=None, role="", is_superuser=True, is_staff=True)
+    assert api_as(platform).get("/api/v1/agencies/").status_code == 403
