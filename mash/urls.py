@@ -2,18 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
 
-from . import views, views_api
-
-router = DefaultRouter()
-router.register("agencies", views_api.AgencyViewSet, basename="agency")
+from . import views
+from .routing import api_urlpatterns, page_urlpatterns, router
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("health/", views_api.HealthView.as_view(), name="health"),
-    path("health/ping/", views_api.HealthPingView.as_view(), name="health-ping"),
+    *api_urlpatterns(),
     path("", include(router.urls)),
 ]
 
@@ -29,6 +25,7 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include((api_v1, "api"))),
     path("platform-admin/", admin.site.urls),
+    *page_urlpatterns(),
 ]
 
 handler403 = "mash.views.permission_denied"

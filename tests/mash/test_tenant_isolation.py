@@ -9,8 +9,8 @@ import pytest
 from mash import tenancy
 from mash.models import Agency
 from mash.roles import Role
+from mash.routing import router
 from mash.tenancy import TenantNotSet
-from mash.urls import router
 from tests.factories import AgencyFactory
 
 # basename -> (make a row in a tenant with a given natural key, lookup value of the row, a valid PATCH body)

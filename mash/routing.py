@@ -1,0 +1,47 @@
+"""One API router for the whole product, and discovery of each capability's URL modules.
+
+Each capability adds ``<app>/api_urls.py`` (``register(router)`` for viewsets and an optional
+``urlpatterns`` of other API paths under /api/v1/) and ``<app>/urls.py`` for pages. Registering
+every viewset on this one router is what lets the isolation tests enumerate them all.
+"""
+
+from importlib import import_module
+
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter()
+
+CAPABILITIES = ["mash", "mash.deadlines", "thresholds", "contacts", "triage", "navigators", "earlyhelp"]
+
+
+def _optional(module_name):
+    try:
+        return import_module(module_name)
+    except ModuleNotFoundError as exc:
+        # Only "this capability has no such module" is fine; a broken import inside it is not.
+        if exc.name is None or not (module_name == exc.name or module_name.startswith(exc.name + ".")):
+            raise
+        return None
+
+
+def api_urlpatterns():
+    patterns = []
+    for capability in CAPABILITIES:
+        module = _optional(f"{capability}.api_urls")
+        if module is None:
+            continue
+        if hasattr(module, "register"):
+            module.register(router)
+        patterns += getattr(module, "urlpatterns", [])
+    return patterns
+
+
+def page_urlpatterns():
+    patterns = []
+    for capability in CAPABILITIES:
+        if capability == "mash":
+            continue
+        module = _optional(f"{capability}.urls")
+        if module is not None:
+            patterns += module.urlpatterns
+    return patterns

@@ -1,0 +1,211 @@
+"""Per-tenant policy: the working calendar, the rating scheme, the clocks and the threshold document."""
+
+from datetime import time
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from mash.tenancy import TenantOwned
+
+from .workcalendar import NATIONS, Unit
+
+
+class DeadlineUnit(models.TextChoices):
+    CLOCK_HOURS = Unit.CLOCK_HOURS.value, "clock hours"
+    WORKING_HOURS = Unit.WORKING_HOURS.value, "working hours"
+    WORKING_DAYS = Unit.WORKING_DAYS.value, "working days"
+
+
+WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _validate_weekdays(value):
+    if (
+        not isinstance(value, list)
+        or not value
+        or any(d not in range(7) for d in value)
+        or len(set(value)) != len(value)
+    ):
+        raise ValidationError("Choose at least one working day.")
+
+
+class CalendarSettings(TenantOwned):
+    """The tenant's working calendar. The time zone is the tenant's own (Tenant.time_zone)."""
+
+    nation = models.CharField(
+        max_length=3, choices=list(NATIONS.items()), default="ENG", help_text="Whose bank holidays apply."
+    )
+    working_weekdays = models.JSONField(default=list, validators=[_validate_weekdays])
+    day_start = models.TimeField(default=time(9, 0))
+    day_end = models.TimeField(default=time(17, 0))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name_plural = "calendar settings"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="one_calendar_per_tenant"),
+            models.CheckConstraint(
+                condition=Q(day_start__lt=models.F("day_end")), name="working_day_starts_before_end"
+            ),
+        ]
+
+    def clean(self):
+        super().clean()
+        if self.day_start and self.day_end and self.day_start >= self.day_end:
+            raise ValidationError({"day_end": "The working day must end after it starts."})
+
+    def save(self, *args, **kwargs):
+        if not self.working_weekdays:
+            self.working_weekdays = [0, 1, 2, 3, 4]
+        super().save(*args, **kwargs)
+
+
+class ClosureDay(TenantOwned):
+    """A day the tenant's hub is closed besides bank holidays (e.g. a Christmas closure)."""
+
+    date = models.DateField()
+    reason = models.CharField(max_length=200)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "date"], name="one_closure_per_day")]
+
+    def __str__(self):
+        return f"{self.date:%d %B %Y}: {self.reason}"
+
+
+class AgenciesAsked(models.TextChoices):
+    ALL = "all", "All agencies"
+    SELECTED = "selected", "Selected agencies"
+    NONE = "none", "No agencies"
+
+
+class RatingColour(models.TextChoices):
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    YELLOW = "yellow", "Yellow"
+    GREEN = "green", "Green"
+    BLUE = "blue", "Blue"
+    PURPLE = "purple", "Purple"
+    GREY = "grey", "Grey"
+
+
+class Rating(TenantOwned):
+    """One rating of the tenant's scheme (the default is BRAG) and what it asks of navigators."""
+
+    code = models.SlugField(max_length=30)
+    label = models.CharField(max_length=60)
+    colour = models.CharField(max_length=10, choices=RatingColour.choices)
+    description = models.TextField(blank=True)
+    examples = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0, help_text="Most urgent first.")
+    agencies_asked = models.CharField(max_length=10, choices=AgenciesAsked.choices)
+    return_amount = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    return_unit = models.CharField(max_length=20, choices=DeadlineUnit.choices, blank=True)
+    can_route_to_early_help = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="rating_unique_code_per_tenant"),
+            models.CheckConstraint(
+                name="rating_deadline_iff_agencies_asked",
+                condition=(Q(agencies_asked="none") & Q(return_amount__isnull=True) & Q(return_unit=""))
+                | (~Q(agencies_asked="none") & Q(return_amount__isnull=False) & ~Q(return_unit="")),
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        super().clean()
+        if self.agencies_asked == AgenciesAsked.NONE:
+            if self.return_amount is not None or self.return_unit:
+                raise ValidationError({"return_amount": "A rating that asks no agencies has no return deadline."})
+        else:
+            if self.return_amount is None:
+                raise ValidationError({"return_amount": "Enter how long agencies have to return information."})
+            if not self.return_unit:
+                raise ValidationError({"return_unit": "Choose the unit of the return deadline."})
+
+    @property
+    def return_deadline(self):
+        if self.return_amount is None:
+            return None
+        return {"amount": self.return_amount, "unit": self.return_unit}
+
+
+class ClockKind(models.TextChoices):
+    DECISION = "decision", "Decision on next steps"
+    NAVIGATOR_RETURN = "navigator_return", "Navigator information return"
+    EARLY_HELP_REVIEW = "early_help_review", "Early Help Hub review"
+    REFERRER_FEEDBACK = "referrer_feedback", "Feedback to the referrer"
+    PLAN_REVIEW = "plan_review", "Early Help Plan review"
+
+
+class ClockPolicy(TenantOwned):
+    """How long each kind of clock runs and when to warn. Navigator returns take their length from the rating."""
+
+    kind = models.CharField(max_length=30, choices=ClockKind.choices)
+    amount = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    unit = models.CharField(max_length=20, choices=DeadlineUnit.choices, blank=True)
+    warn_fraction = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.75"),
+        validators=[MinValueValidator(Decimal("0.05")), MaxValueValidator(Decimal("0.99"))],
+        help_text="Warn when this share of the time has elapsed.",
+    )
+
+    class Meta(TenantOwned.Meta):
+        verbose_name_plural = "clock policies"
+        ordering = ["kind"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "kind"], name="one_policy_per_clock_kind")]
+
+    def clean(self):
+        super().clean()
+        if self.kind != ClockKind.NAVIGATOR_RETURN and (self.amount is None or not self.unit):
+            raise ValidationError({"amount": "Enter the length of this clock and its unit."})
+
+
+class NeedDomain(models.TextChoices):
+    DEVELOPMENT = "development", "Child's developmental needs"
+    PARENTING = "parenting", "Parental capacity"
+    FAMILY = "family", "Family and environmental factors"
+
+
+class ThresholdLevel(TenantOwned):
+    """A level of need in the tenant's threshold document ("Right help at the right time")."""
+
+    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(9)])
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "number"], name="one_threshold_level_per_number")]
+
+    def __str__(self):
+        return f"Level {self.number}: {self.name}"
+
+
+class ThresholdIndicator(TenantOwned):
+    level = models.ForeignKey(ThresholdLevel, on_delete=models.CASCADE, related_name="indicators")
+    domain = models.CharField(max_length=20, choices=NeedDomain.choices)
+    text = models.CharField(max_length=300)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["level__number", "domain", "order", "id"]
+
+    def __str__(self):
+        return self.text
