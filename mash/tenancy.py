@@ -22,6 +22,11 @@ from django.db import models
 _current_tenant_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("mash_tenant_id", default=None)
 
 
+# A tenant id no row can have (ids start at 1): schema generation introspects querysets
+# without any tenant, and must see nothing rather than fail.
+NO_TENANT = 0
+
+
 class TenantNotSet(RuntimeError):
     """A tenant-owned table was queried with no tenant active: a programming error."""
 
@@ -74,6 +79,10 @@ class TenantScopedManager(models.Manager.from_queryset(TenantQuerySet)):
 
     def get_queryset(self):
         return super().get_queryset().filter(tenant_id=require_tenant_id())
+
+    def none(self):
+        # An empty queryset cannot leak a row; schema generation asks for one with no tenant active.
+        return super().get_queryset().none()
 
 
 class AllTenantsManager(models.Manager.from_queryset(TenantQuerySet)):
