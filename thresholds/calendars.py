@@ -19,7 +19,7 @@ def calendar_for(tenant) -> WorkingCalendar:
         weekdays=frozenset(settings.working_weekdays),
         day_start=settings.day_start,
         day_end=settings.day_end,
-        nation=settings.nation,
+        nation=settings.nation or None,
         closures=closures,
     )
 
