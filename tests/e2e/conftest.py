@@ -1,0 +1,233 @@
+"""Browser-test harness: Playwright (sync API) driving Debian's chromium against pytest-django's live server.
+
+Every document a journey visits is checked with axe-core, and the journey fails on any violation of
+impact "serious" or "critical". A document is checked, once, at the first of:
+
+* the first action or auto-waiting assertion on it (``click``, ``fill``, ``expect(...)``...): a Playwright
+  locator handler matches any document not yet checked and runs axe before the action goes ahead;
+* ``page.goto`` / ``go_back`` / ``go_forward`` / ``reload`` leaving it (the ``page`` fixture wraps them);
+* the end of the test body (the page the journey ends on);
+* ``axe.check()``, on demand (after an htmx swap, say).
+
+A document that loaded but was never checked (left by a key press, say), or that axe could not run on,
+fails the journey too: the harness never passes silently. A test that expects violations takes them
+with ``axe.take()``. Stub pages with ``axe.serve(url_glob, html)``.
+"""
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM would otherwise refuse to work here.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_SOURCE_PATH = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+FAILING_IMPACTS = ("serious", "critical")
+UNCHECKED_SCHEMES = ("about:", "chrome:", "chrome-error:", "devtools:")
+
+CHECKED_ATTRIBUTE = "data-mash-axe-checked"
+_RUN_AXE = """
+async () => {
+  const results = await window.axe.run(document, {resultTypes: ["violations"]});
+  return results.violations.map(v => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    helpUrl: v.helpUrl,
+    targets: v.nodes.map(n => n.target.join(" ")),
+  }));
+}
+"""
+
+
+class AxeAuditor:
+    """Runs axe-core on every document of one browser page and collects serious and critical violations."""
+
+    def __init__(self, page):
+        self.page = page
+        self.loaded: list[str] = []  # URLs of documents whose load event fired, in order
+        self.checked: list[str] = []  # URLs of every document checked, in order
+        self.violations: list[dict] = []  # serious/critical violations found, each with its "url"
+        self.errors: list[str] = []  # pages axe could not run on
+        self._source: str | None = None
+
+    def install(self):
+        page = self.page
+        page.on("load", lambda p: self.loaded.append(p.url))
+        # Before any action or auto-waiting assertion on a document not yet checked, check it.
+        page.add_locator_handler(page.locator(f"html:not([{CHECKED_ATTRIBUTE}])"), self.check, no_wait_after=True)
+        # Navigations that no action starts: check the page being left first.
+        for name in ("goto", "go_back", "go_forward", "reload"):
+            setattr(page, name, self._checking_first(getattr(page, name)))
+
+    def _checking_first(self, navigate):
+        def wrapper(*args, **kwargs):
+            self.check()
+            return navigate(*args, **kwargs)
+
+        wrapper.__doc__ = navigate.__doc__
+        return wrapper
+
+    # -- checking ---------------------------------------------------------------------------------
+    def check(self, *_ignored) -> list[dict]:
+        """Check the page's current document (once per document); return the violations it added."""
+        frame = self.page.main_frame
+        url = frame.url
+        if not url or url.startswith(UNCHECKED_SCHEMES):
+            return []
+        try:
+            if frame.evaluate(f"() => document.documentElement.hasAttribute('{CHECKED_ATTRIBUTE}')"):
+                return []
+            if not frame.evaluate("() => typeof window.axe !== 'undefined'"):
+                try:
+                    frame.add_script_tag(content=self._axe_source())
+                except Exception:  # noqa: BLE001 - a Content-Security-Policy may refuse inline scripts
+                    frame.evaluate(self._axe_source() + "\n;true")
+            found = frame.evaluate(_RUN_AXE)
+            frame.evaluate(f"() => document.documentElement.setAttribute('{CHECKED_ATTRIBUTE}', '')")
+        except Exception as exc:  # noqa: BLE001 - reported as a failure of the journey, never swallowed
+            message = f"{url}: axe could not run: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+            if message not in self.errors:
+                self.errors.append(message)
+            return []
+        self.checked.append(url)
+        added = [dict(v, url=url) for v in found if v["impact"] in FAILING_IMPACTS]
+        self.violations.extend(added)
+        return added
+
+    def _axe_source(self) -> str:
+        if self._source is None:
+            if not AXE_SOURCE_PATH.exists():
+                raise RuntimeError(f"{AXE_SOURCE_PATH} is missing; run bin/setup")
+            self._source = AXE_SOURCE_PATH.read_text(encoding="utf-8")
+        return self._source
+
+    def serve(self, url, html, status=200):
+        """Stub a page: answer requests for ``url`` (a glob) with ``html``."""
+        self.page.route(
+            url, lambda route: route.fulfill(status=status, content_type="text/html; charset=utf-8", body=html)
+        )
+
+    # -- results ----------------------------------------------------------------------------------
+    def take(self) -> list[dict]:
+        """Return the violations collected so far and forget them (for tests that expect violations)."""
+        taken, self.violations = self.violations, []
+        return taken
+
+    def report(self) -> str:
+        lines = [
+            f"{v['url']}: {v['id']} ({v['impact']}) {v['help']} -- targets: {', '.join(v['targets'])}"
+            for v in self.violations
+        ]
+        return "\n".join(lines + self.errors)
+
+    def finish(self):
+        """Check the page the journey ended on, then fail on anything collected or left unchecked."""
+        try:
+            self.page.wait_for_load_state("load", timeout=10_000)
+        except Exception:  # noqa: BLE001 - a page that never finished loading is still checked below
+            pass
+        self.check()
+        loaded = [url for url in self.loaded if not url.startswith(UNCHECKED_SCHEMES)]
+        if len(loaded) > len(self.checked):
+            self.errors.append(
+                f"{len(loaded) - len(self.checked)} page(s) loaded but never checked (left without an action "
+                f"or page.goto: call axe.check() first); loaded {loaded}, checked {self.checked}"
+            )
+        if self.violations or self.errors:
+            report = self.report()
+            self.errors = []
+            raise AssertionError(
+                "Accessibility check (axe-core) failed on pages of this journey "
+                f"(serious or critical violations, or pages not checked):\n{report}"
+            )
+
+
+# -- browser fixtures -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is missing: run `bin/setup --browser` (Debian's chromium) for the browser tests"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def axe_auditors():
+    """The auditors of this test's pages; the runtest hook below asserts on them after the test body."""
+    return []
+
+
+@pytest.fixture
+def browser_context(browser):
+    context = browser.new_context(locale="en-GB", timezone_id="Europe/London", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser_context, axe_auditors):
+    page = browser_context.new_page()
+    auditor = AxeAuditor(page)
+    auditor.install()
+    page.axe = auditor
+    axe_auditors.append(auditor)
+    return page
+
+
+@pytest.fixture
+def axe(page):
+    """The page's axe auditor: ``check()`` on demand, ``take()`` expected violations, ``checked`` URLs."""
+    return page.axe
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    # The test body passed: the page it ended on must pass the accessibility check as well.
+    for auditor in item.funcargs.get("axe_auditors", None) or []:
+        auditor.finish()
+    return result
+
+
+# -- data and helpers -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_data(transactional_db, settings):
+    """The demo tenants and users of ``seed_demo``, in a database the live server's thread can see."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # strength is not under test
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def sign_in(page, live_server, username, password=None):
+    """Sign in through the sign-in page as a demo user; returns the page, on wherever sign-in led."""
+    page.goto(f"{live_server.url}/sign-in/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password if password is not None else settings.DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in", exact=True).click()
+    return page
