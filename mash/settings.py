@@ -149,7 +149,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "mash.schema.TenantAwareAutoSchema",
     "EXCEPTION_HANDLER": "mash.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"public_marf": env.str("PUBLIC_MARF_RATE", default="10/hour")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -163,6 +163,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ContactChannelEnum": "contacts.choices.Channel",
+        "ConsentEnum": "contacts.choices.Consent",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport.

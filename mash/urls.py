@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views, views_api
+from . import views
 from .routing import api_urlpatterns, page_urlpatterns, router
 
 api_v1 = [
-    path("schema/", views_api.SchemaView.as_view(), name="schema"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *api_urlpatterns(),
     path("", include(router.urls)),

@@ -2,11 +2,10 @@ import uuid
 
 from django.db import connection
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from . import selectors, services, tenancy
+from . import selectors, services
 from .api import TenantAPIView, TenantScopedViewSet, role_permission
 from .models import Agency
 from .roles import STAFF_ROLES, Role
@@ -100,10 +99,3 @@ class HealthPingView(TenantAPIView):
         heartbeat.delay(source="worker", token=token)
         return Response({"token": token}, status=status.HTTP_202_ACCEPTED)
 
-
-class SchemaView(SpectacularAPIView):
-    """The OpenAPI document. Generation introspects querysets, so it runs as a tenant that owns nothing."""
-
-    def get(self, request, *args, **kwargs):
-        with tenancy.tenant_context(tenancy.NO_TENANT):
-            return super().get(request, *args, **kwargs)

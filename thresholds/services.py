@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 
 from mash import audit
+from mash.exceptions import PolicyViolation
 
 from . import defaults
 from .models import (
     CalendarSettings,
+    ClockKind,
     ClockPolicy,
+    ClosureDay,
+    NeedDomain,
     Rating,
     ThresholdIndicator,
     ThresholdLevel,
@@ -65,4 +75,158 @@ def change_rating(*, actor, rating: Rating, **fields) -> Rating:
             setattr(rating, name, value)
     if rating.agencies_asked == "none":
         rating.return_amount, rating.return_unit = None, ""
+    if not rating.active and not Rating.objects.filter(active=True).exclude(pk=rating.pk).exists():
+        raise PolicyViolation("Keep at least one rating active, or triage could not rate a contact.", field="active")
     return _save_audited(actor=actor, instance=rating, fields=RATING_FIELDS, action="rating.changed")
+
+
+# --- the working calendar -------------------------------------------------------------
+
+CALENDAR_FIELDS = ("nation", "working_weekdays", "day_start", "day_end")
+
+
+@transaction.atomic
+def change_calendar(*, actor, nation: str, working_weekdays, day_start: time, day_end: time) -> CalendarSettings:
+    """Set the tenant's working week, hours and bank-holiday nation.
+
+    Deadlines already running keep the due time they were given when they started.
+    """
+    weekdays = sorted({int(day) for day in working_weekdays})
+    if not weekdays:
+        raise PolicyViolation("Select at least one working day.", field="working_weekdays")
+    calendar = CalendarSettings.objects.select_for_update().first() or CalendarSettings()
+    calendar.nation, calendar.working_weekdays = nation, weekdays
+    calendar.day_start, calendar.day_end = day_start, day_end
+    return _save_audited(actor=actor, instance=calendar, fields=CALENDAR_FIELDS, action="calendar.changed")
+
+
+def tenant_today(tenant) -> date:
+    return timezone.localdate(timezone=ZoneInfo(tenant.time_zone))
+
+
+def long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+@transaction.atomic
+def add_closure_day(*, actor, tenant, date: date, reason: str) -> ClosureDay:
+    """Close the hub on ``date`` (besides bank holidays). Only today or later: past deadlines stay as measured."""
+    reason = reason.strip()
+    if not reason:
+        raise PolicyViolation("Enter why the hub is closed on this day.", field="reason")
+    if date < tenant_today(tenant):
+        raise PolicyViolation(
+            "The closure date must be today or in the future. Deadlines already measured do not change.",
+            field="date",
+        )
+    if ClosureDay.objects.filter(date=date).exists():
+        raise PolicyViolation(f"The hub is already closed on {long_date(date)}.", field="date")
+    closure = ClosureDay.objects.create(date=date, reason=reason)
+    audit.record(
+        actor=actor, action="closure_day.added", obj=closure, changes={"date": date.isoformat(), "reason": reason}
+    )
+    return closure
+
+
+@transaction.atomic
+def remove_closure_day(*, actor, tenant, closure: ClosureDay) -> None:
+    """Reopen the hub on a closure day that has not passed yet."""
+    closure = ClosureDay.objects.select_for_update().get(pk=closure.pk)
+    if closure.date < tenant_today(tenant):
+        raise PolicyViolation("A closure day that has passed cannot be removed.", field="date")
+    audit.record(
+        actor=actor,
+        action="closure_day.removed",
+        obj=closure,
+        changes={"date": closure.date.isoformat(), "reason": closure.reason},
+    )
+    closure.delete()
+
+
+# --- clocks ---------------------------------------------------------------------------
+
+CLOCK_FIELDS = ("amount", "unit", "warn_fraction")
+
+
+@transaction.atomic
+def change_clock_policy(*, actor, kind: str, amount: Decimal, unit: str, warn_fraction: Decimal) -> ClockPolicy:
+    """Set how long a clock runs and when it warns. Clocks already running keep the policy they started with."""
+    if kind == ClockKind.NAVIGATOR_RETURN:
+        raise PolicyViolation("Navigator returns take their deadline from the rating.", field="kind")
+    if kind not in ClockKind.values:
+        raise PolicyViolation("Choose a clock.", field="kind")
+    policy = ClockPolicy.objects.select_for_update().filter(kind=kind).first() or ClockPolicy(kind=kind)
+    policy.amount, policy.unit, policy.warn_fraction = amount, unit, warn_fraction
+    return _save_audited(actor=actor, instance=policy, fields=CLOCK_FIELDS, action="clock_policy.changed")
+
+
+# --- the threshold document -----------------------------------------------------------
+
+LEVEL_FIELDS = ("name", "description")
+INDICATOR_FIELDS = ("domain", "text")
+
+
+@transaction.atomic
+def change_threshold_level(*, actor, level: ThresholdLevel, name: str, description: str) -> ThresholdLevel:
+    level = ThresholdLevel.objects.select_for_update().get(pk=level.pk)
+    level.name, level.description = name.strip(), description.strip()
+    return _save_audited(actor=actor, instance=level, fields=LEVEL_FIELDS, action="threshold_level.changed")
+
+
+def _check_indicator(*, level, domain, text, exclude_pk=None) -> str:
+    text = text.strip()
+    if not text:
+        raise PolicyViolation("Enter the indicator.", field="text")
+    if domain not in NeedDomain.values:
+        raise PolicyViolation("Choose the domain of need.", field="domain")
+    duplicates = ThresholdIndicator.objects.filter(level=level, domain=domain, text__iexact=text)
+    if duplicates.exclude(pk=exclude_pk).exists():
+        raise PolicyViolation(
+            f"Level {level.number} already lists this indicator under {NeedDomain(domain).label.lower()}.",
+            field="text",
+        )
+    return text
+
+
+def _next_order(level, domain) -> int:
+    top = ThresholdIndicator.objects.filter(level=level, domain=domain).aggregate(top=Max("order"))["top"]
+    return 0 if top is None else top + 1
+
+
+@transaction.atomic
+def add_threshold_indicator(*, actor, level: ThresholdLevel, domain: str, text: str) -> ThresholdIndicator:
+    """Add an indicator at the end of a level's domain."""
+    level = ThresholdLevel.objects.select_for_update().get(pk=level.pk)
+    text = _check_indicator(level=level, domain=domain, text=text)
+    indicator = ThresholdIndicator(level=level, domain=domain, text=text, order=_next_order(level, domain))
+    indicator.full_clean()
+    indicator.save()
+    audit.record(
+        actor=actor,
+        action="threshold_indicator.added",
+        obj=indicator,
+        changes={"level": level.number, "domain": domain, "text": text},
+    )
+    return indicator
+
+
+@transaction.atomic
+def change_threshold_indicator(*, actor, indicator: ThresholdIndicator, domain: str, text: str) -> ThresholdIndicator:
+    indicator = ThresholdIndicator.objects.select_for_update().select_related("level").get(pk=indicator.pk)
+    text = _check_indicator(level=indicator.level, domain=domain, text=text, exclude_pk=indicator.pk)
+    if domain != indicator.domain:
+        indicator.order = _next_order(indicator.level, domain)
+    indicator.domain, indicator.text = domain, text
+    return _save_audited(actor=actor, instance=indicator, fields=INDICATOR_FIELDS, action="threshold_indicator.changed")
+
+
+@transaction.atomic
+def remove_threshold_indicator(*, actor, indicator: ThresholdIndicator) -> None:
+    indicator = ThresholdIndicator.objects.select_for_update().select_related("level").get(pk=indicator.pk)
+    audit.record(
+        actor=actor,
+        action="threshold_indicator.removed",
+        obj=indicator,
+        changes={"level": indicator.level.number, "domain": indicator.domain, "text": indicator.text},
+    )
+    indicator.delete()

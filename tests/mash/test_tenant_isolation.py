@@ -4,18 +4,35 @@ Every router-registered API resource must appear in RESOURCES below; the first t
 fails when a new endpoint is added without being covered here.
 """
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import pytest
 
+import mash.urls  # noqa: F401 - loading the URLconf registers every capability's viewsets on the router
 from mash import tenancy
 from mash.models import Agency
 from mash.roles import Role
 from mash.routing import router
 from mash.tenancy import TenantNotSet
+from tests.contacts.helpers import make_contact
 from tests.factories import AgencyFactory
+from tests.thresholds.helpers import make_rating
 
-# basename -> (make a row in a tenant with a given natural key, lookup value of the row, a valid PATCH body)
+
+class Resource(NamedTuple):
+    make: Callable  # (tenant, natural key) -> a row of that tenant
+    lookup: Callable  # row -> the value in its detail URL
+    patch: dict | None  # a valid PATCH body, or None for a resource not changed through the API
+    field: str | None = None  # the field the PATCH changes, checked to be untouched on the other tenant's row
+
+
 RESOURCES = {
-    "agency": (lambda tenant, key: AgencyFactory(tenant=tenant, slug=key), lambda obj: obj.slug, {"name": "Renamed"}),
+    "agency": Resource(
+        lambda tenant, key: AgencyFactory(tenant=tenant, slug=key), lambda o: o.slug, {"name": "X"}, "name"
+    ),
+    "contact": Resource(make_contact, lambda obj: obj.pk, None),
+    "rating": Resource(make_rating, lambda obj: obj.code, {"label": "Renamed"}, "label"),
 }
 
 
@@ -31,7 +48,7 @@ def _url(basename, lookup=None):
 
 @pytest.fixture(params=sorted(RESOURCES))
 def resource(request, tenant_a, tenant_b, make_user):
-    make, lookup, patch = RESOURCES[request.param]
+    make, lookup, patch, field = RESOURCES[request.param]
     return {
         "basename": request.param,
         "mine": make(tenant_a, "shared-key"),
@@ -39,6 +56,7 @@ def resource(request, tenant_a, tenant_b, make_user):
         "theirs": make(tenant_b, "only-in-b"),
         "lookup": lookup,
         "patch": patch,
+        "field": field,
         "admin_a": make_user(tenant_a, Role.ADMIN),
     }
 
@@ -59,17 +77,24 @@ def test_other_tenants_row_is_not_found_never_forbidden(resource, api_as, method
     assert response.status_code == 404, response.content
     with tenancy.tenant_context(resource["theirs"].tenant):
         resource["theirs"].refresh_from_db()  # still there, unchanged
-    assert resource["theirs"].name != resource["patch"].get("name")
+    if resource["field"]:
+        assert getattr(resource["theirs"], resource["field"]) != resource["patch"][resource["field"]]
 
 
 def test_same_lookup_in_two_tenants_resolves_to_the_callers_own(resource, api_as):
     client = api_as(resource["admin_a"])
-    response = client.patch(_url(resource["basename"], resource["lookup"](resource["mine"])), resource["patch"])
+    url = _url(resource["basename"], resource["lookup"](resource["mine"]))
+    if resource["patch"] is None:  # read-only through the API: the read must find the caller's own row
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.data["id"] == resource["mine"].pk
+        return
+    response = client.patch(url, resource["patch"])
     assert response.status_code == 200
     assert response.data["id"] == resource["mine"].pk
     with tenancy.tenant_context(resource["twin"].tenant):
         resource["twin"].refresh_from_db()
-    assert resource["twin"].name != resource["patch"].get("name")
+    assert getattr(resource["twin"], resource["field"]) != resource["patch"][resource["field"]]
 
 
 def test_scoped_manager_refuses_to_query_without_a_tenant(tenant_a):

@@ -1,0 +1,424 @@
+"""Page forms: one thing per MARF page, the phone-contact form, the public report. Field names follow the API's."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from .choices import (
+    PUBLIC_RELATIONSHIPS,
+    Consent,
+    ConsentReason,
+    Ethnicity,
+    ParentsAware,
+    PersonRole,
+    ReferralSource,
+    Sex,
+)
+from .models import CONCERNS_MAX, NAME_MAX, NOTES_MAX, TEXT_MAX
+from .serializers import EARLIEST_BIRTH, clean_postcode
+
+
+class DatePartsWidget(forms.MultiWidget):
+    """GOV.UK date input: day, month, year boxes (rendered by contacts/partials/field.html)."""
+
+    def __init__(self):
+        super().__init__([forms.TextInput(), forms.TextInput(), forms.TextInput()])
+
+    def decompress(self, value):
+        if isinstance(value, str) and value:
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                return [None, None, None]
+        if isinstance(value, date):
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class DateField(forms.MultiValueField):
+    """A date from three boxes, with the GOV.UK pattern's messages."""
+
+    widget = DatePartsWidget
+
+    def __init__(self, *, label: str, required: bool = True, **kwargs):
+        self.noun = label
+        part = {"invalid": f"{label} must be a real date", "incomplete": f"{label} must include a day, month and year"}
+        fields = (
+            forms.IntegerField(min_value=1, max_value=31, error_messages=part),
+            forms.IntegerField(min_value=1, max_value=12, error_messages=part),
+            forms.IntegerField(min_value=1000, max_value=9999, error_messages=part),
+        )
+        super().__init__(
+            fields,
+            label=label,
+            required=required,
+            require_all_fields=False,
+            error_messages={"required": f"Enter {label.lower()}", "incomplete": part["incomplete"]},
+            **kwargs,
+        )
+
+    def compress(self, values):
+        if not values or all(v in (None, "") for v in values):
+            return None
+        if any(v in (None, "") for v in values):
+            raise ValidationError(f"{self.noun} must include a day, month and year")
+        day, month, year = values
+        try:
+            return date(year, month, day)
+        except ValueError:
+            raise ValidationError(f"{self.noun} must be a real date") from None
+
+    def clean(self, value):
+        # Django checks sub-fields first and its messages would be generic; check the parts as GOV.UK says.
+        if isinstance(value, list | tuple) and all(str(v or "").strip() == "" for v in value):
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return None
+        if isinstance(value, list | tuple) and any(str(v or "").strip() == "" for v in value):
+            raise ValidationError(f"{self.noun} must include a day, month and year")
+        try:
+            parts = [int(str(v).strip()) for v in value]
+        except (TypeError, ValueError):
+            raise ValidationError(f"{self.noun} must be a real date") from None
+        return self.compress(parts)
+
+
+def birth_date_errors(value: date | None) -> str | None:
+    if value is None:
+        return None
+    if value > timezone.localdate():
+        return "Date of birth must be today or in the past"
+    if value < EARLIEST_BIRTH:
+        return "Date of birth must be after 1 January 1900"
+    return None
+
+
+def _text(label, max_length, *, required=False, textarea=False, help_text="", rows=5, required_message=""):
+    widget = forms.Textarea(attrs={"rows": rows}) if textarea else forms.TextInput()
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        widget=widget,
+        help_text=help_text,
+        error_messages={
+            "required": required_message or f"Enter {label[0].lower() + label[1:]}",
+            "max_length": f"{label} must be {max_length:,} characters or fewer",
+        },
+    )
+
+
+def _radios(label, choices, *, required=True, help_text=""):
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        required=required,
+        widget=forms.RadioSelect,
+        help_text=help_text,
+        error_messages={"required": f"Select {label[0].lower() + label[1:].rstrip('?')}"},
+    )
+
+
+class DraftForm(forms.Form):
+    """A MARF page: reads its initial values from the draft, writes its cleaned values back in API shape."""
+
+    def to_draft(self) -> dict:
+        out = {}
+        for name, value in self.cleaned_data.items():
+            out[name] = value.isoformat() if isinstance(value, date) else value
+        return out
+
+
+class ChildForm(DraftForm):
+    first_name = _text("First name", NAME_MAX, required=True)
+    last_name = _text("Last name", NAME_MAX, required=True)
+    date_of_birth = DateField(label="Date of birth", help_text="For example, 27 3 2015")
+    sex = _radios("Sex", Sex.choices)
+    ethnicity = forms.ChoiceField(
+        label="Ethnicity", choices=[("", "Choose ethnicity"), *Ethnicity.choices], required=False
+    )
+    disability = _text("Disability or special educational needs (if any)", TEXT_MAX)
+    postcode = _text("Postcode, if different from the family's home", 16)
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        error = birth_date_errors(value)
+        if error:
+            raise ValidationError(error)
+        return value
+
+    def clean_postcode(self):
+        return _postcode(self.cleaned_data["postcode"])
+
+
+class HouseholdMemberForm(DraftForm):
+    role = _radios("How are they connected to the child?", [c for c in PersonRole.choices if c[0] != "child"])
+    relationship = _text("Relationship to the child", NAME_MAX, help_text="For example, mother, step-father, aunt")
+    first_name = _text("First name", NAME_MAX, required=True)
+    last_name = _text("Last name", NAME_MAX, required=True)
+    date_of_birth = DateField(label="Date of birth", required=False, help_text="Leave blank if you do not know it")
+    phone = _text("Phone number", 30)
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        error = birth_date_errors(value)
+        if error:
+            raise ValidationError(error)
+        return value
+
+
+class AddAnotherForm(forms.Form):
+    add_another = _radios("Do you need to add another?", [("yes", "Yes"), ("no", "No")])
+
+
+def _postcode(value):
+    try:
+        return clean_postcode(value)
+    except Exception as exc:
+        raise ValidationError("Enter a real UK postcode, like CB1 2AB") from exc
+
+
+class FamilyForm(DraftForm):
+    address = _text("Home address", 300, textarea=True, rows=3)
+    postcode = _text("Postcode", 16)
+    school = _text("School, nursery or college", TEXT_MAX)
+    gp = _text("GP practice", TEXT_MAX)
+    language = _text("Main language spoken at home", NAME_MAX)
+    interpreter_needed = forms.BooleanField(label="The family needs an interpreter", required=False)
+
+    def clean_postcode(self):
+        return _postcode(self.cleaned_data["postcode"])
+
+
+PROFESSIONAL_SOURCES = [c for c in ReferralSource.choices if c[0] not in ("1A", "1B", "1C", "1D", "9", "10")]
+
+
+class ReferrerForm(DraftForm):
+    source = forms.ChoiceField(
+        label="Which service are you referring from?",
+        choices=[("", "Choose a service"), *PROFESSIONAL_SOURCES],
+        error_messages={"required": "Select which service you are referring from"},
+    )
+    referrer_name = _text("Your name", TEXT_MAX, required=True)
+    referrer_role = _text("Your job title", TEXT_MAX, required=True)
+    referrer_organisation = _text("Your organisation", TEXT_MAX, required=True)
+    referrer_email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        required=False,
+        error_messages={"invalid": "Enter an email address in the correct format, like name@example.org"},
+    )
+    referrer_phone = _text("Phone number", 30, help_text="So the MASH can call you back today")
+
+
+class ConcernsForm(DraftForm):
+    concerns = _text(
+        "What are you worried about?",
+        CONCERNS_MAX,
+        required=True,
+        textarea=True,
+        rows=10,
+        help_text="Say what has happened, how you found out, what the child has said, and what worries you most.",
+        required_message="Enter what you are worried about",
+    )
+    support_provided = _text("What support has your service given, or will it give?", NOTES_MAX, textarea=True, rows=4)
+
+
+class ConsentForm(DraftForm):
+    parents_aware = _radios("Do the parents or carers know you are making this referral?", ParentsAware.choices)
+    consent_to_referral = _radios("Have they agreed to the referral?", Consent.choices)
+    consent_to_sharing = _radios("Have they agreed to information about them being shared?", Consent.choices)
+    consent_reason = _radios(
+        "If they have not agreed, or you did not ask, why?",
+        ConsentReason.choices,
+        required=False,
+        help_text="You can share without consent when asking would put the child or someone else at risk.",
+    )
+    consent_decided_by = _text("Who decided to refer without consent?", TEXT_MAX, help_text="Name and job title")
+
+    def clean(self):
+        data = super().clean()
+        given = data.get("consent_to_referral") == Consent.GIVEN and data.get("consent_to_sharing") == Consent.GIVEN
+        if not given and data.get("consent_to_referral") and data.get("consent_to_sharing"):
+            if not data.get("consent_reason"):
+                self.add_error("consent_reason", "Select why consent was not given or not sought")
+            if not data.get("consent_decided_by"):
+                self.add_error("consent_decided_by", "Enter who decided to refer without consent")
+        elif given:
+            data["consent_reason"] = ""
+        return data
+
+
+class ThresholdForm(DraftForm):
+    threshold_level = forms.ChoiceField(
+        label="Which level of need do you think applies?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the level of need you think applies, or 'I am not sure'"},
+    )
+
+    def __init__(self, *args, levels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["threshold_level"].choices = [
+            *[(str(level.number), f"Level {level.number}: {level.name}") for level in levels],
+            ("", "I am not sure"),
+        ]
+        self.fields["threshold_level"].required = False
+
+    def to_draft(self):
+        value = self.cleaned_data.get("threshold_level")
+        return {"threshold_level": int(value) if value else None}
+
+
+class PhoneContactForm(DraftForm):
+    """A call to the advice line, recorded by a MASH social worker (it may have come in earlier today)."""
+
+    received_date = DateField(label="Date of the call")
+    received_time = forms.TimeField(
+        label="Time of the call",
+        help_text="24-hour clock, for example 09:30",
+        error_messages={"required": "Enter the time of the call", "invalid": "Enter a real time, like 09:30"},
+    )
+    referrer_name = _text("Caller's name", TEXT_MAX, required=True)
+    referrer_role = _text("Caller's job title or relationship to the child", TEXT_MAX)
+    referrer_organisation = _text("Caller's organisation", TEXT_MAX)
+    referrer_phone = _text("Caller's phone number", 30)
+    source = forms.ChoiceField(
+        label="Source of the contact",
+        choices=[("", "Choose a source"), *ReferralSource.choices],
+        error_messages={"required": "Select the source of the contact"},
+    )
+    child_first_name = _text("Child's first name", NAME_MAX, required=True)
+    child_last_name = _text("Child's last name", NAME_MAX, required=True)
+    child_date_of_birth = DateField(label="Child's date of birth")
+    postcode = _text("Postcode of the child's home", 16)
+    concerns = _text("What the caller is worried about", CONCERNS_MAX, required=True, textarea=True, rows=6)
+    call_notes = _text("Call details", NOTES_MAX, textarea=True, rows=4, help_text="Advice given, agreed actions")
+    parents_aware = _radios("Do the parents or carers know about this call?", ParentsAware.choices)
+    consent_to_referral = _radios("Consent to the referral", Consent.choices)
+    consent_to_sharing = _radios("Consent to sharing information", Consent.choices)
+    consent_reason = _radios("If consent was not given or not sought, why?", ConsentReason.choices, required=False)
+    consent_decided_by = _text("Who decided to proceed without consent?", TEXT_MAX)
+
+    def __init__(self, *args, tenant=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+
+    def clean_child_date_of_birth(self):
+        value = self.cleaned_data["child_date_of_birth"]
+        error = birth_date_errors(value)
+        if error:
+            raise ValidationError(error)
+        return value
+
+    def clean_postcode(self):
+        return _postcode(self.cleaned_data["postcode"])
+
+    def clean(self):
+        data = super().clean()
+        day, at = data.get("received_date"), data.get("received_time")
+        if day and at:
+            zone = ZoneInfo(self.tenant.time_zone if self.tenant else "Europe/London")
+            received = datetime.combine(day, time(at.hour, at.minute), tzinfo=zone)
+            if received > timezone.now():
+                self.add_error("received_time", "The call must be now or in the past")
+            data["received_at"] = received
+        given = data.get("consent_to_referral") == Consent.GIVEN and data.get("consent_to_sharing") == Consent.GIVEN
+        if not given and data.get("consent_to_referral") and data.get("consent_to_sharing"):
+            if not data.get("consent_reason"):
+                self.add_error("consent_reason", "Select why consent was not given or not sought")
+            if not data.get("consent_decided_by"):
+                self.add_error("consent_decided_by", "Enter who decided to proceed without consent")
+        return data
+
+    def to_contact_data(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "received_at": d["received_at"],
+            "children": [
+                {
+                    "first_name": d["child_first_name"],
+                    "last_name": d["child_last_name"],
+                    "date_of_birth": d["child_date_of_birth"],
+                    "postcode": d["postcode"],
+                }
+            ],
+            "household": [],
+            **{
+                f: d[f]
+                for f in (
+                    "referrer_name",
+                    "referrer_role",
+                    "referrer_organisation",
+                    "referrer_phone",
+                    "source",
+                    "postcode",
+                    "concerns",
+                    "call_notes",
+                    "parents_aware",
+                    "consent_to_referral",
+                    "consent_to_sharing",
+                    "consent_reason",
+                    "consent_decided_by",
+                )
+            },
+        }
+
+
+class PublicReportForm(forms.Form):
+    """Plain words for anyone worried about a child. Nothing is required but the worry and a first name."""
+
+    concerns = _text(
+        "What are you worried about?",
+        CONCERNS_MAX,
+        required=True,
+        textarea=True,
+        rows=8,
+        help_text="Tell us what you have seen or heard, when it happened, and who was there.",
+        required_message="Enter what you are worried about",
+    )
+    child_first_name = _text(
+        "The child's first name", NAME_MAX, required=True, required_message="Enter the child's first name"
+    )
+    child_last_name = _text("The child's last name, if you know it", NAME_MAX)
+    child_date_of_birth = DateField(label="The child's date of birth, if you know it", required=False)
+    address = _text("Where does the child live, if you know?", 300, textarea=True, rows=3)
+    postcode = _text("Postcode, if you know it", 16)
+    relationship = _radios(
+        "How do you know the child?",
+        [(k, label) for k, (label, _s) in PUBLIC_RELATIONSHIPS.items()],
+        required=False,
+    )
+    reporter_name = _text("Your name", TEXT_MAX, help_text="Leave this blank if you do not want to give your name")
+    reporter_phone = _text("Your phone number", 30, help_text="So we can call you if we need to know more")
+    reporter_email = forms.EmailField(
+        label="Your email address",
+        max_length=254,
+        required=False,
+        error_messages={"invalid": "Enter an email address in the correct format, like name@example.com"},
+    )
+
+    def clean_child_date_of_birth(self):
+        value = self.cleaned_data["child_date_of_birth"]
+        error = birth_date_errors(value)
+        if error:
+            raise ValidationError(error)
+        return value
+
+    def clean_postcode(self):
+        return _postcode(self.cleaned_data["postcode"])
+
+    def to_api_data(self) -> dict:
+        d = self.cleaned_data
+        child = {"first_name": d["child_first_name"], "last_name": d["child_last_name"]}
+        if d["child_date_of_birth"]:
+            child["date_of_birth"] = d["child_date_of_birth"].isoformat()
+        return {
+            "children": [child],
+            **{k: d[k] for k in ("concerns", "address", "postcode", "relationship", "reporter_name",
+                                 "reporter_phone", "reporter_email")},
+        }  # fmt: skip

@@ -1,0 +1,275 @@
+"""Is this child already known? Indexed blocking, then fuzzy scoring.
+
+1. **Blocking**: only register entries sharing at least one key with the new mention are read,
+   each key an indexed column: the exact date of birth; a phonetic code of the surname with
+   the birth year (catches misspellings); the postcode with the first initial (catches a
+   mistyped date of birth). One query, an OR of three index scans.
+2. **Scoring** (pure functions, no database): Jaro-Winkler on normalised names, also with
+   first and last name swapped and per part of a hyphenated surname, common nicknames; dates
+   of birth that agree, or differ by a typing slip (day and month swapped, one digit); postcode.
+
+A score of at least ``POSSIBLE`` makes a *possible match* for triage to confirm or reject; at
+least ``STRONG`` counts as the same child for ``previous_contacts`` until triage says otherwise.
+Identical normalised names and date of birth are the same register entry outright.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+import jellyfish
+from django.db.models import Q
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+
+POSSIBLE = 0.80
+STRONG = 0.92
+
+_NON_LETTERS = re.compile(r"[^a-z\- ]+")
+_SPACES = re.compile(r"[\s\-]+")
+
+# A few common English nicknames; both directions are checked.
+NICKNAMES = {
+    "alexander": {"alex", "sandy", "xander"},
+    "alexandra": {"alex", "lexi", "sandra"},
+    "anthony": {"tony"},
+    "benjamin": {"ben", "benji"},
+    "charles": {"charlie", "chas"},
+    "charlotte": {"lottie", "charlie"},
+    "christopher": {"chris", "kit"},
+    "daniel": {"dan", "danny"},
+    "edward": {"ed", "eddie", "ted", "teddy"},
+    "elizabeth": {"liz", "lizzie", "beth", "betty", "eliza", "libby"},
+    "ellie": {"eleanor", "ella"},
+    "frederick": {"fred", "freddie"},
+    "harry": {"henry", "harold"},
+    "jacob": {"jake"},
+    "james": {"jim", "jimmy", "jamie"},
+    "jennifer": {"jen", "jenny"},
+    "jessica": {"jess", "jessie"},
+    "jonathan": {"jon", "jonny"},
+    "joseph": {"joe", "joey"},
+    "joshua": {"josh"},
+    "katherine": {"kate", "katie", "kath", "kitty"},
+    "catherine": {"cath", "cathy", "kate", "katie"},
+    "margaret": {"maggie", "meg", "peggy"},
+    "matthew": {"matt", "matty"},
+    "michael": {"mike", "mikey", "mick"},
+    "nicholas": {"nick", "nicky"},
+    "oliver": {"olly", "ollie"},
+    "rebecca": {"becky", "becca"},
+    "richard": {"rich", "rick", "ricky", "dick"},
+    "robert": {"rob", "robbie", "bob", "bobby"},
+    "samuel": {"sam", "sammy"},
+    "samantha": {"sam", "sammy"},
+    "sophia": {"sophie"},
+    "thomas": {"tom", "tommy"},
+    "victoria": {"vicky", "tori"},
+    "william": {"will", "bill", "billy", "liam", "willy"},
+    "zachary": {"zach", "zak"},
+}
+_NICK_PAIRS = {frozenset((full, nick)) for full, nicks in NICKNAMES.items() for nick in nicks}
+
+
+def normalise_name(value: str) -> str:
+    """Lower case ASCII letters, single spaces; hyphens kept (they split a double-barrelled surname)."""
+    ascii_value = unicodedata.normalize("NFKD", value or "").encode("ascii", "ignore").decode().lower()
+    ascii_value = ascii_value.replace("'", "").replace("\u2019", "")
+    return " ".join(_NON_LETTERS.sub(" ", ascii_value).split())
+
+
+def normalise_postcode(value: str) -> str:
+    return re.sub(r"\s+", "", (value or "").upper())
+
+
+def _name_parts(value: str) -> list[str]:
+    return [p for p in _SPACES.split(value) if p]
+
+
+def phonetic(value: str) -> str:
+    """Soundex of the first part of the name: forgiving of misspellings after the first letter."""
+    parts = _name_parts(value)
+    return jellyfish.soundex(parts[0]) if parts else ""
+
+
+def surname_key(norm_last: str, dob: date | None) -> str:
+    code = phonetic(norm_last)
+    if not code or dob is None:
+        return ""
+    return f"{code}:{dob.year}"
+
+
+def postcode_key(norm_first: str, postcode: str) -> str:
+    postcode = normalise_postcode(postcode)
+    if not postcode or not norm_first:
+        return ""
+    return f"{postcode}:{norm_first[0]}"
+
+
+@dataclass(frozen=True)
+class PersonKey:
+    """What matching compares: normalised names, date of birth, normalised postcode."""
+
+    first: str
+    last: str
+    dob: date | None
+    postcode: str = ""
+    sex: str = ""
+
+    @classmethod
+    def of(cls, first_name: str, last_name: str, dob: date | None, postcode: str = "", sex: str = "") -> PersonKey:
+        sex = sex if sex in ("F", "M") else ""
+        return cls(normalise_name(first_name), normalise_name(last_name), dob, normalise_postcode(postcode), sex)
+
+    @property
+    def surname_key(self) -> str:
+        return surname_key(self.last, self.dob)
+
+    @property
+    def postcode_key(self) -> str:
+        return postcode_key(self.first, self.postcode)
+
+
+def register_fields(first_name: str, last_name: str, dob: date | None, postcode: str = "", sex: str = "") -> dict:
+    """The columns of a register entry (``contacts.Person``), blocking keys included."""
+    key = PersonKey.of(first_name, last_name, dob, postcode, sex)
+    return {
+        "first_name": first_name,
+        "last_name": last_name,
+        "norm_first": key.first,
+        "norm_last": key.last,
+        "date_of_birth": dob,
+        "sex": sex or "U",
+        "postcode": key.postcode,
+        "surname_key": key.surname_key,
+        "postcode_key": key.postcode_key,
+    }
+
+
+def _first_name_similarity(a: str, b: str) -> float:
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    first_a, first_b = _name_parts(a)[0], _name_parts(b)[0]
+    if frozenset((first_a, first_b)) in _NICK_PAIRS:
+        return 0.95
+    return max(JaroWinkler.similarity(a, b), JaroWinkler.similarity(first_a, first_b) - 0.02)
+
+
+def _surname_similarity(a: str, b: str) -> float:
+    """Whole names, or any part of a double-barrelled surname against the other (a hyphen added or dropped)."""
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    best = JaroWinkler.similarity(a, b)
+    parts_a, parts_b = _name_parts(a), _name_parts(b)
+    if len(parts_a) > 1 or len(parts_b) > 1:
+        for pa in parts_a:
+            for pb in parts_b:
+                if len(pa) > 1 and len(pb) > 1:
+                    best = max(best, JaroWinkler.similarity(pa, pb) - 0.04)
+    return best
+
+
+# Below this first-name likeness two children are different people, however alike the rest is:
+# twins share a surname, a date of birth and a postcode.
+FIRST_NAME_GATE = 0.82
+
+
+def name_similarity(a: PersonKey, b: PersonKey) -> tuple[float, float, str]:
+    """(overall name likeness, first-name likeness, which rule) for two records."""
+    first, last = _first_name_similarity(a.first, b.first), _surname_similarity(a.last, b.last)
+    swapped_first, swapped_last = _first_name_similarity(a.first, b.last), _surname_similarity(a.last, b.first)
+    straight = 0.5 * first + 0.5 * last
+    swapped = 0.5 * swapped_first + 0.5 * swapped_last - 0.03
+    if swapped > straight:
+        return swapped, min(swapped_first, swapped_last), "names swapped"
+    return straight, first, "names"
+
+
+def dob_similarity(a: date | None, b: date | None) -> tuple[float, str]:
+    if a is None or b is None:
+        return 0.5, "date of birth missing"
+    if a == b:
+        return 1.0, "same date of birth"
+    if a.year == b.year and a.month == b.day and a.day == b.month:
+        return 0.85, "day and month swapped"
+    distance = Levenshtein.distance(a.strftime("%Y%m%d"), b.strftime("%Y%m%d"))
+    if distance == 1:
+        return 0.8, "date of birth differs by one digit"
+    if abs((a - b).days) <= 2:
+        return 0.75, "date of birth within two days"
+    if distance == 2 and a.year == b.year:
+        return 0.45, "date of birth differs by two digits"
+    return 0.0, "different date of birth"
+
+
+def score(a: PersonKey, b: PersonKey) -> tuple[float, dict]:
+    """How likely two records are the same person, 0 to 1, with the reasons shown to triage."""
+    names, first, name_reason = name_similarity(a, b)
+    dob, dob_reason = dob_similarity(a.dob, b.dob)
+    if a.postcode and b.postcode:
+        postcode = 1.0 if a.postcode == b.postcode else (0.6 if a.postcode[:-3] == b.postcode[:-3] else 0.3)
+    else:
+        postcode = 0.5
+    total = 0.6 * names + 0.32 * dob + 0.08 * postcode
+    if dob == 0.0:
+        total = min(total, 0.7)  # a different date of birth is a different child, whatever the name
+    if first < FIRST_NAME_GATE:
+        total = min(total, 0.75)
+    if a.sex and b.sex and a.sex != b.sex:
+        total = min(total, STRONG - 0.05)  # worth a look (a slip?), never the same child by default
+    reasons = {
+        "names": round(names, 3),
+        "name_rule": name_reason,
+        "date_of_birth": dob_reason,
+        "postcode": "same postcode" if postcode == 1.0 else ("no postcode" if postcode == 0.5 else "other postcode"),
+    }
+    return round(min(total, 1.0), 3), reasons
+
+
+def is_identical(a: PersonKey, b: PersonKey) -> bool:
+    return a.first == b.first and a.last == b.last and a.dob is not None and a.dob == b.dob
+
+
+def blocking_filter(key: PersonKey) -> Q | None:
+    """The OR of the blocking keys this record has (None when it has none)."""
+    q = Q()
+    if key.dob is not None:
+        q |= Q(date_of_birth=key.dob)
+    if key.surname_key:
+        q |= Q(surname_key=key.surname_key)
+    if key.postcode_key:
+        q |= Q(postcode_key=key.postcode_key)
+    return q or None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    person_id: int
+    score: float
+    reasons: dict
+    identical: bool
+
+
+CANDIDATE_FIELDS = ("id", "norm_first", "norm_last", "date_of_birth", "postcode", "sex")
+
+
+def find_candidates(key: PersonKey, *, queryset, limit: int = 10) -> list[Candidate]:
+    """Score the register entries sharing a blocking key with ``key``; best first, possible matches only."""
+    q = blocking_filter(key)
+    if q is None:
+        return []
+    found = []
+    rows = queryset.filter(q, merged_into__isnull=True).values_list(*CANDIDATE_FIELDS)
+    for pid, first, last, dob, postcode, sex in rows:
+        other = PersonKey(first, last, dob, postcode, sex if sex in ("F", "M") else "")
+        value, reasons = score(key, other)
+        if value >= POSSIBLE:
+            found.append(Candidate(pid, value, reasons, is_identical(key, other)))
+    found.sort(key=lambda c: (not c.identical, -c.score, c.person_id))
+    return found[:limit]

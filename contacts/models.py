@@ -1,0 +1,219 @@
+"""A contact: one approach to the front door about one or more children, and the people it names."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from mash.tenancy import TenantOwned
+
+from .choices import (
+    Channel,
+    Consent,
+    ConsentReason,
+    ContactStatus,
+    Ethnicity,
+    MatchStatus,
+    Outcome,
+    ParentsAware,
+    PersonRole,
+    ReferralSource,
+    Sex,
+)
+
+# Field sizes: what a referrer can type is bounded, so nothing oversized reaches the database.
+NAME_MAX = 100
+TEXT_MAX = 200
+CONCERNS_MAX = 10_000
+NOTES_MAX = 5_000
+POSTCODE_MAX = 8
+
+
+class ReferenceCounter(TenantOwned):
+    """The last contact number given out in a tenant's year: ``CAM-2026-000123``.
+
+    Allocation updates this row first (a row lock), so two submissions never share a number.
+    """
+
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "year"], name="one_reference_counter_per_year")]
+
+
+class Contact(TenantOwned):
+    reference = models.CharField(max_length=32, editable=False)
+    external_reference = models.CharField(
+        max_length=64, blank=True, help_text="The sender's own id, e.g. a police occurrence number."
+    )
+    status = models.CharField(max_length=20, choices=ContactStatus.choices, default=ContactStatus.RECEIVED)
+    channel = models.CharField(max_length=30, choices=Channel.choices)
+    source = models.CharField(max_length=3, choices=ReferralSource.choices)
+    received_at = models.DateTimeField()
+    # Working Together: a decision on next steps within one working day of receipt (tenant's ClockPolicy).
+    decision_due_at = models.DateTimeField(null=True, blank=True)
+    rating = models.ForeignKey(
+        "thresholds.Rating", null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+    )
+    outcome = models.CharField(max_length=30, choices=Outcome.choices, null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+
+    concerns = models.TextField(max_length=CONCERNS_MAX)
+    support_provided = models.TextField(max_length=NOTES_MAX, blank=True)
+
+    # The family's home, school and GP.
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=POSTCODE_MAX, blank=True)
+    school = models.CharField(max_length=TEXT_MAX, blank=True)
+    gp = models.CharField(max_length=TEXT_MAX, blank=True)
+    language = models.CharField(max_length=NAME_MAX, blank=True)
+    interpreter_needed = models.BooleanField(default=False)
+
+    # Consent (information-sharing guidance): record the reason whenever consent is not given.
+    parents_aware = models.CharField(max_length=10, choices=ParentsAware.choices, default=ParentsAware.UNKNOWN)
+    consent_to_referral = models.CharField(max_length=12, choices=Consent.choices, default=Consent.NOT_SOUGHT)
+    consent_to_sharing = models.CharField(max_length=12, choices=Consent.choices, default=Consent.NOT_SOUGHT)
+    consent_reason = models.CharField(max_length=20, choices=ConsentReason.choices, blank=True)
+    consent_decided_by = models.CharField(max_length=TEXT_MAX, blank=True)
+
+    threshold_level = models.ForeignKey(
+        "thresholds.ThresholdLevel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # The referrer: a professional's account, a member of the public, a caller, or a police force.
+    referrer_name = models.CharField(max_length=TEXT_MAX, blank=True)
+    referrer_role = models.CharField(max_length=TEXT_MAX, blank=True)
+    referrer_organisation = models.CharField(max_length=TEXT_MAX, blank=True)
+    referrer_email = models.EmailField(max_length=254, blank=True)
+    referrer_phone = models.CharField(max_length=30, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    call_notes = models.TextField(max_length=NOTES_MAX, blank=True)
+
+    # Hub-internal: never shown to the referrer.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    internal_notes = models.TextField(max_length=NOTES_MAX, blank=True)
+
+    # Proportionate feedback to the referrer (never other agencies' information).
+    feedback_to_referrer = models.TextField(max_length=NOTES_MAX, blank=True)
+    feedback_sent_at = models.DateTimeField(null=True, blank=True)
+
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic concurrency: bumped on every change.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "reference"], name="contact_unique_reference_per_tenant"),
+            models.UniqueConstraint(
+                fields=["tenant", "external_reference"],
+                condition=~Q(external_reference=""),
+                name="contact_unique_external_reference_per_tenant",
+            ),
+            models.CheckConstraint(
+                name="contact_reason_when_consent_not_given",
+                condition=Q(channel="public")
+                | (Q(consent_to_referral="given") & Q(consent_to_sharing="given"))
+                | ~Q(consent_reason=""),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "status", "-received_at"], name="contact_status_idx"),
+            models.Index(fields=["tenant", "submitted_by", "-received_at"], name="contact_submitter_idx"),
+            models.Index(fields=["tenant", "received_at"], name="contact_received_idx"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+
+class Person(TenantOwned):
+    """The tenant's register of people named in contacts. Blocking keys make matching an index lookup."""
+
+    first_name = models.CharField(max_length=NAME_MAX)
+    last_name = models.CharField(max_length=NAME_MAX)
+    norm_first = models.CharField(max_length=NAME_MAX)
+    norm_last = models.CharField(max_length=NAME_MAX)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    postcode = models.CharField(max_length=POSTCODE_MAX, blank=True, help_text="Normalised: upper case, no space.")
+    # Blocking keys (see contacts.matching): phonetic surname + birth year; postcode + first initial.
+    surname_key = models.CharField(max_length=24, blank=True)
+    postcode_key = models.CharField(max_length=12, blank=True)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        indexes = [
+            models.Index(fields=["tenant", "date_of_birth"], name="person_dob_block_idx"),
+            models.Index(fields=["tenant", "surname_key"], name="person_surname_block_idx"),
+            models.Index(fields=["tenant", "postcode_key"], name="person_postcode_block_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+
+class ContactPerson(TenantOwned):
+    """A person as this contact names them (the referrer's spelling), linked to the register."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="people")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="mentions")
+    role = models.CharField(max_length=20, choices=PersonRole.choices)
+    relationship = models.CharField(max_length=NAME_MAX, blank=True, help_text="To the child, e.g. mother.")
+    first_name = models.CharField(max_length=NAME_MAX)
+    last_name = models.CharField(max_length=NAME_MAX)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    postcode = models.CharField(max_length=POSTCODE_MAX, blank=True)
+    ethnicity = models.CharField(max_length=4, choices=Ethnicity.choices, blank=True)
+    disability = models.CharField(max_length=TEXT_MAX, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["contact_id", "order", "id"]
+        indexes = [models.Index(fields=["tenant", "person", "role"], name="contactperson_person_idx")]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+
+class PersonMatchCandidate(TenantOwned):
+    """An earlier register entry that may be the same person as this mention; triage confirms or rejects."""
+
+    contact_person = models.ForeignKey(ContactPerson, on_delete=models.CASCADE, related_name="match_candidates")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    score = models.DecimalField(max_digits=4, decimal_places=3)
+    reasons = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=MatchStatus.choices, default=MatchStatus.POSSIBLE)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact_person", "person"], name="one_candidate_per_mention_and_person")
+        ]
+        indexes = [models.Index(fields=["tenant", "person", "status"], name="candidate_person_idx")]
+
+
+class MarfDraft(TenantOwned):
+    """A referrer's unfinished MARF, saved on every step so nothing typed is lost."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    step = models.CharField(max_length=30, blank=True, help_text="The last step the referrer saved.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "owner"], name="one_marf_draft_per_owner")]

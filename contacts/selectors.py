@@ -1,0 +1,113 @@
+"""Every read of contacts a page or the API needs: scoped to the caller, prefetched, previous contacts attached."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db.models import Prefetch, Q
+
+from mash.roles import Role
+
+from . import matching
+from .choices import MatchStatus, PersonRole
+from .models import Contact, ContactPerson, MarfDraft, PersonMatchCandidate
+
+# Roles that see every contact of the tenant. Navigators and agency leads see none through contacts:
+# they answer information requests, which carry only what they need.
+SEE_ALL_CONTACTS = frozenset({Role.TRIAGE, Role.MANAGER, Role.HEAD, Role.ADMIN, Role.EHCOORD})
+# "Re-contacts within 12 months matter" (DOMAIN.md).
+RECONTACT_WINDOW = timedelta(days=365)
+
+
+def can_list_contacts(user) -> bool:
+    return user.role in SEE_ALL_CONTACTS or user.role == Role.REFERRER
+
+
+def is_referrer_view(user) -> bool:
+    return user.role == Role.REFERRER
+
+
+def contacts_for(user, *, with_candidates: bool = False):
+    """The contacts ``user`` may see: staff all of the tenant, a referrer their own, anyone else none."""
+    people = ContactPerson.objects.order_by("order", "id")
+    if with_candidates and not is_referrer_view(user):
+        people = people.prefetch_related(
+            Prefetch(
+                "match_candidates",
+                queryset=PersonMatchCandidate.objects.select_related("person").order_by("-score", "id"),
+            )
+        )
+    queryset = Contact.objects.select_related("rating", "threshold_level", "assigned_to").prefetch_related(
+        Prefetch("people", queryset=people)
+    )
+    if user.role in SEE_ALL_CONTACTS:
+        return queryset
+    if user.role == Role.REFERRER:
+        return queryset.filter(submitted_by=user)
+    return queryset.none()
+
+
+def _counts_as_same_child():
+    """Candidates that stand for the same child: confirmed, or possible and strong enough."""
+    return Q(status=MatchStatus.CONFIRMED) | Q(status=MatchStatus.POSSIBLE, score__gte=matching.STRONG)
+
+
+def attach_previous_contacts(contacts) -> None:
+    """Set ``previous_contact_ids`` on each contact: earlier contacts within 12 months about the same child.
+
+    Same child means the same register entry, or a confirmed or strong possible match either way.
+    A fixed number of queries for any number of contacts (uses the prefetched ``people``).
+    """
+    contacts = list(contacts)
+    if not contacts:
+        return
+    mention_persons: dict[int, set[int]] = {}  # child mention id -> register entries it stands for
+    mentions_of: dict[int, list[int]] = {}  # contact id -> its child mention ids
+    for contact in contacts:
+        children = [p for p in contact.people.all() if p.role == PersonRole.CHILD]
+        mentions_of[contact.pk] = [p.pk for p in children]
+        for mention in children:
+            mention_persons[mention.pk] = {mention.person_id} if mention.person_id else set()
+    for mention_id, person_id in PersonMatchCandidate.objects.filter(
+        _counts_as_same_child(), contact_person_id__in=list(mention_persons)
+    ).values_list("contact_person_id", "person_id"):
+        mention_persons[mention_id].add(person_id)
+    persons = set().union(*mention_persons.values()) if mention_persons else set()
+    if not persons:
+        for contact in contacts:
+            contact.previous_contact_ids = []
+        return
+    since = min(c.received_at for c in contacts) - RECONTACT_WINDOW
+    until = max(c.received_at for c in contacts)
+    window = {"received_at__gte": since, "received_at__lt": until}
+    # (register entry, earlier contact id, its received_at): direct mentions, then matches pointing at the entry.
+    seen = list(
+        ContactPerson.objects.filter(
+            role=PersonRole.CHILD,
+            person_id__in=persons,
+            **{f"contact__{k}": v for k, v in window.items()},
+        ).values_list("person_id", "contact_id", "contact__received_at")
+    )
+    seen += PersonMatchCandidate.objects.filter(
+        _counts_as_same_child(),
+        person_id__in=persons,
+        contact_person__role=PersonRole.CHILD,
+        **{f"contact_person__contact__{k}": v for k, v in window.items()},
+    ).values_list("person_id", "contact_person__contact_id", "contact_person__contact__received_at")
+    by_person = defaultdict(set)
+    for person_id, contact_id, received_at in seen:
+        by_person[person_id].add((received_at, contact_id))
+    for contact in contacts:
+        own = set().union(*(mention_persons[m] for m in mentions_of[contact.pk])) if mentions_of[contact.pk] else set()
+        earlier = {
+            (at, cid)
+            for person_id in own
+            for at, cid in by_person.get(person_id, ())
+            if cid != contact.pk and contact.received_at - RECONTACT_WINDOW <= at < contact.received_at
+        }
+        contact.previous_contact_ids = [cid for _at, cid in sorted(earlier, reverse=True)]
+
+
+def draft_for(user) -> MarfDraft | None:
+    return MarfDraft.objects.filter(owner=user).first()

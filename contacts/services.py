@@ -1,0 +1,309 @@
+"""Every state change of a contact: receive it, match its people, confirm or reject a match, keep a draft."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from importlib import import_module
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from mash import audit
+from mash.exceptions import Conflict, NotAllowed, PolicyViolation
+from mash.roles import Role
+from thresholds.calendars import calendar_for
+from thresholds.models import ClockKind, ClockPolicy, DeadlineUnit
+
+from . import matching
+from .choices import Channel, MatchStatus, PersonRole
+from .models import Contact, ContactPerson, MarfDraft, Person, PersonMatchCandidate, ReferenceCounter
+
+log = logging.getLogger(__name__)
+
+# Working Together: a decision on next steps within one working day of receipt, unless the tenant says otherwise.
+DEFAULT_DECISION_CLOCK = (Decimal("1"), DeadlineUnit.WORKING_DAYS)
+MATCH_DECIDERS = frozenset({Role.TRIAGE, Role.MANAGER})
+
+CONTACT_FIELDS = (
+    "concerns", "support_provided", "address", "postcode", "school", "gp", "language", "interpreter_needed",
+    "parents_aware", "consent_to_referral", "consent_to_sharing", "consent_reason", "consent_decided_by",
+    "threshold_level", "referrer_name", "referrer_role", "referrer_organisation", "referrer_email",
+    "referrer_phone", "call_notes", "external_reference", "source",
+)  # fmt: skip
+PERSON_FIELDS = (
+    "first_name", "last_name", "date_of_birth", "sex", "postcode", "ethnicity", "disability", "phone",
+    "relationship",
+)  # fmt: skip
+
+
+# --- receiving a contact -------------------------------------------------------------------------
+
+
+def submit_contact(*, tenant, actor, channel: str, data: dict) -> Contact:
+    """Receive a contact (MARF, public report, phone call or police notification) from validated input.
+
+    Gives it the next reference of the tenant's year, sets the decision deadline, links every
+    person it names to the register (with possible matches for triage), audits, starts the clock.
+    ``actor`` is None for a report from the public.
+    """
+    with transaction.atomic():
+        received_at = data.get("received_at") or timezone.now()
+        policy = ClockPolicy.objects.filter(kind=ClockKind.DECISION).first()
+        amount, unit = _decision_clock(policy)
+        contact = Contact(
+            channel=channel,
+            received_at=received_at,
+            decision_due_at=calendar_for(tenant).add(received_at, amount, unit),
+            submitted_by=actor if actor is not None and actor.role == Role.REFERRER else None,
+            **{f: data[f] for f in CONTACT_FIELDS if f in data},
+        )
+        if not contact.source:
+            raise PolicyViolation("Choose who is making this referral.", field="source")
+        contact.reference = _allocate_reference(tenant, received_at)
+        try:
+            with transaction.atomic():
+                contact.save()
+        except IntegrityError as exc:
+            if contact.external_reference and "external_reference" in str(exc):
+                raise PolicyViolation(
+                    "A contact with this reference has already been received.", field="external_reference"
+                ) from exc
+            raise
+        _add_people(contact, data)
+        audit.record(
+            actor=actor,
+            action="contact.received",
+            obj=contact,
+            changes={
+                "channel": channel,
+                "source": contact.source,
+                "children": len(data.get("children", [])),
+                "received_at": received_at.isoformat(),
+            },
+        )
+        _start_decision_clock(contact, policy=policy, amount=amount, unit=unit, actor=actor)
+    return contact
+
+
+def _decision_clock(policy: ClockPolicy | None) -> tuple[Decimal, str]:
+    if policy is None or policy.amount is None or not policy.unit:
+        return DEFAULT_DECISION_CLOCK
+    return policy.amount, policy.unit
+
+
+def _allocate_reference(tenant, received_at: datetime) -> str:
+    """``<prefix>-<year>-<number>``; the counter row is updated first, so concurrent submissions queue on its lock."""
+    year = timezone.localtime(received_at, ZoneInfo(tenant.time_zone)).year
+    counters = ReferenceCounter.objects.filter(year=year)
+    if not counters.update(last_number=F("last_number") + 1):
+        ReferenceCounter.objects.bulk_create(
+            [ReferenceCounter(tenant_id=tenant.pk, year=year, last_number=0)], ignore_conflicts=True
+        )
+        counters.update(last_number=F("last_number") + 1)
+    number = counters.values_list("last_number", flat=True).get()
+    return f"{tenant.reference_prefix}-{year}-{number:06d}"
+
+
+def _add_people(contact: Contact, data: dict) -> None:
+    order = 0
+    new_person_ids: set[int] = set()
+    entries = [(PersonRole.CHILD, child) for child in data.get("children", [])]
+    entries += [(member.get("role") or PersonRole.OTHER_ADULT, member) for member in data.get("household", [])]
+    for role, entry in entries:
+        mention = ContactPerson(
+            contact=contact, role=role, order=order, **{f: entry[f] for f in PERSON_FIELDS if f in entry}
+        )
+        if role == PersonRole.CHILD and not mention.postcode:
+            mention.postcode = contact.postcode
+        _link_to_register(mention, exclude=new_person_ids)
+        new_person_ids.add(mention.person_id)
+        order += 1
+
+
+def _link_to_register(mention: ContactPerson, *, exclude: set[int]) -> None:
+    """Identical name and date of birth: the same register entry. Otherwise a new entry and its possible matches."""
+    key = matching.PersonKey.of(
+        mention.first_name, mention.last_name, mention.date_of_birth, mention.postcode, mention.sex
+    )
+    register = Person.objects.exclude(pk__in=exclude) if exclude else Person.objects.all()
+    candidates = matching.find_candidates(key, queryset=register)
+    if candidates and candidates[0].identical:
+        mention.person_id = candidates[0].person_id
+        mention.save()
+        return
+    person = Person.objects.create(
+        **matching.register_fields(
+            mention.first_name, mention.last_name, mention.date_of_birth, mention.postcode, mention.sex
+        )
+    )
+    mention.person = person
+    mention.save()
+    PersonMatchCandidate.objects.bulk_create(
+        PersonMatchCandidate(
+            tenant_id=mention.tenant_id,
+            contact_person=mention,
+            person_id=c.person_id,
+            score=Decimal(str(c.score)),
+            reasons=c.reasons,
+        )
+        for c in candidates
+    )
+
+
+@dataclass(frozen=True)
+class ClockIntegration:
+    """Whether the deadline engine is present; read by tests and the bench."""
+
+    available: bool
+    reason: str = ""
+
+
+def clock_integration() -> ClockIntegration:
+    try:
+        module = import_module("mash.deadlines.services")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("mash.deadlines", "mash.deadlines.services"):
+            raise
+        return ClockIntegration(False, "mash.deadlines.services is not installed yet")
+    if not callable(getattr(module, "start_clock", None)):
+        return ClockIntegration(False, "mash.deadlines.services has no start_clock")
+    return ClockIntegration(True)
+
+
+def _start_decision_clock(contact: Contact, *, policy=None, amount=None, unit=None, actor=None):
+    """The one place contacts meet the deadline engine: start the decision clock when the engine exists.
+
+    Runs inside the submission's transaction, so a contact is never stored without its clock (the engine
+    defers its own follow-up work with ``transaction.on_commit``).
+    """
+    if not clock_integration().available:
+        return None
+    from mash.deadlines.services import start_clock
+
+    if amount is None:
+        amount, unit = _decision_clock(policy)
+    extra = {}
+    accepted = inspect.signature(start_clock).parameters
+    if "url" in accepted:
+        extra["url"] = reverse("contacts:detail", args=[contact.pk])
+    if "actor" in accepted:
+        extra["actor"] = actor
+    return start_clock(
+        tenant=contact.tenant,
+        kind=ClockKind.DECISION,
+        subject=contact,
+        started_at=contact.received_at,
+        amount=amount,
+        unit=unit,
+        warn_fraction=policy.warn_fraction if policy is not None else None,
+        label=contact.reference,
+        **extra,
+    )
+
+
+# --- person matches ------------------------------------------------------------------------------
+
+
+def _decide_match(*, actor, candidate: PersonMatchCandidate, status: str) -> PersonMatchCandidate:
+    if actor.role not in MATCH_DECIDERS:
+        raise NotAllowed("Only MASH triage staff and managers may decide whether two records are the same child.")
+    with transaction.atomic():
+        candidate = (
+            PersonMatchCandidate.objects.select_for_update(of=("self",))
+            .select_related("contact_person__contact", "contact_person__person", "person")
+            .get(pk=candidate.pk)
+        )
+        if candidate.status != MatchStatus.POSSIBLE:
+            raise Conflict(f"This match was already {candidate.get_status_display().split(':')[0].lower()}.")
+        candidate.status = status
+        candidate.decided_by = actor
+        candidate.decided_at = timezone.now()
+        candidate.save(update_fields=["status", "decided_by", "decided_at"])
+        mention = candidate.contact_person
+        if status == MatchStatus.CONFIRMED:
+            _merge_people(mention.person, _register_entry(candidate.person))
+        Contact.objects.filter(pk=mention.contact_id).update(version=F("version") + 1)
+        audit.record(
+            actor=actor,
+            action=f"person_match.{status}",
+            obj=mention.contact,
+            changes={
+                "mention": mention.pk,
+                "person": candidate.person_id,
+                "score": str(candidate.score),
+                "status": [MatchStatus.POSSIBLE.value, status],
+            },
+        )
+    return candidate
+
+
+def _register_entry(person: Person) -> Person:
+    seen = set()
+    while person.merged_into_id is not None and person.pk not in seen:
+        seen.add(person.pk)
+        person = Person.objects.get(pk=person.merged_into_id)
+    return person
+
+
+def _merge_people(duplicate: Person | None, kept: Person) -> None:
+    """Every mention of ``duplicate`` now names ``kept``; the duplicate stays as a pointer (history is kept)."""
+    if duplicate is None or duplicate.pk == kept.pk:
+        return
+    ContactPerson.objects.filter(person=duplicate).update(person=kept)
+    Person.objects.filter(merged_into=duplicate).update(merged_into=kept)
+    duplicate.merged_into = kept
+    duplicate.save(update_fields=["merged_into"])
+
+
+def confirm_match(*, actor, candidate: PersonMatchCandidate) -> PersonMatchCandidate:
+    """Triage confirms the two records are the same child: the register entries are merged. Audited."""
+    return _decide_match(actor=actor, candidate=candidate, status=MatchStatus.CONFIRMED)
+
+
+def reject_match(*, actor, candidate: PersonMatchCandidate) -> PersonMatchCandidate:
+    """Triage says they are different children: the candidate no longer counts. Audited."""
+    return _decide_match(actor=actor, candidate=candidate, status=MatchStatus.REJECTED)
+
+
+# --- MARF drafts ---------------------------------------------------------------------------------
+
+
+def save_draft(*, actor, step: str, values: dict, audited: bool = True) -> MarfDraft:
+    """Keep what the referrer typed on one step. Autosave (htmx, every few seconds) is not audited; steps are."""
+    with transaction.atomic():
+        draft, created = MarfDraft.objects.select_for_update().get_or_create(owner=actor)
+        draft.data = {**draft.data, **values}
+        draft.step = step
+        draft.save()
+        if audited or created:
+            audit.record(
+                actor=actor, action="marf_draft.started" if created else "marf_draft.saved", obj=draft,
+                changes={"step": step}, label=f"MARF draft of {actor.get_username()}",
+            )  # fmt: skip
+    return draft
+
+
+def discard_draft(*, actor, reason: str = "discarded") -> None:
+    with transaction.atomic():
+        draft = MarfDraft.objects.filter(owner=actor).first()
+        if draft is None:
+            return
+        audit.record(
+            actor=actor, action=f"marf_draft.{reason}", obj=draft, label=f"MARF draft of {actor.get_username()}"
+        )
+        draft.delete()
+
+
+def submit_marf(*, tenant, actor, data: dict) -> Contact:
+    """A referrer's MARF from their draft: the contact is received and the draft removed, both or neither."""
+    with transaction.atomic():
+        contact = submit_contact(tenant=tenant, actor=actor, channel=Channel.MARF, data=data)
+        discard_draft(actor=actor, reason="submitted")
+    return contact
