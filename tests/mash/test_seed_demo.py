@@ -9,9 +9,7 @@ API_MD_ROLES = ["admin", "triage", "manager", "referrer", "ehcoord", "head"]
 
 
 def _snapshot():
-    users = sorted(
-        User.objects.values_list("username", "tenant__slug", "role", "agency__slug", "email", "is_active")
-    )
+    users = sorted(User.objects.values_list("username", "tenant__slug", "role", "agency__slug", "email", "is_active"))
     agencies = sorted(Agency.all_tenants.values_list("tenant__slug", "slug", "name"))
     return users, agencies, sorted(Tenant.objects.values_list("slug", "name"))
 
