@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from importlib import import_module
 from zoneinfo import ZoneInfo
 
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from mash import audit
+from mash.deadlines.services import notify, start_clock
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
+from mash.models import User
 from mash.roles import Role
 from thresholds.calendars import calendar_for
 from thresholds.models import ClockKind, ClockPolicy, DeadlineUnit
@@ -89,6 +89,7 @@ def submit_contact(*, tenant, actor, channel: str, data: dict) -> Contact:
             },
         )
         _start_decision_clock(contact, policy=policy, amount=amount, unit=unit, actor=actor)
+        _acknowledge(contact)
     return contact
 
 
@@ -157,44 +158,13 @@ def _link_to_register(mention: ContactPerson, *, exclude: set[int]) -> None:
     )
 
 
-@dataclass(frozen=True)
-class ClockIntegration:
-    """Whether the deadline engine is present; read by tests and the bench."""
+def _start_decision_clock(contact: Contact, *, policy, amount, unit, actor):
+    """Working Together: a decision on next steps within one working day of receipt (the tenant's policy).
 
-    available: bool
-    reason: str = ""
-
-
-def clock_integration() -> ClockIntegration:
-    try:
-        module = import_module("mash.deadlines.services")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("mash.deadlines", "mash.deadlines.services"):
-            raise
-        return ClockIntegration(False, "mash.deadlines.services is not installed yet")
-    if not callable(getattr(module, "start_clock", None)):
-        return ClockIntegration(False, "mash.deadlines.services has no start_clock")
-    return ClockIntegration(True)
-
-
-def _start_decision_clock(contact: Contact, *, policy=None, amount=None, unit=None, actor=None):
-    """The one place contacts meet the deadline engine: start the decision clock when the engine exists.
-
-    Runs inside the submission's transaction, so a contact is never stored without its clock (the engine
-    defers its own follow-up work with ``transaction.on_commit``).
+    Runs inside the submission's transaction, so a contact is never stored without its clock. Until
+    someone takes the contact, the tenant's triage workers are the ones warned before it is due.
     """
-    if not clock_integration().available:
-        return None
-    from mash.deadlines.services import start_clock
-
-    if amount is None:
-        amount, unit = _decision_clock(policy)
-    extra = {}
-    accepted = inspect.signature(start_clock).parameters
-    if "url" in accepted:
-        extra["url"] = reverse("contacts:detail", args=[contact.pk])
-    if "actor" in accepted:
-        extra["actor"] = actor
+    triage_workers = User.objects.filter(tenant=contact.tenant, role=Role.TRIAGE, is_active=True)
     return start_clock(
         tenant=contact.tenant,
         kind=ClockKind.DECISION,
@@ -203,9 +173,33 @@ def _start_decision_clock(contact: Contact, *, policy=None, amount=None, unit=No
         amount=amount,
         unit=unit,
         warn_fraction=policy.warn_fraction if policy is not None else None,
+        responsible=list(triage_workers),
         label=contact.reference,
-        **extra,
+        url=reverse("contacts:detail", args=[contact.pk]),
+        actor=actor,
     )
+
+
+def _acknowledge(contact: Contact) -> None:
+    """Tell the referrer their contact arrived, with its reference and when a decision is due."""
+    due = timezone.localtime(contact.decision_due_at, ZoneInfo(contact.tenant.time_zone))
+    message = (
+        f"We have received your referral {contact.reference}. The MASH will decide on next steps by "
+        f"{due:%H:%M on %A %d %B %Y}. We will tell you the outcome."
+    )
+    if contact.submitted_by is not None:
+        notify(
+            recipient=contact.submitted_by,
+            subject=contact.reference,
+            message=message,
+            url=reverse("contacts:mine"),
+        )
+    elif contact.referrer_email:
+        address = contact.referrer_email
+        transaction.on_commit(
+            lambda: send_mail(f"MASH: {contact.reference}", message, None, [address], fail_silently=True),
+            robust=True,
+        )
 
 
 # --- person matches ------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ app.autodiscover_tasks()
 # Beat schedule in code. Later capabilities add their sweeps here.
 app.conf.beat_schedule = {
     "worker-heartbeat": {"task": "mash.tasks.heartbeat", "schedule": 60.0, "kwargs": {"source": "beat"}},
+    # The deadline engine's safety net: breaches and escalations whose wake-up was lost.
+    "deadline-sweep": {"task": "mash.deadlines.sweep_clocks", "schedule": 60.0},
 }
 
 

@@ -61,8 +61,8 @@ class User(AbstractUser):
             ),
             models.CheckConstraint(
                 name="user_agency_iff_agency_role",
-                condition=Q(role__in=list(AGENCY_ROLES), agency__isnull=False)
-                | (~Q(role__in=list(AGENCY_ROLES)) & Q(agency__isnull=True)),
+                condition=Q(role__in=sorted(AGENCY_ROLES), agency__isnull=False)
+                | (~Q(role__in=sorted(AGENCY_ROLES)) & Q(agency__isnull=True)),
             ),
         ]
 
@@ -140,3 +140,6 @@ class Heartbeat(models.Model):
 
 def new_request_id() -> str:
     return uuid.uuid4().hex
+
+
+from .deadlines.models import *  # noqa: E402,F403

@@ -15,6 +15,7 @@ class HealthSerializer(serializers.Serializer):
     broker_error = serializers.CharField(allow_blank=True)
     worker_last_seen = serializers.DateTimeField(allow_null=True)
     beat_last_seen = serializers.DateTimeField(allow_null=True)
+    sweep_last_run = serializers.DateTimeField(allow_null=True)
 
 
 class PingSerializer(serializers.Serializer):

@@ -66,6 +66,7 @@ class HealthView(TenantAPIView):
         broker_ok, broker_error = _broker_status()
         worker = selectors.last_heartbeat("worker")
         beat = selectors.last_heartbeat("beat")
+        sweep = selectors.last_heartbeat("sweep")
         return Response(
             HealthSerializer(
                 {
@@ -74,6 +75,7 @@ class HealthView(TenantAPIView):
                     "broker_error": broker_error,
                     "worker_last_seen": worker.at if worker else None,
                     "beat_last_seen": beat.at if beat else None,
+                    "sweep_last_run": sweep.at if sweep else None,
                 }
             ).data
         )

@@ -125,6 +125,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('agency__isnull', False), ('role__in', ['navigator', 'agency_lead'])), models.Q(models.Q(('role__in', ['navigator', 'agency_lead']), _negated=True), ('agency__isnull', True)), _connector='OR'), name='user_agency_iff_agency_role'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('agency__isnull', False), ('role__in', ['agency_lead', 'navigator'])), models.Q(models.Q(('role__in', ['agency_lead', 'navigator']), _negated=True), ('agency__isnull', True)), _connector='OR'), name='user_agency_iff_agency_role'),
         ),
     ]

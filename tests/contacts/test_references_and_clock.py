@@ -54,9 +54,6 @@ def test_concurrent_submissions_get_distinct_consecutive_references():
 
 @pytest.mark.django_db
 def test_the_decision_clock_starts_with_the_contact(hub, api_as):
-    integration = services.clock_integration()
-    if not integration.available:
-        pytest.skip(integration.reason)
     from mash.deadlines.models import Clock
 
     response = api_as(hub["referrer"]).post("/api/v1/contacts/", marf(), format="json")
@@ -66,3 +63,32 @@ def test_the_decision_clock_starts_with_the_contact(hub, api_as):
     assert clock.kind == "decision"
     assert clock.due_at == contact.decision_due_at
     assert clock.subject_label == contact.reference
+
+
+@pytest.mark.django_db
+def test_the_referrer_is_told_the_reference_and_when_a_decision_is_due(
+    hub, api_as, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    from mash.deadlines.models import Notification
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    hub["referrer"].email = "dsl@school.example.org"
+    hub["referrer"].save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(hub["referrer"]).post("/api/v1/contacts/", marf(), format="json")
+    reference = response.data["reference"]
+    with tenancy.tenant_context(hub["tenant"]):
+        notice = Notification.objects.get(recipient=hub["referrer"], subject=reference)
+    assert "We have received your referral" in notice.message
+    assert "will decide on next steps by" in notice.message
+    assert [m.subject for m in mailoutbox] == [f"MASH: {reference}"]
+
+
+@pytest.mark.django_db
+def test_the_decision_clock_warns_the_triage_workers_until_someone_takes_it(hub, api_as):
+    from mash.deadlines.models import Clock
+
+    response = api_as(hub["referrer"]).post("/api/v1/contacts/", marf(), format="json")
+    with tenancy.tenant_context(hub["tenant"]):
+        clock = Clock.objects.get(subject_id=str(response.data["id"]))
+    assert hub["triage"].pk in clock.responsible_ids

@@ -1,0 +1,5 @@
+from .services import ensure_default_ladders
+
+
+def seed(tenant):
+    ensure_default_ladders(tenant=tenant)

@@ -1,0 +1,42 @@
+"""Reads of clocks and notifications, scoped to the active tenant (and to the recipient)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from .models import OPEN, Clock, Notification
+
+
+def notifications_for(*, user):
+    """The user's own notifications, newest first. Another person's are never in it."""
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+
+
+def unread_notification_count(*, user) -> int:
+    """One COUNT on the partial index of unread notifications."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def clocks_for_subject(*, subject):
+    """Every clock that ran on ``subject``, for its page (include deadlines/partials/clock_state.html)."""
+    return Clock.objects.filter(subject_type=subject._meta.label_lower, subject_id=str(subject.pk)).order_by(
+        "started_at", "id"
+    )
+
+
+def open_clock_for(*, subject, kind: str) -> Clock | None:
+    return clocks_for_subject(subject=subject).filter(OPEN, kind=kind).first()
+
+
+def overdue_unprocessed_clocks(*, now: datetime | None = None, grace: timedelta = timedelta(minutes=2)):
+    """Open clocks the engine should have breached or escalated by now, across tenants (operations).
+
+    ``grace`` allows for one sweep interval and the time to process. Should always be empty.
+    """
+    cutoff = (now or timezone.now()) - grace
+    open_clocks = Clock.all_tenants.filter(OPEN).select_related("tenant")
+    missed_breach = open_clocks.filter(breached_at__isnull=True, due_at__lte=cutoff)
+    missed_escalation = open_clocks.filter(next_escalation_at__isnull=False, next_escalation_at__lte=cutoff)
+    return (missed_breach | missed_escalation).order_by("due_at", "id")

@@ -1,0 +1,637 @@
+"""Every state change of a clock: start, meet, cancel, retime, and the engine's own steps.
+
+How a deadline is never missed nor doubled:
+
+* The database is the source of truth. A clock row says when it warns (``warn_at``), when it
+  is due (``due_at``) and when it next escalates (``next_escalation_at``).
+* Wake-ups are only hints. ``start_clock`` and ``retime_clock`` enqueue ``wake_clock`` with
+  an ETA after commit when the next stage is within :func:`wake_horizon`, safely shorter than
+  Redis's visibility timeout; the minute sweep plans a ``process_due_clocks`` wake-up for
+  every :data:`TICK` slot in the next :data:`SWEEP_LOOKAHEAD` holding a stage, and processes
+  itself whatever is already due, so a wake-up lost to a broker restart or a killed worker
+  costs at most one sweep interval.
+* :func:`process_clock` is idempotent: it locks the row with ``SKIP LOCKED`` (a second worker
+  on the same clock walks away), moves each stage with a conditional UPDATE (``breached_at
+  IS NULL``, ``escalation_level = n``), and notifications carry a unique constraint on
+  (clock, recipient, kind, level). A worker killed mid-step rolls its transaction back;
+  the stage is still due and the next wake-up or sweep does it, once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from mash import audit
+from mash.exceptions import Conflict, PolicyViolation
+from mash.models import User
+from mash.tenancy import TenantNotSet, current_tenant_id, tenant_context
+from thresholds.calendars import calendar_for
+from thresholds.models import ClockKind, ClockPolicy, DeadlineUnit
+
+from . import engine
+from .models import OPEN, Clock, EscalationStep, EscalationTarget, Notification, NotificationKind
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WARN_FRACTION = Decimal("0.75")
+# Beat runs the sweep every 60 s; each sweep gives an exact wake-up to every stage falling due
+# in the next 75 s, so consecutive look-aheads overlap and a stage between sweeps is not late.
+SWEEP_LOOKAHEAD = timedelta(seconds=75)
+SWEEP_HEARTBEAT_SOURCE = "sweep"
+# Stages the sweep plans are woken in slots of this length: at most TICK late, and one message
+# per slot rather than one per clock when thousands fall due in the same minute.
+TICK = timedelta(milliseconds=250)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+_H = timedelta(hours=1)
+# Default escalation ladders: (who, after). ``after`` runs from the due time for level 1 and from
+# the previous level for the others, in clock time.
+DEFAULT_LADDERS: dict[str, list[tuple[str, timedelta]]] = {
+    # Navigator returns: the agency's own lead at once, the MASH team manager an hour later,
+    # the head of service four hours after that.
+    ClockKind.NAVIGATOR_RETURN: [
+        (EscalationTarget.AGENCY_LEAD, timedelta(0)),
+        (EscalationTarget.MANAGER, _H),
+        (EscalationTarget.HEAD, 4 * _H),
+    ],
+    # Working Together: a decision within one working day. The manager owns it; then the head.
+    ClockKind.DECISION: [(EscalationTarget.MANAGER, timedelta(0)), (EscalationTarget.HEAD, 4 * _H)],
+    # Early Help Hub: the coordinators' team at once, the head of service a day later.
+    ClockKind.EARLY_HELP_REVIEW: [(EscalationTarget.EHCOORD, timedelta(0)), (EscalationTarget.HEAD, 24 * _H)],
+    ClockKind.PLAN_REVIEW: [(EscalationTarget.EHCOORD, timedelta(0)), (EscalationTarget.HEAD, 72 * _H)],
+    # Feedback to the referrer is the manager's; the head of service after a day.
+    ClockKind.REFERRER_FEEDBACK: [(EscalationTarget.MANAGER, timedelta(0)), (EscalationTarget.HEAD, 24 * _H)],
+}
+
+
+# --- set-up --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ensure_default_ladders(*, tenant) -> None:
+    """Give the tenant the default escalation ladders where it has none. Never overwrites changes."""
+    with tenant_context(tenant):
+        for kind, steps in DEFAULT_LADDERS.items():
+            if EscalationStep.objects.filter(kind=kind).exists():
+                continue
+            for level, (who, after) in enumerate(steps, 1):
+                EscalationStep.objects.create(kind=kind, level=level, who=who, after=after)
+
+
+# --- wake-ups ------------------------------------------------------------------------------
+
+
+def wake_horizon() -> timedelta:
+    """How far ahead an exact (ETA) wake-up may be queued: half the broker's visibility timeout.
+
+    Redis keeps an ETA message unacknowledged until it runs and re-delivers it after the
+    visibility timeout, so a longer ETA would run twice (harmless, but noisy) or pile up.
+    """
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
+    return timedelta(seconds=options.get("visibility_timeout", 2 * 60 * 60) / 2)
+
+
+def next_wake_at(clock: Clock) -> datetime | None:
+    """When this clock next needs the engine, or None when it never will."""
+    if not clock.is_open:
+        return None
+    if clock.breached_at is None:
+        if clock.warned_at is None and clock.warn_at is not None and clock.warn_at < clock.due_at:
+            return clock.warn_at
+        return clock.due_at
+    return clock.next_escalation_at
+
+
+def _schedule_wake(clock: Clock, *, now: datetime, horizon: timedelta | None = None) -> None:
+    at = next_wake_at(clock)
+    if at is not None and at - now <= (horizon or wake_horizon()):
+        transaction.on_commit(partial(_enqueue_wake, clock.pk, clock.tenant_id, at), robust=True)
+
+
+def _enqueue_wake(clock_id: int, tenant_id: int, at: datetime) -> None:
+    from .tasks import wake_clock
+
+    try:
+        wake_clock.apply_async(args=[clock_id, tenant_id], eta=at)
+    except Exception:  # the broker is a hint; the sweep still finds the clock
+        log.warning("Could not queue the wake-up of clock %s; the sweep will catch it.", clock_id, exc_info=True)
+
+
+# --- starting, meeting, stopping, retiming -------------------------------------------------
+
+
+def _decimal(value, *, field: str) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise PolicyViolation("Enter a number.", field=field) from None
+
+
+def _ladder_snapshot(kind: str) -> list[dict]:
+    steps = [(s.who, s.after) for s in EscalationStep.objects.filter(kind=kind).order_by("level")]
+    if not steps:  # a tenant without its own ladder still escalates: never a silent breach
+        steps = DEFAULT_LADDERS.get(kind, [])
+    return [
+        {"level": level, "who": str(who), "after_seconds": int(after.total_seconds())}
+        for level, (who, after) in enumerate(steps, 1)
+    ]
+
+
+def _ids(items: Iterable) -> list[int]:
+    return sorted({item if isinstance(item, int) else item.pk for item in items})
+
+
+def start_clock(
+    *,
+    tenant,
+    kind: str,
+    subject,
+    started_at: datetime,
+    amount=None,
+    unit: str | None = None,
+    warn_fraction=None,
+    responsible: Iterable = (),
+    agency=None,
+    label: str = "",
+    url: str = "",
+    actor=None,
+) -> Clock:
+    """Start a deadline on ``subject`` by the tenant's working calendar.
+
+    ``amount``/``unit`` default to the tenant's ClockPolicy for ``kind`` (navigator returns
+    must pass the rating's). ``responsible`` (users or ids) are warned before it is due;
+    ``agency`` is whose lead an ``agency_lead`` escalation tells. The policy and the ladder
+    are copied onto the clock: later policy changes never move a running deadline.
+    """
+    active = current_tenant_id()
+    if active is not None and active != tenant.pk:
+        raise TenantNotSet(f"start_clock for tenant {tenant.pk} while tenant {active} is active.")
+    if timezone.is_naive(started_at):
+        raise PolicyViolation("The start must be an instant with a time zone.", field="started_at")
+    kind = ClockKind(kind)
+    with tenant_context(tenant), transaction.atomic():
+        policy = ClockPolicy.objects.filter(kind=kind).first()
+        if amount is None and policy is not None:
+            amount, unit = policy.amount, unit or policy.unit
+        if amount is None or not unit:
+            raise PolicyViolation("This clock has no length: give its amount and unit.", field="amount")
+        amount = _decimal(amount, field="amount")
+        if amount <= 0:
+            raise PolicyViolation("A deadline must be longer than zero.", field="amount")
+        unit = DeadlineUnit(unit)
+        if warn_fraction is None:
+            warn_fraction = policy.warn_fraction if policy is not None else DEFAULT_WARN_FRACTION
+        warn_fraction = _decimal(warn_fraction, field="warn_fraction")
+        if not Decimal(0) < warn_fraction < Decimal(1):
+            raise PolicyViolation("Warn after a share of the time between 0 and 1.", field="warn_fraction")
+
+        calendar = calendar_for(tenant)
+        due_at = calendar.add(started_at, amount, unit)
+        warn_at = calendar.add(started_at, amount * warn_fraction, unit)
+        clock = Clock(
+            kind=kind,
+            subject_type=subject._meta.label_lower,
+            subject_id=str(subject.pk),
+            subject_label=(label or str(subject))[:200],
+            subject_url=url[:300],
+            agency_id=agency if isinstance(agency, int) or agency is None else agency.pk,
+            started_at=started_at,
+            due_at=due_at,
+            warn_at=warn_at if warn_at < due_at else None,
+            policy={
+                "amount": str(amount),
+                "unit": str(unit),
+                "warn_fraction": str(warn_fraction),
+                "time_zone": tenant.time_zone,
+                "ladder": _ladder_snapshot(kind),
+            },
+            responsible_ids=_ids(responsible),
+        )
+        try:
+            with transaction.atomic():
+                clock.save()
+        except IntegrityError:
+            raise Conflict(f"A {kind.label.lower()} clock is already running for {clock.subject_label}.") from None
+        audit.record(
+            actor=actor,
+            action="clock.started",
+            obj=clock,
+            tenant=tenant,
+            changes={"kind": kind.value, "due_at": due_at.isoformat(), "amount": str(amount), "unit": str(unit)},
+        )
+        _schedule_wake(clock, now=timezone.now())
+    return clock
+
+
+def _locked(clock: Clock) -> Clock:
+    """The clock's row, locked until the transaction ends (a user's action waits its turn)."""
+    return Clock.objects.select_for_update().get(pk=clock.pk)
+
+
+@transaction.atomic
+def meet_clock(*, clock: Clock, at: datetime | None = None, actor) -> Clock:
+    """The work was done at ``at``: the clock stops, and any escalation stops at once.
+
+    Meeting it after its due time records how late (``late_by``). Meeting it twice is a no-op.
+    """
+    now = timezone.now()
+    at = at or now
+    if at > now + timedelta(minutes=1):
+        raise PolicyViolation("A deadline cannot be met in the future.", field="at")
+    clock = _locked(clock)
+    if clock.met_at is not None:
+        return clock
+    if clock.cancelled_at is not None:
+        raise Conflict("This deadline was stopped and can no longer be met.")
+    clock.met_at = at
+    clock.late_by = at - clock.due_at if at > clock.due_at else None
+    clock.next_escalation_at = None
+    clock.save(update_fields=["met_at", "late_by", "next_escalation_at"])
+    audit.record(
+        actor=actor,
+        action="clock.met",
+        obj=clock,
+        changes={
+            "met_at": at.isoformat(),
+            "late_by_seconds": int(clock.late_by.total_seconds()) if clock.late_by else 0,
+            "escalation_level": clock.escalation_level,
+        },
+    )
+    return clock
+
+
+@transaction.atomic
+def cancel_clock(*, clock: Clock, actor, reason: str) -> Clock:
+    """Stop a deadline that no longer applies (e.g. the contact was withdrawn). Needs a reason."""
+    if not (reason or "").strip():
+        raise PolicyViolation("Say why this deadline no longer applies.", field="reason")
+    clock = _locked(clock)
+    if clock.cancelled_at is not None:
+        return clock
+    if clock.met_at is not None:
+        raise Conflict("This deadline has already been met.")
+    clock.cancelled_at = timezone.now()
+    clock.cancel_reason = reason.strip()[:300]
+    clock.next_escalation_at = None
+    clock.save(update_fields=["cancelled_at", "cancel_reason", "next_escalation_at"])
+    audit.record(actor=actor, action="clock.cancelled", obj=clock, changes={"reason": clock.cancel_reason})
+    return clock
+
+
+@transaction.atomic
+def retime_clock(*, clock: Clock, due_at: datetime, actor, reason: str) -> Clock:
+    """Bring a deadline forward (re-rating up, e.g. Amber to Red). Never later: that would hide a delay."""
+    if not (reason or "").strip():
+        raise PolicyViolation("Say why the deadline changes.", field="reason")
+    if timezone.is_naive(due_at):
+        raise PolicyViolation("The deadline must be an instant with a time zone.", field="due_at")
+    clock = _locked(clock)
+    if not clock.is_open:
+        raise Conflict("This deadline has already been met or stopped.")
+    if due_at > clock.due_at:
+        raise PolicyViolation("A running deadline can only be brought forward, never put back.", field="due_at")
+    if due_at < clock.started_at:
+        raise PolicyViolation("A deadline cannot fall before its start.", field="due_at")
+    if due_at == clock.due_at:
+        return clock
+    old_due = clock.due_at
+    clock.due_at = due_at
+    if clock.warned_at is None and clock.breached_at is None:
+        # Keep the warning at the same share of the (shorter) time, in the clock's unit.
+        unit = clock.policy.get("unit", DeadlineUnit.CLOCK_HOURS)
+        fraction = Decimal(clock.policy.get("warn_fraction", DEFAULT_WARN_FRACTION))
+        calendar = calendar_for(clock.tenant)
+        warn_at = calendar.add(clock.started_at, calendar.elapsed(clock.started_at, due_at, unit) * fraction, unit)
+        clock.warn_at = warn_at if warn_at < due_at else None
+    clock.save(update_fields=["due_at", "warn_at"])
+    audit.record(
+        actor=actor,
+        action="clock.retimed",
+        obj=clock,
+        changes={"due_at": [old_due.isoformat(), due_at.isoformat()], "reason": reason.strip()},
+    )
+    _schedule_wake(clock, now=timezone.now())
+    return clock
+
+
+# --- the engine: warn, breach, escalate ----------------------------------------------------
+
+
+AUDIT_ACTIONS = {
+    NotificationKind.WARNING: "clock.warned",
+    NotificationKind.BREACH: "clock.breached",
+    NotificationKind.ESCALATION: "clock.escalated",
+}
+
+
+def process_clock(*, clock_id: int, now: datetime | None = None) -> list[str]:
+    """Do whatever the clock is due for at ``now``: warn once, breach once, climb the ladder.
+
+    Runs inside the clock's tenant. Returns what it did (e.g. ``["breach", "escalation:1"]``);
+    an empty list when another worker holds the clock or nothing is due.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        clock = (
+            Clock.objects.select_related("tenant")
+            .select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=clock_id)
+            .order_by("pk")  # not Meta.ordering: "ORDER BY due_at LIMIT 1" would walk the due_at index
+            .first()
+        )
+        if clock is None:
+            return []  # another worker holds it (or it is not this tenant's)
+        return _process_locked(clock, now)
+
+
+def _process_locked(clock: Clock, now: datetime) -> list[str]:
+    """Take every step ``clock`` (locked by the caller's transaction, its tenant active) is due for."""
+    steps = engine.due_steps(clock, now)
+    if not steps:
+        return []
+    # Guarded by the state just read: under the row lock this always matches, and if it
+    # ever did not (no lock on SQLite), the step is simply not taken twice.
+    changes = engine.state_after(clock, steps, now)
+    updated = Clock.objects.filter(
+        OPEN,
+        pk=clock.pk,
+        warned_at=clock.warned_at,
+        breached_at=clock.breached_at,
+        escalation_level=clock.escalation_level,
+    ).update(**changes)
+    if not updated:
+        return []
+    users = list(
+        User.objects.filter(tenant_id=clock.tenant_id, is_active=True)
+        .filter(Q(pk__in=clock.responsible_ids) | Q(role__in=engine.roles_needed(steps)))
+        .order_by("pk")
+    )
+    for name, value in changes.items():
+        setattr(clock, name, value)
+    notices = []
+    for step in steps:
+        people = engine.recipients(clock, step, users)
+        notices += [(step, person) for person in people]
+        audit.record(
+            actor=None,
+            action=AUDIT_ACTIONS[step.kind],
+            obj=clock,
+            tenant=clock.tenant,
+            changes=_audit_changes(clock, step, people, now),
+        )
+    _notify(clock, notices, now=now)
+    # The engine's own follow-ups (the next level) only need an exact wake-up if it falls
+    # before the next sweep's look-ahead would plan one; later ones are planned by the sweep.
+    _schedule_wake(clock, now=now, horizon=SWEEP_LOOKAHEAD)
+    return [step.name for step in steps]
+
+
+def _audit_changes(clock: Clock, step, people: list[User], now: datetime) -> dict:
+    changes = {"to": [person.get_username() for person in people]}
+    if step.kind == NotificationKind.BREACH:
+        changes |= {
+            "due_at": clock.due_at.isoformat(),
+            "recorded_late_by_seconds": (now - clock.due_at).total_seconds(),
+        }
+    elif step.kind == NotificationKind.ESCALATION:
+        changes |= {"level": step.level, "who": step.who}
+    return changes
+
+
+def _notify(clock: Clock, notices: list, *, now: datetime) -> list[int]:
+    """Tell each person once per step; breaches and escalations are emailed too, after commit, at most once.
+
+    The email is claimed (``emailed_at``) in the same transaction that creates the notice, so a
+    duplicate run can never email again; a failed send clears the claim for the operators to see.
+    """
+    rows = []
+    for step, person in notices:
+        by_email = step.kind in (NotificationKind.BREACH, NotificationKind.ESCALATION) and person.email
+        rows.append(
+            Notification(
+                tenant_id=clock.tenant_id,
+                recipient=person,
+                clock=clock,
+                kind=step.kind,
+                level=step.level,
+                subject=clock.subject_label,
+                message=engine.message(clock, step),
+                url=clock.subject_url,
+                created_at=now,
+                emailed_at=now if by_email else None,
+            )
+        )
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(rows)
+    except IntegrityError:
+        # Someone already told some of them: keep the first notice, never send a second.
+        created = []
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    row.save()
+                created.append(row)
+            except IntegrityError:
+                log.warning("Duplicate %s notice for clock %s suppressed.", row.kind, clock.pk)
+    emails = [
+        (row.pk, row.recipient.email, f"MASH {row.get_kind_display().lower()}: {row.subject}", row.message)
+        for row in created
+        if row.emailed_at is not None
+    ]
+    if emails:
+        transaction.on_commit(
+            partial(_send_emails, emails=emails, url=clock.subject_url, tenant_id=clock.tenant_id), robust=True
+        )
+    return [row.pk for row in created]
+
+
+# --- email ---------------------------------------------------------------------------------
+
+
+def _send_emails(*, emails: list[tuple[int, str, str, str]], url: str, tenant_id: int) -> None:
+    for notification_id, address, subject, body in emails:
+        try:
+            send_mail(subject=subject, message=f"{body}\n\n{url}".strip(), from_email=None, recipient_list=[address])
+        except Exception:  # the in-app notice stands; mail is a courtesy copy
+            log.warning("Could not email notification %s.", notification_id, exc_info=True)
+            with tenant_context(tenant_id):
+                Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+def notify(*, recipient, subject: str, message: str, url: str = "", email: bool = True) -> Notification:
+    """Tell one person something that is not a clock event (an acknowledgement, an outcome).
+
+    The in-app notice is written in the caller's transaction; the email copy goes after commit.
+    """
+    by_email = bool(email and recipient.email)
+    now = timezone.now()
+    notification = Notification.objects.create(
+        recipient=recipient,
+        kind=NotificationKind.INFO,
+        subject=subject,
+        message=message,
+        url=url,
+        created_at=now,
+        emailed_at=now if by_email else None,
+    )
+    if by_email:
+        transaction.on_commit(
+            partial(
+                _send_emails,
+                emails=[(notification.pk, recipient.email, f"MASH: {subject}", message)],
+                url=url,
+                tenant_id=notification.tenant_id,
+            ),
+            robust=True,
+        )
+    return notification
+
+
+def mark_notification_read(*, notification: Notification, actor) -> Notification:
+    """The recipient has read it. Only the recipient may (others never see it: 404 upstream)."""
+    if notification.recipient_id != actor.pk:
+        raise PolicyViolation("This is not your notification.")
+    if notification.read_at is None:
+        now = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        notification.read_at = now
+    return notification
+
+
+def mark_all_notifications_read(*, actor) -> int:
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- the sweep: the only cross-tenant path -------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    clocks: int = 0
+    events: int = 0
+    planned: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def claim_querysets(now: datetime) -> list:
+    """The three ways to claim the next due clock, across tenants: breach, escalation, warning.
+
+    Taken with ``[:1]``, each is an index scan of its partial index in stage-time order,
+    ``LIMIT 1 FOR UPDATE SKIP LOCKED``: it stops at the first due row nobody else holds, so
+    concurrent workers take different clocks (a queue), however many are due. Run inside a
+    transaction.
+    """
+    open_clocks = (
+        Clock.all_tenants.filter(OPEN).select_related("tenant").select_for_update(skip_locked=True, of=("self",))
+    )
+    return [
+        open_clocks.filter(breached_at__isnull=True, due_at__lte=now).order_by("due_at"),
+        open_clocks.filter(next_escalation_at__isnull=False, next_escalation_at__lte=now).order_by(
+            "next_escalation_at"
+        ),
+        open_clocks.filter(
+            warned_at__isnull=True, breached_at__isnull=True, warn_at__isnull=False, warn_at__lte=now
+        ).order_by("warn_at"),
+    ]
+
+
+def _upcoming_instants(now: datetime, until: datetime) -> set[datetime]:
+    """The distinct instants in (now, until] at which some clock has a stage due."""
+    open_clocks = Clock.all_tenants.filter(OPEN).order_by()
+    return {
+        *open_clocks.filter(
+            warned_at__isnull=True, breached_at__isnull=True, warn_at__isnull=False, warn_at__gt=now, warn_at__lte=until
+        ).values_list("warn_at", flat=True),
+        *open_clocks.filter(breached_at__isnull=True, due_at__gt=now, due_at__lte=until).values_list(
+            "due_at", flat=True
+        ),
+        *open_clocks.filter(
+            next_escalation_at__isnull=False, next_escalation_at__gt=now, next_escalation_at__lte=until
+        ).values_list("next_escalation_at", flat=True),
+    }
+
+
+def _tick(instant: datetime) -> datetime:
+    """The end of the TICK-long slot holding ``instant``: when a wake-up for it should run."""
+    step = TICK // timedelta(microseconds=1)
+    us = (instant - _EPOCH) // timedelta(microseconds=1)
+    return _EPOCH + timedelta(microseconds=-(-us // step) * step)
+
+
+def process_due(*, now: datetime | None = None) -> SweepResult:
+    """Process every clock with a stage due, across tenants, each in its own tenant and transaction.
+
+    Several may run at once (overlapping wake-ups, sweeps): each claims the next due clock
+    nobody else holds, so together they share the work and each clock is done once.
+    ``now`` is for tests; by default each step is stamped with the time it is taken.
+    """
+    result = SweepResult()
+    stuck: set[int] = set()  # claimed but nothing to do (an inconsistent row): never claim it again
+    while True:
+        stamp = now or timezone.now()
+        with transaction.atomic():
+            claims = (qs.exclude(pk__in=stuck) if stuck else qs for qs in claim_querysets(stamp))
+            clock = next((row for qs in claims for row in qs[:1]), None)  # breaches first
+            if clock is None:
+                break
+            with tenant_context(clock.tenant_id):
+                events = _process_locked(clock, stamp)
+        if not events:
+            log.error("Clock %s is due but the engine found nothing to do; skipping it.", clock.pk)
+            stuck.add(clock.pk)
+        result.clocks += 1
+        result.events += len(events)
+    return result
+
+
+def _enqueue_tick(at: datetime) -> None:
+    from .tasks import process_due_clocks
+
+    try:
+        process_due_clocks.apply_async(eta=at)
+    except Exception:  # the broker is a hint; the next sweep processes what is due
+        log.warning("Could not queue the wake-up at %s; the sweep will catch it.", at, exc_info=True)
+
+
+def sweep(*, now: datetime | None = None) -> SweepResult:
+    """Plan exact wake-ups for the next minute, then process every clock already due, across tenants.
+
+    The plan is one ``process_due_clocks`` wake-up per TICK slot holding a stage (at most
+    SWEEP_LOOKAHEAD / TICK messages, however many clocks fall due), not one message per clock.
+    """
+    from mash.tasks import heartbeat
+
+    started = time.monotonic()
+    at = now or timezone.now()
+    # Planning first: a long catch-up below must not delay the wake-ups of the next minute.
+    ticks = sorted({_tick(instant) for instant in _upcoming_instants(at, at + SWEEP_LOOKAHEAD)})
+    for tick in ticks:
+        transaction.on_commit(partial(_enqueue_tick, tick), robust=True)
+    result = process_due(now=now)
+    result.planned = len(ticks)
+    heartbeat(source=SWEEP_HEARTBEAT_SOURCE)
+    result.seconds = round(time.monotonic() - started, 3)
+    if result.events:
+        log.info("Deadline sweep: %s", result.as_dict())
+    return result

@@ -1,0 +1,52 @@
+"""The notifications page: every signed-in member of a tenant sees their own, newest first."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+
+PAGE_SIZE = 25
+
+
+def tenant_member_required(view):
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.tenant_id:
+            raise PermissionDenied("Sign in with an account of a local authority.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _back(request):
+    page = request.POST.get("page", "")
+    url = reverse("notifications")
+    return redirect(f"{url}?page={page}" if page.isdigit() else url)
+
+
+@tenant_member_required
+def notification_list(request):
+    page = Paginator(selectors.notifications_for(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "deadlines/notifications.html", {"page": page, "notifications": page.object_list})
+
+
+@require_POST
+@tenant_member_required
+def notification_read(request, pk: int):
+    notification = get_object_or_404(selectors.notifications_for(user=request.user), pk=pk)
+    services.mark_notification_read(notification=notification, actor=request.user)
+    return _back(request)
+
+
+@require_POST
+@tenant_member_required
+def notifications_read_all(request):
+    services.mark_all_notifications_read(actor=request.user)
+    return _back(request)
