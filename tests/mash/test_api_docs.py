@@ -25,4 +25,4 @@ def test_health_needs_an_admin_or_head(tenant_a, make_user, api_as):
     response = api_as(make_user(tenant_a, "admin")).get("/api/v1/health/")
     assert response.status_code == 200
     assert response.data["database"] is True
-    assert set(response.data) >= {"broker", "worker_last_seen", "beat_last_seen"}
+    assert set(response.data) >= {"broker", "worker_last_seen", "beat_last_seen", "sweep_last_run"}
