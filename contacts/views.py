@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import Throttled
 
 from mash import audit, tenancy
+from mash.deadlines.selectors import clocks_for_subject
 from mash.decorators import role_required
 from mash.exceptions import DomainError
 from mash.models import Tenant
@@ -353,6 +354,7 @@ def contact_detail(request, pk):
             "household": [p for p in people if p.role != PersonRole.CHILD],
             "candidates": [] if referrer else [c for p in people for c in p.match_candidates.all()],
             "status": referrer_status(contact) if referrer else None,
+            "clocks": [] if referrer else list(clocks_for_subject(subject=contact)),
         },
     )
 

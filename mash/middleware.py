@@ -1,4 +1,7 @@
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
+from django.utils import timezone
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 from . import audit, tenancy
@@ -48,7 +51,11 @@ class TenantMiddleware:
         tenant = getattr(user, "tenant", None) if user is not None and user.is_authenticated else None
         request.tenant = tenant
         token = tenancy.activate(tenant)
+        if tenant is not None:
+            # Instants are stored in UTC and shown in the tenant's own zone.
+            timezone.activate(ZoneInfo(tenant.time_zone))
         try:
             return self.get_response(request)
         finally:
             tenancy.deactivate(token)
+            timezone.deactivate()

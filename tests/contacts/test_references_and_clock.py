@@ -92,3 +92,13 @@ def test_the_decision_clock_warns_the_triage_workers_until_someone_takes_it(hub,
     with tenancy.tenant_context(hub["tenant"]):
         clock = Clock.objects.get(subject_id=str(response.data["id"]))
     assert hub["triage"].pk in clock.responsible_ids
+
+
+@pytest.mark.django_db
+def test_the_contact_page_shows_the_decision_clock_in_words(hub, api_as, client):
+    response = api_as(hub["referrer"]).post("/api/v1/contacts/", marf(), format="json")
+    client.force_login(hub["triage"])
+    page = client.get(f"/contacts/{response.data['id']}/").content.decode()
+    assert "Deadlines" in page
+    assert "Decision on next steps" in page
+    assert "left" in page  # time left to the decision, in words
