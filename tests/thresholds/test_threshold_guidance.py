@@ -99,8 +99,8 @@ def test_the_guidance_page_runs_a_constant_number_of_queries(client, policy, mak
 def test_the_guidance_page_pins_its_queries(client, policy, make_user, django_assert_num_queries):
     client.force_login(make_user(policy, Role.TRIAGE))
     client.get("/thresholds/")  # warm per-process caches
-    # session, user, tenant (header), levels, their indicators
-    with django_assert_num_queries(5):
+    # session, user, tenant (header), unread notifications (header), levels, their indicators
+    with django_assert_num_queries(6):
         client.get("/thresholds/")
 
 
@@ -116,8 +116,8 @@ def test_settings_lists_run_a_constant_number_of_queries(url, client, policy, ma
 def test_the_ratings_page_pins_its_queries(client, policy, make_user, django_assert_num_queries):
     client.force_login(make_user(policy, Role.ADMIN))
     client.get("/settings/ratings/")
-    # session, user, tenant (header), ratings
-    with django_assert_num_queries(4):
+    # session, user, tenant (header), unread notifications (header), ratings
+    with django_assert_num_queries(5):
         client.get("/settings/ratings/")
 
 
