@@ -8,7 +8,7 @@ from datetime import date
 from django.utils import timezone
 from rest_framework import serializers
 
-from thresholds.models import ThresholdLevel
+from thresholds import selectors as threshold_selectors
 
 from .choices import (
     PUBLIC_RELATIONSHIPS,
@@ -179,7 +179,7 @@ class ContactInput(serializers.Serializer):
     def validate_threshold_level(self, value):
         if value is None:
             return None
-        level = ThresholdLevel.objects.filter(number=value).first()
+        level = threshold_selectors.threshold_level(value)
         if level is None:
             raise serializers.ValidationError("Choose a level of need from the list.")
         return level

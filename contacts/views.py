@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from mash.decorators import role_required
 from mash.exceptions import DomainError
 from mash.models import Tenant
 from mash.roles import Role
-from thresholds.models import Rating, ThresholdLevel
+from thresholds import selectors as threshold_selectors
 
 from . import selectors, services
 from .api import PublicMarfThrottle
@@ -222,7 +221,7 @@ def marf_step(request, step):
     kwargs = {}
     levels = []
     if step == "threshold":
-        levels = list(ThresholdLevel.objects.prefetch_related("indicators"))
+        levels = list(threshold_selectors.threshold_levels())
         kwargs["levels"] = levels
     data = _draft_data(request)
     if request.method == "POST":
@@ -306,13 +305,11 @@ def my_referrals(request):
 # --- hub staff: the contact list and record --------------------------------------------------------
 
 
-@login_required
+@role_required(Role.REFERRER, *selectors.SEE_ALL_CONTACTS)
 def contact_list(request):
     user = request.user
     if user.role == Role.REFERRER:
         return redirect("contacts:mine")
-    if not user.tenant_id or user.role not in selectors.SEE_ALL_CONTACTS:
-        raise PermissionDenied("Contacts are for MASH staff. Navigators see their agency's information requests.")
     contacts = selectors.contacts_for(user)
     status = request.GET.get("status", "")
     rating = request.GET.get("rating", "")
@@ -328,7 +325,7 @@ def contact_list(request):
         {
             "contacts": contacts,
             "statuses": ContactStatus.choices,
-            "ratings": list(Rating.objects.filter(active=True)),
+            "ratings": list(threshold_selectors.ratings(active_only=True)),
             "status": status,
             "rating": rating,
             "can_record_phone": user.role == Role.TRIAGE,

@@ -21,3 +21,18 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+def tenant_member_required(view):
+    """A page for anyone signed in with an account of a local authority (not platform superusers)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not user.tenant_id:
+            raise PermissionDenied("Sign in with an account of a local authority.")
+        return view(request, *args, **kwargs)
+
+    return wrapped

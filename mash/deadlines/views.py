@@ -1,28 +1,15 @@
 """The notifications page: every signed-in member of a tenant sees their own, newest first."""
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from mash.decorators import tenant_member_required
+
 from . import selectors, services
 
 PAGE_SIZE = 25
-
-
-def tenant_member_required(view):
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.tenant_id:
-            raise PermissionDenied("Sign in with an account of a local authority.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _back(request):
