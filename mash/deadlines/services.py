@@ -42,6 +42,7 @@ from thresholds.models import ClockKind, ClockPolicy, DeadlineUnit
 
 from . import engine
 from .models import OPEN, Clock, EscalationStep, EscalationTarget, Notification, NotificationKind
+from .signals import clock_stage_changed
 
 log = logging.getLogger(__name__)
 
@@ -380,6 +381,7 @@ def _process_locked(clock: Clock, now: datetime) -> list[str]:
     )
     for name, value in changes.items():
         setattr(clock, name, value)
+    clock_stage_changed.send(sender=Clock, clock=clock, changes=changes)
     notices = []
     for step in steps:
         people = engine.recipients(clock, step, users)
