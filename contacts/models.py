@@ -58,6 +58,11 @@ class Contact(TenantOwned):
     outcome = models.CharField(max_length=30, choices=Outcome.choices, null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
+    # The manager's decision (triage.services.decide): when and by whom; it meets the decision clock.
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     concerns = models.TextField(max_length=CONCERNS_MAX)
     support_provided = models.TextField(max_length=NOTES_MAX, blank=True)
@@ -126,6 +131,7 @@ class Contact(TenantOwned):
             models.Index(fields=["tenant", "status", "-received_at"], name="contact_status_idx"),
             models.Index(fields=["tenant", "submitted_by", "-received_at"], name="contact_submitter_idx"),
             models.Index(fields=["tenant", "received_at"], name="contact_received_idx"),
+            models.Index(fields=["tenant", "decided_at"], name="contact_decided_idx"),
         ]
 
     def __str__(self):

@@ -11,7 +11,16 @@ from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter()
 
-CAPABILITIES = ["mash", "mash.deadlines", "thresholds", "contacts", "triage", "navigators", "earlyhelp"]
+CAPABILITIES = [
+    "mash",
+    "mash.deadlines",
+    "thresholds",
+    "contacts",
+    "triage",
+    "navigators",
+    "earlyhelp",
+    "mash.reporting",
+]
 
 
 def _optional(module_name):

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "triage",
     "navigators",
     "earlyhelp",
+    "mash.reporting",
 ]
 
 MIDDLEWARE = [

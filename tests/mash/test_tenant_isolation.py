@@ -1,10 +1,12 @@
 """Tenant A can never list, read, change or delete tenant B's rows, nor infer that they exist.
 
-Every router-registered API resource must appear in RESOURCES below; the first test
-fails when a new endpoint is added without being covered here.
+Every router-registered API resource must appear in RESOURCES below, or in the
+``RESOURCES`` of a ``tests/<capability>/isolation.py`` module (merged in here); the first
+test fails when a new endpoint is added without being covered.
 """
 
 from collections.abc import Callable
+from importlib import import_module
 from typing import NamedTuple
 
 import pytest
@@ -25,6 +27,7 @@ class Resource(NamedTuple):
     lookup: Callable  # row -> the value in its detail URL
     patch: dict | None  # a valid PATCH body, or None for a resource not changed through the API
     field: str | None = None  # the field the PATCH changes, checked to be untouched on the other tenant's row
+    role: str = Role.ADMIN  # the tenant-A role that lists, reads and changes it
 
 
 RESOURCES = {
@@ -34,6 +37,18 @@ RESOURCES = {
     "contact": Resource(make_contact, lambda obj: obj.pk, None),
     "rating": Resource(make_rating, lambda obj: obj.code, {"label": "Renamed"}, "label"),
 }
+
+
+CAPABILITY_REGISTRIES = ["tests.triage.isolation", "tests.navigators.isolation", "tests.earlyhelp.isolation",
+                         "tests.reporting.isolation"]  # fmt: skip
+for _module_name in CAPABILITY_REGISTRIES:
+    try:
+        _module = import_module(_module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != _module_name:
+            raise
+        continue
+    RESOURCES |= _module.RESOURCES
 
 
 def test_every_api_resource_is_covered_by_the_isolation_tests():
@@ -48,7 +63,7 @@ def _url(basename, lookup=None):
 
 @pytest.fixture(params=sorted(RESOURCES))
 def resource(request, tenant_a, tenant_b, make_user):
-    make, lookup, patch, field = RESOURCES[request.param]
+    make, lookup, patch, field, role = RESOURCES[request.param]
     return {
         "basename": request.param,
         "mine": make(tenant_a, "shared-key"),
@@ -57,7 +72,7 @@ def resource(request, tenant_a, tenant_b, make_user):
         "lookup": lookup,
         "patch": patch,
         "field": field,
-        "admin_a": make_user(tenant_a, Role.ADMIN),
+        "admin_a": make_user(tenant_a, role),
     }
 
 
