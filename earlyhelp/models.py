@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from contacts.choices import Ethnicity, Sex
 from mash.tenancy import TenantOwned
 
 TEXT_MAX = 10_000
@@ -54,6 +55,18 @@ class EarlyHelpRequest(TenantOwned):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    stepped_up_to = models.ForeignKey(
+        "contacts.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stepped_up_from",
+        help_text="The MASH contact created when safeguarding concerns stepped this case up.",
+    )
+    # Ofsted Annex A List 2: the Early Help Assessment's dates and who completes it.
+    assessment_started_on = models.DateField(null=True, blank=True)
+    assessment_completed_on = models.DateField(null=True, blank=True)
+    assessment_organisation = models.CharField(max_length=200, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -70,3 +83,23 @@ class EarlyHelpRequest(TenantOwned):
 
     def __str__(self):
         return self.reference
+
+
+class EarlyHelpChild(TenantOwned):
+    """A child the early-help request is about (one Annex A List 2 row each), linked to the register."""
+
+    request = models.ForeignKey(EarlyHelpRequest, on_delete=models.CASCADE, related_name="children")
+    person = models.ForeignKey("contacts.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    ethnicity = models.CharField(max_length=4, choices=Ethnicity.choices, blank=True)
+    postcode = models.CharField(max_length=8, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["request_id", "order", "id"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"

@@ -10,13 +10,14 @@ from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from contacts.choices import PersonRole
 from mash import audit
 from mash.deadlines.services import start_clock
 from mash.models import User
 from mash.roles import Role
 from thresholds.models import ClockKind
 
-from .models import EarlyHelpCounter, EarlyHelpRequest
+from .models import EarlyHelpChild, EarlyHelpCounter, EarlyHelpRequest
 
 
 def _allocate_reference(tenant, at: datetime) -> str:
@@ -74,9 +75,26 @@ def receive(*, tenant, actor, received_at: datetime | None = None, contact=None,
 
 def create_from_contact(*, contact, actor, reason: str = "") -> EarlyHelpRequest:
     """Step a decided MASH contact down to the Early Help Hub, carrying its information (nothing typed twice)."""
-    return receive(
+    request = receive(
         tenant=contact.tenant,
         actor=actor,
         contact=contact,
         needs=(reason or contact.concerns)[:10_000],
     )
+    children = [p for p in contact.people.all() if p.role == PersonRole.CHILD]
+    EarlyHelpChild.objects.bulk_create(
+        EarlyHelpChild(
+            tenant_id=contact.tenant_id,
+            request=request,
+            person_id=child.person_id,
+            first_name=child.first_name,
+            last_name=child.last_name,
+            date_of_birth=child.date_of_birth,
+            sex=child.sex,
+            ethnicity=child.ethnicity,
+            postcode=child.postcode,
+            order=n,
+        )
+        for n, child in enumerate(children)
+    )
+    return request
