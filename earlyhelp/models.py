@@ -24,6 +24,38 @@ class EarlyHelpOutcome(models.TextChoices):
     ADVICE = "advice", "Advice and information about services"
 
 
+class FeedbackKind(models.TextChoices):
+    CALL_REFERRER = "call_referrer", "Call the referrer"
+    CALL_FAMILY = "call_family", "Call the family"
+    LETTER_LEAD_PROFESSIONAL = "letter_lead_professional", "Letter or email to the lead professional"
+
+
+class CallOutcome(models.TextChoices):
+    TOLD = "told", "Spoke to them and gave the decision and the lead professional's name"
+    MESSAGE_LEFT = "message_left", "Left a message asking them to call back"
+    NO_ANSWER = "no_answer", "No answer"
+
+
+class LetterSentBy(models.TextChoices):
+    EMAIL = "email", "Email"
+    POST = "post", "Printed and posted"
+
+
+class ClosureReason(models.TextChoices):
+    OUTCOMES_MET = "outcomes_met", "The plan's outcomes were met"
+    SIGNPOSTED = "signposted", "Signposted or advised; no plan needed"
+    FAMILY_DECLINED = "family_declined", "The family withdrew their consent"
+    MOVED_AWAY = "moved_away", "The family moved out of the area"
+    STEPPED_UP = "stepped_up", "Stepped up to the MASH"
+    OTHER = "other", "Other (say why)"
+
+
+class ReviewProgress(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    SOME_PROGRESS = "some_progress", "Some progress"
+    NO_PROGRESS = "no_progress", "No progress"
+
+
 class EarlyHelpCounter(TenantOwned):
     """The last early-help number given out in a tenant's year: ``EH-CAM-2026-000007``."""
 
@@ -63,6 +95,34 @@ class EarlyHelpRequest(TenantOwned):
         related_name="stepped_up_from",
         help_text="The MASH contact created when safeguarding concerns stepped this case up.",
     )
+    stepped_up_at = models.DateTimeField(null=True, blank=True)
+    step_up_reason = models.TextField(max_length=TEXT_MAX, blank=True)
+
+    # Who asked, and how the hub reaches them and the family (carried from the contact on a step-down).
+    referrer_name = models.CharField(max_length=200, blank=True)
+    referrer_role = models.CharField(max_length=200, blank=True)
+    referrer_organisation = models.CharField(max_length=200, blank=True)
+    referrer_phone = models.CharField(max_length=30, blank=True)
+    referrer_email = models.EmailField(max_length=254, blank=True)
+    family_contact = models.CharField(max_length=200, blank=True, help_text="Who to call in the family.")
+    family_phone = models.CharField(max_length=30, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+
+    # The coordinator's outcome (DOMAIN.md "Early Help Hub": one of four, within 48 hours).
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome_notes = models.TextField(max_length=TEXT_MAX, blank=True)
+    lead_professional = models.CharField(max_length=200, blank=True)
+    lead_professional_email = models.EmailField(max_length=254, blank=True)
+    district_services = models.CharField(max_length=500, blank=True, help_text="The district service(s) offered.")
+    further_assessment = models.BooleanField(null=True, blank=True)
+    signposted_to = models.CharField(max_length=500, blank=True)
+
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closure_reason = models.CharField(max_length=20, choices=ClosureReason.choices, blank=True)
+    closure_notes = models.TextField(max_length=TEXT_MAX, blank=True)
+
     # Ofsted Annex A List 2: the Early Help Assessment's dates and who completes it.
     assessment_started_on = models.DateField(null=True, blank=True)
     assessment_completed_on = models.DateField(null=True, blank=True)
@@ -103,3 +163,91 @@ class EarlyHelpChild(TenantOwned):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
+
+
+class FeedbackTask(TenantOwned):
+    """A call to the referrer or the family, or the letter to the lead professional, tracked to done."""
+
+    request = models.ForeignKey(EarlyHelpRequest, on_delete=models.CASCADE, related_name="feedback_tasks")
+    kind = models.CharField(max_length=30, choices=FeedbackKind.choices)
+    recipient = models.CharField(max_length=200, blank=True, help_text="Who is called or written to.")
+    phone_or_email = models.CharField(max_length=254, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    # Each call attempt: {"spoke_to", "called_at", "outcome", "notes", "by"} (a list: people miss calls).
+    attempts = models.JSONField(default=list, blank=True)
+    letter_body = models.TextField(blank=True)
+    sent_by = models.CharField(max_length=10, choices=LetterSentBy.choices, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["request_id", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "request", "kind"], name="one_feedback_task_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.request_id})"
+
+    @property
+    def is_call(self) -> bool:
+        return self.kind in (FeedbackKind.CALL_REFERRER, FeedbackKind.CALL_FAMILY)
+
+
+class EarlyHelpPlan(TenantOwned):
+    """The Early Help Plan the lead professional agrees with the family; the hub tracks its reviews."""
+
+    request = models.OneToOneField(EarlyHelpRequest, on_delete=models.CASCADE, related_name="plan")
+    lead_professional = models.CharField(max_length=200)
+    services = models.TextField(max_length=TEXT_MAX, help_text="The services involved in the plan.")
+    team_around_family_on = models.DateField(null=True, blank=True, help_text="Team Around the Family meeting.")
+    started_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Early Help Plan for {self.request}"
+
+
+class PlanReview(TenantOwned):
+    """One review of the plan, due on the deadline engine (ClockKind.PLAN_REVIEW); recording it schedules the next."""
+
+    plan = models.ForeignKey(EarlyHelpPlan, on_delete=models.CASCADE, related_name="reviews")
+    number = models.PositiveSmallIntegerField()
+    due_at = models.DateTimeField()
+    held_on = models.DateField(null=True, blank=True)
+    progress = models.CharField(max_length=20, choices=ReviewProgress.choices, blank=True)
+    notes = models.TextField(max_length=TEXT_MAX, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["plan_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "plan", "number"], name="one_review_per_number")]
+        indexes = [models.Index(fields=["tenant", "recorded_at", "due_at"], name="plan_review_due_idx")]
+
+    def __str__(self):
+        return f"Review {self.number} of {self.plan.request}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.recorded_at is None and self.cancelled_at is None
+
+
+class EarlyHelpDraft(TenantOwned):
+    """A professional's unfinished Early Help Assessment request, kept so nothing typed is lost."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "owner"], name="one_early_help_draft_per_owner")]

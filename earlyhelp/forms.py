@@ -1,0 +1,322 @@
+"""Page forms of the Early Help Hub (GOV.UK patterns; the contacts app's date input and field rendering)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from contacts.choices import Consent, ConsentReason, Ethnicity, ParentsAware, Sex
+from contacts.forms import DateField
+
+from .models import TEXT_MAX, CallOutcome, ClosureReason, EarlyHelpOutcome, LetterSentBy, ReviewProgress
+
+CHILD_SLOTS = 3
+TIME_PATTERN = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+
+
+def _text(label, max_length, *, required=False, textarea=False, help_text="", rows=5, required_message=""):
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": rows}) if textarea else forms.TextInput(),
+        help_text=help_text,
+        error_messages={
+            "required": required_message or f"Enter {label[0].lower() + label[1:]}",
+            "max_length": f"{label} must be {max_length:,} characters or fewer",
+        },
+    )
+
+
+def _radios(label, choices, *, required=True, help_text=""):
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        required=required,
+        widget=forms.RadioSelect,
+        help_text=help_text,
+        error_messages={"required": f"Select {label[0].lower() + label[1:].rstrip('?')}"},
+    )
+
+
+def _email(label, help_text=""):
+    return forms.EmailField(
+        label=label,
+        max_length=254,
+        required=False,
+        help_text=help_text,
+        error_messages={"invalid": "Enter an email address in the correct format, like name@example.org"},
+    )
+
+
+def _not_future(value: date | None, label: str) -> date | None:
+    if value is not None and value > timezone.localdate():
+        raise ValidationError(f"{label} must be today or in the past")
+    return value
+
+
+def _future(value: date | None, label: str) -> date | None:
+    if value is not None and value < timezone.localdate():
+        raise ValidationError(f"{label} must be today or in the future")
+    return value
+
+
+# --- the Early Help Assessment request (one page in sections, drafts saved) -------------------------------
+
+
+class EarlyHelpRequestForm(forms.Form):
+    needs = _text(
+        "What help does the family need?", TEXT_MAX, required=True, textarea=True, rows=8,
+        help_text="The family's strengths and needs from your Early Help Assessment, what has been tried, "
+                  "and what the family wants help with.",
+        required_message="Enter what help the family needs",
+    )  # fmt: skip
+    family_contact = _text("Who should the hub call in the family?", 200, help_text="Name and relationship")
+    family_phone = _text("The family's phone number", 30)
+    address = _text("Home address", 300)
+    referrer_name = _text("Your name", 200, required=True)
+    referrer_role = _text("Your job title", 200)
+    referrer_organisation = _text("Your organisation", 200, required=True)
+    referrer_phone = _text("Your phone number", 30, help_text="So the coordinator can call you with the decision")
+    referrer_email = _email("Your email address")
+    assessment_started_on = DateField(label="Assessment start date", required=False)
+    assessment_completed_on = DateField(label="Assessment completion date", required=False)
+    assessment_organisation = _text("Organisation completing the assessment", 200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for n in range(1, CHILD_SLOTS + 1):
+            first = n == 1
+            which = "" if first else f" (child {n}, optional)"
+            self.fields[f"child{n}_first_name"] = _text(f"First name{which}", 100, required=first)
+            self.fields[f"child{n}_last_name"] = _text(f"Last name{which}", 100, required=first)
+            self.fields[f"child{n}_date_of_birth"] = DateField(
+                label=f"Date of birth{which}", required=first, help_text="For example, 27 3 2015"
+            )
+            self.fields[f"child{n}_sex"] = _radios(f"Sex{which}", Sex.choices, required=False)
+            self.fields[f"child{n}_ethnicity"] = forms.ChoiceField(
+                label=f"Ethnicity{which}", choices=[("", "Not known yet"), *Ethnicity.choices], required=False
+            )
+            self.fields[f"child{n}_postcode"] = _text(f"Postcode{which}", 16)
+
+    def child_slots(self):
+        return [
+            [self[f"child{n}_{part}"] for part in ("first_name", "last_name", "date_of_birth", "sex", "ethnicity",
+                                                    "postcode")]
+            for n in range(1, CHILD_SLOTS + 1)
+        ]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        for field, label in (("assessment_started_on", "Assessment start date"),
+                             ("assessment_completed_on", "Assessment completion date")):  # fmt: skip
+            try:
+                _not_future(data.get(field), label)
+            except ValidationError as exc:
+                self.add_error(field, exc)
+        for n in range(2, CHILD_SLOTS + 1):
+            named = data.get(f"child{n}_first_name") or data.get(f"child{n}_last_name")
+            if named and not data.get(f"child{n}_date_of_birth"):
+                self.add_error(f"child{n}_date_of_birth", f"Enter child {n}'s date of birth")
+            if named and not (data.get(f"child{n}_first_name") and data.get(f"child{n}_last_name")):
+                self.add_error(f"child{n}_last_name", f"Enter child {n}'s first and last name")
+        return data
+
+    def to_api_data(self) -> dict:
+        data = self.cleaned_data
+        children = []
+        for n in range(1, CHILD_SLOTS + 1):
+            if not data.get(f"child{n}_first_name"):
+                continue
+            child = {
+                "first_name": data[f"child{n}_first_name"],
+                "last_name": data[f"child{n}_last_name"],
+                "date_of_birth": data[f"child{n}_date_of_birth"].isoformat(),
+                "postcode": data.get(f"child{n}_postcode", ""),
+                "ethnicity": data.get(f"child{n}_ethnicity", ""),
+            }
+            if data.get(f"child{n}_sex"):
+                child["sex"] = data[f"child{n}_sex"]
+            children.append(child)
+        out = {name: data.get(name) for name in self.base_fields if not name.startswith("child")}
+        for name in ("assessment_started_on", "assessment_completed_on"):
+            out[name] = out[name].isoformat() if out[name] else None
+        out["referrer_email"] = out["referrer_email"] or ""
+        return {**out, "children": children}
+
+
+def draft_values(post) -> dict:
+    """What was typed, unvalidated, so a draft keeps everything (date parts stay as typed)."""
+    return {key: post.get(key, "")[:20_000] for key in post if key not in ("csrfmiddlewaretoken", "action")}
+
+
+# --- the outcome ---------------------------------------------------------------------------------------
+
+
+class OutcomeForm(forms.Form):
+    outcome = _radios("What is the outcome?", EarlyHelpOutcome.choices)
+    lead_professional = _text(
+        "Lead professional", 200, help_text="Name, role and organisation. Needed for a district service or support "
+                                            "to the lead professional."
+    )  # fmt: skip
+    lead_professional_email = _email("Lead professional's email address", "The letter is emailed here")
+    district_services = _text("Which district Early Help service or services are offered?", 500)
+    further_assessment = _radios(
+        "Does the offer include further assessment?", [("yes", "Yes"), ("no", "No")], required=False
+    )
+    signposted_to = _text("Which service outside the hub is the family signposted to?", 500)
+    notes = _text("Notes", TEXT_MAX, textarea=True, rows=4)
+
+    def clean(self):
+        data = super().clean()
+        outcome = data.get("outcome")
+        if outcome in (EarlyHelpOutcome.DISTRICT_SERVICE, EarlyHelpOutcome.LEAD_PROFESSIONAL_SUPPORT):
+            if not data.get("lead_professional"):
+                self.add_error("lead_professional", "Enter the name of the lead professional")
+        if outcome == EarlyHelpOutcome.DISTRICT_SERVICE:
+            if not data.get("district_services"):
+                self.add_error("district_services", "Enter which district Early Help service or services are offered")
+            if not data.get("further_assessment"):
+                self.add_error("further_assessment", "Select whether the offer includes further assessment")
+        if outcome == EarlyHelpOutcome.SIGNPOST and not data.get("signposted_to"):
+            self.add_error("signposted_to", "Enter the service the family is signposted to")
+        return data
+
+    @staticmethod
+    def to_service_data(cleaned: dict) -> dict:
+        data = dict(cleaned)
+        further = data.pop("further_assessment", "")
+        data["further_assessment"] = {"yes": True, "no": False}.get(further)
+        return data
+
+
+# --- feedback --------------------------------------------------------------------------------------------
+
+
+class CallForm(forms.Form):
+    spoke_to = _text("Who did you call?", 200, required=True, help_text="Name, and their relationship to the child")
+    called_on = DateField(label="Date of the call")
+    called_time = _text("Time of the call", 5, required=True, help_text="For example, 14:30")
+    outcome = _radios("How did the call go?", CallOutcome.choices)
+    notes = _text("Notes", 2000, textarea=True, rows=3)
+
+    def __init__(self, *args, tenant=None, **kwargs):
+        self.tenant = tenant
+        super().__init__(*args, **kwargs)
+
+    def clean_called_time(self):
+        match = TIME_PATTERN.match(self.cleaned_data["called_time"])
+        if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+            raise ValidationError("Enter the time of the call as hours and minutes, like 14:30")
+        return time(int(match.group(1)), int(match.group(2)))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("called_on") and data.get("called_time") and self.tenant is not None:
+            data["called_at"] = datetime.combine(
+                data["called_on"], data["called_time"], tzinfo=ZoneInfo(self.tenant.time_zone)
+            )
+            if data["called_at"] > timezone.now():
+                self.add_error("called_on", "The call must be in the past")
+        return data
+
+
+class LetterForm(forms.Form):
+    sent_by = _radios("How are you sending the letter?", LetterSentBy.choices)
+    email = _email("Lead professional's email address")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("sent_by") == LetterSentBy.EMAIL and not data.get("email"):
+            self.add_error("email", "Enter the lead professional's email address")
+        return data
+
+
+# --- Annex A List 2 ----------------------------------------------------------------------------------------
+
+
+class AssessmentForm(forms.Form):
+    started_on = DateField(label="Assessment start date", required=False)
+    completed_on = DateField(label="Assessment completion date", required=False)
+    organisation = _text("Organisation completing the assessment", 200)
+
+    def clean_started_on(self):
+        return _not_future(self.cleaned_data.get("started_on"), "Assessment start date")
+
+    def clean_completed_on(self):
+        return _not_future(self.cleaned_data.get("completed_on"), "Assessment completion date")
+
+
+# --- the plan, its reviews, closure ------------------------------------------------------------------------
+
+
+class PlanForm(forms.Form):
+    lead_professional = _text("Lead professional", 200, required=True)
+    services = _text("Services involved in the plan", TEXT_MAX, required=True, textarea=True, rows=4)
+    team_around_family_on = DateField(label="Team Around the Family meeting date", required=False)
+    first_review_on = DateField(label="First review date", help_text="The plan's first review is tracked to this day")
+
+    def clean_first_review_on(self):
+        return _future(self.cleaned_data.get("first_review_on"), "First review date")
+
+
+class ReviewForm(forms.Form):
+    held_on = DateField(label="Date the review was held")
+    progress = _radios("How is the plan progressing?", ReviewProgress.choices)
+    notes = _text("What the review found and agreed", TEXT_MAX, textarea=True, rows=4)
+    plan_ending = forms.BooleanField(label="The plan is ending: no further review", required=False)
+    next_review_on = DateField(label="Next review date", required=False)
+
+    def clean_held_on(self):
+        return _not_future(self.cleaned_data.get("held_on"), "Date the review was held")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("plan_ending") and not data.get("next_review_on") and "next_review_on" not in self.errors:
+            self.add_error("next_review_on", "Enter the next review date, or say the plan is ending")
+        if data.get("next_review_on"):
+            try:
+                _future(data["next_review_on"], "Next review date")
+            except ValidationError as exc:
+                self.add_error("next_review_on", exc)
+        return data
+
+
+class CloseForm(forms.Form):
+    reason = _radios("Why is the request closing?", [c for c in ClosureReason.choices if c[0] != "stepped_up"])
+    notes = _text("Notes", TEXT_MAX, textarea=True, rows=3, help_text="Needed when the reason is Other")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == ClosureReason.OTHER and not data.get("notes"):
+            self.add_error("notes", "Say why the request is closing")
+        return data
+
+
+class StepUpForm(forms.Form):
+    concerns = _text(
+        "What are the safeguarding concerns?", 6_000, required=True, textarea=True, rows=8,
+        help_text="What has happened, what you have seen or been told, and why the child may be at risk of harm. "
+                  "The early-help history is attached for you.",
+        required_message="Enter the safeguarding concerns",
+    )  # fmt: skip
+    parents_aware = _radios("Do the parents or carers know you are referring to the MASH?", ParentsAware.choices)
+    consent_to_referral = _radios("Have they agreed to the referral?", Consent.choices)
+    consent_to_sharing = _radios("Have they agreed to information about them being shared?", Consent.choices)
+    consent_reason = _radios("If they have not agreed, or you did not ask, why?", ConsentReason.choices, required=False)
+    consent_decided_by = _text("Who decided to refer without consent?", 200, help_text="Name and job title")
+
+    def clean(self):
+        data = super().clean()
+        given = data.get("consent_to_referral") == Consent.GIVEN and data.get("consent_to_sharing") == Consent.GIVEN
+        if not given and data.get("consent_to_referral") and data.get("consent_to_sharing"):
+            if not data.get("consent_reason"):
+                self.add_error("consent_reason", "Select why consent was not given or not sought")
+            if not data.get("consent_decided_by"):
+                self.add_error("consent_decided_by", "Enter who decided to refer without consent")
+        return data

@@ -1,0 +1,380 @@
+"""Pages of the Early Help Hub: the coordinators' queue, the request record and its actions, the Early Help
+Assessment request form (drafts saved), and a referrer's own requests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from contacts.forms import DateField
+from mash import audit
+from mash.deadlines.selectors import clocks_for_subject
+from mash.decorators import role_required, tenant_member_required
+from mash.exceptions import DomainError
+from mash.roles import Role
+
+from . import selectors, services
+from .forms import (
+    AssessmentForm,
+    CallForm,
+    CloseForm,
+    EarlyHelpRequestForm,
+    LetterForm,
+    OutcomeForm,
+    PlanForm,
+    ReviewForm,
+    StepUpForm,
+    draft_values,
+)
+from .models import EarlyHelpStatus, FeedbackKind
+from .serializers import EarlyHelpRequestInput
+
+QUEUE_ROLES = (Role.EHCOORD, Role.MANAGER, Role.HEAD, Role.ADMIN)
+QUEUE_LIMIT = 200
+
+
+def _domain_error(form, exc: DomainError, aliases: dict | None = None) -> None:
+    field = (aliases or {}).get(exc.field, exc.field)
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+# --- the coordinators' queue ------------------------------------------------------------------------------
+
+
+def _countdown(request_, now):
+    """Time left to the review deadline, in words (never colour alone)."""
+    due = request_.review_due_at
+    if due is None:
+        return {"state": "none", "tag": "grey", "label": "No deadline"}
+    if due <= now:
+        return {"state": "overdue", "tag": "red", "label": "Overdue"}
+    total = due - request_.received_at
+    if total > timedelta(0) and (due - now) <= total / 4:  # the engine warns at three quarters of the time
+        return {"state": "due_soon", "tag": "yellow", "label": "Due soon"}
+    return {"state": "on_time", "tag": "blue", "label": "On time"}
+
+
+def _queue_context():
+    now = timezone.now()
+    rows = [{"request": r, "countdown": _countdown(r, now)} for r in selectors.queue()[:QUEUE_LIMIT]]
+    return {
+        "rows": rows,
+        "reviews": list(selectors.reviews_due()[:QUEUE_LIMIT]),
+        "tasks": list(selectors.open_feedback_tasks()[:QUEUE_LIMIT]),
+        "now": now,
+    }
+
+
+@role_required(*QUEUE_ROLES)
+def queue(request):
+    return render(request, "earlyhelp/queue.html", {**_queue_context(), "can_request": request.user.role in
+                                                    services.REQUESTERS})  # fmt: skip
+
+
+@role_required(*QUEUE_ROLES)
+def queue_rows(request):
+    """htmx: the queue's tables, refreshed every minute so the countdowns stay true."""
+    return render(request, "earlyhelp/partials/queue_tables.html", _queue_context())
+
+
+# --- one request -------------------------------------------------------------------------------------------
+
+
+def _visible(request, pk):
+    """The request if the caller may see it (404 otherwise, whatever the tenant), its read logged."""
+    if not request.user.tenant_id:
+        raise Http404
+    return get_object_or_404(selectors.request_detail(request.user), pk=pk)
+
+
+def _coordinator_only(request):
+    if request.user.role != Role.EHCOORD:
+        raise PermissionDenied("Only Early Help coordinators may do this.")
+
+
+@tenant_member_required
+def request_detail(request, pk):
+    eh = _visible(request, pk)
+    audit.record(actor=request.user, action="early_help.viewed", obj=eh)
+    if selectors.is_referrer_view(request.user):
+        return render(
+            request, "earlyhelp/referrer_request.html",
+            {"eh": eh, "feedback": selectors.referrer_feedback(eh), "can_step_up": services.may_step_up(
+                request.user, eh) and eh.status not in (EarlyHelpStatus.CLOSED, EarlyHelpStatus.STEPPED_UP)},
+        )  # fmt: skip
+    plan = eh.plan if selectors._has_plan(eh) else None
+    reviews = list(plan.reviews.all()) if plan else []
+    open_review = next((r for r in reviews if r.is_open), None)
+    clocks = list(clocks_for_subject(subject=eh))
+    if open_review is not None:  # the next plan review's deadline, on the engine
+        clocks += list(clocks_for_subject(subject=open_review))
+    coordinator = request.user.role == Role.EHCOORD
+    open_ = eh.status not in (EarlyHelpStatus.CLOSED, EarlyHelpStatus.STEPPED_UP)
+    return render(
+        request,
+        "earlyhelp/request.html",
+        {
+            "eh": eh,
+            "children": list(eh.children.all()),
+            "tasks": list(eh.feedback_tasks.all()),
+            "plan": plan,
+            "reviews": reviews,
+            "open_review": open_review,
+            "timeline": selectors.timeline_for_request(eh),
+            "clocks": clocks,
+            "coordinator": coordinator,
+            "can_give_outcome": coordinator and eh.status == EarlyHelpStatus.RECEIVED,
+            "can_start_plan": coordinator
+            and eh.status == EarlyHelpStatus.OUTCOME_GIVEN
+            and eh.outcome in services.PLAN_OUTCOMES,
+            "can_close": coordinator and eh.status in (EarlyHelpStatus.OUTCOME_GIVEN, EarlyHelpStatus.PLAN),
+            "can_step_up": open_ and services.may_step_up(request.user, eh),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _action_page(request, pk, *, form_class, template, title, run, form_kwargs=None, initial=None, aliases=None,
+                 success="", extra=None):  # fmt: skip
+    """A coordinator's form about one request: 404 if unseen, 403 if not a coordinator, errors in the summary."""
+    eh = _visible(request, pk)
+    _coordinator_only(request)
+    form_kwargs = form_kwargs or {}
+    if request.method == "POST":
+        form = form_class(request.POST, **form_kwargs)
+        if form.is_valid():
+            try:
+                run(eh, form.cleaned_data)
+            except DomainError as exc:
+                _domain_error(form, exc, aliases)
+            else:
+                if success:
+                    messages.success(request, success)
+                return redirect("earlyhelp:request", pk=eh.pk)
+    else:
+        form = form_class(initial=initial(eh) if callable(initial) else initial, **form_kwargs)
+    context = {"eh": eh, "form": form, "title": title, **(extra(eh) if extra else {})}
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+@tenant_member_required
+def outcome(request, pk):
+    def run(eh, data):
+        services.give_outcome(request=eh, actor=request.user, **OutcomeForm.to_service_data(data))
+
+    return _action_page(
+        request, pk, form_class=OutcomeForm, template="earlyhelp/form.html", title="Record the outcome",
+        run=run, success="Outcome recorded. Call the referrer and the family, and send the letter.",
+        initial=lambda eh: {"lead_professional": eh.lead_professional},
+    )  # fmt: skip
+
+
+@tenant_member_required
+def assessment(request, pk):
+    def run(eh, data):
+        services.record_assessment(
+            request=eh, actor=request.user, started_on=data.get("started_on"), completed_on=data.get("completed_on"),
+            organisation=data.get("organisation", ""),
+        )  # fmt: skip
+
+    return _action_page(
+        request, pk, form_class=AssessmentForm, template="earlyhelp/form.html",
+        title="Record the Early Help Assessment", run=run, success="Assessment details saved.",
+        initial=lambda eh: {"started_on": eh.assessment_started_on, "completed_on": eh.assessment_completed_on,
+                            "organisation": eh.assessment_organisation},
+    )  # fmt: skip
+
+
+def _task(eh, task_pk):
+    task = next((t for t in eh.feedback_tasks.all() if t.pk == task_pk), None)
+    if task is None:
+        raise Http404
+    return task
+
+
+@tenant_member_required
+def call(request, pk, task_pk):
+    eh = _visible(request, pk)
+    task = _task(eh, task_pk)
+    if task.kind == FeedbackKind.LETTER_LEAD_PROFESSIONAL:
+        raise Http404
+
+    def run(eh, data):
+        services.record_call(
+            task=task, actor=request.user, spoke_to=data["spoke_to"], called_at=data["called_at"],
+            outcome=data["outcome"], notes=data.get("notes", ""),
+        )  # fmt: skip
+
+    return _action_page(
+        request, pk, form_class=CallForm, template="earlyhelp/form.html", title=task.get_kind_display(), run=run,
+        form_kwargs={"tenant": request.tenant}, success="Call recorded.", aliases={"called_at": "called_on"},
+        initial={"spoke_to": task.recipient}, extra=lambda eh: {"task": task},
+    )  # fmt: skip
+
+
+@tenant_member_required
+def letter(request, pk, task_pk):
+    """The letter to the lead professional, printable, and sent by email or post."""
+    eh = _visible(request, pk)
+    task = _task(eh, task_pk)
+    if task.kind != FeedbackKind.LETTER_LEAD_PROFESSIONAL:
+        raise Http404
+    if request.method == "GET":
+        audit.record(actor=request.user, action="early_help.letter_viewed", obj=eh)
+
+    def run(eh, data):
+        services.send_letter(task=task, actor=request.user, sent_by=data["sent_by"], email=data.get("email", ""))
+
+    return _action_page(
+        request, pk, form_class=LetterForm, template="earlyhelp/letter.html", title="Letter to the lead professional",
+        run=run, success="Letter to the lead professional sent.", initial={"email": task.phone_or_email},
+        extra=lambda eh: {"task": task},
+    )  # fmt: skip
+
+
+@tenant_member_required
+def plan(request, pk):
+    def run(eh, data):
+        services.start_plan(
+            request=eh, actor=request.user, lead_professional=data["lead_professional"], services=data["services"],
+            team_around_family_on=data.get("team_around_family_on"), first_review_on=data["first_review_on"],
+        )  # fmt: skip
+
+    return _action_page(
+        request, pk, form_class=PlanForm, template="earlyhelp/form.html", title="Record the Early Help Plan",
+        run=run, success="Early Help Plan recorded; its first review is scheduled.",
+        aliases={"review_on": "first_review_on"},
+        initial=lambda eh: {"lead_professional": eh.lead_professional, "services": eh.district_services},
+    )  # fmt: skip
+
+
+@tenant_member_required
+def review(request, pk, review_pk):
+    eh = _visible(request, pk)
+    plan_ = eh.plan if selectors._has_plan(eh) else None
+    found = next((r for r in plan_.reviews.all() if r.pk == review_pk), None) if plan_ else None
+    if found is None:
+        raise Http404
+
+    def run(eh, data):
+        services.record_review(
+            review=found, actor=request.user, held_on=data["held_on"], progress=data["progress"],
+            notes=data.get("notes", ""), next_review_on=data.get("next_review_on"),
+            close_plan=data.get("plan_ending", False),
+        )  # fmt: skip
+
+    return _action_page(
+        request, pk, form_class=ReviewForm, template="earlyhelp/form.html",
+        title=f"Record plan review {found.number}", run=run, success="Review recorded.",
+        aliases={"review_on": "next_review_on"}, extra=lambda eh: {"review": found},
+    )  # fmt: skip
+
+
+@tenant_member_required
+def close(request, pk):
+    def run(eh, data):
+        services.close_request(request=eh, actor=request.user, reason=data["reason"], notes=data.get("notes", ""))
+
+    return _action_page(
+        request, pk, form_class=CloseForm, template="earlyhelp/form.html", title="Close the request",
+        run=run, success="Request closed.",
+    )  # fmt: skip
+
+
+@tenant_member_required
+def step_up(request, pk):
+    """Safeguarding concerns: a linked MASH contact (source 5D) with the early-help history attached."""
+    eh = _visible(request, pk)
+    if not services.may_step_up(request.user, eh):
+        raise PermissionDenied("Only Early Help coordinators or the professional who asked may step a case up.")
+    if request.method == "POST":
+        form = StepUpForm(request.POST)
+        if form.is_valid():
+            try:
+                contact = services.step_up(request=eh, actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                _domain_error(form, exc)
+            else:
+                messages.success(request, f"Stepped up to the MASH as contact {contact.reference}.")
+                return redirect("earlyhelp:request", pk=eh.pk)
+    else:
+        form = StepUpForm()
+    return render(
+        request, "earlyhelp/step_up.html", {"eh": eh, "form": form, "history": services.history_summary(eh)},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+# --- asking for early help: the Early Help Assessment form, with drafts --------------------------------------
+
+
+def _initial_from_draft(draft_data: dict) -> dict:
+    initial = {}
+    form = EarlyHelpRequestForm()
+    for name, field in form.fields.items():
+        if isinstance(field, DateField):
+            initial[name] = [draft_data.get(f"{name}_{i}", "") for i in range(3)]
+        elif name in draft_data:
+            initial[name] = draft_data[name]
+    return initial
+
+
+@role_required(*services.REQUESTERS)
+def new_request(request):
+    draft = selectors.draft_for(request.user)
+    user = request.user
+    if request.method == "POST":
+        action = request.POST.get("action", "send")
+        if action == "draft":
+            services.save_draft(actor=user, values=draft_values(request.POST))
+            messages.success(request, "Your draft has been saved. You can come back to it at any time.")
+            return redirect("earlyhelp:new")
+        form = EarlyHelpRequestForm(request.POST)
+        if form.is_valid():
+            serializer = EarlyHelpRequestInput(data=form.to_api_data())
+            if serializer.is_valid():
+                try:
+                    eh = services.request_early_help(tenant=request.tenant, actor=user, data=serializer.validated_data)
+                except DomainError as exc:
+                    _domain_error(form, exc)
+                else:
+                    messages.success(request, f"Early help request {eh.reference} sent to the Early Help Hub.")
+                    if user.role == Role.REFERRER:
+                        return redirect("earlyhelp:mine")
+                    if user.role in selectors.SEE_ALL_REQUESTS:
+                        return redirect("earlyhelp:request", pk=eh.pk)
+                    return redirect("earlyhelp:new")  # MASH triage files for the hub but does not work its cases
+            else:
+                for field, errors in serializer.errors.items():
+                    for error in errors if isinstance(errors, list) else [errors]:
+                        form.add_error(field if field in form.fields else None, str(error))
+        services.save_draft(actor=user, values=draft_values(request.POST))  # nothing typed is lost
+    else:
+        initial = {"referrer_name": user.get_full_name(), "referrer_role": user.job_title, "referrer_email": user.email}
+        if draft is not None:
+            initial |= _initial_from_draft(draft.data)
+        form = EarlyHelpRequestForm(initial=initial)
+    return render(
+        request, "earlyhelp/new.html", {"form": form, "draft": draft}, status=400 if form.errors else 200
+    )
+
+
+@role_required(*services.REQUESTERS)
+@require_POST
+def discard_draft(request):
+    services.discard_draft(actor=request.user)
+    messages.info(request, "Your draft early help request was deleted.")
+    return redirect("earlyhelp:new")
+
+
+@role_required(Role.REFERRER)
+def mine(request):
+    """A referrer's own early-help requests: status and the feedback they were given."""
+    rows = [{"eh": eh, "feedback": selectors.referrer_feedback(eh)} for eh in selectors.requests_for(request.user)]
+    return render(request, "earlyhelp/mine.html", {"rows": rows})
