@@ -25,15 +25,23 @@ def group_name(role: str) -> str:
     return f"role:{role}"
 
 
+# The hub's own staff read every agency's requests and returns (the fullest picture).
+_READ_ENQUIRIES = ["navigators.view_informationrequest", "navigators.view_informationreturn"]
+
 # Model permissions granted to each role's group ("app_label.codename"). Later
-# capabilities add theirs here; object-level grants go through django-guardian.
+# capabilities add theirs here; object-level grants go through django-guardian:
+# navigators and agency leads hold NO model-wide permission on requests or returns, only
+# the per-request grants of their agency's group (navigators/access.py).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.ADMIN: ["mash.view_agency", "mash.change_agency", "mash.add_agency", "mash.view_auditevent"],
-    Role.TRIAGE: ["mash.view_agency"],
-    Role.MANAGER: ["mash.view_agency"],
+    Role.ADMIN: [
+        "mash.view_agency", "mash.change_agency", "mash.add_agency", "mash.view_auditevent",
+        "navigators.change_questiontemplate", "navigators.change_navigatorsettings",
+    ],
+    Role.TRIAGE: ["mash.view_agency", *_READ_ENQUIRIES],
+    Role.MANAGER: ["mash.view_agency", *_READ_ENQUIRIES],
     Role.REFERRER: [],
     Role.EHCOORD: ["mash.view_agency"],
-    Role.HEAD: ["mash.view_agency", "mash.view_auditevent"],
+    Role.HEAD: ["mash.view_agency", "mash.view_auditevent", *_READ_ENQUIRIES],
     Role.NAVIGATOR: ["mash.view_agency"],
     Role.AGENCY_LEAD: ["mash.view_agency"],
-}
+}  # fmt: skip

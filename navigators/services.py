@@ -11,13 +11,29 @@ from django.utils import timezone
 
 from mash import audit
 from mash.deadlines.selectors import open_clock_for
-from mash.deadlines.services import cancel_clock, retime_clock, start_clock
+from mash.deadlines.services import cancel_clock, meet_clock, notify, retime_clock, start_clock
+from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import Agency, User
 from mash.roles import Role
 from thresholds.calendars import calendar_for
 from thresholds.models import ClockKind, Rating
 
-from .models import OUTSTANDING, InformationRequest, RequestStatus
+from . import access, validation
+from .models import (
+    ITEM_MAX,
+    ITEMS_MAX,
+    OUTSTANDING,
+    SUMMARY_MAX,
+    InformationRequest,
+    InformationReturn,
+    InformationShare,
+    LawfulBasis,
+    NavigatorSettings,
+    QuestionTemplate,
+    RequestStatus,
+    ReturnAddendum,
+    ReturnStatus,
+)
 
 
 def request_url(request: InformationRequest) -> str:
@@ -47,6 +63,7 @@ def open_requests(
     if not agencies:
         return []
     due_at = calendar_for(contact.tenant).add(at, rating.return_amount, rating.return_unit)
+    templates = {t.agency_id: t for t in QuestionTemplate.objects.filter(agency__in=agencies)}
     navigators: dict[int, list[int]] = {}
     for user_id, agency_id in User.objects.filter(
         tenant=contact.tenant, role=Role.NAVIGATOR, is_active=True, agency__in=agencies
@@ -54,11 +71,14 @@ def open_requests(
         navigators.setdefault(agency_id, []).append(user_id)
     created = []
     for agency in agencies:
+        template = templates.get(agency.pk)
         request = InformationRequest.objects.create(
             contact=contact,
             agency=agency,
             rating=rating,
             questions=questions,
+            question_list=list(template.questions) if template else [],
+            source_list=list(template.sources) if template else [],
             requested_at=at,
             requested_by=actor,
             due_at=due_at,
@@ -87,6 +107,8 @@ def open_requests(
             changes={"agency": agency.slug, "rating": rating.code, "due_at": request.due_at.isoformat()},
         )
         created.append(request)
+    # The agency's group may see and answer it (django-guardian); narrowed to read-only when the enquiry closes.
+    access.grant(created)
     return created
 
 
@@ -149,4 +171,295 @@ def close_outstanding(*, contact, actor, reason: str) -> list[InformationRequest
             changes={"reason": reason},
         )
         closed.append(request)
+    # The enquiry is over: every agency keeps sight of its own requests, and can change none of them.
+    access.narrow_to_read_only(InformationRequest.objects.filter(contact=contact))
     return closed
+
+
+# --- the return: drafts, submission, addenda -------------------------------------------------------
+
+ENQUIRY_CLOSED = ("decided", "closed")  # contact statuses after which a request is read-only
+
+
+def _check_may_work_on(request: InformationRequest, actor, *, roles=(Role.NAVIGATOR,)) -> None:
+    """The actor is one of ``roles`` of the request's own agency and the grant still allows changes."""
+    if actor.role not in roles or actor.agency_id != request.agency_id:
+        raise NotAllowed("Only the requested agency's navigator can do that.")
+    if request.status == RequestStatus.CLOSED:
+        when = timezone.localtime(request.closed_at).strftime("%d %B %Y %H:%M") if request.closed_at else ""
+        raise Conflict(f"This request was closed{' on ' + when if when else ''}: it can no longer take a return.")
+    if request.contact.status in ENQUIRY_CLOSED:
+        raise Conflict("The MASH enquiry is closed: this request can no longer be changed.")
+    if not access.may_change(actor, request):
+        raise NotAllowed("Your agency's access to this request is read-only.")
+
+
+def _locked_request(request: InformationRequest) -> InformationRequest:
+    return InformationRequest.objects.select_for_update(of=("self",)).select_related("contact", "agency").get(
+        pk=request.pk
+    )
+
+
+def initial_return_values(request: InformationRequest) -> dict:
+    """A new return pre-filled from the agency's question template and the contact's consent record."""
+    contact = request.contact
+    return {
+        "answers": [{"question": q, "answer": ""} for q in request.question_list],
+        "sources_checked": list(request.source_list),
+        "consent_status": contact.consent_to_sharing,
+        "consent_reason": contact.consent_reason,
+        "lawful_basis": LawfulBasis.PUBLIC_TASK,
+    }
+
+
+def _draft_for(request: InformationRequest, actor) -> tuple[InformationReturn, bool]:
+    existing = InformationReturn.objects.filter(request=request).first()
+    if existing is not None:
+        return existing, False
+    draft = InformationReturn(request=request, created_by=actor, **initial_return_values(request))
+    return draft, True
+
+
+@transaction.atomic
+def save_draft(*, request: InformationRequest, actor, values: dict, audited: bool = True) -> InformationReturn:
+    """Keep what the navigator has typed so far (unvalidated beyond shape). Autosave passes ``audited=False``."""
+    request = _locked_request(request)
+    _check_may_work_on(request, actor)
+    draft, created = _draft_for(request, actor)
+    if draft.is_submitted:
+        raise Conflict("This return has been submitted and cannot be changed; add an addendum instead.")
+    for name, value in validation.clean(values, submitting=False).items():
+        setattr(draft, name, value)
+    draft.version += 0 if created else 1
+    draft.save()
+    if audited or created:
+        audit.record(
+            actor=actor,
+            action="information_return.draft_saved",
+            obj=draft,
+            label=_label(request, request.contact),
+            changes={"request": request.pk, "fields": sorted(values)},
+        )
+    return draft
+
+
+def _share_record(*, request, information_return, actor, at, what: str, addendum=None) -> InformationShare:
+    contact = request.contact
+    share = InformationShare.objects.create(
+        request=request,
+        information_return=information_return,
+        addendum=addendum,
+        from_agency=request.agency,
+        shared_by=actor,
+        shared_with=f"MASH team (triage social workers and managers), {contact.tenant.name}",
+        what=what[:2_000],
+        why=(
+            f"MASH enquiry {contact.reference} rated {request.rating.label}: information requested to "
+            f"decide what help and protection the child needs (Working Together to Safeguard Children)."
+        ),
+        lawful_basis=information_return.lawful_basis,
+        consent_status=information_return.consent_status,
+        consent_reason=information_return.consent_reason,
+        shared_at=at,
+    )
+    audit.record(
+        actor=actor,
+        action="information.shared",
+        obj=share,
+        label=_label(request, contact),
+        changes={
+            "what": share.what,
+            "with": share.shared_with,
+            "why": share.why,
+            "when": at.isoformat(),
+            "lawful_basis": share.lawful_basis,
+            "consent_status": share.consent_status,
+            "consent_reason": share.consent_reason,
+        },
+    )
+    return share
+
+
+def _describe(ret: InformationReturn) -> str:
+    known = "known" if ret.known_to_agency else "not known"
+    return (
+        f"Information return: {known} to {ret.request.agency.name}; involvement summary; "
+        f"{len(ret.history)} history entr{'y' if len(ret.history) == 1 else 'ies'}; "
+        f"{len(ret.risk_indicators)} risk indicator{'' if len(ret.risk_indicators) == 1 else 's'}; "
+        f"{len(ret.answers)} answer{'' if len(ret.answers) == 1 else 's'} to the hub's questions; recommendation."
+    )
+
+
+@transaction.atomic
+def submit_return(
+    *, request: InformationRequest, actor, values: dict | None = None, at: datetime | None = None
+) -> InformationReturn:
+    """Submit the agency's return: the draft merged with ``values``, complete, then never changed.
+
+    Meets the request's navigator-return clock (which stops any escalation at once) and records
+    lateness when it comes after the deadline. Logged as an information share.
+    """
+    now = timezone.now()
+    at = at or now
+    request = _locked_request(request)
+    if request.status == RequestStatus.RETURNED:
+        raise Conflict("This request has already been returned; add an addendum to the return instead.")
+    _check_may_work_on(request, actor)
+    ret, _created = _draft_for(request, actor)
+    if ret.is_submitted:
+        raise Conflict("This return has been submitted and cannot be changed; add an addendum instead.")
+    for name, value in validation.clean(values or {}, submitting=True).items():
+        setattr(ret, name, value)
+    validation.check_complete({name: getattr(ret, name) for name in validation.FIELDS})
+    ret.status = ReturnStatus.SUBMITTED
+    ret.submitted_at = at
+    ret.submitted_by = actor
+    ret.submitted_late = at > request.due_at
+    ret.late_by = at - request.due_at if ret.submitted_late else None
+    ret.save()
+
+    clock = open_clock_for(subject=request, kind=ClockKind.NAVIGATOR_RETURN)
+    if clock is not None:
+        meet_clock(clock=clock, at=at, actor=actor)
+    before = request.status
+    request.status = RequestStatus.RETURNED
+    request.returned_at = at
+    request.version += 1
+    request.save(update_fields=["status", "returned_at", "version", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="information_return.submitted",
+        obj=ret,
+        label=_label(request, request.contact),
+        changes={
+            "request": request.pk,
+            "status": [before, RequestStatus.RETURNED],
+            "known_to_agency": ret.known_to_agency,
+            "submitted_at": at.isoformat(),
+            "late_by_seconds": int(ret.late_by.total_seconds()) if ret.late_by else 0,
+            "escalation_level": request.escalation_level,
+        },
+    )
+    _share_record(request=request, information_return=ret, actor=actor, at=at, what=_describe(ret))
+    return ret
+
+
+def update_return(*, information_return: InformationReturn, actor, values: dict) -> InformationReturn:
+    """Change a return: only ever a draft. A submitted return is refused here (and by the database)."""
+    if information_return.is_submitted:
+        raise Conflict("This return has been submitted and cannot be changed; add an addendum instead.")
+    return save_draft(request=information_return.request, actor=actor, values=values)
+
+
+@transaction.atomic
+def add_addendum(*, information_return: InformationReturn, actor, text: str) -> ReturnAddendum:
+    """Add to a submitted return (something found later, a correction). The return itself stays as it was."""
+    text = (text or "").strip()
+    if not text:
+        raise PolicyViolation("Enter what you want to add to the return.", field="text")
+    if len(text) > SUMMARY_MAX:
+        raise PolicyViolation(f"The addendum must be {SUMMARY_MAX} characters or fewer.", field="text")
+    ret = InformationReturn.objects.select_related("request").get(pk=information_return.pk)
+    if not ret.is_submitted:
+        raise Conflict("Submit the return first; until then, change the draft itself.")
+    request = _locked_request(ret.request)
+    _check_may_work_on(request, actor, roles=(Role.NAVIGATOR, Role.AGENCY_LEAD))
+    now = timezone.now()
+    addendum = ReturnAddendum.objects.create(information_return=ret, text=text, added_by=actor, added_at=now)
+    audit.record(
+        actor=actor,
+        action="information_return.addendum_added",
+        obj=ret,
+        label=_label(request, request.contact),
+        changes={"addendum": addendum.pk, "text": text},
+    )
+    _share_record(
+        request=request,
+        information_return=ret,
+        actor=actor,
+        at=now,
+        what=f"Addendum to the information return of {request.agency.name}: {text[:1_500]}",
+        addendum=addendum,
+    )
+    return addendum
+
+
+# --- agency leads: assignment ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assign(*, request: InformationRequest, assignee, actor, version: int) -> InformationRequest:
+    """An agency lead gives the request to one of the agency's navigators (or back to the whole desk).
+
+    ``version`` is the one the lead saw: if the request changed since, the lead must look again (409).
+    """
+    if actor.role != Role.AGENCY_LEAD or actor.agency_id != request.agency_id:
+        raise NotAllowed("Only the agency's lead can reassign its requests.")
+    if assignee is not None and (
+        assignee.role != Role.NAVIGATOR or assignee.agency_id != request.agency_id or not assignee.is_active
+    ):
+        raise PolicyViolation("Choose a navigator of your own agency.", field="assigned_to")
+    locked = _locked_request(request)
+    if locked.version != version:
+        raise Conflict("Someone else changed this request first. Reload it and try again.")
+    if locked.status not in OUTSTANDING:
+        raise Conflict("Only a request still waiting for its return can be reassigned.")
+    before = locked.assigned_to.get_username() if locked.assigned_to_id else None
+    locked.assigned_to = assignee
+    locked.version += 1
+    locked.save(update_fields=["assigned_to", "version", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="information_request.assigned",
+        obj=locked,
+        label=_label(locked, locked.contact),
+        changes={"assigned_to": [before, assignee.get_username() if assignee else None]},
+    )
+    if assignee is not None and assignee.pk != actor.pk:
+        notify(
+            recipient=assignee,
+            subject=_label(locked, locked.contact),
+            message=f"{actor.get_full_name() or actor.get_username()} gave you the information request for "
+            f"{locked.contact.reference}, due {timezone.localtime(locked.due_at):%d %b %Y %H:%M}.",
+            url=request_url(locked),
+        )
+    return locked
+
+
+# --- tenant admin: question templates and sharing settings -------------------------------------------
+
+
+def _admin_only(actor) -> None:
+    if actor.role != Role.ADMIN:
+        raise NotAllowed("Only the tenant administrator can change this.")
+
+
+@transaction.atomic
+def save_question_template(*, agency: Agency, actor, questions: list[str], sources: list[str]) -> QuestionTemplate:
+    """Set the questions asked of ``agency`` and the sources its navigators usually check (new requests only)."""
+    _admin_only(actor)
+    questions = [q for q in (str(q).strip()[:ITEM_MAX] for q in questions) if q][:ITEMS_MAX]
+    sources = [s for s in (str(s).strip()[:ITEM_MAX] for s in sources) if s][:ITEMS_MAX]
+    if not questions:
+        raise PolicyViolation("Ask the agency at least one question.", field="questions")
+    template = QuestionTemplate.objects.filter(agency=agency).first() or QuestionTemplate(agency=agency)
+    before = {"questions": list(template.questions), "sources": list(template.sources)}
+    template.questions, template.sources = questions, sources
+    template.save()
+    changes = audit.diff(template, before, ["questions", "sources"])
+    if changes:
+        audit.record(actor=actor, action="question_template.changed", obj=template, changes=changes)
+    return template
+
+
+@transaction.atomic
+def save_navigator_settings(*, tenant, actor, share_concerns_with_agencies: bool) -> NavigatorSettings:
+    _admin_only(actor)
+    settings_row = NavigatorSettings.objects.filter().first() or NavigatorSettings()
+    before = {"share_concerns_with_agencies": settings_row.share_concerns_with_agencies}
+    settings_row.share_concerns_with_agencies = bool(share_concerns_with_agencies)
+    settings_row.save()
+    changes = audit.diff(settings_row, before, ["share_concerns_with_agencies"])
+    if changes:
+        audit.record(actor=actor, action="navigator_settings.changed", obj=settings_row, tenant=tenant, changes=changes)
+    return settings_row

@@ -1,0 +1,183 @@
+"""Navigator workspace bench: the workspace page, its htmx refresh and the requests API with many requests.
+
+    .venv/bin/python bench/navigators.py [--requests 5000] [--runs 30] [--reset]
+
+Runs against ``DATABASE_URL`` (migrated first). A tenant ``bench-navigators`` gets ``--requests``
+information requests to its police (and as many to its health) agency, each on its own contact with two
+children, granted to the agency's group as ``open_requests`` grants them (django-guardian), deadlines spread
+over the last and next day so some are overdue and a tenth returned. The bench then asks for the police
+navigator's workspace (``/navigators/``), the lead's view of every request (``?status=all``), the htmx
+refresh of the rows and the API list, ``--runs`` times each through the full middleware stack, and prints
+the median and 95th percentile and the number of queries per request (constant whatever the count).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SLUG = "bench-navigators"
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?", 1)[0]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mash.settings")
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        _ensure_database(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _tenant_and_users():
+    from mash import tenancy
+    from mash.models import Agency, Tenant, User
+    from mash.roles import Role
+    from thresholds.services import ensure_default_policy
+
+    defaults = {"name": "Bench Navigators", "reference_prefix": "BNV"}
+    tenant, _ = Tenant.objects.get_or_create(slug=SLUG, defaults=defaults)
+    with tenancy.tenant_context(tenant):
+        ensure_default_policy(tenant=tenant)
+        police, _ = Agency.objects.get_or_create(slug="police", defaults={"name": "Police"})
+        health, _ = Agency.objects.get_or_create(slug="health", defaults={"name": "Health"})
+    users = {}
+    for name, role in (("nav", Role.NAVIGATOR), ("lead", Role.AGENCY_LEAD)):
+        user, _ = User.objects.get_or_create(
+            username=f"bench-{name}-police", defaults={"tenant": tenant, "role": role, "agency": police}
+        )
+        users[name] = user
+    return tenant, police, health, users
+
+
+def _load(tenant, agencies, n: int, reset: bool) -> None:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from contacts.models import Contact, ContactPerson
+    from mash import tenancy
+    from navigators import access
+    from navigators.models import InformationRequest
+    from thresholds.models import Rating
+
+    with tenancy.tenant_context(tenant), transaction.atomic():
+        have = InformationRequest.objects.filter(agency=agencies[0]).count()
+        if have >= n and not reset:
+            print(f"requests: {have:,} police requests already in {SLUG} (use --reset to recreate)")
+            return
+        InformationRequest.objects.all().delete()
+        ContactPerson.objects.all().delete()
+        Contact.objects.all().delete()
+        started = time.perf_counter()
+        now = timezone.now()
+        ratings = list(Rating.objects.filter(code__in=["red", "amber", "green"]))
+        contacts = Contact.objects.bulk_create(
+            (
+                Contact(
+                    tenant_id=tenant.pk, reference=f"BNV-2026-{i + 1:06d}", channel="marf", source="2A",
+                    received_at=now - timedelta(hours=30), status="enquiry", concerns="Bench contact.",
+                    consent_to_referral="given", consent_to_sharing="given", address="1 Bench Road",
+                )
+                for i in range(n)
+            ),
+            batch_size=2000,
+        )  # fmt: skip
+        ContactPerson.objects.bulk_create(
+            (
+                ContactPerson(tenant_id=tenant.pk, contact=c, role="child", first_name=name, last_name=f"Bench{i}")
+                for i, c in enumerate(contacts)
+                for name in ("Leo", "Mia")
+            ),
+            batch_size=4000,
+        )  # fmt: skip
+        requests = []
+        for agency in agencies:
+            for i, contact in enumerate(contacts):
+                requested = now - timedelta(minutes=(i * 37) % (24 * 60))
+                due = requested + timedelta(hours=(4, 6, 24)[i % 3])
+                returned = i % 10 == 0
+                requests.append(
+                    InformationRequest(
+                        tenant_id=tenant.pk, contact=contact, agency=agency, rating=ratings[i % len(ratings)],
+                        requested_at=requested, due_at=due, status="returned" if returned else "open",
+                        returned_at=requested + timedelta(hours=1) if returned else None,
+                    )
+                )  # fmt: skip
+        requests = InformationRequest.objects.bulk_create(requests, batch_size=4000)
+        access.grant(requests)
+        print(f"requests: created {len(requests):,} requests in {time.perf_counter() - started:.1f} s")
+
+
+def _time(client, url: str, runs: int, **headers) -> tuple[list[float], int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    timings = []
+    queries = 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url, headers=headers)
+            timings.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        queries = len(captured)
+    return timings, queries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=5_000, help="requests per agency (police and health)")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--reset", action="store_true")
+    args = parser.parse_args()
+    _setup()
+    from django.conf import settings
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    tenant, police, health, users = _tenant_and_users()
+    _load(tenant, [police, health], args.requests, args.reset)
+    navigator, lead = Client(), Client()
+    navigator.force_login(users["nav"])
+    lead.force_login(users["lead"])
+    token = Token.objects.get_or_create(user=users["nav"])[0].key
+    api = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    print(f"workspace with {args.requests:,} police requests (and as many of health's), {args.runs} runs each:")
+    cases = (
+        ("navigator page", navigator, "/navigators/", {}),
+        ("lead page, all", lead, "/navigators/?status=all", {}),
+        ("htmx refresh", navigator, "/navigators/", {"HX-Request": "true"}),
+        ("search by name", navigator, "/navigators/?status=all&q=Bench42", {}),
+        ("API list", api, "/api/v1/information-requests/", {}),
+    )
+    for label, client, url, headers in cases:
+        client.get(url, headers=headers)  # warm up
+        timings, queries = _time(client, url, args.runs, **headers)
+        p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else timings[0]
+        print(f"  {label:<16} median {statistics.median(timings):7.1f} ms   p95 {p95:7.1f} ms   {queries} queries")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Object-level access with django-guardian: each agency's requests are granted to that agency's group.
+
+A request is granted (view + change) to its agency's group when it is opened; the grant narrows to
+view only when the enquiry closes. Navigators and leads are kept in their agency's group by a
+``post_save`` receiver on User (navigators/receivers.py), so moving someone to another agency moves
+their access with them. The selectors filter by agency as well: two independent locks on one door.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from guardian.models import GroupObjectPermission
+
+from mash.roles import AGENCY_ROLES
+
+from .models import InformationRequest
+
+VIEW = "navigators.view_informationrequest"
+CHANGE = "navigators.change_informationrequest"
+GROUP_PREFIX = "agency:"
+
+
+def group_name(agency_id: int) -> str:
+    # Agency ids are unique across tenants, so one group per agency never mixes tenants.
+    return f"{GROUP_PREFIX}{agency_id}"
+
+
+def agency_group(agency_id: int) -> Group:
+    return Group.objects.get_or_create(name=group_name(agency_id))[0]
+
+
+def _permissions(*codenames: str) -> list[Permission]:
+    ctype = ContentType.objects.get_for_model(InformationRequest)
+    return list(Permission.objects.filter(content_type=ctype, codename__in=codenames))
+
+
+def grant(requests: Iterable[InformationRequest]) -> None:
+    """Give each request's agency group view and change on it (one bulk insert)."""
+    requests = list(requests)
+    if not requests:
+        return
+    ctype = ContentType.objects.get_for_model(InformationRequest)
+    perms = _permissions("view_informationrequest", "change_informationrequest")
+    groups = {agency_id: agency_group(agency_id) for agency_id in {r.agency_id for r in requests}}
+    GroupObjectPermission.objects.bulk_create(
+        [
+            GroupObjectPermission(group=groups[r.agency_id], permission=p, content_type=ctype, object_pk=str(r.pk))
+            for r in requests
+            for p in perms
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def narrow_to_read_only(requests: Iterable[InformationRequest]) -> int:
+    """Take ``change`` away from every group on these requests; ``view`` stays (the record is kept)."""
+    ids = [str(r.pk) for r in requests]
+    if not ids:
+        return 0
+    ctype = ContentType.objects.get_for_model(InformationRequest)
+    deleted, _ = GroupObjectPermission.objects.filter(
+        content_type=ctype, object_pk__in=ids, permission__codename="change_informationrequest"
+    ).delete()
+    return deleted
+
+
+def sync_membership(user) -> None:
+    """Keep ``user`` in exactly their own agency's group (navigators and leads), and in none otherwise."""
+    wanted = set()
+    if user.is_active and user.role in AGENCY_ROLES and user.agency_id:
+        wanted = {group_name(user.agency_id)}
+    current = set(user.groups.filter(name__startswith=GROUP_PREFIX).values_list("name", flat=True))
+    if wanted == current:
+        return
+    stale = current - wanted
+    if stale:
+        user.groups.remove(*Group.objects.filter(name__in=stale))
+    for name in wanted - current:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+
+
+def granted(user, queryset, action: str = "view"):
+    """``queryset`` narrowed to the requests ``user`` holds the ``action`` grant on (one SQL query)."""
+    from mash.api import granted_objects
+
+    return granted_objects(user, queryset, action)
+
+
+def may_change(user, request: InformationRequest) -> bool:
+    return user.has_perm(CHANGE, request)
+
+
+def may_view(user, request: InformationRequest) -> bool:
+    return user.has_perm(VIEW, request)

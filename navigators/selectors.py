@@ -1,0 +1,160 @@
+"""Every read of requests and returns a page or the API needs: scoped to the caller's agency, prefetched.
+
+Navigators and agency leads see only their own agency's requests (and, through the API base class,
+only those their agency's group holds a django-guardian grant on). Triage workers, managers and the
+head of service see every request of the tenant. Everyone else sees none.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.utils import timezone
+
+from contacts.choices import PersonRole
+from contacts.models import ContactPerson
+from mash.models import User
+from mash.roles import AGENCY_ROLES, Role
+
+from . import access
+from .models import (
+    OUTSTANDING,
+    InformationRequest,
+    InformationReturn,
+    NavigatorSettings,
+    QuestionTemplate,
+    RequestStatus,
+    ReturnAddendum,
+)
+
+# Who sees the whole enquiry: every agency's return side by side. The tenant admin too, as for contacts
+# (contacts.selectors.SEE_ALL_CONTACTS): the hub's own staff, inside the fire-wall.
+SEE_ALL_REQUESTS = frozenset({Role.TRIAGE, Role.MANAGER, Role.HEAD, Role.ADMIN})
+WORKSPACE_ROLES = frozenset(AGENCY_ROLES)
+
+
+def can_see_requests(user) -> bool:
+    return user.role in SEE_ALL_REQUESTS or user.role in AGENCY_ROLES
+
+
+def _people():
+    return ContactPerson.objects.order_by("order", "id")
+
+
+def requests_for(user, *, with_people: bool = False, with_return: bool = False):
+    """The requests ``user`` may see, with what their rows show. Agency staff: their agency's only."""
+    queryset = InformationRequest.objects.select_related("contact", "agency", "rating", "assigned_to")
+    if with_people:
+        queryset = queryset.prefetch_related(Prefetch("contact__people", queryset=_people()))
+    if with_return:
+        queryset = queryset.prefetch_related(
+            Prefetch(
+                "information_return__addenda",
+                queryset=ReturnAddendum.objects.select_related("added_by").order_by("added_at", "id"),
+            )
+        ).select_related("information_return")
+    if user.role in SEE_ALL_REQUESTS:
+        return queryset
+    if user.role in AGENCY_ROLES and user.agency_id:
+        return queryset.filter(agency_id=user.agency_id)
+    return queryset.none()
+
+
+def granted_requests_for(user, **kwargs):
+    """:func:`requests_for`, and for agency staff also only what their agency's group is granted (guardian)."""
+    queryset = requests_for(user, **kwargs)
+    if user.role in AGENCY_ROLES:
+        queryset = access.granted(user, queryset)
+    return queryset
+
+
+def search(queryset, text: str):
+    """Requests whose contact reference or child's name matches ``text`` (within what the caller may see)."""
+    text = (text or "").strip()[:100]
+    if not text:
+        return queryset
+    people = ContactPerson.objects.filter(role=PersonRole.CHILD)
+    for word in text.split()[:4]:
+        people = people.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    return queryset.filter(Q(contact__reference__icontains=text) | Q(contact__in=people.values("contact_id")))
+
+
+def workspace(user, *, status: str = "outstanding", rating: str = "", assigned: str = "", text: str = ""):
+    """The agency's requests, overdue first, then by time left; children prefetched (constant query count).
+
+    ``status``: outstanding (open or overdue), a request status, breached, or all.
+    """
+    queryset = granted_requests_for(user).prefetch_related(
+        Prefetch("contact__people", queryset=_people().filter(role=PersonRole.CHILD), to_attr="children")
+    )
+    if status == "outstanding":
+        queryset = queryset.filter(status__in=OUTSTANDING)
+    elif status in RequestStatus.values:
+        queryset = queryset.filter(status=status)
+    elif status == "breached":
+        queryset = queryset.filter(breached_at__isnull=False)
+    if rating:
+        queryset = queryset.filter(rating__code=rating)
+    if assigned == "me":
+        queryset = queryset.filter(assigned_to=user)
+    elif assigned == "unassigned":
+        queryset = queryset.filter(assigned_to__isnull=True)
+    queryset = search(queryset, text)
+    # Overdue first: breached (status overdue) or past due and not yet swept by the deadline worker.
+    late = Q(status=RequestStatus.OVERDUE) | Q(status=RequestStatus.OPEN, due_at__lt=timezone.now())
+    overdue_first = Case(When(late, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return queryset.annotate(overdue_first=overdue_first).order_by("overdue_first", "due_at", "id")
+
+
+def breaches_for(user, *, limit: int = 50):
+    """The agency's breached or escalated requests, most recent breach first (agency leads)."""
+    return (
+        granted_requests_for(user)
+        .filter(Q(breached_at__isnull=False) | Q(escalation_level__gt=0))
+        .order_by("-breached_at", "-id")[:limit]
+    )
+
+
+def agency_navigators(agency_id: int):
+    return User.objects.filter(agency_id=agency_id, role=Role.NAVIGATOR, is_active=True).order_by(
+        "first_name", "username"
+    )
+
+
+def enquiry_requests(contact):
+    """Every agency's request on one contact with its return and addenda: the fullest picture."""
+    return (
+        InformationRequest.objects.filter(contact=contact)
+        .select_related("agency", "rating", "information_return", "information_return__submitted_by")
+        .prefetch_related(
+            Prefetch(
+                "information_return__addenda",
+                queryset=ReturnAddendum.objects.select_related("added_by").order_by("added_at", "id"),
+            )
+        )
+        .order_by("agency__name")
+    )
+
+
+def returns_for(user):
+    """Submitted returns ``user`` may see: through the requests they may see."""
+    queryset = InformationReturn.objects.filter(status="submitted").select_related(
+        "request", "request__agency", "request__contact"
+    )
+    if user.role in SEE_ALL_REQUESTS:
+        return queryset
+    if user.role in AGENCY_ROLES and user.agency_id:
+        return queryset.filter(request__agency_id=user.agency_id)
+    return queryset.none()
+
+
+def return_of(request: InformationRequest) -> InformationReturn | None:
+    return InformationReturn.objects.filter(request=request).first()
+
+
+def navigator_settings() -> NavigatorSettings:
+    """The tenant's settings, or the defaults when the admin has not saved any."""
+    return NavigatorSettings.objects.first() or NavigatorSettings()
+
+
+def question_templates():
+    return QuestionTemplate.objects.select_related("agency").order_by("agency__name")

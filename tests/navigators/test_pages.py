@@ -1,0 +1,244 @@
+"""The navigator's workspace, the request page and its return form, reassignment, the enquiry side by side,
+and the tenant admin's templates and sharing setting."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from mash import tenancy
+from mash.models import AuditEvent
+from navigators import services
+from navigators.models import InformationRequest, InformationReturn, QuestionTemplate
+from tests.navigators.conftest import good_return, open_enquiry, refreshed
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client, user, url, **kwargs):
+    client.force_login(user)
+    response = client.get(url, **kwargs)
+    assert response.status_code == 200, response.content[:500]
+    return response.content.decode()
+
+
+def test_the_workspace_lists_overdue_first_then_by_time_left(hub, client):
+    now = timezone.now()
+    _c, later = open_enquiry(hub, "later", rating="green", agencies=[hub.police], at=now - timedelta(hours=1))
+    _c, sooner = open_enquiry(hub, "sooner", rating="red", agencies=[hub.police], at=now - timedelta(hours=1))
+    _c, late = open_enquiry(hub, "late", rating="red", agencies=[hub.police], at=now - timedelta(hours=5))
+    page = _page(client, hub.nav_police, "/navigators/")
+    positions = [page.index(f"/navigators/requests/{r['police'].pk}/") for r in (late, sooner, later)]
+    assert positions == sorted(positions)
+    assert "Overdue" in page and "Red" in page and "Green" in page  # colours carry their words
+
+
+def test_the_workspace_filters_by_rating_and_status(hub, client):
+    _c, red = open_enquiry(hub, "red-one", rating="red", agencies=[hub.police])
+    _c, amber = open_enquiry(hub, "amber-one", rating="amber", agencies=[hub.police])
+    page = _page(client, hub.nav_police, "/navigators/?rating=amber")
+    assert f"/navigators/requests/{amber['police'].pk}/" in page
+    assert f"/navigators/requests/{red['police'].pk}/" not in page
+    with tenancy.tenant_context(hub.tenant):
+        services.submit_return(request=red["police"], actor=hub.nav_police, values=good_return())
+    assert f"/navigators/requests/{red['police'].pk}/" not in _page(client, hub.nav_police, "/navigators/")
+    assert f"/navigators/requests/{red['police'].pk}/" in _page(client, hub.nav_police, "/navigators/?status=returned")
+
+
+def test_htmx_refreshes_only_the_rows(hub, enquiry, client):
+    _contact, requests = enquiry
+    page = _page(client, hub.nav_police, "/navigators/", headers={"HX-Request": "true"})
+    assert page.lstrip().startswith('<div id="workspace-rows"')
+    assert "<html" not in page
+    assert f"/navigators/requests/{requests['police'].pk}/" in page
+
+
+def test_the_request_page_shows_what_is_needed_to_search(hub, client):
+    _contact, requests = open_enquiry(hub, "people")
+    page = _page(client, hub.nav_police, f"/navigators/requests/{requests['police'].pk}/")
+    assert "Leo Hart" in page and "2 April 2025" in page  # the child, with date of birth
+    assert "Amy Hart" in page and "mother" in page  # the household
+    assert "12 Mill Road, Cambridge" in page
+    assert "Warning markers" in page  # the police template's questions
+    assert "Red" in page
+
+
+def test_the_referrers_concern_is_shown_only_where_the_tenant_allows(hub, enquiry, client):
+    _contact, requests = enquiry
+    url = f"/navigators/requests/{requests['police'].pk}/"
+    assert "no midwife input" not in _page(client, hub.nav_police, url)
+    assert "no midwife input" in _page(client, hub.manager, url)
+    client.force_login(hub.admin)
+    response = client.post("/navigators/settings/", {"share_concerns_with_agencies": "on"})
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="navigator_settings.changed").exists()
+    assert "no midwife input" in _page(client, hub.nav_police, url)
+
+
+def test_the_request_page_never_shows_another_agencys_return(hub, enquiry, client):
+    _contact, requests = enquiry
+    with tenancy.tenant_context(hub.tenant):
+        services.submit_return(
+            request=requests["police"], actor=hub.nav_police, values=good_return(summary="POLICE-ONLY-FINDINGS")
+        )
+    assert "POLICE-ONLY-FINDINGS" not in _page(client, hub.nav_health, f"/navigators/requests/{requests['health'].pk}/")
+    assert "POLICE-ONLY-FINDINGS" in _page(client, hub.lead_police, f"/navigators/requests/{requests['police'].pk}/")
+
+
+def _form(**overrides):
+    data = {
+        "known_to_agency": "yes",
+        "summary": "Known: two call-outs.",
+        "answer_0": "Two incidents at the address in 2025.",
+        "history_date_0": "2025-06-01",
+        "history_details_0": "Call-out: argument, no arrests.",
+        "risk_indicators": "Warning marker: violence\nRepeat call-outs",
+        "sources_checked": "Police National Computer",
+        "recommendation": "Strategy discussion.",
+        "lawful_basis": "public_task",
+        "consent_status": "given",
+        "consent_reason": "",
+        "action": "submit",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_navigator_saves_a_draft_then_submits_from_the_page(hub, enquiry, client):
+    _contact, requests = enquiry
+    url = f"/navigators/requests/{requests['police'].pk}/"
+    client.force_login(hub.nav_police)
+    autosave = client.post(url + "return/autosave/", _form(summary="Half typed", action=""))
+    assert autosave.status_code == 200 and b"Draft saved" in autosave.content
+    draft = InformationReturn.all_tenants.get(request_id=requests["police"].pk)  # scoping: allowed (inspection)
+    assert draft.summary == "Half typed" and draft.status == "draft"
+    assert "Half typed" in _page(client, hub.nav_police, url)  # the draft comes back on the page
+    response = client.post(url + "return/", _form())
+    assert response.status_code == 302
+    ret = refreshed(draft)
+    assert ret.status == "submitted"
+    assert ret.risk_indicators == ["Warning marker: violence", "Repeat call-outs"]
+    assert ret.history == [{"date": "2025-06-01", "details": "Call-out: argument, no arrests."}]
+    assert ret.answers[0]["answer"] == "Two incidents at the address in 2025."
+    page = _page(client, hub.nav_police, url)
+    assert "Submit return" not in page and "Add to the return" in page
+
+
+def test_an_incomplete_return_shows_the_error_summary_and_keeps_what_was_typed(hub, enquiry, client):
+    _contact, requests = enquiry
+    client.force_login(hub.nav_police)
+    url = f"/navigators/requests/{requests['police'].pk}/return/"
+    response = client.post(url, _form(known_to_agency="", recommendation="", summary="Kept text"))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "There is a problem" in page and "<title>Error:" in page
+    assert "Say whether the child or family is known to your agency." in page
+    assert "Kept text" in page
+    assert refreshed(requests["police"]).status == "open"
+    draft = InformationReturn.all_tenants.get(request_id=requests["police"].pk)  # scoping: allowed (inspection)
+    assert draft.summary == "Kept text"
+
+
+def test_a_bad_history_date_is_a_clear_error_not_a_500(hub, enquiry, client):
+    _contact, requests = enquiry
+    client.force_login(hub.nav_police)
+    response = client.post(f"/navigators/requests/{requests['police'].pk}/return/", _form(history_date_0="2025-02-31"))
+    assert response.status_code == 400
+    assert "enter the date as a real date" in response.content.decode()
+
+
+def test_an_addendum_from_the_page(hub, enquiry, client):
+    _contact, requests = enquiry
+    with tenancy.tenant_context(hub.tenant):
+        services.submit_return(request=requests["police"], actor=hub.nav_police, values=good_return())
+    client.force_login(hub.nav_police)
+    url = f"/navigators/requests/{requests['police'].pk}/"
+    assert client.post(url + "return/addenda/", {"text": ""}).status_code == 400
+    assert client.post(url + "return/addenda/", {"text": "Another call-out."}).status_code == 302
+    assert "Another call-out." in _page(client, hub.manager, url)
+
+
+def test_a_lead_reassigns_among_their_navigators_with_a_version_check(hub, enquiry, client):
+    _contact, requests = enquiry
+    request = requests["police"]
+    seen = request.version
+    client.force_login(hub.lead_police)
+    url = f"/navigators/requests/{request.pk}/assign/"
+    page = _page(client, hub.lead_police, url)
+    assert "Nav Police 2" in page or "a-nav-police-2" in page
+    response = client.post(url, {"assigned_to": str(hub.nav_police2.pk), "version": seen})
+    assert response.status_code == 302
+    assert refreshed(request).assigned_to == hub.nav_police2
+    assert AuditEvent.objects.filter(action="information_request.assigned").count() == 1
+    from mash.deadlines.models import Notification
+
+    told = Notification.all_tenants.get(recipient=hub.nav_police2)  # scoping: allowed (test inspection)
+    assert told.url == f"/navigators/requests/{request.pk}/"
+    stale = client.post(url, {"assigned_to": str(hub.nav_police.pk), "version": seen})
+    assert stale.status_code == 400
+    assert "Someone else changed this request first" in stale.content.decode()
+    assert refreshed(request).assigned_to == hub.nav_police2
+    other_agency = client.post(url, {"assigned_to": str(hub.nav_health.pk), "version": refreshed(request).version})
+    assert other_agency.status_code == 400
+
+
+def test_only_leads_reassign(hub, enquiry, client, api_as):
+    _contact, requests = enquiry
+    client.force_login(hub.nav_police)
+    assert client.get(f"/navigators/requests/{requests['police'].pk}/assign/").status_code == 403
+    response = api_as(hub.nav_police).post(
+        f"/api/v1/information-requests/{requests['police'].pk}/assign/",
+        {"assigned_to": hub.nav_police.pk, "version": 1},
+        format="json",
+    )
+    assert response.status_code == 403
+
+
+def test_the_assign_api_answers_409_when_the_request_changed(hub, enquiry, api_as):
+    _contact, requests = enquiry
+    url = f"/api/v1/information-requests/{requests['police'].pk}/assign/"
+    client = api_as(hub.lead_police)
+    assert client.post(url, {"assigned_to": hub.nav_police.pk, "version": 1}, format="json").status_code == 200
+    assert client.post(url, {"assigned_to": hub.nav_police2.pk, "version": 1}, format="json").status_code == 409
+
+
+def test_the_manager_sees_every_return_side_by_side(hub, enquiry, client):
+    contact, requests = enquiry
+    with tenancy.tenant_context(hub.tenant):
+        services.submit_return(request=requests["police"], actor=hub.nav_police, values=good_return(summary="P-SAYS"))
+        services.submit_return(request=requests["health"], actor=hub.nav_health, values=good_return(summary="H-SAYS"))
+    page = _page(client, hub.manager, f"/navigators/enquiries/{contact.pk}/")
+    table = page.split('id="returns-side-by-side"')[1].split("</table>")[0]
+    assert "P-SAYS" in table and "H-SAYS" in table
+    assert AuditEvent.objects.filter(action="information_return.viewed", actor=hub.manager).count() == 2
+
+
+@pytest.mark.parametrize("who", ["nav_police", "lead_police", "referrer"])
+def test_agency_staff_cannot_open_the_enquiry_page(hub, enquiry, client, who):
+    contact, _requests = enquiry
+    client.force_login(getattr(hub, who))
+    assert client.get(f"/navigators/enquiries/{contact.pk}/").status_code == 403
+
+
+def test_the_admin_edits_an_agencys_question_template(hub, client):
+    client.force_login(hub.admin)
+    assert client.post("/navigators/settings/questions/police/", {"questions": "  ", "sources": ""}).status_code == 400
+    response = client.post(
+        "/navigators/settings/questions/police/", {"questions": "Firearms licences?\nMissing episodes?", "sources": ""}
+    )
+    assert response.status_code == 302
+    with tenancy.tenant_context(hub.tenant):
+        assert QuestionTemplate.objects.get(agency=hub.police).questions == ["Firearms licences?", "Missing episodes?"]
+    assert AuditEvent.objects.filter(action="question_template.changed").exists()
+    _c, requests = open_enquiry(hub, "after-edit", agencies=[hub.police])
+    with tenancy.tenant_context(hub.tenant):
+        assert InformationRequest.objects.get(pk=requests["police"].pk).question_list == [
+            "Firearms licences?", "Missing episodes?",
+        ]  # fmt: skip
+    client.force_login(hub.nav_police)
+    assert client.get("/navigators/settings/").status_code == 403
+
+
+def test_the_settings_page_lists_every_agencys_questions(hub, client):
+    page = _page(client, hub.admin, "/navigators/settings/")
+    assert "Police" in page and "GP registration" in page and "Exclusions" in page

@@ -1,0 +1,60 @@
+"""The workspace (and the API list) cost the same number of queries however many requests there are."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.navigators.conftest import open_enquiry
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client, url, **kwargs):
+    client.get(url, **kwargs)  # warm the process-wide caches (content types), as a running server has them
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **kwargs)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def _open(hub, n, start=0):
+    for i in range(start, start + n):
+        open_enquiry(
+            hub,
+            f"busy-{i}",
+            rating=("red", "amber", "green")[i % 3],
+            children=[
+                {"first_name": "Leo", "last_name": f"Hart{i}", "date_of_birth": "2025-04-02"},
+                {"first_name": "Mia", "last_name": f"Hart{i}", "date_of_birth": "2021-01-09"},
+            ],
+        )
+
+
+@pytest.mark.parametrize("who", ["nav_police", "lead_police"])
+def test_the_workspace_costs_a_fixed_number_of_queries(hub, client, who):
+    client.force_login(getattr(hub, who))
+    _open(hub, 2)
+    few = _queries(client, "/navigators/?status=all")
+    _open(hub, 12, start=2)
+    many = _queries(client, "/navigators/?status=all")
+    assert few == many
+    # session, user, tenant, requests (the grant checks are sub-selects of it), children, the audit event
+    # of the read, ratings for the filter, the header's unread count, the agency's name, (leads) breaches.
+    assert many <= 10
+
+
+def test_the_htmx_refresh_costs_a_fixed_number_of_queries(hub, client):
+    client.force_login(hub.nav_police)
+    _open(hub, 1)
+    few = _queries(client, "/navigators/", headers={"HX-Request": "true"})
+    _open(hub, 10, start=1)
+    assert _queries(client, "/navigators/", headers={"HX-Request": "true"}) == few
+
+
+@pytest.mark.parametrize("who", ["nav_police", "manager"])
+def test_the_api_list_costs_a_fixed_number_of_queries(hub, api_as, who):
+    client = api_as(getattr(hub, who))
+    _open(hub, 2)
+    few = _queries(client, "/api/v1/information-requests/")
+    _open(hub, 10, start=2)
+    assert _queries(client, "/api/v1/information-requests/") == few
