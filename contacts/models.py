@@ -132,6 +132,12 @@ class Contact(TenantOwned):
             models.Index(fields=["tenant", "submitted_by", "-received_at"], name="contact_submitter_idx"),
             models.Index(fields=["tenant", "received_at"], name="contact_received_idx"),
             models.Index(fields=["tenant", "decided_at"], name="contact_decided_idx"),
+            # The triage queue: open contacts, soonest decision deadline first.
+            models.Index(
+                fields=["tenant", "decision_due_at", "received_at", "id"],
+                name="contact_queue_idx",
+                condition=Q(status__in=["received", "in_triage", "enquiry"]),
+            ),
         ]
 
     def __str__(self):

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import Throttled
 
 from mash import audit, tenancy
-from mash.deadlines.selectors import clocks_for_subject
 from mash.decorators import role_required
 from mash.exceptions import DomainError
 from mash.models import Tenant
@@ -337,21 +336,19 @@ def contact_list(request):
 def contact_detail(request, pk):
     if not request.user.tenant_id:
         raise Http404
-    contact = get_object_or_404(selectors.contacts_for(request.user, with_candidates=True), pk=pk)
-    selectors.attach_previous_contacts([contact])
+    contact = get_object_or_404(selectors.contacts_for(request.user), pk=pk)
+    if not selectors.is_referrer_view(request.user):
+        # Hub staff work on the contact's full record (triage: rating, Signs of Safety, decision, timeline).
+        return redirect("triage:contact", pk=contact.pk)
     audit.record(actor=request.user, action="contact.viewed", obj=contact)
-    referrer = selectors.is_referrer_view(request.user)
-    people = list(contact.people.all())
+    # A referrer sees what they told us, the outcome and the feedback: never returns or internal notes.
     return render(
         request,
-        "contacts/detail.html" if not referrer else "contacts/referral.html",
+        "contacts/referral.html",
         {
             "contact": contact,
-            "children": [p for p in people if p.role == PersonRole.CHILD],
-            "household": [p for p in people if p.role != PersonRole.CHILD],
-            "candidates": [] if referrer else [c for p in people for c in p.match_candidates.all()],
-            "status": referrer_status(contact) if referrer else None,
-            "clocks": [] if referrer else list(clocks_for_subject(subject=contact)),
+            "children": [p for p in contact.people.all() if p.role == PersonRole.CHILD],
+            "status": referrer_status(contact),
         },
     )
 

@@ -190,7 +190,7 @@ def test_staff_see_the_list_and_the_record_with_possible_matches(hub, api_as):
     client = Client()
     client.force_login(hub["triage"])
     assert second["reference"] in client.get("/contacts/?status=received").content.decode()
-    html = client.get(f"/contacts/{second['id']}/").content.decode()
+    html = client.get(f"/contacts/{second['id']}/", follow=True).content.decode()
     assert "Possible matches in the register" in html and "Olivia Smith" in html
 
 
@@ -215,7 +215,7 @@ def test_triage_records_a_phone_call_that_came_in_earlier_but_not_one_in_the_fut
         contact = Contact.objects.get()
     assert contact.channel == "phone" and contact.received_at == datetime(2026, 1, 16, 8, 15, tzinfo=UTC)
     assert contact.decision_due_at == datetime(2026, 1, 16, 17, 0, tzinfo=UTC)
-    assert "recorded" in client.get(response.url).content.decode()
+    assert "recorded" in client.get(response.url, follow=True).content.decode()
 
 
 def test_only_triage_records_phone_contacts(hub):

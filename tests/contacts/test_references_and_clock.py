@@ -98,7 +98,7 @@ def test_the_decision_clock_warns_the_triage_workers_until_someone_takes_it(hub,
 def test_the_contact_page_shows_the_decision_clock_in_words(hub, api_as, client):
     response = api_as(hub["referrer"]).post("/api/v1/contacts/", marf(), format="json")
     client.force_login(hub["triage"])
-    page = client.get(f"/contacts/{response.data['id']}/").content.decode()
+    page = client.get(f"/contacts/{response.data['id']}/", follow=True).content.decode()
     assert "Deadlines" in page
     assert "Decision on next steps" in page
     assert "left" in page  # time left to the decision, in words

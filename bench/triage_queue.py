@@ -1,0 +1,158 @@
+"""Triage queue bench: the queue page and API response time with 10,000 open contacts in one tenant.
+
+    .venv/bin/python bench/triage_queue.py [--contacts 10000] [--runs 30] [--reset]
+
+Runs against ``DATABASE_URL`` (migrated first). A tenant ``bench-triage`` gets ``--contacts`` open
+contacts (bulk-created, each with a child in the register; one in ten a re-contact about an earlier
+child), spread over the last three days so some are overdue. The bench then requests the queue page
+(``/triage/``) and the queue API (``/api/v1/triage/queue/``) ``--runs`` times each through the full
+middleware stack, and prints the median and 95th percentile and the number of queries per request.
+A second run reuses the contacts (``--reset`` recreates them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SLUG = "bench-triage"
+
+
+def _ensure_database(url: str) -> None:
+    """Create the database ``url`` names if it does not exist yet (a fresh development machine)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?", 1)[0]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mash.settings")
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        _ensure_database(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _tenant_and_users():
+    from mash import tenancy
+    from mash.models import Tenant, User
+    from mash.roles import Role
+    from thresholds.services import ensure_default_policy
+
+    tenant, _ = Tenant.objects.get_or_create(slug=SLUG, defaults={"name": "Bench Triage", "reference_prefix": "BTQ"})
+    with tenancy.tenant_context(tenant):
+        ensure_default_policy(tenant=tenant)
+    user, _ = User.objects.get_or_create(
+        username="bench-triage-worker", defaults={"tenant": tenant, "role": Role.TRIAGE}
+    )
+    return tenant, user
+
+
+def _load(tenant, n: int, reset: bool) -> None:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from contacts.models import Contact, ContactPerson, Person
+    from mash import tenancy
+    from thresholds.calendars import calendar_for
+    from thresholds.models import DeadlineUnit
+
+    with tenancy.tenant_context(tenant), transaction.atomic():
+        have = Contact.objects.filter(status="received").count()
+        if have >= n and not reset:
+            print(f"contacts: {have:,} open contacts already in {SLUG} (use --reset to recreate)")
+            return
+        ContactPerson.objects.all().delete()
+        Contact.objects.all().delete()
+        Person.objects.all().delete()
+        started = time.perf_counter()
+        now = timezone.now()
+        calendar = calendar_for(tenant)
+        people = Person.objects.bulk_create(
+            Person(tenant_id=tenant.pk, first_name=f"Child{i}", last_name="Bench", norm_first=f"child{i}",
+                   norm_last="bench", surname_key="B520")
+            for i in range(n)
+        )  # fmt: skip
+        contacts = []
+        for i in range(n):
+            received = now - timedelta(minutes=(n - i) * 3 * 24 * 60 // n)
+            contacts.append(
+                Contact(
+                    tenant_id=tenant.pk, reference=f"BTQ-2026-{i + 1:06d}", channel="marf", source="2A",
+                    received_at=received, decision_due_at=calendar.add(received, 1, DeadlineUnit.WORKING_DAYS),
+                    concerns="Bench contact.", consent_to_referral="given", consent_to_sharing="given",
+                )
+            )  # fmt: skip
+        contacts = Contact.objects.bulk_create(contacts, batch_size=2000)
+        mentions = []
+        for i, contact in enumerate(contacts):
+            # One in ten names the child of the contact 100 before it: a re-contact within 12 months.
+            person = people[i - 100] if i % 10 == 0 and i >= 100 else people[i]
+            mentions.append(ContactPerson(tenant_id=tenant.pk, contact=contact, person=person, role="child",
+                                          first_name=person.first_name, last_name="Bench"))  # fmt: skip
+        ContactPerson.objects.bulk_create(mentions, batch_size=2000)
+        print(f"contacts: created {n:,} open contacts in {time.perf_counter() - started:.1f} s")
+
+
+def _time(client, url: str, runs: int) -> tuple[list[float], int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    timings = []
+    queries = 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        queries = len(captured)
+    return timings, queries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contacts", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--reset", action="store_true")
+    args = parser.parse_args()
+    _setup()
+    from django.conf import settings
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    tenant, user = _tenant_and_users()
+    _load(tenant, args.contacts, args.reset)
+    page = Client()
+    page.force_login(user)
+    token = Token.objects.get_or_create(user=user)[0].key
+    api = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    print(f"queue with {args.contacts:,} open contacts, {args.runs} requests each (first one warms up):")
+    for label, client, url in (("page", page, "/triage/"), ("API ", api, "/api/v1/triage/queue/"),
+                               ("page, overdue filter", page, "/triage/?overdue=1")):  # fmt: skip
+        client.get(url)
+        timings, queries = _time(client, url, args.runs)
+        p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else timings[0]
+        print(f"  {label:<22} median {statistics.median(timings):7.1f} ms   p95 {p95:7.1f} ms   {queries} queries")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""The triage queue: soonest deadline first, overdue marked, filters, take (with conflicts), fixed query count."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from contacts.models import Contact
+from mash import tenancy
+from tests.triage.conftest import new_contact
+
+pytestmark = pytest.mark.django_db
+
+
+def browser(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _file(hub, n, *, start=0, hours_ago=1):
+    received = timezone.now() - timedelta(hours=hours_ago)
+    return [new_contact(hub, f"q{start + i}", received_at=received.isoformat()) for i in range(n)]
+
+
+def test_queue_orders_by_deadline_and_marks_overdue_ones_first(cambs, api_as):
+    recent = new_contact(cambs, "recent")
+    old = new_contact(cambs, "old", received_at=(timezone.now() - timedelta(days=6)).isoformat())
+    rows = api_as(cambs["triage"]).get("/api/v1/triage/queue/").data["results"]
+    assert [r["id"] for r in rows] == [old.pk, recent.pk]
+    assert rows[0]["overdue"] is True and rows[1]["overdue"] is False
+    html = browser(cambs["triage"]).get("/triage/").content.decode()
+    assert html.index(old.reference) < html.index(recent.reference)
+    assert "Overdue" in html and "data-countdown" in html
+
+
+def test_queue_filters_by_status_rating_mine_and_overdue(cambs, api_as):
+    a, b, c = _file(cambs, 3)
+    old = new_contact(cambs, "old", received_at=(timezone.now() - timedelta(days=6)).isoformat())
+    client = api_as(cambs["triage"])
+    client.post(f"/api/v1/contacts/{a.pk}/take/", {}, format="json")
+    client.post(f"/api/v1/contacts/{b.pk}/rating/", {"rating": "red", "rationale": "Injury."}, format="json")
+
+    def ids(query):
+        return {r["id"] for r in client.get(f"/api/v1/triage/queue/?{query}").data["results"]}
+
+    assert ids("") == {a.pk, b.pk, c.pk, old.pk}
+    assert ids("status=enquiry") == {b.pk}
+    assert ids("rating=red") == {b.pk}
+    assert ids("mine=1") == {a.pk, b.pk}  # rating takes the contact too
+    assert ids("overdue=1") == {old.pk}
+    api_as(cambs["manager"]).post(
+        f"/api/v1/contacts/{c.pk}/decision/", {"outcome": "nfa", "reason": "x"}, format="json"
+    )
+    assert c.pk not in ids("")  # decided contacts leave the queue
+
+
+def test_queue_page_refreshes_in_place_with_htmx(cambs):
+    _file(cambs, 2)
+    response = browser(cambs["triage"]).get("/triage/?rating=", HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="queue"')
+    assert "<html" not in html and 'hx-trigger="every 60s"' in html
+
+
+def test_taking_a_contact_assigns_it_and_a_stale_take_is_told_who_took_it(cambs):
+    contact = new_contact(cambs)
+    first, second = browser(cambs["triage"]), browser(cambs["triage2"])
+    assert first.post(f"/triage/contacts/{contact.pk}/take/", {"version": contact.version}).status_code == 302
+    response = second.post(f"/triage/contacts/{contact.pk}/take/", {"version": contact.version}, follow=True)
+    html = response.content.decode()
+    assert "cambridgeshire-triage" in html and "while you were looking at it" in html
+    with tenancy.tenant_context(cambs["tenant"]):
+        taken = Contact.objects.get(pk=contact.pk)
+    assert taken.assigned_to == cambs["triage"]  # not overwritten
+    assert taken.status == "in_triage"
+
+
+def test_api_take_of_someone_elses_contact_is_a_conflict(cambs, api_as):
+    contact = new_contact(cambs)
+    assert api_as(cambs["triage"]).post(f"/api/v1/contacts/{contact.pk}/take/", {}, format="json").status_code == 200
+    response = api_as(cambs["triage2"]).post(f"/api/v1/contacts/{contact.pk}/take/", {}, format="json")
+    assert response.status_code == 409
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("url", ["/triage/", "/api/v1/triage/queue/"])
+def test_the_queue_costs_the_same_number_of_queries_however_many_contacts(
+    cambs, api_as, url, django_assert_num_queries
+):
+    client = browser(cambs["triage"]) if url == "/triage/" else api_as(cambs["triage"])
+    _file(cambs, 2)
+    few = _count(client, url)
+    _file(cambs, 30, start=10)
+    contacts = api_as(cambs["triage"]).get("/api/v1/triage/queue/").data["results"]
+    api_as(cambs["triage"]).post(
+        f"/api/v1/contacts/{contacts[0]['id']}/rating/", {"rating": "red", "rationale": "x"}, format="json"
+    )
+    with django_assert_num_queries(few):
+        assert client.get(url).status_code == 200
+    assert few <= 12
+
+
+@pytest.mark.parametrize("role", ["referrer", "admin", "ehcoord", "nav_police"])
+def test_roles_outside_triage_do_not_get_the_queue(cambs, api_as, role):
+    assert browser(cambs[role]).get("/triage/").status_code == 403
+    assert api_as(cambs[role]).get("/api/v1/triage/queue/").status_code == 403

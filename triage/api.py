@@ -1,0 +1,194 @@
+"""Triage API: the queue, take, rate and decide. Thin: parse, call one service, answer."""
+
+from __future__ import annotations
+
+import django_filters
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins
+from rest_framework import serializers as drf_serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from contacts import selectors as contact_selectors
+from contacts.models import Contact
+from contacts.selectors import SEE_ALL_CONTACTS, attach_previous_contacts
+from mash.api import TenantAPIView, TenantScopedViewSet
+from mash.permissions import IsTenantMember
+
+from . import selectors, services
+from .models import CaseNote
+from .serializers import (
+    CaseNoteInput,
+    CaseNoteSerializer,
+    DecisionInput,
+    QueueRowSerializer,
+    RatingInput,
+    TakeInput,
+    TriageStateSerializer,
+)
+
+CONFLICT = OpenApiResponse(description="Someone else changed the contact first (stale version, or already done).")
+
+
+def _contact(request, pk) -> Contact:
+    contact = selectors.contact_for(request.user, pk)
+    if contact is None:
+        raise Http404
+    return contact
+
+
+def _state(contact: Contact) -> dict:
+    contact = (
+        Contact.objects.select_related("rating", "assigned_to")
+        .prefetch_related("information_requests__agency")
+        .get(pk=contact.pk)
+    )
+    return TriageStateSerializer(contact).data
+
+
+def _body(request, serializer_class):
+    data = request.data if isinstance(request.data, dict) else None
+    if data is None:
+        raise drf_serializers.ValidationError({"detail": ["Send a JSON object."]})
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class RatingView(TenantAPIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        request=RatingInput,
+        responses={200: TriageStateSerializer, 409: CONFLICT},
+        description=(
+            "Rate or re-rate a contact (triage, manager). The tenant's rating decides which agencies are asked "
+            "(all, the selected ones, or none) and each request's deadline; the requests and their clocks are "
+            "created in one transaction. Re-rating needs `reason`, is kept as history, and only ever brings an "
+            "open request's deadline forward."
+        ),
+    )
+    def post(self, request, pk):
+        contact = _contact(request, pk)
+        data = _body(request, RatingInput)
+        services.rate_contact(
+            contact=contact,
+            actor=request.user,
+            rating_code=data["rating"],
+            rationale=data.get("rationale") or "",
+            agencies=data.get("agencies") or [],
+            reason=data.get("reason") or "",
+            version=data.get("version", contact.version),
+        )
+        return Response(_state(contact))
+
+
+class DecisionView(TenantAPIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        request=DecisionInput,
+        responses={200: TriageStateSerializer, 409: CONFLICT},
+        description=(
+            "The MASH team manager's decision. `override_reason` is required while any information request "
+            "is outstanding; those requests are then closed. Meets the decision clock, creates the Early Help "
+            "request for `early_help`, and sends the referrer proportionate feedback."
+        ),
+    )
+    def post(self, request, pk):
+        contact = _contact(request, pk)
+        data = _body(request, DecisionInput)
+        services.decide_contact(
+            contact=contact,
+            actor=request.user,
+            outcome=data["outcome"],
+            reason=data.get("reason") or "",
+            override_reason=data.get("override_reason") or "",
+            primary_need=data.get("primary_need") or "",
+            factors=data.get("factors") or [],
+            feedback=data.get("feedback") or "",
+            version=data.get("version", contact.version),
+        )
+        return Response(_state(contact))
+
+
+class TakeView(TenantAPIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(request=TakeInput, responses={200: TriageStateSerializer, 409: CONFLICT},
+                   description="Take the contact: assign it to yourself (triage, manager).")  # fmt: skip
+    def post(self, request, pk):
+        contact = _contact(request, pk)
+        data = _body(request, TakeInput)
+        services.take_contact(contact=contact, actor=request.user, version=data.get("version"))
+        return Response(_state(contact))
+
+
+class QueuePagination(PageNumberPagination):
+    page_size = selectors.QUEUE_PAGE_SIZE
+
+
+class QueueView(TenantAPIView):
+    """The triage queue: open contacts, soonest decision deadline (most overdue) first."""
+
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        responses=QueueRowSerializer(many=True),
+        parameters=[
+            OpenApiParameter("status", str, description="received, in_triage or enquiry"),
+            OpenApiParameter("rating", str, description="A rating code"),
+            OpenApiParameter("mine", bool, description="Only contacts assigned to me"),
+            OpenApiParameter("overdue", bool, description="Only contacts past their decision deadline"),
+        ],
+    )
+    def get(self, request):
+        if request.user.role not in services.QUEUE_ROLES:
+            return Response({"detail": "Your role may not see the triage queue."}, status=403)
+        paginator = QueuePagination()
+        contacts = selectors.queue(request.user, selectors.QueueFilters.from_query(request.query_params))
+        rows = paginator.paginate_queryset(contacts, request, view=self)
+        attach_previous_contacts(rows)
+        now = timezone.now()
+        for row in rows:
+            row.is_overdue = row.decision_due_at is not None and row.decision_due_at < now
+        return paginator.get_paginated_response(QueueRowSerializer(rows, many=True).data)
+
+
+class CaseNoteFilter(django_filters.FilterSet):
+    contact = django_filters.NumberFilter(field_name="contact_id")
+
+    class Meta:
+        model = CaseNote
+        fields = ["contact"]
+
+
+class CaseNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+    """Case notes on contacts: MASH staff read them; triage social workers and managers add them."""
+
+    model = CaseNote
+    serializer_class = CaseNoteSerializer
+    permission_classes = [IsTenantMember]
+    filterset_class = CaseNoteFilter
+
+    def scoped_queryset(self):
+        user = self.request.user
+        if user.role not in SEE_ALL_CONTACTS:
+            return CaseNote.objects.none()
+        visible = contact_selectors.contacts_for(user).values("pk")
+        return CaseNote.objects.filter(contact_id__in=visible).select_related("contact", "author")
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        # A note the caller may not see does not exist for them, whatever the method (API.md: 404).
+        if self.lookup_field in kwargs or self.lookup_url_kwarg in kwargs:
+            self.get_object()
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
+    @extend_schema(request=CaseNoteInput, responses={201: CaseNoteSerializer})
+    def create(self, request):
+        data = _body(request, CaseNoteInput)
+        contact = _contact(request, data["contact"])
+        note = services.add_case_note(contact=contact, actor=request.user, text=data["text"])
+        return Response(CaseNoteSerializer(note).data, status=201)

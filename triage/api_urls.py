@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import api
+
+
+def register(router):
+    router.register("case-notes", api.CaseNoteViewSet, basename="case-note")
+
+
+urlpatterns = [
+    path("contacts/<int:pk>/rating/", api.RatingView.as_view(), name="contact-rating"),
+    path("contacts/<int:pk>/decision/", api.DecisionView.as_view(), name="contact-decision"),
+    path("contacts/<int:pk>/take/", api.TakeView.as_view(), name="contact-take"),
+    path("triage/queue/", api.QueueView.as_view(), name="triage-queue"),
+]

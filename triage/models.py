@@ -1,0 +1,151 @@
+"""What triage adds to a contact: rating history, Signs of Safety, notes, calls, judgements and the decision."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from contacts.choices import ConsentReason, Outcome
+from mash.tenancy import TenantOwned
+
+from .choices import CallDirection, Perspective, PrimaryNeed, SharingBasis
+
+TEXT_MAX = 10_000
+REASON_MAX = 2_000
+
+
+class RatingHistory(TenantOwned):
+    """Every rating of a contact, in order: the first, then each step up or down with its reason."""
+
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="rating_history")
+    rating = models.ForeignKey("thresholds.Rating", on_delete=models.PROTECT, related_name="+")
+    previous_rating = models.ForeignKey(
+        "thresholds.Rating", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rationale = models.TextField(max_length=TEXT_MAX)
+    reason = models.TextField(max_length=REASON_MAX, blank=True, help_text="Why it was re-rated (required then).")
+    agencies = models.JSONField(default=list, blank=True, help_text="Slugs of the agencies asked by this rating.")
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rated_at = models.DateTimeField()
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["rated_at", "id"]
+        verbose_name_plural = "rating history"
+        constraints = [
+            models.CheckConstraint(
+                name="rerating_has_a_reason", condition=Q(previous_rating__isnull=True) | ~Q(reason="")
+            )
+        ]
+
+
+class SignsOfSafetyMap(TenantOwned):
+    """The Signs of Safety analysis of one contact (seven categories plus the scaling judgements)."""
+
+    contact = models.OneToOneField("contacts.Contact", on_delete=models.CASCADE, related_name="safety_map")
+    harm = models.TextField(max_length=TEXT_MAX, blank=True)
+    danger_statements = models.TextField(max_length=TEXT_MAX, blank=True)
+    complicating_factors = models.TextField(max_length=TEXT_MAX, blank=True)
+    existing_strengths = models.TextField(max_length=TEXT_MAX, blank=True)
+    existing_safety = models.TextField(max_length=TEXT_MAX, blank=True)
+    safety_goals = models.TextField(max_length=TEXT_MAX, blank=True)
+    next_steps = models.TextField(max_length=TEXT_MAX, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+
+SAFETY_MAP_FIELDS = (
+    "harm", "danger_statements", "complicating_factors", "existing_strengths", "existing_safety",
+    "safety_goals", "next_steps",
+)  # fmt: skip
+
+
+class SafetyScale(TenantOwned):
+    """One scaling judgement: 0 = must act now, 10 = safe enough to close (per person or group)."""
+
+    safety_map = models.ForeignKey(SignsOfSafetyMap, on_delete=models.CASCADE, related_name="scales")
+    perspective = models.CharField(max_length=20, choices=Perspective.choices)
+    score = models.PositiveSmallIntegerField(validators=[MinValueValidator(0), MaxValueValidator(10)])
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["safety_map", "perspective"]
+        constraints = [
+            models.UniqueConstraint(fields=["safety_map", "perspective"], name="one_scale_per_perspective"),
+            models.CheckConstraint(name="safety_scale_0_to_10", condition=Q(score__gte=0, score__lte=10)),
+        ]
+
+
+class CaseNote(TenantOwned):
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="case_notes")
+    text = models.TextField(max_length=TEXT_MAX)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "contact", "-created_at"], name="case_note_contact_idx")]
+
+
+class ReferrerCall(TenantOwned):
+    """A phone call with the referrer during triage (what was asked and learnt)."""
+
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="referrer_calls")
+    direction = models.CharField(max_length=10, choices=CallDirection.choices, default=CallDirection.OUTGOING)
+    called_at = models.DateTimeField()
+    spoke_to = models.CharField(max_length=200)
+    summary = models.TextField(max_length=TEXT_MAX)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["-called_at", "-id"]
+
+
+class ThresholdJudgement(TenantOwned):
+    """The hub's judgement of the level of need against the tenant's threshold document (the latest counts)."""
+
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="threshold_judgements")
+    level = models.ForeignKey("thresholds.ThresholdLevel", on_delete=models.PROTECT, related_name="+")
+    indicators = models.ManyToManyField("thresholds.ThresholdIndicator", blank=True, related_name="+")
+    rationale = models.TextField(max_length=TEXT_MAX)
+    judged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    judged_at = models.DateTimeField()
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["-judged_at", "-id"]
+
+
+class SharingDecision(TenantOwned):
+    """The information-sharing decision and its reasons (STANDARDS.md: record them whether or not you share)."""
+
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="sharing_decisions")
+    basis = models.CharField(max_length=20, choices=SharingBasis.choices)
+    consent_reason = models.CharField(max_length=20, choices=ConsentReason.choices, blank=True)
+    explanation = models.TextField(max_length=REASON_MAX)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="sharing_without_consent_has_a_reason",
+                condition=~Q(basis="without_consent") | ~Q(consent_reason=""),
+            )
+        ]
+
+
+class Decision(TenantOwned):
+    """The manager's decision on next steps (one per contact), with the census codes where they apply."""
+
+    contact = models.OneToOneField("contacts.Contact", on_delete=models.CASCADE, related_name="decision")
+    outcome = models.CharField(max_length=30, choices=Outcome.choices)
+    reason = models.TextField(max_length=TEXT_MAX)
+    override_reason = models.TextField(
+        max_length=REASON_MAX, blank=True, help_text="Why it was decided before every return was in."
+    )
+    primary_need = models.CharField(max_length=2, choices=PrimaryNeed.choices, blank=True)
+    factors = models.JSONField(default=list, blank=True, help_text="Factors identified at assessment (CIN codes).")
+    requests_closed = models.PositiveSmallIntegerField(default=0)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()

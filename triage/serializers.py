@@ -1,0 +1,118 @@
+"""Triage API input and output. Input shapes only; the rules live in triage.services."""
+
+from rest_framework import serializers
+
+from contacts.choices import Outcome
+from contacts.models import Contact
+from navigators.models import InformationRequest
+
+from .choices import PrimaryNeed
+from .models import CaseNote
+
+
+def _optional_text(max_length: int, help_text: str = ""):
+    return serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=max_length, trim_whitespace=True,
+        help_text=help_text,
+        error_messages={"max_length": f"Must be {max_length:,} characters or fewer."},
+    )  # fmt: skip
+
+
+VERSION_HELP = "The contact's version you saw (optimistic concurrency): if it changed since, the answer is 409."
+
+
+class RatingInput(serializers.Serializer):
+    rating = serializers.CharField(max_length=30, help_text="A rating code of the tenant's scheme.")
+    rationale = _optional_text(10_000, "Why this rating.")
+    agencies = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, max_length=100,
+        help_text="Agency slugs: required when the rating asks selected agencies, ignored when it asks all.",
+    )  # fmt: skip
+    reason = _optional_text(2_000, "Why the contact is re-rated (required when it already has a rating).")
+    version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_HELP)
+
+
+class DecisionInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices, error_messages={"invalid_choice": "Choose one of the outcomes."}
+    )
+    reason = _optional_text(10_000, "Why this outcome.")
+    override_reason = _optional_text(
+        2_000, "Required while any information request is still outstanding; those requests are then closed."
+    )
+    primary_need = serializers.ChoiceField(
+        choices=PrimaryNeed.choices, required=False, allow_blank=True,
+        help_text="CIN census primary need (N0-N9), for an assessment or a strategy discussion.",
+        error_messages={"invalid_choice": "Choose a primary need from N0 to N9."},
+    )  # fmt: skip
+    factors = serializers.ListField(
+        child=serializers.CharField(max_length=4), required=False, max_length=40,
+        help_text="CIN census factors identified at assessment, e.g. 3B, 16A.",
+    )  # fmt: skip
+    feedback = _optional_text(10_000, "An extra note for the referrer, added to the outcome and next steps.")
+    version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_HELP)
+
+
+class TakeInput(serializers.Serializer):
+    version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_HELP)
+
+
+class RequestSummarySerializer(serializers.ModelSerializer):
+    agency = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = InformationRequest
+        fields = ["id", "agency", "status", "requested_at", "due_at", "returned_at", "breached_at", "escalation_level"]
+        read_only_fields = fields
+
+
+class TriageStateSerializer(serializers.ModelSerializer):
+    """A contact's triage state after an action: its status, rating, version and information requests."""
+
+    rating = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    information_requests = RequestSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = ["id", "reference", "status", "rating", "outcome", "assigned_to", "decision_due_at", "decided_at",
+                  "version", "information_requests"]  # fmt: skip
+        read_only_fields = fields
+
+
+class QueueRowSerializer(serializers.ModelSerializer):
+    rating = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    children = serializers.SerializerMethodField()
+    re_contact = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contact
+        fields = ["id", "reference", "status", "received_at", "decision_due_at", "overdue", "rating", "source",
+                  "channel", "re_contact", "assigned_to", "children", "version"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_children(self, contact) -> list[str]:
+        return [f"{p.first_name} {p.last_name}" for p in contact.people.all()]
+
+    def get_re_contact(self, contact) -> bool:
+        return bool(getattr(contact, "previous_contact_ids", []))
+
+    def get_overdue(self, contact) -> bool:
+        return bool(getattr(contact, "is_overdue", False))
+
+
+class CaseNoteSerializer(serializers.ModelSerializer):
+    contact = serializers.PrimaryKeyRelatedField(read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseNote
+        fields = ["id", "contact", "text", "author", "created_at"]
+        read_only_fields = fields
+
+
+class CaseNoteInput(serializers.Serializer):
+    contact = serializers.IntegerField(min_value=1)
+    text = serializers.CharField(max_length=10_000, trim_whitespace=True)

@@ -1,0 +1,77 @@
+"""Small display helpers for triage pages: rating colours as GOV.UK tags, and time left in words."""
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+# GOV.UK Frontend has no "amber" tag; orange is its amber. Every tag also carries the rating's word.
+TAG_COLOURS = {"amber": "orange", "red": "red", "yellow": "yellow", "green": "green", "blue": "blue",
+               "purple": "purple", "grey": "grey"}  # fmt: skip
+
+
+@register.filter
+def tag_colour(colour: str) -> str:
+    return TAG_COLOURS.get(colour or "", "grey")
+
+
+def _span(seconds: int) -> str:
+    minutes = seconds // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+@register.filter
+def time_left(due_at) -> str:
+    """``3 h 12 min left`` or ``Overdue by 1 h 5 min`` (the queue's countdown, before the script takes over)."""
+    if due_at is None:
+        return "No deadline"
+    seconds = int((due_at - timezone.now()).total_seconds())
+    if seconds < 0:
+        return f"Overdue by {_span(-seconds)}"
+    return f"{_span(seconds)} left"
+
+
+# The timeline's words for audited steps; anything else is spelt out from its action name.
+ACTION_WORDS = {
+    "contact.received": "Contact received",
+    "contact.taken": "Taken by a social worker",
+    "contact.rated": "Rated",
+    "contact.rerated": "Re-rated",
+    "contact.decided": "Decision recorded",
+    "contact.feedback_sent": "Feedback sent to the referrer",
+    "contact.feedback_recorded": "Feedback written (no way to reach the referrer)",
+    "clock.started": "Deadline started",
+    "clock.met": "Deadline met",
+    "clock.cancelled": "Deadline stopped",
+    "clock.retimed": "Deadline brought forward",
+    "clock.warned": "Deadline warning sent",
+    "clock.breached": "Deadline missed",
+    "clock.escalated": "Escalated",
+    "information_request.opened": "Information requested",
+    "information_request.retimed": "Request deadline brought forward",
+    "information_request.closed": "Request closed",
+    "information_return.submitted": "Information returned",
+    "safety_map.recorded": "Signs of Safety analysis recorded",
+    "safety_map.changed": "Signs of Safety analysis changed",
+    "case_note.added": "Case note added",
+    "referrer_call.recorded": "Call with the referrer recorded",
+    "threshold.judged": "Level of need judged",
+    "information_sharing.decided": "Information-sharing decision recorded",
+    "person_match.confirmed": "Person match confirmed",
+    "person_match.rejected": "Person match rejected",
+    "early_help.received": "Early Help request created",
+}
+
+
+@register.filter
+def action_words(action: str) -> str:
+    if action in ACTION_WORDS:
+        return ACTION_WORDS[action]
+    words = action.replace("_", " ").replace(".", ": ")
+    return words[:1].upper() + words[1:]

@@ -1,0 +1,22 @@
+from django.urls import include, path
+
+from . import views
+
+pages = [
+    path("", views.queue, name="queue"),
+    path("contacts/<int:pk>/", views.contact_page, name="contact"),
+    path("contacts/<int:pk>/take/", views.take, name="take"),
+    path("contacts/<int:pk>/rating/", views.rate, name="rate"),
+    path("contacts/<int:pk>/decision/", views.decide, name="decide"),
+    path("contacts/<int:pk>/signs-of-safety/", views.safety_map, name="safety-map"),
+    path("contacts/<int:pk>/call/", views.referrer_call, name="call"),
+    path("contacts/<int:pk>/threshold/", views.threshold, name="threshold"),
+    path("contacts/<int:pk>/sharing/", views.sharing, name="sharing"),
+    path("contacts/<int:pk>/notes/", views.add_note, name="note"),
+    path("contacts/<int:pk>/matches/<int:candidate_pk>/<slug:verdict>/", views.decide_match, name="match"),
+]
+
+app_name = "triage"
+urlpatterns = [
+    path("triage/", include((pages, "triage"))),
+]
