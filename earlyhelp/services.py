@@ -370,7 +370,7 @@ def _open_feedback_tasks(request: EarlyHelpRequest, *, actor) -> list[FeedbackTa
             task.letter_body = render_to_string("earlyhelp/letter.txt", {"request": request, "coordinator": actor})
         clock = start_clock(
             tenant=request.tenant,
-            kind=ClockKind.REFERRER_FEEDBACK,
+            kind=ClockKind.EARLY_HELP_FEEDBACK,
             subject=task,
             started_at=request.outcome_at,
             responsible=[actor],
@@ -412,7 +412,7 @@ def _locked_task(task: FeedbackTask) -> FeedbackTask:
 def _finish_task(task: FeedbackTask, *, actor, at: datetime) -> None:
     task.done_at = at
     task.done_by = actor
-    clock = open_clock_for(subject=task, kind=ClockKind.REFERRER_FEEDBACK)
+    clock = open_clock_for(subject=task, kind=ClockKind.EARLY_HELP_FEEDBACK)
     if clock is not None:
         meet_clock(clock=clock, at=min(at, timezone.now()), actor=actor)
 

@@ -64,6 +64,7 @@ DEFAULT_CLOCKS = {
     ClockKind.EARLY_HELP_REVIEW: ("48", CH),  # Cambridgeshire: Early Help Hub outcome within 48 hours
     ClockKind.REFERRER_FEEDBACK: ("1", WD),
     ClockKind.PLAN_REVIEW: ("30", WD),
+    ClockKind.EARLY_HELP_FEEDBACK: ("1", WD),  # calls to the referrer and family, the letter to the lead professional
 }
 
 D, P, F = NeedDomain.DEVELOPMENT, NeedDomain.PARENTING, NeedDomain.FAMILY

@@ -148,6 +148,7 @@ class ClockKind(models.TextChoices):
     EARLY_HELP_REVIEW = "early_help_review", "Early Help Hub review"
     REFERRER_FEEDBACK = "referrer_feedback", "Feedback to the referrer"
     PLAN_REVIEW = "plan_review", "Early Help Plan review"
+    EARLY_HELP_FEEDBACK = "early_help_feedback", "Early Help Hub feedback (calls and letter)"
 
 
 class ClockPolicy(TenantOwned):

@@ -41,7 +41,13 @@ def closure_days() -> QuerySet[ClosureDay]:
 
 
 # Navigator returns take their length from the rating, so they are configured there.
-EDITABLE_CLOCKS = (ClockKind.DECISION, ClockKind.EARLY_HELP_REVIEW, ClockKind.REFERRER_FEEDBACK, ClockKind.PLAN_REVIEW)
+EDITABLE_CLOCKS = (
+    ClockKind.DECISION,
+    ClockKind.EARLY_HELP_REVIEW,
+    ClockKind.REFERRER_FEEDBACK,
+    ClockKind.PLAN_REVIEW,
+    ClockKind.EARLY_HELP_FEEDBACK,
+)
 
 
 def clock_policies() -> list[ClockPolicy]:

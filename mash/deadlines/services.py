@@ -74,6 +74,8 @@ DEFAULT_LADDERS: dict[str, list[tuple[str, timedelta]]] = {
     ClockKind.PLAN_REVIEW: [(EscalationTarget.EHCOORD, timedelta(0)), (EscalationTarget.HEAD, 72 * _H)],
     # Feedback to the referrer is the manager's; the head of service after a day.
     ClockKind.REFERRER_FEEDBACK: [(EscalationTarget.MANAGER, timedelta(0)), (EscalationTarget.HEAD, 24 * _H)],
+    # The hub's own feedback (calls, the lead professional's letter) is the coordinators'; then the head.
+    ClockKind.EARLY_HELP_FEEDBACK: [(EscalationTarget.EHCOORD, timedelta(0)), (EscalationTarget.HEAD, 24 * _H)],
 }
 
 

@@ -103,8 +103,8 @@ def test_feedback_calls_have_their_own_clock_from_the_tenants_feedback_policy(hu
     with time_machine.travel(T0, tick=False), tenancy.tenant_context(hub.tenant):
         request = stepped_down(hub)
         services.give_outcome(request=request, actor=hub.ehcoord, outcome="advice")
-        calls = Clock.objects.filter(kind="referrer_feedback")
-        # One working day (the default REFERRER_FEEDBACK policy) from Monday 10:00 is Tuesday 10:00.
+        calls = Clock.objects.filter(kind="early_help_feedback")
+        # One working day (the default EARLY_HELP_FEEDBACK policy) from Monday 10:00 is Tuesday 10:00.
         assert {c.due_at for c in calls} == {T0 + 24 * HOUR}
         assert timezone.is_aware(calls[0].due_at)
 
@@ -119,3 +119,13 @@ def test_the_48_hours_run_in_real_time_across_the_clock_change_and_show_in_londo
     with time_machine.travel(received + HOUR, tick=False):
         body = client.get("/early-help/").content.decode()
     assert "Mon 30 Mar 2026 13:00" in body
+
+
+def test_a_feedback_call_not_made_escalates_to_the_coordinators_not_the_mash_manager(hub):
+    with time_machine.travel(T0, tick=False), tenancy.tenant_context(hub.tenant):
+        request = stepped_down(hub)
+        services.give_outcome(request=request, actor=hub.ehcoord, outcome="advice")
+    process_due(now=T0 + 24 * HOUR + timedelta(minutes=1))  # one working day, Monday to Tuesday 10:00
+    escalated = told("early_help_feedback", level=1, kind="escalation")
+    assert escalated and set(escalated) <= {"a-ehcoord", "a-ehcoord2"}
+    assert not [name for name in told("early_help_feedback") if "manager" in name]

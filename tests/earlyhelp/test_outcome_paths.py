@@ -62,7 +62,7 @@ def test_each_outcome_meets_the_review_clock_and_sets_feedback_going_to_done(hub
                                                        OUTCOMES[outcome] else set())  # fmt: skip
         assert set(tasks) == expected
         for task in tasks.values():
-            (clock,) = clocks(task, "referrer_feedback")
+            (clock,) = clocks(task, "early_help_feedback")
             assert clock.is_open and task.due_at == clock.due_at
         # The referrer's call: no answer first (still to do), then told.
         call = tell(hub, tasks["call_referrer"], "no_answer")
