@@ -7,3 +7,6 @@ class ReportingConfig(AppConfig):
     name = "mash.reporting"
     label = "reporting"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers  # noqa: F401 - connects the signal receivers

@@ -1,0 +1,140 @@
+"""Teams, and the figures tables the dashboards read.
+
+The dashboard must answer in well under a second on years of data, so each contact, information
+request and early-help request has one *fact* row here holding what its figures need, already
+worked out: the contact's local date of receipt, how many children it names, whether it is a
+re-contact within 12 months, whether the decision met its deadline and how long it took in the
+clock's own unit (working time needs the tenant's calendar, which SQL cannot apply). Every figure is
+then one aggregate over an index range of one table. ``mash.reporting.receivers`` keep the rows
+correct as records change; ``manage.py rebuild_reporting`` recomputes them from scratch.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from mash.tenancy import TenantOwned
+
+
+class Team(TenantOwned):
+    """A team of the hub (e.g. "MASH team A"); figures and Annex A List 3 can be filtered by it."""
+
+    name = models.CharField(max_length=100)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="team_unique_name_per_tenant")]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamMember(TenantOwned):
+    """A worker's team. A worker is in at most one team; their work counts for the team they are in now."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_membership")
+
+    def __str__(self):
+        return f"{self.user} in {self.team}"
+
+
+class ContactFact(TenantOwned):
+    contact = models.OneToOneField(
+        "contacts.Contact", on_delete=models.CASCADE, primary_key=True, related_name="reporting_fact"
+    )
+    received_at = models.DateTimeField()
+    received_on = models.DateField(help_text="Local date of receipt in the tenant's zone.")
+    source = models.CharField(max_length=3)
+    rating = models.ForeignKey("thresholds.Rating", null=True, on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField(max_length=30, blank=True)
+    status = models.CharField(max_length=20)
+    children = models.PositiveSmallIntegerField(default=0)
+    re_contact_children = models.PositiveSmallIntegerField(
+        default=0, help_text="Children with another contact in the 12 months before this one."
+    )
+    decided_at = models.DateTimeField(null=True)
+    decision_due_at = models.DateTimeField(null=True)
+    decided_in_time = models.BooleanField(null=True, help_text="Decided at or before the decision deadline.")
+    decision_elapsed = models.FloatField(null=True, help_text="Receipt to decision, in decision_unit.")
+    decision_unit = models.CharField(max_length=20, blank=True)
+    breached_at = models.DateTimeField(null=True)
+    stepped_up = models.BooleanField(default=False, help_text="Came from an early-help step-up.")
+    stepped_down = models.BooleanField(default=False, help_text="Stepped down to early help.")
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta(TenantOwned.Meta):
+        indexes = [
+            models.Index(fields=["tenant", "received_on"], name="contactfact_received_idx"),
+            models.Index(
+                fields=["tenant", "breached_at"],
+                name="contactfact_open_breach_idx",
+                condition=Q(breached_at__isnull=False, decided_at__isnull=True) & ~Q(status="closed"),
+            ),
+        ]
+
+
+class ReturnFact(TenantOwned):
+    """One information request, counted with the contact it belongs to (its date of receipt)."""
+
+    request = models.OneToOneField(
+        "navigators.InformationRequest", on_delete=models.CASCADE, primary_key=True, related_name="reporting_fact"
+    )
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="+")
+    received_on = models.DateField(help_text="The contact's local date of receipt.")
+    agency = models.ForeignKey("mash.Agency", on_delete=models.CASCADE, related_name="+")
+    rating = models.ForeignKey("thresholds.Rating", null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    returned_at = models.DateTimeField(null=True)
+    on_time = models.BooleanField(null=True, help_text="Returned at or before the due time.")
+    elapsed = models.FloatField(null=True, help_text="Request to return, in unit.")
+    unit = models.CharField(max_length=20, blank=True)
+    outstanding = models.BooleanField(default=False)
+    breached_at = models.DateTimeField(null=True)
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta(TenantOwned.Meta):
+        indexes = [
+            # Covering: the dashboard's return figures are index-only scans of this one index.
+            models.Index(
+                fields=["tenant", "received_on"],
+                name="returnfact_received_idx",
+                include=["request", "agency", "rating", "returned_at", "on_time", "elapsed", "worker"],
+            ),
+            models.Index(
+                fields=["tenant", "breached_at"],
+                name="returnfact_open_breach_idx",
+                condition=Q(breached_at__isnull=False, outstanding=True),
+            ),
+        ]
+
+
+class EarlyHelpFact(TenantOwned):
+    request = models.OneToOneField(
+        "earlyhelp.EarlyHelpRequest", on_delete=models.CASCADE, primary_key=True, related_name="reporting_fact"
+    )
+    received_at = models.DateTimeField()
+    received_on = models.DateField()
+    review_due_at = models.DateTimeField(null=True)
+    outcome_at = models.DateTimeField(null=True)
+    outcome = models.CharField(max_length=30, blank=True)
+    in_time = models.BooleanField(null=True, help_text="Outcome given at or before the review deadline.")
+    elapsed = models.FloatField(null=True)
+    unit = models.CharField(max_length=20, blank=True)
+    from_contact = models.BooleanField(default=False, help_text="Stepped down from a MASH contact.")
+    stepped_up = models.BooleanField(default=False)
+    children = models.PositiveSmallIntegerField(default=0)
+    open = models.BooleanField(default=True, help_text="No outcome yet and not closed or stepped up.")
+    breached_at = models.DateTimeField(null=True)
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta(TenantOwned.Meta):
+        indexes = [
+            models.Index(fields=["tenant", "received_on"], name="ehfact_received_idx"),
+            models.Index(
+                fields=["tenant", "breached_at"],
+                name="ehfact_open_breach_idx",
+                condition=Q(breached_at__isnull=False, open=True),
+            ),
+        ]

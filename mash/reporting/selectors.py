@@ -1,0 +1,399 @@
+"""Every read the dashboards and the Annex A lists need: scoped to the caller's tenant, a fixed
+number of queries whatever the number of records (aggregates over the indexed figures tables)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import Aggregate, Count, FloatField, Q, Subquery, Sum
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from contacts.choices import Outcome, ReferralSource
+from earlyhelp.models import EarlyHelpOutcome
+from mash.models import Agency
+from mash.roles import Role
+from thresholds.models import Rating
+
+from .models import ContactFact, EarlyHelpFact, ReturnFact, Team, TeamMember
+
+DASHBOARD_ROLES = frozenset({Role.MANAGER, Role.HEAD})
+INTERVALS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+OPEN_BREACHES_SHOWN = 20
+
+
+def can_see_dashboard(user) -> bool:
+    return bool(user.is_authenticated and user.tenant_id and user.role in DASHBOARD_ROLES)
+
+
+def teams():
+    return Team.objects.order_by("name")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a dashboard, drill-down or download covers: contacts received from ``start`` to ``end``
+    (local dates, both included), optionally one team's work."""
+
+    start: date
+    end: date
+    team: Team | None = None
+    interval: str = "week"
+
+    def query(self, **extra) -> str:
+        from urllib.parse import urlencode
+
+        params = {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        if self.team is not None:
+            params["team"] = self.team.pk
+        if self.interval != "week":
+            params["interval"] = self.interval
+        params.update({k: v for k, v in extra.items() if v not in (None, "")})
+        return urlencode(params)
+
+
+def _in_range(queryset, filters: Filters):
+    queryset = queryset.filter(received_on__gte=filters.start, received_on__lte=filters.end)
+    return _for_team(queryset, filters.team)
+
+
+def _for_team(queryset, team):
+    if team is None:
+        return queryset
+    return queryset.filter(worker_id__in=Subquery(TeamMember.objects.filter(team=team).values("user_id")))
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+class Percentiles(Aggregate):
+    """PostgreSQL's continuous percentiles (interpolated, as a spreadsheet's PERCENTILE.INC): the median
+    and the 90th percentile from one sort of the group."""
+
+    function = "percentile_cont"
+    template = "%(function)s(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = ArrayField(FloatField())
+
+
+def _interpolated(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    rank = fraction * (len(values) - 1)
+    low = int(rank)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (rank - low)
+
+
+def _times(queryset, group: str, value: str) -> dict:
+    """Median and 90th percentile of ``value`` per ``group`` (one query)."""
+    queryset = queryset.exclude(**{f"{value}__isnull": True})
+    if connection.vendor == "postgresql":
+        rows = queryset.values(group).annotate(n=Count("pk"), percentiles=Percentiles(value))
+        return {
+            r[group]: {"count": r["n"], "median": _round(r["percentiles"][0]), "p90": _round(r["percentiles"][1])}
+            for r in rows
+        }
+    grouped = defaultdict(list)
+    for key, number in queryset.values_list(group, value):
+        grouped[key].append(number)
+    return {
+        key: {
+            "count": len(v),
+            "median": _round(_interpolated(v, 0.5)),
+            "p90": _round(_interpolated(v, 0.9)),
+        }
+        for key, v in grouped.items()
+    }
+
+
+def _round(value):
+    return None if value is None else round(value, 2)
+
+
+def timeliness(filters: Filters, *, now: datetime | None = None) -> dict:
+    """The dashboard's figures for contacts received in the range (API.md's fields first)."""
+    now = now or timezone.now()
+    ratings = {pk: (code, label) for pk, code, label in Rating.objects.values_list("pk", "code", "label")}
+    agencies = {pk: (slug, name) for pk, slug, name in Agency.objects.values_list("pk", "slug", "name")}
+
+    contact_rows = _in_range(ContactFact.objects.all(), filters).values("outcome", "rating_id", "source").annotate(
+        contacts=Count("pk"),
+        children=Sum("children"),
+        decisions=Count("pk", filter=Q(decided_at__isnull=False)),
+        in_time=Count("pk", filter=Q(decided_in_time=True)),
+        re_contacts=Count("pk", filter=Q(re_contact_children__gt=0)),
+        re_contact_children=Sum("re_contact_children"),
+        step_ups=Count("pk", filter=Q(stepped_up=True)),
+        step_downs=Count("pk", filter=Q(stepped_down=True)),
+    )
+    totals = defaultdict(int)
+    outcomes, by_rating, sources = defaultdict(int), defaultdict(int), defaultdict(int)
+    children_by_rating = defaultdict(int)
+    for row in contact_rows:
+        for key in ("contacts", "children", "decisions", "in_time", "re_contacts", "re_contact_children",
+                    "step_ups", "step_downs"):  # fmt: skip
+            totals[key] += row[key] or 0
+        if row["outcome"]:
+            outcomes[row["outcome"]] += row["contacts"]
+        if row["rating_id"]:
+            by_rating[ratings.get(row["rating_id"], ("?", "?"))[0]] += row["contacts"]
+            children_by_rating[ratings.get(row["rating_id"], ("?", "?"))[0]] += row["children"] or 0
+        sources[row["source"]] += row["contacts"]
+        if row["outcome"] in (Outcome.ASSESSMENT, Outcome.STRATEGY_DISCUSSION):
+            totals["referrals"] += row["contacts"]
+
+    # One scan of the returns serves the totals, the breakdowns and the trend.
+    return_rows = list(
+        _in_range(ReturnFact.objects.all(), filters)
+        .annotate(period=INTERVALS[filters.interval]("received_on"))
+        .values("period", "agency_id", "rating_id")
+        .annotate(
+            requests=Count("pk"),
+            returns=Count("pk", filter=Q(returned_at__isnull=False)),
+            on_time=Count("pk", filter=Q(on_time=True)),
+        )
+    )
+    by_agency = defaultdict(lambda: [0, 0])
+    by_rating_returns = defaultdict(lambda: [0, 0])
+    return_points = defaultdict(lambda: [0, 0])
+    requests = returns = on_time = 0
+    for row in return_rows:
+        point = return_points[_as_date(row["period"])]
+        point[0] += row["returns"]
+        point[1] += row["on_time"]
+        requests += row["requests"]
+        returns += row["returns"]
+        on_time += row["on_time"]
+        slug = agencies.get(row["agency_id"], ("?", "?"))[0]
+        by_agency[slug][0] += row["returns"]
+        by_agency[slug][1] += row["on_time"]
+        code = ratings.get(row["rating_id"], ("?", "?"))[0]
+        by_rating_returns[code][0] += row["returns"]
+        by_rating_returns[code][1] += row["on_time"]
+
+    early_help = _in_range(EarlyHelpFact.objects.all(), filters).aggregate(
+        requests=Count("pk"),
+        children=Sum("children"),
+        reviews=Count("pk", filter=Q(outcome_at__isnull=False)),
+        in_time=Count("pk", filter=Q(in_time=True)),
+        from_contacts=Count("pk", filter=Q(from_contact=True)),
+        stepped_up=Count("pk", filter=Q(stepped_up=True)),
+    )
+    eh_outcomes = dict(
+        _in_range(EarlyHelpFact.objects.exclude(outcome=""), filters)
+        .values_list("outcome")
+        .annotate(n=Count("pk"))
+        .values_list("outcome", "n")
+    )
+
+    decision_times = _times(_in_range(ContactFact.objects.all(), filters), "decision_unit", "decision_elapsed")
+    return_times = _times(_in_range(ReturnFact.objects.all(), filters), "rating_id", "elapsed")
+    eh_times = _times(_in_range(EarlyHelpFact.objects.all(), filters), "unit", "elapsed")
+    rating_units = dict(Rating.objects.values_list("pk", "return_unit"))
+
+    return {
+        "from": filters.start.isoformat(),
+        "to": filters.end.isoformat(),
+        "team": filters.team.pk if filters.team else None,
+        # API.md's fixed fields
+        "contacts": totals["contacts"],
+        "decisions": totals["decisions"],
+        "decided_within_deadline_pct": _pct(totals["in_time"], totals["decisions"]),
+        "returns": returns,
+        "returns_on_time_pct": _pct(on_time, returns),
+        "returns_on_time_pct_by_agency": {slug: _pct(v[1], v[0]) for slug, v in sorted(by_agency.items())},
+        "early_help_reviews_within_deadline_pct": _pct(early_help["in_time"], early_help["reviews"]),
+        "outcomes": {o: outcomes.get(o, 0) for o in Outcome.values},
+        "ratings": {code: by_rating.get(code, 0) for code, _label in ratings.values()},
+        "re_contacts_within_12_months": totals["re_contacts"],
+        # the rest of the dashboard
+        "children": totals["children"],
+        "decided_within_deadline": totals["in_time"],
+        "referrals": totals["referrals"],
+        "re_contacts_within_12_months_children": totals["re_contact_children"],
+        "children_by_rating": {code: children_by_rating.get(code, 0) for code, _label in ratings.values()},
+        "information_requests": requests,
+        "returns_on_time": on_time,
+        "returns_by_agency": {slug: {"returns": v[0], "on_time": v[1]} for slug, v in sorted(by_agency.items())},
+        "returns_on_time_pct_by_rating": {code: _pct(v[1], v[0]) for code, v in sorted(by_rating_returns.items())},
+        "returns_by_rating": {
+            code: {"returns": v[0], "on_time": v[1]} for code, v in sorted(by_rating_returns.items())
+        },
+        "sources": {code: sources[code] for code in ReferralSource.values if sources.get(code)},
+        "step_ups": totals["step_ups"],
+        "step_downs": totals["step_downs"],
+        "early_help_requests": early_help["requests"],
+        "early_help_children": early_help["children"] or 0,
+        "early_help_reviews": early_help["reviews"],
+        "early_help_reviews_within_deadline": early_help["in_time"],
+        "early_help_outcomes": {o: eh_outcomes.get(o, 0) for o in EarlyHelpOutcome.values},
+        "early_help_stepped_up": early_help["stepped_up"],
+        "times": {
+            "decision": [dict(unit=unit, **v) for unit, v in sorted(decision_times.items())],
+            "return_by_rating": {
+                ratings.get(pk, ("?", "?"))[0]: dict(unit=rating_units.get(pk, ""), **v)
+                for pk, v in return_times.items()
+            },
+            "early_help_review": [dict(unit=unit, **v) for unit, v in sorted(eh_times.items())],
+        },
+        "open_breaches": open_breaches(filters.team, now=now),
+        "trend": trend(filters, return_points=return_points),
+    }
+
+
+def trend(filters: Filters, *, return_points=None) -> dict:
+    """Contacts, decisions and returns per day, week or month (two queries, one when the returns per
+    period are given as ``{period: [returns, on time]}``)."""
+    trunc = INTERVALS[filters.interval]
+    points = defaultdict(lambda: defaultdict(int))
+    for row in (
+        _in_range(ContactFact.objects.all(), filters)
+        .annotate(period=trunc("received_on"))
+        .values("period")
+        .annotate(
+            contacts=Count("pk"),
+            children=Sum("children"),
+            decisions=Count("pk", filter=Q(decided_at__isnull=False)),
+            decided_in_time=Count("pk", filter=Q(decided_in_time=True)),
+        )
+    ):
+        points[_as_date(row["period"])].update({k: row[k] or 0 for k in ("contacts", "children", "decisions",
+                                                                           "decided_in_time")})  # fmt: skip
+    if return_points is None:
+        return_points = {
+            _as_date(row["period"]): [row["returns"], row["on_time"]]
+            for row in _in_range(ReturnFact.objects.all(), filters)
+            .annotate(period=trunc("received_on"))
+            .values("period")
+            .annotate(
+                returns=Count("pk", filter=Q(returned_at__isnull=False)), on_time=Count("pk", filter=Q(on_time=True))
+            )
+        }
+    for period, (returned, in_time) in return_points.items():
+        points[period].update({"returns": returned, "returns_on_time": in_time})
+    keys = ("contacts", "children", "decisions", "decided_in_time", "returns", "returns_on_time")
+    return {
+        "interval": filters.interval,
+        "points": [
+            {"period": period.isoformat(), **{k: points[period].get(k, 0) for k in keys},
+             "decided_within_deadline_pct": _pct(points[period].get("decided_in_time", 0),
+                                                 points[period].get("decisions", 0)),
+             "returns_on_time_pct": _pct(points[period].get("returns_on_time", 0), points[period].get("returns", 0))}
+            for period in sorted(points)
+        ],
+    }  # fmt: skip
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def open_breaches(team=None, *, now: datetime) -> dict:
+    """Deadlines passed and still not met, now, oldest first, with how long overdue (six queries)."""
+    contacts = _for_team(
+        ContactFact.objects.filter(breached_at__isnull=False, decided_at__isnull=True).exclude(status="closed"), team
+    )
+    returns = _for_team(ReturnFact.objects.filter(breached_at__isnull=False, outstanding=True), team)
+    early_help = _for_team(EarlyHelpFact.objects.filter(breached_at__isnull=False, open=True), team)
+    items = []
+    for fact in contacts.select_related("contact").order_by("decision_due_at")[:OPEN_BREACHES_SHOWN]:
+        items.append(_breach("Decision", fact.contact.reference, fact.decision_due_at, now, contact_id=fact.contact_id))
+    for fact in returns.select_related("contact", "agency").order_by("due_at")[:OPEN_BREACHES_SHOWN]:
+        items.append(
+            _breach(f"Information return: {fact.agency.name}", fact.contact.reference, fact.due_at, now,
+                    contact_id=fact.contact_id)
+        )  # fmt: skip
+    for fact in early_help.select_related("request").order_by("review_due_at")[:OPEN_BREACHES_SHOWN]:
+        items.append(_breach("Early help review", fact.request.reference, fact.review_due_at, now))
+    items.sort(key=lambda item: item["due_at"])
+    counts = {"decisions": contacts.count(), "returns": returns.count(), "early_help_reviews": early_help.count()}
+    return {"count": sum(counts.values()), **counts, "oldest": items[:OPEN_BREACHES_SHOWN]}
+
+
+def _breach(what, reference, due_at, now, contact_id=None) -> dict:
+    age = now - due_at if due_at else timedelta(0)
+    return {
+        "what": what,
+        "reference": reference,
+        "contact": contact_id,
+        "due_at": due_at.isoformat() if due_at else None,
+        "overdue_hours": round(age.total_seconds() / 3600, 1),
+    }
+
+
+# --- the records behind a figure ---------------------------------------------------------------------
+
+# figure -> (table, extra filter). Every dashboard figure links to one of these lists.
+CONTACT_FIGURES = {
+    "contacts": Q(),
+    "decisions": Q(decided_at__isnull=False),
+    "decided_in_time": Q(decided_in_time=True),
+    "decided_late": Q(decided_in_time=False),
+    "re_contacts": Q(re_contact_children__gt=0),
+    "step_ups": Q(stepped_up=True),
+    "step_downs": Q(stepped_down=True),
+    "referrals": Q(outcome__in=[Outcome.ASSESSMENT, Outcome.STRATEGY_DISCUSSION]),
+}
+RETURN_FIGURES = {
+    "requests": Q(),
+    "returns": Q(returned_at__isnull=False),
+    "returns_on_time": Q(on_time=True),
+    "returns_late": Q(on_time=False),
+}
+EARLY_HELP_FIGURES = {
+    "early_help": Q(),
+    "early_help_reviews": Q(outcome_at__isnull=False),
+    "early_help_in_time": Q(in_time=True),
+    "early_help_late": Q(in_time=False),
+}
+FIGURES = {**{k: "contact" for k in CONTACT_FIGURES}, **{k: "return" for k in RETURN_FIGURES},
+           **{k: "early_help" for k in EARLY_HELP_FIGURES}}  # fmt: skip
+
+
+def records(filters: Filters, figure: str, *, outcome="", rating="", source="", agency="", period=""):
+    """The records counted in ``figure`` (and an optional breakdown value), oldest first, prefetched."""
+    kind = FIGURES[figure]
+    if kind == "contact":
+        queryset = _in_range(ContactFact.objects.filter(CONTACT_FIGURES[figure]), filters)
+        if outcome:
+            queryset = queryset.filter(outcome=outcome)
+        if source:
+            queryset = queryset.filter(source=source)
+        if rating:
+            queryset = queryset.filter(rating__code=rating)
+        queryset = queryset.select_related("contact", "rating")
+    elif kind == "return":
+        queryset = _in_range(ReturnFact.objects.filter(RETURN_FIGURES[figure]), filters)
+        if agency:
+            queryset = queryset.filter(agency__slug=agency)
+        if rating:
+            queryset = queryset.filter(rating__code=rating)
+        queryset = queryset.select_related("contact", "agency", "rating")
+    else:
+        queryset = _in_range(EarlyHelpFact.objects.filter(EARLY_HELP_FIGURES[figure]), filters)
+        if outcome:
+            queryset = queryset.filter(outcome=outcome)
+        queryset = queryset.select_related("request")
+    if period:
+        start = date.fromisoformat(period)
+        end = {"day": start, "week": start + timedelta(days=6), "month": _month_end(start)}[filters.interval]
+        queryset = queryset.filter(received_on__gte=start, received_on__lte=end)
+    return kind, queryset.order_by("received_on", "pk")
+
+
+def _month_end(start: date) -> date:
+    following = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def local_bounds(tenant, start: date, end: date) -> tuple[datetime, datetime]:
+    """The instants bounding local dates [start, end] in the tenant's zone."""
+    zone = ZoneInfo(tenant.time_zone)
+    return datetime.combine(start, time(0), zone), datetime.combine(end + timedelta(days=1), time(0), zone)

@@ -1,0 +1,408 @@
+"""Keeping the figures tables right: recompute the fact rows of changed records, in batches.
+
+Every refresh is set-based: a fixed number of queries per batch of records, never one per row, so the
+same code serves a single saved contact (from the receivers) and a rebuild of years of history.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min
+
+from contacts.choices import Outcome, PersonRole
+from contacts.models import Contact, ContactPerson, PersonMatchCandidate
+from contacts.selectors import RECONTACT_WINDOW, _counts_as_same_child
+from earlyhelp.models import EarlyHelpRequest, EarlyHelpStatus
+from mash import audit
+from mash.deadlines.models import Clock
+from mash.models import Tenant
+from mash.tenancy import require_tenant_id, tenant_context
+from navigators.models import OUTSTANDING, InformationRequest
+from thresholds.calendars import calendar_for
+from thresholds.models import ClockKind, ClockPolicy, Rating
+
+from .models import ContactFact, EarlyHelpFact, ReturnFact, Team, TeamMember
+
+log = logging.getLogger(__name__)
+
+BATCH = 2000
+# A contact the manager decided should be assessed or taken to a strategy discussion is a referral
+# to children's social care (Annex A List 3).
+REFERRAL_OUTCOMES = (Outcome.ASSESSMENT, Outcome.STRATEGY_DISCUSSION)
+
+CONTACT_FIELDS = [
+    "received_at", "received_on", "source", "rating", "outcome", "status", "children", "re_contact_children",
+    "decided_at", "decision_due_at", "decided_in_time", "decision_elapsed", "decision_unit", "breached_at",
+    "stepped_up", "stepped_down", "worker",
+]  # fmt: skip
+RETURN_FIELDS = [
+    "contact", "received_on", "agency", "rating", "requested_at", "due_at", "returned_at", "on_time", "elapsed",
+    "unit", "outstanding", "breached_at", "worker",
+]  # fmt: skip
+EARLY_HELP_FIELDS = [
+    "received_at", "received_on", "review_due_at", "outcome_at", "outcome", "in_time", "elapsed", "unit",
+    "from_contact", "stepped_up", "children", "open", "breached_at", "worker",
+]  # fmt: skip
+
+
+def _write(model, facts, *, key: str, fields: list[str], fresh: bool) -> None:
+    """Upsert fact rows; ``fresh`` (a rebuild, the tenant's facts just deleted) streams them with COPY."""
+    if not facts:
+        return
+    if not fresh or connection.vendor != "postgresql":
+        model.objects.bulk_create(facts, update_conflicts=True, unique_fields=[key], update_fields=fields)
+        return
+    columns = [f for f in model._meta.concrete_fields]
+    names = ", ".join(f'"{f.column}"' for f in columns)
+    # The rows carry the active tenant's id (set above); RLS, if on, checks it like any INSERT.
+    sql = f"COPY {model._meta.db_table} ({names}) FROM STDIN"
+    with connection.cursor() as cursor:  # scoping: allowed (writes only the active tenant's rows)
+        with cursor.copy(sql) as copy:
+            for fact in facts:
+                copy.write_row([getattr(fact, f.attname) for f in columns])
+
+
+def _chunks(ids, size=BATCH):
+    ids = list(ids)
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def _elapsed(calendar, start, end, unit):
+    if start is None or end is None or not unit:
+        return None
+    return float(calendar.elapsed(start, end, unit))
+
+
+def _clock_units(kind, subject_type, ids) -> dict[str, str]:
+    """The unit each subject's clock actually ran in (a later policy change never rewrites history)."""
+    rows = Clock.objects.filter(kind=kind, subject_type=subject_type, subject_id__in=[str(i) for i in ids])
+    return {subject_id: unit for subject_id, unit in rows.values_list("subject_id", "policy__unit") if unit}
+
+
+def _policy_unit(kind) -> str:
+    return ClockPolicy.objects.filter(kind=kind).values_list("unit", flat=True).first() or ""
+
+
+def _re_contact_children(contacts, children_of) -> dict[int, int]:
+    """Per contact, how many of its children had another contact in the 12 months before it.
+
+    Same child as ``contacts.selectors.attach_previous_contacts``: the same register entry, or a
+    confirmed or strong possible match. A fixed number of queries for the batch.
+    """
+    mention_persons: dict[int, set[int]] = {}
+    for mentions in children_of.values():
+        for mention_id, person_id in mentions:
+            mention_persons[mention_id] = {person_id} if person_id else set()
+    if mention_persons:
+        for mention_id, person_id in PersonMatchCandidate.objects.filter(
+            _counts_as_same_child(), contact_person_id__in=list(mention_persons)
+        ).values_list("contact_person_id", "person_id"):
+            mention_persons[mention_id].add(person_id)
+    persons = set().union(*mention_persons.values()) if mention_persons else set()
+    if not persons:
+        return {c["id"]: 0 for c in contacts}
+    since = min(c["received_at"] for c in contacts) - RECONTACT_WINDOW
+    until = max(c["received_at"] for c in contacts)
+    seen = list(
+        ContactPerson.objects.filter(
+            role=PersonRole.CHILD,
+            person_id__in=persons,
+            contact__received_at__gte=since,
+            contact__received_at__lt=until,
+        ).values_list("person_id", "contact_id", "contact__received_at")
+    )
+    seen += PersonMatchCandidate.objects.filter(
+        _counts_as_same_child(),
+        person_id__in=persons,
+        contact_person__role=PersonRole.CHILD,
+        contact_person__contact__received_at__gte=since,
+        contact_person__contact__received_at__lt=until,
+    ).values_list("person_id", "contact_person__contact_id", "contact_person__contact__received_at")
+    by_person = defaultdict(list)
+    for person_id, contact_id, received_at in seen:
+        by_person[person_id].append((received_at, contact_id))
+    counts = {}
+    for contact in contacts:
+        received, own_id, n = contact["received_at"], contact["id"], 0
+        for mention_id, _person in children_of.get(own_id, ()):
+            if any(
+                cid != own_id and received - RECONTACT_WINDOW <= at < received
+                for person_id in mention_persons[mention_id]
+                for at, cid in by_person.get(person_id, ())
+            ):
+                n += 1
+        counts[own_id] = n
+    return counts
+
+
+def refresh_contacts(contact_ids, *, fresh: bool = False) -> int:
+    """Recompute the facts of these contacts and of their information requests (active tenant)."""
+    tenant_id = require_tenant_id()
+    tenant = Tenant.objects.get(pk=tenant_id)
+    zone = ZoneInfo(tenant.time_zone)
+    calendar = calendar_for(tenant)
+    units = dict(Rating.objects.values_list("pk", "return_unit"))
+    decision_unit = _policy_unit(ClockKind.DECISION)
+    done = 0
+    for ids in _chunks(sorted(set(contact_ids))):
+        contacts = list(
+            Contact.objects.filter(pk__in=ids).values(
+                "id", "received_at", "source", "rating_id", "outcome", "status", "decided_at", "decision_due_at",
+                "breached_at", "assigned_to_id", "decided_by_id",
+            )
+        )  # fmt: skip
+        present = {c["id"] for c in contacts}
+        ContactFact.objects.filter(contact_id__in=set(ids) - present).delete()
+        if not contacts:
+            continue
+        children_of = defaultdict(list)
+        for contact_id, mention_id, person_id in ContactPerson.objects.filter(
+            contact_id__in=present, role=PersonRole.CHILD
+        ).values_list("contact_id", "id", "person_id"):
+            children_of[contact_id].append((mention_id, person_id))
+        re_contacts = _re_contact_children(contacts, children_of)
+        clock_units = _clock_units(ClockKind.DECISION, Contact._meta.label_lower, present)
+        stepped_up = set(
+            EarlyHelpRequest.objects.filter(stepped_up_to_id__in=present).values_list("stepped_up_to_id", flat=True)
+        )
+        stepped_down = set(EarlyHelpRequest.objects.filter(contact_id__in=present).values_list("contact_id", flat=True))
+        facts = []
+        for c in contacts:
+            unit = clock_units.get(str(c["id"]), decision_unit)
+            decided = c["decided_at"]
+            facts.append(
+                ContactFact(
+                    tenant_id=tenant_id,
+                    contact_id=c["id"],
+                    received_at=c["received_at"],
+                    received_on=c["received_at"].astimezone(zone).date(),
+                    source=c["source"],
+                    rating_id=c["rating_id"],
+                    outcome=c["outcome"] or "",
+                    status=c["status"],
+                    children=len(children_of.get(c["id"], ())),
+                    re_contact_children=re_contacts.get(c["id"], 0),
+                    decided_at=decided,
+                    decision_due_at=c["decision_due_at"],
+                    decided_in_time=(decided <= c["decision_due_at"])
+                    if decided and c["decision_due_at"]
+                    else None,
+                    decision_elapsed=_elapsed(calendar, c["received_at"], decided, unit),
+                    decision_unit=unit if decided else "",
+                    breached_at=c["breached_at"],
+                    stepped_up=c["id"] in stepped_up,
+                    stepped_down=c["outcome"] == Outcome.EARLY_HELP or c["id"] in stepped_down,
+                    worker_id=c["assigned_to_id"] or c["decided_by_id"],
+                )
+            )
+        _write(ContactFact, facts, key="contact", fields=CONTACT_FIELDS, fresh=fresh)
+        _refresh_returns_of(present, {c["id"]: c for c in contacts}, zone, calendar, units, fresh=fresh)
+        done += len(facts)
+    return done
+
+
+def _refresh_returns_of(contact_ids, contacts, zone, calendar, units, *, fresh=False) -> None:
+    requests = list(
+        InformationRequest.objects.filter(contact_id__in=contact_ids).values(
+            "id", "contact_id", "agency_id", "rating_id", "requested_at", "due_at", "returned_at", "status",
+            "breached_at",
+        )
+    )  # fmt: skip
+    if not fresh:
+        kept = [r["id"] for r in requests]
+        ReturnFact.objects.filter(contact_id__in=contact_ids).exclude(request_id__in=kept).delete()
+    tenant_id = require_tenant_id()
+    facts = []
+    for r in requests:
+        contact = contacts[r["contact_id"]]
+        unit = units.get(r["rating_id"]) or ""
+        returned = r["returned_at"]
+        facts.append(
+            ReturnFact(
+                tenant_id=tenant_id,
+                request_id=r["id"],
+                contact_id=r["contact_id"],
+                received_on=contact["received_at"].astimezone(zone).date(),
+                agency_id=r["agency_id"],
+                rating_id=r["rating_id"],
+                requested_at=r["requested_at"],
+                due_at=r["due_at"],
+                returned_at=returned,
+                # Met exactly at the due time counts as on time.
+                on_time=(returned <= r["due_at"]) if returned else None,
+                elapsed=_elapsed(calendar, r["requested_at"], returned, unit),
+                unit=unit,
+                outstanding=r["status"] in OUTSTANDING,
+                breached_at=r["breached_at"],
+                worker_id=contact["assigned_to_id"] or contact["decided_by_id"],
+            )
+        )
+    _write(ReturnFact, facts, key="request", fields=RETURN_FIELDS, fresh=fresh)
+
+
+def refresh_early_help(request_ids, *, fresh: bool = False) -> int:
+    tenant_id = require_tenant_id()
+    tenant = Tenant.objects.get(pk=tenant_id)
+    zone = ZoneInfo(tenant.time_zone)
+    calendar = calendar_for(tenant)
+    default_unit = _policy_unit(ClockKind.EARLY_HELP_REVIEW)
+    done = 0
+    for ids in _chunks(sorted(set(request_ids))):
+        rows = list(
+            EarlyHelpRequest.objects.filter(pk__in=ids)
+            .annotate(n_children=Count("children"))
+            .values(
+                "id", "received_at", "review_due_at", "outcome", "outcome_at", "contact_id", "stepped_up_to_id",
+                "status", "breached_at", "outcome_by_id", "n_children",
+            )
+        )  # fmt: skip
+        present = {r["id"] for r in rows}
+        EarlyHelpFact.objects.filter(request_id__in=set(ids) - present).delete()
+        clock_units = _clock_units(ClockKind.EARLY_HELP_REVIEW, EarlyHelpRequest._meta.label_lower, present)
+        facts = []
+        for r in rows:
+            unit = clock_units.get(str(r["id"]), default_unit)
+            given = r["outcome_at"]
+            facts.append(
+                EarlyHelpFact(
+                    tenant_id=tenant_id,
+                    request_id=r["id"],
+                    received_at=r["received_at"],
+                    received_on=r["received_at"].astimezone(zone).date(),
+                    review_due_at=r["review_due_at"],
+                    outcome_at=given,
+                    outcome=r["outcome"] or "",
+                    in_time=(given <= r["review_due_at"]) if given and r["review_due_at"] else None,
+                    elapsed=_elapsed(calendar, r["received_at"], given, unit),
+                    unit=unit if given else "",
+                    from_contact=r["contact_id"] is not None,
+                    stepped_up=r["stepped_up_to_id"] is not None,
+                    children=r["n_children"],
+                    open=given is None and r["status"] not in (EarlyHelpStatus.CLOSED, EarlyHelpStatus.STEPPED_UP),
+                    breached_at=r["breached_at"],
+                    worker_id=r["outcome_by_id"],
+                )
+            )
+        _write(EarlyHelpFact, facts, key="request", fields=EARLY_HELP_FIELDS, fresh=fresh)
+        done += len(facts)
+    return done
+
+
+def later_contacts_about_same_children(contact_ids) -> set[int]:
+    """Contacts whose re-contact figure may change when these contacts' children change: later
+    contacts (within 12 months after) about the same register entries."""
+    mentions = ContactPerson.objects.filter(contact_id__in=contact_ids, role=PersonRole.CHILD)
+    persons = set(mentions.exclude(person_id=None).values_list("person_id", flat=True))
+    persons |= set(
+        PersonMatchCandidate.objects.filter(_counts_as_same_child(), contact_person__in=mentions).values_list(
+            "person_id", flat=True
+        )
+    )
+    if not persons:
+        return set()
+    span = Contact.objects.filter(pk__in=contact_ids).aggregate(first=Min("received_at"), last=Max("received_at"))
+    if span["first"] is None:
+        return set()
+    later = ContactPerson.objects.filter(
+        role=PersonRole.CHILD,
+        person_id__in=persons,
+        contact__received_at__gt=span["first"],
+        contact__received_at__lte=span["last"] + RECONTACT_WINDOW,
+    )
+    return set(later.values_list("contact_id", flat=True))
+
+
+def rebuild(*, tenant) -> dict:
+    """Recompute every fact row of ``tenant`` from its records (after a bulk import, or to repair)."""
+    with tenant_context(tenant), transaction.atomic():
+        ContactFact.objects.all().delete()
+        ReturnFact.objects.all().delete()
+        EarlyHelpFact.objects.all().delete()
+        contacts = refresh_contacts(Contact.objects.values_list("pk", flat=True), fresh=True)
+        early_help = refresh_early_help(EarlyHelpRequest.objects.values_list("pk", flat=True), fresh=True)
+    return {"contacts": contacts, "early_help": early_help}
+
+
+# --- deferred refreshes: once per transaction, after it commits -----------------------------------
+
+_local = threading.local()
+
+
+class _Pending:
+    def __init__(self):
+        self.contacts: dict[int, set[int]] = defaultdict(set)
+        self.cascade: dict[int, set[int]] = defaultdict(set)
+        self.early_help: dict[int, set[int]] = defaultdict(set)
+
+    def flush(self):
+        if getattr(_local, "pending", None) is self:
+            _local.pending = None
+        for tenant_id in set(self.contacts) | set(self.cascade) | set(self.early_help):
+            with tenant_context(tenant_id):
+                contacts = set(self.contacts.get(tenant_id, ()))
+                cascade = self.cascade.get(tenant_id, set())
+                if cascade:
+                    contacts |= cascade | later_contacts_about_same_children(cascade)
+                if contacts:
+                    refresh_contacts(contacts)
+                if self.early_help.get(tenant_id):
+                    refresh_early_help(self.early_help[tenant_id])
+
+
+def _pending() -> _Pending:
+    connection = transaction.get_connection()
+    pending = getattr(_local, "pending", None)
+    if pending is not None and any(entry[1] == pending.flush for entry in connection.run_on_commit):
+        return pending
+    pending = _local.pending = _Pending()
+    return pending
+
+
+def schedule(*, tenant_id, contacts=(), cascade=(), early_help=()) -> None:
+    """Refresh these records' facts when the current transaction commits (at once outside one).
+
+    ``cascade``: contacts whose children or matches changed, so later contacts about the same children
+    are refreshed too (their re-contact figure may change).
+    """
+    if tenant_id is None:
+        return
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        pending = _Pending()
+        _fill(pending, tenant_id, contacts, cascade, early_help)
+        pending.flush()
+        return
+    pending = _pending()
+    new = not any(entry[1] == pending.flush for entry in connection.run_on_commit)
+    _fill(pending, tenant_id, contacts, cascade, early_help)
+    if new:
+        transaction.on_commit(pending.flush, robust=True)
+
+
+def _fill(pending, tenant_id, contacts, cascade, early_help):
+    pending.contacts[tenant_id].update(i for i in contacts if i)
+    pending.cascade[tenant_id].update(i for i in cascade if i)
+    pending.early_help[tenant_id].update(i for i in early_help if i)
+
+
+# --- teams ------------------------------------------------------------------------------------------
+
+
+def create_team(*, actor, name: str, members=()) -> Team:
+    with transaction.atomic():
+        team = Team.objects.create(name=name)
+        for user in members:
+            TeamMember.objects.update_or_create(user=user, defaults={"team": team})
+        audit.record(actor=actor, action="team.created", obj=team, changes={"members": [u.pk for u in members]})
+    return team
+
+
+def record_download(*, actor, what: str, changes: dict) -> None:
+    """Downloads hold children's data: every one is audited."""
+    audit.record(actor=actor, action=f"reporting.{what}_downloaded", changes=changes, label=what)

@@ -1,0 +1,228 @@
+"""The managers' dashboard, the records behind each figure, and the downloads (all audited)."""
+
+import csv
+import json
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from contacts.choices import Outcome, ReferralSource
+from earlyhelp.models import EarlyHelpOutcome
+from mash import audit
+from mash.decorators import role_required
+from mash.models import Agency
+from mash.roles import Role
+from thresholds.models import Rating
+
+from . import annex_a, selectors, services
+from .forms import AnnexAForm, FiltersForm, default_range
+
+ALLOWED = (Role.MANAGER, Role.HEAD)
+PAGE_SIZE = 50
+
+
+def _filters_form(request):
+    data = request.GET if "from" in request.GET or "to" in request.GET else default_range()
+    return FiltersForm(data)
+
+
+def _labels():
+    return {
+        "outcomes": dict(Outcome.choices),
+        "sources": dict(ReferralSource.choices),
+        "early_help_outcomes": dict(EarlyHelpOutcome.choices),
+        "ratings": {
+            code: (label, colour) for code, label, colour in Rating.objects.values_list("code", "label", "colour")
+        },
+        "agencies": dict(Agency.objects.values_list("slug", "name")),
+    }
+
+
+@role_required(*ALLOWED)
+def dashboard(request):
+    form = _filters_form(request)
+    context = {"form": form, "teams": selectors.teams(), "annex_form": AnnexAForm(), "intervals": selectors.INTERVALS}
+    if not form.is_valid():
+        return render(request, "reporting/dashboard.html", context, status=400)
+    filters = form.filters()
+    figures = selectors.timeliness(filters)
+    labels = _labels()
+    context.update(
+        filters=filters,
+        query=filters.query(),
+        figures=figures,
+        labels=labels,
+        outcome_rows=[(code, labels["outcomes"][code], n) for code, n in figures["outcomes"].items()],
+        rating_rows=[
+            (code, *labels["ratings"].get(code, (code, "grey")), n, figures["children_by_rating"].get(code, 0))
+            for code, n in figures["ratings"].items()
+        ],
+        source_rows=[(code, labels["sources"].get(code, code), n) for code, n in figures["sources"].items()],
+        agency_rows=[
+            (slug, labels["agencies"].get(slug, slug), v["returns"], v["on_time"],
+             figures["returns_on_time_pct_by_agency"][slug])
+            for slug, v in figures["returns_by_agency"].items()
+        ],
+        rating_return_rows=[
+            (code, labels["ratings"].get(code, (code, ""))[0], v["returns"], v["on_time"],
+             figures["returns_on_time_pct_by_rating"][code], figures["times"]["return_by_rating"].get(code))
+            for code, v in figures["returns_by_rating"].items()
+        ],
+        eh_outcome_rows=[
+            (code, labels["early_help_outcomes"][code], n) for code, n in figures["early_help_outcomes"].items()
+        ],
+        chart_data=_chart_data(figures, labels),
+    )
+    return render(request, "reporting/dashboard.html", context)
+
+
+def _chart_data(figures, labels):
+    points = figures["trend"]["points"]
+    return {
+        "trend": {
+            "labels": [p["period"] for p in points],
+            "contacts": [p["contacts"] for p in points],
+            "children": [p["children"] for p in points],
+            "decided_pct": [p["decided_within_deadline_pct"] for p in points],
+            "returns_pct": [p["returns_on_time_pct"] for p in points],
+        },
+        "agencies": {
+            "labels": [labels["agencies"].get(s, s) for s in figures["returns_on_time_pct_by_agency"]],
+            "values": list(figures["returns_on_time_pct_by_agency"].values()),
+        },
+        "outcomes": {
+            "labels": [labels["outcomes"][c] for c in figures["outcomes"]],
+            "values": list(figures["outcomes"].values()),
+        },
+        "ratings": {
+            "labels": [labels["ratings"].get(c, (c, ""))[0] for c in figures["ratings"]],
+            "values": list(figures["ratings"].values()),
+        },
+    }
+
+
+@role_required(*ALLOWED)
+def records(request, figure):
+    if figure not in selectors.FIGURES:
+        raise Http404
+    form = _filters_form(request)
+    if not form.is_valid():
+        return render(request, "reporting/records.html", {"form": form, "figure": figure}, status=400)
+    filters = form.filters()
+    breakdown = {k: request.GET.get(k, "")[:40] for k in ("outcome", "rating", "source", "agency", "period")}
+    try:
+        kind, queryset = selectors.records(filters, figure, **breakdown)
+        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = list(page.object_list)
+    except ValueError:  # a malformed period
+        raise Http404 from None
+    audit.record(
+        actor=request.user,
+        action="reporting.records_viewed",
+        changes={"figure": figure, "from": filters.start.isoformat(), "to": filters.end.isoformat(),
+                 "team": filters.team.pk if filters.team else None, **{k: v for k, v in breakdown.items() if v},
+                 "page": page.number, "shown": [_ref(kind, r) for r in rows]},
+        label=figure,
+    )  # fmt: skip
+    return render(
+        request,
+        "reporting/records.html",
+        {
+            "form": form,
+            "figure": figure,
+            "kind": kind,
+            "page": page,
+            "rows": rows,
+            "breakdown": {k: v for k, v in breakdown.items() if v},
+            "query": filters.query(figure=None, **breakdown),
+            "back": filters.query(),
+        },
+    )
+
+
+def _ref(kind, fact):
+    return fact.request.reference if kind == "early_help" else fact.contact.reference
+
+
+@role_required(*ALLOWED)
+def figures_csv(request):
+    form = _filters_form(request)
+    if not form.is_valid():
+        return render(request, "reporting/dashboard.html", {"form": form, "teams": selectors.teams(),
+                                                              "annex_form": AnnexAForm()}, status=400)  # fmt: skip
+    filters = form.filters()
+    figures = selectors.timeliness(filters)
+    services.record_download(
+        actor=request.user,
+        what="figures",
+        changes={"from": filters.start.isoformat(), "to": filters.end.isoformat(),
+                 "team": filters.team.pk if filters.team else None},
+    )  # fmt: skip
+    response = _csv_response(f"timeliness-{filters.start}-to-{filters.end}.csv")
+    writer = csv.writer(response)
+    writer.writerow(["Figure", "Breakdown", "Value"])
+    for key, value in figures.items():
+        if key in ("trend", "open_breaches", "times"):
+            continue
+        if isinstance(value, dict):
+            for sub, v in value.items():
+                writer.writerow([key, sub, json.dumps(v) if isinstance(v, dict) else _blank(v)])
+        else:
+            writer.writerow([key, "", _blank(value)])
+    for kind, rows in (("decision_time", figures["times"]["decision"]),
+                       ("early_help_review_time", figures["times"]["early_help_review"])):  # fmt: skip
+        for row in rows:
+            writer.writerow([f"{kind}_median", row["unit"], row["median"]])
+            writer.writerow([f"{kind}_p90", row["unit"], row["p90"]])
+    for code, row in figures["times"]["return_by_rating"].items():
+        writer.writerow(["return_time_median", f"{code} ({row['unit']})", row["median"]])
+        writer.writerow(["return_time_p90", f"{code} ({row['unit']})", row["p90"]])
+    writer.writerow(["open_breaches", "", figures["open_breaches"]["count"]])
+    for point in figures["trend"]["points"]:
+        for k, v in point.items():
+            if k != "period":
+                writer.writerow([f"trend_{filters.interval}_{k}", point["period"], _blank(v)])
+    return response
+
+
+def _blank(value):
+    return "" if value is None else value
+
+
+def _csv_response(filename):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(*ALLOWED)
+def annex_a_download(request):
+    form = AnnexAForm(request.GET)
+    number = request.GET.get("list", "")
+    number = int(number) if number in ("1", "2", "3") else None
+    if not form.is_valid() or number is None:
+        errors = dict(form.errors) if not form.is_valid() else {}
+        if number is None:
+            errors["list"] = ["Choose List 1, 2 or 3."]
+        return render(request, "reporting/annex_a.html", {"annex_form": form, "errors": errors}, status=400)
+    chosen = form.cleaned_data["on"]
+    tenant = request.user.tenant
+    rows = annex_a.BUILDERS[number](tenant, chosen)
+    start, end = annex_a.period(chosen)
+    services.record_download(
+        actor=request.user,
+        what=f"annex_a_list_{number}",
+        changes={"list": number, "from": start.isoformat(), "to": end.isoformat(), "rows": len(rows)},
+    )
+    response = _csv_response(f"annex-a-list-{number}-{tenant.slug}-{end:%Y-%m-%d}.csv")
+    writer = csv.writer(response)
+    writer.writerow(annex_a.HEADERS[number])
+    writer.writerows(rows)
+    return response
+
+
+@role_required(*ALLOWED)
+def annex_a_page(request):
+    return render(request, "reporting/annex_a.html", {"annex_form": AnnexAForm(), "errors": {}})

@@ -1,0 +1,46 @@
+"""A MASH team manager opens the timeliness dashboard, sees its charts and tables, follows a figure to the
+records behind it, and downloads Ofsted Annex A List 1."""
+
+import csv
+import io
+
+import pytest
+
+from tests.e2e.conftest import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_manager_reads_the_dashboard_and_downloads_annex_a_list_1(page, axe, live_server, demo_data):
+    js_errors = []
+    page.on("pageerror", lambda e: js_errors.append(str(e)))
+    page.on("console", lambda m: js_errors.append(m.text))
+    sign_in(page, live_server, "cambridgeshire-manager")
+    page.goto(f"{live_server.url}/dashboard/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Timeliness dashboard"
+
+    # Charts drawn by Chart.js, each with its figures in a table beside it.
+    for chart in ("chart-trend", "chart-agencies", "chart-ratings", "chart-outcomes"):
+        assert page.evaluate(f"() => !!Chart.getChart(document.getElementById('{chart}'))"), (chart, js_errors)
+    trend = page.locator("#table-trend")
+    assert "Contacts, decisions and returns by week" in trend.locator("caption").inner_text()
+    summary = page.locator("#summary").inner_text()
+    assert "Contacts received" in summary and "4 contacts" in summary  # seed_demo's four contacts
+    assert page.locator("#table-outcomes").get_by_role("row").count() == 7  # header and six outcomes
+
+    # Every figure opens the records behind it.
+    page.locator("#summary").get_by_role("link", name="4 contacts").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Records behind the figure")
+    assert page.locator("#records caption").inner_text() == "4 records"
+    page.get_by_role("link", name="Back to the dashboard").click()
+
+    # Ofsted Annex A List 1: a CSV with Annex A's exact headers, one row per child.
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download List 1: contacts").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("annex-a-list-1-cambridgeshire-")
+    rows = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    assert rows[0] == ["Child Unique ID", "Sex", "Ethnicity", "Date of Birth", "Age of Child (Years)",
+                       "Date of Contact", "Contact Source"]  # fmt: skip
+    assert len(rows) == 1 + 5  # the demo contacts name five children
+    assert all(len(row[5].split("/")) == 3 for row in rows[1:])  # dd/mm/yyyy
