@@ -24,6 +24,7 @@ from thresholds.models import ClockKind, ClockPolicy, DeadlineUnit
 from . import matching
 from .choices import Channel, MatchStatus, PersonRole
 from .models import Contact, ContactPerson, MarfDraft, Person, PersonMatchCandidate, ReferenceCounter
+from .signals import people_merged
 
 log = logging.getLogger(__name__)
 
@@ -250,10 +251,13 @@ def _merge_people(duplicate: Person | None, kept: Person) -> None:
     """Every mention of ``duplicate`` now names ``kept``; the duplicate stays as a pointer (history is kept)."""
     if duplicate is None or duplicate.pk == kept.pk:
         return
-    ContactPerson.objects.filter(person=duplicate).update(person=kept)
+    moved = ContactPerson.objects.filter(person=duplicate)
+    contact_ids = sorted(set(moved.values_list("contact_id", flat=True)))
+    moved.update(person=kept)
     Person.objects.filter(merged_into=duplicate).update(merged_into=kept)
     duplicate.merged_into = kept
     duplicate.save(update_fields=["merged_into"])
+    people_merged.send(sender=Person, tenant_id=kept.tenant_id, contact_ids=contact_ids)
 
 
 def confirm_match(*, actor, candidate: PersonMatchCandidate) -> PersonMatchCandidate:

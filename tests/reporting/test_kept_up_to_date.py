@@ -1,0 +1,126 @@
+"""The figures follow the records as they change (receivers refresh the facts after each commit)."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from contacts.models import Contact, ContactPerson
+from mash import tenancy
+from mash.deadlines.signals import clock_stage_changed
+from mash.reporting.models import ContactFact, EarlyHelpFact, ReturnFact
+from mash.reporting.services import rebuild
+from navigators.models import InformationRequest
+from tests.contacts.helpers import make_contact
+from tests.reporting.conftest import RANGE
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+
+
+def test_a_new_contact_counts_once_committed(hub, api_as, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        contact = make_contact(hub["tenant"], "k-1", received_at="2026-09-10T10:00:00+01:00")
+    data = api_as(hub["manager"]).get("/api/v1/dashboard/timeliness/", RANGE).data
+    assert (data["contacts"], data["children"], data["decisions"]) == (1, 1, 0)
+    with tenancy.tenant_context(hub["tenant"]):
+        assert ContactFact.objects.get(contact=contact).decision_unit == ""
+
+
+def test_a_decision_and_a_return_update_the_figures(history, api_as, django_capture_on_commit_callbacks):
+    tenant = history["tenant"]
+    with tenancy.tenant_context(tenant), django_capture_on_commit_callbacks(execute=True):
+        contact = Contact.objects.get(pk=history["c3"].pk)
+        contact.outcome, contact.status = "strategy_discussion", "decided"
+        contact.decided_at = datetime(2026, 9, 9, 16, 0, tzinfo=LONDON)  # due 17:00 that day
+        contact.save()
+        request = InformationRequest.objects.get(contact=history["c4"])
+        request.returned_at, request.status = datetime(2026, 9, 16, 11, 0, tzinfo=LONDON), "returned"  # exactly due
+        request.save()
+    data = api_as(history["manager"]).get("/api/v1/dashboard/timeliness/", RANGE).data
+    assert (data["decisions"], data["decided_within_deadline"], data["referrals"]) == (5, 4, 2)
+    assert data["outcomes"]["strategy_discussion"] == 1
+    assert (data["returns"], data["returns_on_time_pct_by_rating"]["green"]) == (4, 100.0)
+    assert data["open_breaches"]["decisions"] == 0 and data["open_breaches"]["returns"] == 0
+
+
+def test_a_backdated_contact_makes_a_later_one_a_re_contact(history, api_as, django_capture_on_commit_callbacks):
+    tenant = history["tenant"]
+    with tenancy.tenant_context(tenant), django_capture_on_commit_callbacks(execute=True):
+        # A phone contact recorded late: Dan (c2, 7 Sep 2026) was the subject of a call in March 2026.
+        earlier = Contact.objects.get(pk=history["c0"].pk)
+        earlier.pk, earlier.reference = None, "ALP-2026-000050"
+        earlier.received_at = datetime(2026, 3, 2, 10, tzinfo=LONDON)
+        earlier.save()
+        dan = ContactPerson.objects.get(contact=history["c2"], role="child")
+        ContactPerson.objects.create(contact=earlier, person=dan.person, role="child", first_name="Dan",
+                                     last_name="Hart")  # fmt: skip
+    data = api_as(history["manager"]).get("/api/v1/dashboard/timeliness/", RANGE).data
+    assert data["re_contacts_within_12_months"] == 3  # c3, c5 and now c2
+
+
+def test_a_breach_recorded_by_the_deadline_engine_shows_as_open(history, django_capture_on_commit_callbacks):
+    from mash.deadlines.models import Clock
+
+    tenant = history["tenant"]
+    with tenancy.tenant_context(tenant):
+        contact = history["c2"]
+        Contact.objects.filter(pk=contact.pk).update(decided_at=None, outcome=None, status="in_triage")
+        rebuild(tenant=tenant)
+        clock = Clock(tenant=tenant, kind="decision", subject_type="contacts.contact", subject_id=str(contact.pk))
+        with django_capture_on_commit_callbacks(execute=True):
+            # What the engine does: the contacts receiver mirrors the breach with update(), then ours refreshes.
+            clock_stage_changed.send(sender=Clock, clock=clock, changes={"breached_at": contact.decision_due_at})
+        assert ContactFact.objects.get(contact=contact).breached_at == contact.decision_due_at
+
+
+def test_a_rebuild_reproduces_the_same_facts(history):
+    tenant = history["tenant"]
+    with tenancy.tenant_context(tenant):
+        before = sorted(ContactFact.objects.values_list("contact_id", "children", "re_contact_children",
+                                                        "decided_in_time", "decision_elapsed"))  # fmt: skip
+        counts = (ReturnFact.objects.count(), EarlyHelpFact.objects.count())
+        rebuild(tenant=tenant)
+        after = sorted(ContactFact.objects.values_list("contact_id", "children", "re_contact_children",
+                                                       "decided_in_time", "decision_elapsed"))  # fmt: skip
+        assert before == after
+        assert (ReturnFact.objects.count(), EarlyHelpFact.objects.count()) == counts == (4, 3)
+
+
+def _child(first, last, dob, postcode):
+    return [{"first_name": first, "last_name": last, "date_of_birth": dob, "postcode": postcode, "sex": "F",
+             "ethnicity": "WBRI"}]  # fmt: skip
+
+
+def test_confirming_a_match_makes_every_moved_contact_a_re_contact_not_only_the_matched_one(
+    hub, django_capture_on_commit_callbacks
+):
+    from contacts.models import PersonMatchCandidate
+    from contacts.services import confirm_match
+
+    tenant = hub["tenant"]
+    # Records different enough that the matcher links nothing by itself (a new surname, a new address).
+    before = _child("Ada", "Okafor", "2019-05-01", "PE1 1AA")
+    after = _child("Zara", "Mensah", "2018-01-09", "CB4 3ZZ")
+    with django_capture_on_commit_callbacks(execute=True):
+        march = make_contact(tenant, "m-1", received_at="2026-03-02T10:00:00+00:00", children=before)
+        june = make_contact(tenant, "m-2", received_at="2026-06-01T10:00:00+01:00", children=after)
+        sept = make_contact(tenant, "m-3", received_at="2026-09-01T10:00:00+01:00", children=after)
+    with tenancy.tenant_context(tenant), django_capture_on_commit_callbacks(execute=True):
+        first = ContactPerson.objects.get(contact=march, role="child")
+        june_child = ContactPerson.objects.get(contact=june, role="child")
+        sept_child = ContactPerson.objects.get(contact=sept, role="child")
+        # June and September name one register entry, March another: the same girl under two names.
+        ContactPerson.objects.filter(pk=june_child.pk).update(person=sept_child.person)
+        assert first.person_id != sept_child.person_id
+        rebuild(tenant=tenant)
+        assert ContactFact.objects.get(contact=june).re_contact_children == 0
+        assert ContactFact.objects.get(contact=sept).re_contact_children == 1  # June's
+        candidate = PersonMatchCandidate.objects.create(contact_person=sept_child, person=first.person, score="0.900")
+    with tenancy.tenant_context(tenant), django_capture_on_commit_callbacks(execute=True):
+        confirm_match(actor=hub["triage"], candidate=candidate)
+    with tenancy.tenant_context(tenant):
+        # June was not the matched mention and is earlier than it; it moved with the merge all the same.
+        assert ContactFact.objects.get(contact=june).re_contact_children == 1
+        assert ContactFact.objects.get(contact=sept).re_contact_children == 1
+        assert ContactFact.objects.get(contact=march).re_contact_children == 0
