@@ -20,6 +20,7 @@ CAPABILITIES = [
     "navigators",
     "earlyhelp",
     "mash.reporting",
+    "mash.security",
 ]
 
 

@@ -5,6 +5,7 @@ secret key. Without ``DATABASE_URL`` the product runs on SQLite; without ``REDIS
 Celery uses kombu's filesystem transport, a broker that needs no server.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -20,7 +21,8 @@ VAR_DIR = Path(env.str("MASH_VAR_DIR", default=str(BASE_DIR / "var")))
 ENVIRONMENT = env.str("DJANGO_ENV", default="development")
 IS_PRODUCTION = ENVIRONMENT == "production"
 
-_DEV_SECRET = "dev-insecure-secret-key-not-for-production"  # noqa: S105 - development default only
+# bandit B105: a development default only; production refuses to start with it (below).
+_DEV_SECRET = "dev-insecure-secret-key-not-for-production"  # noqa: S105  # nosec B105
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEV_SECRET)
 DEBUG = env.bool("DJANGO_DEBUG", default=not IS_PRODUCTION)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -53,19 +55,33 @@ INSTALLED_APPS = [
     "navigators",
     "earlyhelp",
     "mash.reporting",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    "mash.security",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "mash.security.middleware.SecurityHeadersMiddleware",
     "mash.middleware.GovukAssetsWhiteNoiseMiddleware",
     "mash.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mash.security.middleware.OTPSessionMiddleware",
     "mash.middleware.TenantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "mash.security.middleware.SessionIdleTimeoutMiddleware",
+    "mash.security.middleware.MultiFactorMiddleware",
+    "mash.security.middleware.PlatformAdminMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mash.urls"
@@ -83,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mash.context_processors.navigation",
                 "mash.deadlines.context_processors.notifications",
+                "mash.security.context_processors.session_timeout",
             ],
         },
     },
@@ -100,9 +117,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # so wait for locks instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Row-level security (mash.security.rls): the PostgreSQL role the application works as, neither a
+# superuser nor exempt from row security. When DATABASE_URL names the tables' owner, each
+# connection assumes this role (SET ROLE) and migrations go back to the owner. Empty: off.
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
+if DATABASE_APP_ROLE and not DATABASE_APP_ROLE.replace("_", "").isalnum():
+    raise ImproperlyConfigured("DATABASE_APP_ROLE must be a plain role name (letters, digits, underscores).")
 
 AUTH_USER_MODEL = "mash.User"
 AUTHENTICATION_BACKENDS = [
+    # django-axes first: a locked-out username is refused before its password is even checked.
+    "mash.security.backends.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -218,7 +243,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 if IS_PRODUCTION:
@@ -233,4 +258,56 @@ if IS_PRODUCTION:
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie; kept default for forms
+
+# --- sign-in security (mash.security) ---------------------------------------------------------
+# Multi-factor sign-in (TOTP, django-otp) for every hub staff role and platform superusers.
+MASH_MFA_REQUIRED = env.bool("MASH_MFA_REQUIRED", default=True)
+# Referrers (external professionals) may enrol but are not required to; see mash/security/mfa.py.
+MASH_MFA_FOR_REFERRERS = env.bool("MASH_MFA_FOR_REFERRERS", default=False)
+OTP_TOTP_ISSUER = "MASH front door"
+OTP_TOTP_TOLERANCE = 1  # one 30-second step either side, for clock drift on phones
+# Idle timeout: a session unused this long is signed out; the page warns this long before.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_IDLE_WARNING = env.int("SESSION_IDLE_WARNING", default=2 * 60)
+# django-axes: lockout after repeated failed sign-ins of one username (usernames carry the
+# tenant's slug and are unique across tenants), for a cool-off period.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_CALLABLE = "mash.security.backends.lockout_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log instead
+AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# axes.W006 asks to lock by IP address too. Councils sign in from shared office networks (one
+# address for a whole building): locking an address would let one person lock out a hub.
+# Passwords are also behind a second factor, and wrong codes count towards the username's lockout.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Content-Security-Policy (django-csp): own origin only; the two inline scripts carry a nonce.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"

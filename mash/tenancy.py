@@ -15,11 +15,27 @@ allow-list checked by ``tests/mash/test_scoping_by_construction.py``.
 from __future__ import annotations
 
 import contextvars
+import logging
 from contextlib import contextmanager
 
 from django.db import models
 
 _current_tenant_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("mash_tenant_id", default=None)
+# The reason cross-tenant system work is running (one of SYSTEM_REASONS), or "" for none.
+_system_reason: contextvars.ContextVar[str] = contextvars.ContextVar("mash_system_reason", default="")
+
+log = logging.getLogger("mash.security.system")
+
+# The only code paths allowed to read and write across tenants in the database (row-level
+# security's bypass). A new one is a security decision: add it here, with its reason, in review.
+SYSTEM_REASONS = {
+    "deadline-sweep": "the deadline engine claims due clocks across tenants, then re-enters each tenant",
+    "deadline-report": "operations report of clocks the engine should already have processed",
+    "seed-demo": "seed_demo creates or refreshes the demo tenants",
+    "retention": "the retention command reports and removes expired records tenant by tenant",
+    "migrations": "schema and data migrations run as the tables' owner",
+    "platform-admin": "platform superusers administer every tenant",
+}
 
 
 # A tenant id no row can have (ids start at 1): schema generation introspects querysets
@@ -51,13 +67,43 @@ def _tenant_pk(tenant) -> int | None:
     return tenant if isinstance(tenant, int) else tenant.pk
 
 
-def activate(tenant) -> contextvars.Token:
-    """Make ``tenant`` (a Tenant or its id, or None) current; returns a token for :func:`deactivate`."""
-    return _current_tenant_id.set(_tenant_pk(tenant))
+def activate(tenant):
+    """Make ``tenant`` (a Tenant or its id, or None) current; returns a token for :func:`deactivate`.
+
+    Activating a tenant (or none) also leaves system mode: per-tenant work is always walled.
+    """
+    return (_current_tenant_id.set(_tenant_pk(tenant)), _system_reason.set(""))
 
 
-def deactivate(token: contextvars.Token) -> None:
-    _current_tenant_id.reset(token)
+def deactivate(token) -> None:
+    tenant_token, system_token = token
+    _system_reason.reset(system_token)
+    _current_tenant_id.reset(tenant_token)
+
+
+def system_reason() -> str:
+    """The named reason cross-tenant system work is running, or "" (see :func:`system_context`)."""
+    return _system_reason.get()
+
+
+@contextmanager
+def system_context(reason: str):
+    """Run the enclosed block as cross-tenant system work: the database's row-level security lets
+    it see every tenant. Only for the named reasons in :data:`SYSTEM_REASONS`; each entry is logged.
+    """
+    if reason not in SYSTEM_REASONS:
+        raise ValueError(f"{reason!r} is not a named system path; see mash.tenancy.SYSTEM_REASONS.")
+    if _system_reason.get() == reason and _current_tenant_id.get() is None:
+        yield  # already inside the same system work (a nested call)
+        return
+    log.info("system work across tenants: %s", reason)
+    tenant_token = _current_tenant_id.set(None)
+    token = _system_reason.set(reason)
+    try:
+        yield
+    finally:
+        _system_reason.reset(token)
+        _current_tenant_id.reset(tenant_token)
 
 
 @contextmanager

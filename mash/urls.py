@@ -1,14 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
 from .routing import api_urlpatterns, page_urlpatterns, router
+from .security.views import SignInView
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *api_urlpatterns(),
     path("", include(router.urls)),
 ]
@@ -17,11 +18,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("home/<slug:slug>/", views.role_home, name="role-home"),
     path("health/", views.liveness, name="liveness"),
-    path(
-        "sign-in/",
-        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
+    # Password and, when set up, the security code (mash.security): one page.
+    path("sign-in/", SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include((api_v1, "api"))),
     path("platform-admin/", admin.site.urls),

@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from mash.roles import Role
@@ -9,6 +10,69 @@ from tests.factories import AgencyFactory, TenantFactory, UserFactory, token_for
 def _fast_password_hashing(settings):
     # Hashing strength is not under test; 72 demo sign-ins with PBKDF2 would take half a minute.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# -- sign-in security (mash.security) -------------------------------------------------------------
+# Tests sign people in with ``client.force_login(user)`` (or ``client.login``). With multi-factor
+# sign-in required for staff, such a session would reach only the second-factor pages; here it is
+# completed as the sign-in page completes it: a confirmed authenticator device, and the session
+# marked verified the way django-otp does. Tests of the second factor itself use
+# ``client.force_login_password_only(user)``.
+
+_password_only_login = Client._login
+
+
+def _login_with_second_factor(self, user, backend=None):
+    _password_only_login(self, user, backend)
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from mash.security import mfa
+
+    if getattr(self, "_mash_password_only", False) or not mfa.required_for(user):
+        return
+    device = mfa.ensure_confirmed_device(user)
+    session = self.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+def _force_login_password_only(self, user, backend=None):
+    self._mash_password_only = True
+    try:
+        self.force_login(user, backend)
+    finally:
+        self._mash_password_only = False
+
+
+Client._login = _login_with_second_factor
+Client.force_login_password_only = _force_login_password_only
+
+
+@pytest.fixture(autouse=True)
+def _idle_timeout_off_unless_asked(request, settings):
+    # Tests travel in time (deadlines); an idle timeout would sign their clients out. The tests of
+    # the timeout itself (mark ``idle_timeout``) keep it on.
+    if request.node.get_closest_marker("idle_timeout") is None:
+        settings.SESSION_IDLE_TIMEOUT = 0
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_tables_as_owner():
+    # Transactional tests empty the tables between tests with TRUNCATE: the tables' owner's job, not
+    # the application role's (which row-level security confines). See mash.security.rls.owner_mode.
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    from mash.security import rls
+
+    original = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with rls.owner_mode(self.connection.alias):
+            return original(self, sql_list)
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    BaseDatabaseOperations.execute_sql_flush = original
 
 
 @pytest.fixture

@@ -166,12 +166,27 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    # One Playwright per process: tests/security's journeys use these fixtures too (their own conftest
+    # imports them), and a second sync Playwright in the same thread is refused.
+    if not _SHARED:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        playwright = sync_playwright().start()
+        _SHARED.update(
+            playwright=playwright,
+            browser=playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS),
+            users=0,
+        )
+    _SHARED["users"] += 1
+    yield _SHARED["browser"]
+    _SHARED["users"] -= 1
+    if not _SHARED["users"]:
+        _SHARED["browser"].close()
+        _SHARED["playwright"].stop()
+        _SHARED.clear()
+
+
+_SHARED: dict = {}
 
 
 @pytest.fixture
@@ -223,11 +238,44 @@ def demo_data(transactional_db, settings):
     call_command("seed_demo", stdout=io.StringIO())
 
 
+def security_code(username) -> str | None:
+    """The current code of the user's authenticator app, as their phone would show it; None when the
+    user needs no second factor. Staff get a confirmed device here (set up once, as on first sign-in)."""
+    from django_otp.oath import totp
+
+    from mash.models import User
+    from mash.security import mfa
+
+    user = User.objects.filter(username=username).first()
+    if user is None or not (mfa.required_for(user) or mfa.has_device(user)):
+        return None
+    import time
+
+    device = mfa.ensure_confirmed_device(user)
+    device.refresh_from_db()
+    # A code is accepted once (django-otp remembers the last time step used): signing in again within
+    # the same 30 seconds takes the next step's code, inside the device's tolerance of one step.
+    while True:
+        step = int(time.time() - device.t0) // device.step
+        drift = max(0, device.last_t + 1 - step)
+        if drift <= device.tolerance:
+            break
+        time.sleep(1)
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=drift)
+    return f"{code:0{device.digits}d}"
+
+
 def sign_in(page, live_server, username, password=None):
-    """Sign in through the sign-in page as a demo user; returns the page, on wherever sign-in led."""
+    """Sign in through the sign-in page as a demo user; returns the page, on wherever sign-in led.
+
+    Staff enter the security code from their authenticator app on the same page (mash.security).
+    """
     page.goto(f"{live_server.url}/sign-in/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password if password is not None else settings.DEMO_PASSWORD)
+    code = security_code(username)
+    if code is not None:
+        page.locator("#id_otp_token").fill(code)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in", exact=True).click()
     return page

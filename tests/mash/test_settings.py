@@ -42,3 +42,9 @@ def test_production_starts_with_a_real_secret_and_debug_off():
     result = _django_setup(DJANGO_ENV="production", DJANGO_SECRET_KEY=GOOD_KEY)
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
+
+
+def test_the_application_database_role_must_be_a_plain_name():
+    result = _django_setup(DATABASE_APP_ROLE='mash_app"; DROP TABLE x; --')
+    assert result.returncode != 0
+    assert "DATABASE_APP_ROLE must be a plain role name" in result.stderr

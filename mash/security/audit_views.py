@@ -1,0 +1,97 @@
+"""The audit viewer: who saw or changed a child's records, and when (tenant administrators, heads)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.apps import apps
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from mash.decorators import role_required
+from mash.models import AuditEvent
+from mash.roles import Role
+
+PAGE_SIZE = 50
+
+
+class AuditFilterForm(forms.Form):
+    reference = forms.CharField(label="Contact reference", required=False, max_length=32)
+    user = forms.CharField(label="User name", required=False, max_length=150)
+    action = forms.CharField(label="Action", required=False, max_length=100)
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date must be the same as or after the start date")
+        return cleaned
+
+
+def _record_objects(reference: str) -> list[tuple[str, str]] | None:
+    """(object_type, object_id) of every record about the contact with this reference: the contact,
+    its people, information requests and returns, and early-help requests. None: no such contact."""
+    Contact = apps.get_model("contacts", "Contact")
+    contact = Contact.objects.filter(reference__iexact=reference.strip()).only("pk").first()
+    if contact is None:
+        return None
+    objects = [("contacts.contact", str(contact.pk))]
+    related = [
+        ("contacts", "ContactPerson", "contact", "person_id", "contacts.person"),
+        ("navigators", "InformationRequest", "contact", "pk", "navigators.informationrequest"),
+        ("navigators", "InformationReturn", "request__contact", "pk", "navigators.informationreturn"),
+        ("earlyhelp", "EarlyHelpRequest", "contact", "pk", "earlyhelp.earlyhelprequest"),
+    ]
+    for app_label, model_name, fk, column, object_type in related:
+        try:
+            model = apps.get_model(app_label, model_name)
+        except LookupError:
+            continue
+        ids = model.objects.filter(**{fk: contact}).values_list(column, flat=True)
+        objects += [(object_type, str(pk)) for pk in ids]
+    return objects
+
+
+@role_required(Role.ADMIN, Role.HEAD)
+def audit_log(request):
+    """Every audit event of the tenant, newest first, filtered; 50 a page, a fixed number of queries."""
+    form = AuditFilterForm(request.GET or None)
+    events = AuditEvent.objects.filter(tenant_id=request.user.tenant_id)
+    not_found = False
+    if form.is_valid():
+        data = form.cleaned_data
+        zone = ZoneInfo(request.user.tenant.time_zone)
+        if data["reference"]:
+            objects = _record_objects(data["reference"])
+            if objects is None:
+                not_found = True
+                events = events.none()
+            else:
+                from django.db.models import Q
+
+                query = Q()
+                for object_type, object_id in objects:
+                    query |= Q(object_type=object_type, object_id=object_id)
+                events = events.filter(query)
+        if data["user"]:
+            events = events.filter(actor_label__icontains=data["user"].strip())
+        if data["action"]:
+            events = events.filter(action__icontains=data["action"].strip())
+        if data["date_from"]:
+            events = events.filter(at__gte=datetime.combine(data["date_from"], time.min, tzinfo=zone))
+        if data["date_to"]:
+            events = events.filter(at__lt=datetime.combine(data["date_to"] + timedelta(days=1), time.min, tzinfo=zone))
+    elif form.is_bound:
+        events = events.none()
+    page = Paginator(events.order_by("-at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "security/audit.html",
+        {"form": form, "page": page, "not_found": not_found, "query": query.urlencode()},
+    )

@@ -1,0 +1,64 @@
+from django import forms
+from django.contrib.auth import user_logged_in, user_login_failed  # noqa: F401 - signals documented below
+from django.contrib.auth.forms import AuthenticationForm
+
+from . import mfa
+
+
+def _record_factor_failure(request, username: str) -> None:
+    """A wrong security code counts as a failed sign-in, so guessing codes meets the same lockout."""
+    user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+
+
+class SignInForm(AuthenticationForm):
+    """Username, password and, for anyone with a second factor, the security code: one page.
+
+    Someone with a factor set up must give its code (or a recovery code) with the password;
+    staff with none yet are signed in to set one up and can reach nothing else.
+    """
+
+    otp_token = forms.CharField(
+        label="Security code",
+        required=False,
+        max_length=16,
+        help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
+    )
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
+        "otp_missing": "Enter the security code from your authenticator app",
+        "otp_invalid": "The security code is not right, or has expired. Enter the current code from your app",
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.otp_device = None
+
+    def clean(self):
+        cleaned = super().clean()
+        user = self.user_cache
+        if user is None or not mfa.has_device(user):
+            return cleaned
+        token = (cleaned.get("otp_token") or "").strip()
+        if not token:
+            self.add_error("otp_token", self.error_messages["otp_missing"])
+            return cleaned
+        device = mfa.verify(user, token)
+        if device is None:
+            _record_factor_failure(self.request, cleaned.get("username") or "")
+            self.add_error("otp_token", self.error_messages["otp_invalid"])
+            return cleaned
+        self.otp_device = device
+        return cleaned
+
+
+class SecurityCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Security code",
+        max_length=16,
+        error_messages={"required": "Enter the security code from your authenticator app"},
+    )
+
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split())

@@ -1,0 +1,186 @@
+"""Sign-in security for every request: second factor, idle timeout, response headers."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from mash import audit
+
+from . import mfa
+
+LAST_SEEN = "mash_last_seen"
+# Recording activity writes the session; once a minute is enough for a 30-minute timeout.
+LAST_SEEN_RESOLUTION = 60
+
+# Paths an unverified staff user may still reach: signing in and out, setting up a factor,
+# assets, the liveness probe, the public MARF and the OpenAPI document.
+OPEN_PREFIXES = (
+    "/sign-in/",
+    "/sign-out/",
+    "/security/two-factor/",
+    "/security/session/",
+    "/static/",
+    "/assets/",
+    "/health/",
+    "/api/v1/schema/",
+    "/api/v1/public/",
+    "/contacts/report/",
+)
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+class OTPSessionMiddleware:
+    """django-otp's middleware, without a query per request: ``user.is_verified()`` answers from the
+    server-side session, where only a successful code check (``django_otp.login``) writes the device
+    id; ``user.otp_device`` loads the device only when something asks for it. (django-otp's own
+    middleware loads the device on every request, which would add a query to every page.)
+    A device removed by an administrator stops being trusted at the user's next sign-in; sign them
+    out (or lock the account) to end current sessions at once.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils.functional import SimpleLazyObject
+
+        user = getattr(request, "user", None)
+        if user is not None:
+            request.user = SimpleLazyObject(lambda: self._verify_user(request, user))
+        return self.get_response(request)
+
+    @staticmethod
+    def _verify_user(request, user):
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.models import Device
+
+        user.is_verified = lambda: bool(
+            user.is_authenticated and request.session.get(DEVICE_ID_SESSION_KEY)
+        )
+        if user.is_authenticated and request.session.get(DEVICE_ID_SESSION_KEY):
+            from django.utils.functional import SimpleLazyObject
+
+            def load():
+                device = Device.from_persistent_id(request.session[DEVICE_ID_SESSION_KEY], for_verify=False)
+                return device if device is not None and device.user_id == user.pk else None
+
+            user.otp_device = SimpleLazyObject(load)
+        else:
+            user.otp_device = None
+        return user
+
+
+class MultiFactorMiddleware:
+    """A staff user signed in with a password alone reaches nothing but the second-factor pages.
+
+    API calls with ``Authorization: Token`` are authenticated by DRF, not by this session: a
+    token is a system credential an administrator issues (``drf_create_token``) to a partner
+    system, held server-side, and revocable; it is not a person's password. A session-authenticated
+    API call from an unverified staff user is refused (403).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(OPEN_PREFIXES)
+            and mfa.required_for(user)
+            and not user.is_verified()
+        ):
+            if _is_api(request):
+                if request.headers.get("Authorization"):
+                    return self.get_response(request)  # DRF authenticates the token itself
+                return JsonResponse(
+                    {"detail": "Finish signing in with your security code before using the API."}, status=403
+                )
+            target = "security:verify" if mfa.has_device(user) else "security:enrol"
+            return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
+class SessionIdleTimeoutMiddleware:
+    """Sign out a session left unused for ``SESSION_IDLE_TIMEOUT`` seconds (GOV.UK: warn, then sign out).
+
+    Pages warn ``SESSION_IDLE_WARNING`` seconds before (templates/security/timeout_warning.html).
+    Work in progress survives: MARF drafts autosave to the database, and after signing in again
+    the draft is where it was.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        timeout = getattr(settings, "SESSION_IDLE_TIMEOUT", 0)
+        user = getattr(request, "user", None)
+        if timeout and user is not None and user.is_authenticated and not request.headers.get("Authorization"):
+            now = time.time()
+            last_seen = request.session.get(LAST_SEEN)
+            if last_seen is not None and now - last_seen > timeout:
+                audit.record(actor=user, action="user.session_expired", changes={"idle_seconds": int(now - last_seen)})
+                logout(request)
+                if _is_api(request):
+                    return JsonResponse({"detail": "Your session expired. Sign in again."}, status=401)
+                messages.info(request, "You were signed out because you were inactive. Sign in again to carry on.")
+                return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
+            if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION:
+                request.session[LAST_SEEN] = now
+        return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django does not set itself: Permissions-Policy, and no caching of signed-in pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = getattr(settings, "PERMISSIONS_POLICY", "")
+        if policy:
+            response.setdefault("Permissions-Policy", policy)
+        signed_in = request.COOKIES.get(settings.SESSION_COOKIE_NAME) or response.cookies.get(
+            settings.SESSION_COOKIE_NAME
+        )
+        if signed_in and not request.path.startswith(("/static/", "/assets/")):
+            # A child's record must not stay in a shared computer's browser cache.
+            response.setdefault("Cache-Control", "no-store")
+        return response
+
+
+class PlatformAdminMiddleware:
+    """Platform superusers' admin site crosses tenants by design: named system work, so row-level
+    security lets it see every tenant. Only for verified superusers, only under /platform-admin/."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            request.path.startswith("/platform-admin/")
+            and user is not None
+            and user.is_authenticated
+            and user.is_superuser
+            and user.is_active
+            and (not mfa.required_for(user) or user.is_verified())
+        ):
+            from mash.tenancy import system_context
+
+            with system_context("platform-admin"):
+                return self.get_response(request)
+        return self.get_response(request)

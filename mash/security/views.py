@@ -1,0 +1,174 @@
+"""Sign-in with a second factor, setting one up, recovery codes, and keeping a session alive."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from mash import audit
+
+from . import mfa
+from .forms import SecurityCodeForm, SignInForm, _record_factor_failure
+from .middleware import LAST_SEEN
+
+
+def _next_url(request, default="home"):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return target
+    return default
+
+
+class SignInView(auth_views.LoginView):
+    """Username, password and (when set up) the security code, on one GOV.UK page."""
+
+    template_name = "registration/login.html"
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        if form.otp_device is not None:
+            otp_login(self.request, form.otp_device)
+        audit.record(
+            actor=user,
+            action="user.signed_in",
+            changes={"second_factor": bool(form.otp_device)},
+        )
+        if mfa.required_for(user) and form.otp_device is None:
+            messages.info(self.request, "Set up your authenticator app to finish signing in.")
+            return redirect(f"{_enrol_url()}?next={_safe(self.get_success_url())}")
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["expired"] = self.request.GET.get("expired") == "1"
+        return context
+
+
+def _enrol_url():
+    from django.urls import reverse
+
+    return reverse("security:enrol")
+
+
+def _safe(url: str) -> str:
+    from urllib.parse import quote
+
+    return quote(url, safe="/")
+
+
+def _qr_svg(uri: str) -> str:
+    """The otpauth:// URI as an inline SVG QR code (no script, no external image: CSP-safe)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode()
+    return svg[svg.index("<svg") :]
+
+
+def _grouped_key(device) -> str:
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
+@login_required
+def enrol(request):
+    """Set up an authenticator app: scan the QR code (or type the key), then enter its code."""
+    user = request.user
+    if mfa.has_device(user) and not user.is_verified():
+        return redirect(f"{_verify_url()}?next={_safe(_next_url(request, '/'))}")
+    device = mfa.pending_app_device(user)
+    form = SecurityCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = mfa.confirm_app_device(user=user, device=device, token=form.cleaned_data["code"])
+        if codes is not None:
+            otp_login(request, device)
+            return render(
+                request,
+                "security/recovery_codes.html",
+                {"codes": codes, "next": _next_url(request), "first_time": True},
+            )
+        _record_factor_failure(request, user.get_username())
+        form.add_error("code", "The security code is not right. Enter the current code from your app")
+    return render(
+        request,
+        "security/enrol.html",
+        {
+            "form": form,
+            "qr_svg": _qr_svg(device.config_url),
+            "key": _grouped_key(device),
+            "next": _next_url(request, ""),
+        },
+    )
+
+
+def _verify_url():
+    from django.urls import reverse
+
+    return reverse("security:verify")
+
+
+@login_required
+def verify(request):
+    """For a session signed in with a password only: the second step."""
+    user = request.user
+    if not mfa.has_device(user):
+        return redirect(f"{_enrol_url()}?next={_safe(_next_url(request, '/'))}")
+    form = SecurityCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = mfa.verify(user, form.cleaned_data["code"])
+        if device is not None:
+            otp_login(request, device)
+            audit.record(actor=user, action="user.second_factor_verified")
+            return redirect(_next_url(request))
+        _record_factor_failure(request, user.get_username())
+        if getattr(request, "axes_locked_out", False) or _locked(request, user):
+            logout(request)
+            return render(request, "security/locked_out.html", status=429)
+        form.add_error("code", "The security code is not right, or has expired. Enter the current code from your app")
+    return render(request, "security/verify.html", {"form": form, "next": _next_url(request, "")})
+
+
+def _locked(request, user) -> bool:
+    from axes.handlers.proxy import AxesProxyHandler
+
+    return AxesProxyHandler.is_locked(request, credentials={"username": user.get_username()})
+
+
+@login_required
+@require_POST
+def new_recovery_codes(request):
+    """Replace the recovery codes (the old ones stop working)."""
+    codes = mfa.new_recovery_codes(user=request.user)
+    audit.record(actor=request.user, action="mfa.recovery_codes_replaced")
+    return render(request, "security/recovery_codes.html", {"codes": codes, "next": "/", "first_time": False})
+
+
+def keep_alive(request):
+    """"Stay signed in" (the timeout warning's button): record activity, answer with the time left."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not request.user.is_authenticated:
+        return JsonResponse({"signed_in": False}, status=401)
+    import time
+
+    from django.conf import settings
+
+    request.session[LAST_SEEN] = time.time()
+    return JsonResponse({"signed_in": True, "seconds_left": settings.SESSION_IDLE_TIMEOUT})
+

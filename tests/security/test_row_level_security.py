@@ -1,0 +1,162 @@
+"""PostgreSQL row-level security: with the ORM's scoping bypassed, another tenant's rows cannot be
+seen or written, in every tenant-owned table; and no tenant-owned table is left without the policy."""
+
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+
+from mash import tenancy
+from mash.security import rls
+from tests.security.rls_helpers import insert_sql, plant
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row-level security is PostgreSQL's"),
+]
+
+TENANT_OWNED = sorted(rls.tenant_owned_models(), key=lambda m: m._meta.label)
+APP_ROLE = "mash_app"
+
+
+@pytest.fixture(scope="session")
+def app_role(django_db_setup, django_db_blocker):
+    """The application's role exists on the server (bin/test creates it too) and may use the tables."""
+    call_command("ensure_db_roles", role=APP_ROLE, stdout=open("/dev/null", "w"))
+    with django_db_blocker.unblock():
+        rls.install()  # grants, had the role not existed when the test database was migrated
+    return APP_ROLE
+
+
+@pytest.fixture
+def as_app(app_role, settings):
+    """The connection works as the application role (what DATABASE_APP_ROLE does to every connection)."""
+    settings.DATABASE_APP_ROLE = app_role
+    rls.assume_app_role(connection)
+    yield
+    rls.reset_role(connection)
+
+
+def _raw(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount, (cursor.fetchall() if cursor.description else None)
+
+
+def _table(model):
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _count(model, pk):
+    return _raw(f"SELECT count(*) FROM {_table(model)} WHERE {model._meta.pk.column} = %s", [pk])[1][0][0]
+
+
+def test_the_application_role_is_neither_superuser_nor_exempt_nor_owner(as_app):
+    rows = _raw(
+        "SELECT current_user, r.rolsuper, r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user"
+    )[1]
+    assert rows == [(APP_ROLE, False, False)]
+    owners = _raw(
+        "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class WHERE relname = ANY(%s)", [rls.tenant_owned_tables()]
+    )[1]
+    assert APP_ROLE not in {owner for (owner,) in owners}
+
+
+def test_every_tenant_owned_table_has_forced_row_security_and_the_tenant_policy():
+    assert rls.tenant_owned_tables(), "no tenant-owned tables found: the registry walk is broken"
+    assert rls.missing_protection(connection) == []
+    rows = _raw(
+        "SELECT tablename FROM pg_policies WHERE policyname = %s AND tablename = ANY(%s)",
+        [rls.POLICY, rls.tenant_owned_tables()],
+    )[1]
+    assert {t for (t,) in rows} == set(rls.tenant_owned_tables())
+
+
+def test_a_tenant_owned_table_without_its_policy_is_reported():
+    table = rls.tenant_owned_tables()[0]
+    with transaction.atomic():
+        _raw(f"ALTER TABLE {connection.ops.quote_name(table)} NO FORCE ROW LEVEL SECURITY")
+        assert rls.missing_protection(connection) == [table]
+        transaction.set_rollback(True)
+    assert rls.missing_protection(connection) == []
+
+
+def test_installing_again_changes_nothing():
+    assert rls.install() == []
+
+
+@pytest.mark.parametrize("model", TENANT_OWNED, ids=lambda m: m._meta.db_table)
+def test_raw_sql_as_tenant_a_cannot_see_or_write_tenant_b_rows(model, tenant_a, tenant_b, as_app):
+    mine = plant(model, tenant_a.pk)
+    theirs = plant(model, tenant_b.pk)
+    table, pk = _table(model), model._meta.pk.column
+
+    with tenancy.tenant_context(tenant_a):
+        assert _count(model, mine) == 1  # the wall lets a tenant's own rows through
+        assert _count(model, theirs) == 0  # SELECT: tenant B's row does not exist for A
+        assert _raw(f"SELECT count(*) FROM {table} WHERE tenant_id = %s", [tenant_b.pk])[1][0][0] == 0
+        assert _raw(f"UPDATE {table} SET tenant_id = tenant_id WHERE {pk} = %s", [theirs])[0] == 0
+        assert _raw(f"DELETE FROM {table} WHERE {pk} = %s", [theirs])[0] == 0
+        sql, values, _ = insert_sql(model, tenant_b.pk)
+        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+            _raw(sql, values)  # INSERT a row for tenant B
+        # Moving A's row into tenant B is refused (append-only tables refuse every UPDATE first).
+        with pytest.raises(DatabaseError, match=r"row-level security|append-only"), transaction.atomic():
+            _raw(f"UPDATE {table} SET tenant_id = %s WHERE {pk} = %s", [tenant_b.pk, mine])
+
+    with tenancy.tenant_context(tenant_b):
+        assert _count(model, theirs) == 1  # untouched by A's UPDATE and DELETE
+
+
+@pytest.mark.parametrize("model", TENANT_OWNED[:1], ids=lambda m: m._meta.db_table)
+def test_no_tenant_sees_nothing_and_only_named_system_work_sees_every_tenant(model, tenant_a, tenant_b, as_app):
+    rows = [plant(model, tenant_a.pk), plant(model, tenant_b.pk)]
+    assert [_count(model, pk) for pk in rows] == [0, 0]
+    with tenancy.system_context("retention"):
+        assert [_count(model, pk) for pk in rows] == [1, 1]
+        with tenancy.tenant_context(tenant_a):  # entering a tenant walls the work again
+            assert [_count(model, pk) for pk in rows] == [1, 0]
+    with pytest.raises(ValueError, match="not a named system path"), tenancy.system_context("because"):
+        pass
+
+
+def test_the_orm_sees_only_the_active_tenant_even_through_the_unscoped_manager(tenant_a, tenant_b, as_app):
+    from mash.models import Agency
+
+    with tenancy.tenant_context(tenant_a):
+        Agency.objects.create(slug="police", name="Police A")
+    with tenancy.tenant_context(tenant_b):
+        Agency.objects.create(slug="police", name="Police B")
+        # all_tenants is the ORM's deliberate bypass; the database still walls the tenant.
+        assert list(Agency.all_tenants.values_list("name", flat=True)) == ["Police B"]
+
+
+def test_a_connection_does_not_carry_one_tenant_into_the_next_piece_of_work(tenant_a, as_app):
+    from mash.models import Agency
+
+    with tenancy.tenant_context(tenant_a):
+        Agency.objects.create(slug="health", name="Health A")
+        assert Agency.all_tenants.count() == 1
+    assert Agency.all_tenants.count() == 0  # the same connection, no tenant: nothing
+
+
+def test_the_deadline_sweep_still_works_across_tenants_as_named_system_work(tenant_a, tenant_b, as_app):
+    from mash.deadlines import services
+
+    assert getattr(services.sweep, "_mash_system_reason", None) == "deadline-sweep"
+    assert getattr(services.process_due, "_mash_system_reason", None) == "deadline-sweep"
+
+
+def test_the_application_role_cannot_rewrite_or_empty_the_audit_log(tenant_a, as_app):
+    from mash import audit
+    from mash.models import AuditEvent
+
+    with tenancy.tenant_context(tenant_a):
+        audit.record(actor=None, action="contact.viewed", tenant=tenant_a)
+    for sql in (
+        "UPDATE mash_auditevent SET action = 'tampered'",
+        "DELETE FROM mash_auditevent",
+        "TRUNCATE mash_auditevent",
+    ):
+        with pytest.raises(DatabaseError, match=r"append-only|permission denied"), transaction.atomic():
+            _raw(sql)
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["contact.viewed"]

@@ -1,0 +1,71 @@
+"""In the browser: setting up the authenticator app on first sign-in, the audit viewer, and the
+timeout warning, each page checked by axe-core."""
+
+import base64
+import re
+
+import pytest
+from django_otp.oath import totp
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+
+def _code(key: str) -> str:
+    secret = base64.b32decode(key.replace(" ", "") + "=" * (-len(key.replace(" ", "")) % 8))
+    return f"{totp(secret):06d}"
+
+
+def test_a_manager_sets_up_the_authenticator_app_at_first_sign_in(page, live_server, demo_data, settings):
+    settings.MASH_MFA_REQUIRED = True
+    page.goto(f"{live_server.url}/sign-in/")
+    page.locator("#id_username").fill("durham-manager")
+    page.locator("#id_password").fill(settings.DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in", exact=True).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up your authenticator app")
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    key = page.get_by_test_id("totp-key").inner_text()
+    page.get_by_label("Security code").fill(_code(key))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Authenticator app set up")).to_be_visible()
+    codes = page.get_by_test_id("recovery-codes").locator("li")
+    expect(codes).to_have_count(10)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Continue").click()
+    assert re.search(r"/home/manager/$", page.url)
+
+
+def test_an_admin_searches_the_audit_log(page, live_server, demo_data):
+    from tests.e2e.conftest import sign_in
+
+    sign_in(page, live_server, "coventry-admin")
+    page.goto(f"{live_server.url}/security/audit/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
+    page.get_by_label("User name").fill("coventry-admin")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("table")).to_contain_text("user.signed_in")
+
+
+@pytest.mark.idle_timeout
+def test_the_timeout_warning_opens_before_sign_out_and_stay_signed_in_keeps_the_session(
+    page, live_server, demo_data, settings
+):
+    from tests.e2e.conftest import sign_in
+
+    # Warn 1 s after a page loads (timeout 75 s, less the 60 s the server's activity record may lag,
+    # less the 14 s warning).
+    settings.SESSION_IDLE_TIMEOUT = 75
+    settings.SESSION_IDLE_WARNING = 14
+    sign_in(page, live_server, "cambridgeshire-triage")
+    dialog = page.get_by_role("dialog", name=re.compile("about to be signed out"))
+    expect(dialog).to_be_visible(timeout=10_000)
+    expect(dialog.get_by_role("button", name="Stay signed in")).to_be_focused()
+    page.axe.check()  # the page with its modal dialog open
+    dialog.get_by_role("button", name="Stay signed in").click()
+    expect(dialog).to_be_hidden()
+    assert page.url.endswith("/home/triage/")
