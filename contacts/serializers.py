@@ -347,13 +347,15 @@ def _children(contact):
 class ContactSerializer(serializers.ModelSerializer):
     """What hub staff see (API.md's Contact object and more)."""
 
-    rating = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    rating = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     children = serializers.SerializerMethodField()
     household = serializers.SerializerMethodField()
     previous_contacts = serializers.SerializerMethodField()
     threshold_level = serializers.IntegerField(source="threshold_level.number", read_only=True, allow_null=True)
-    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     status = serializers.ChoiceField(choices=ContactStatus.choices, read_only=True)
+    # Blank until consent is refused or not sought (the model's CheckConstraint).
+    consent_reason = serializers.ChoiceField(choices=ConsentReason.choices, read_only=True, allow_blank=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, read_only=True, allow_null=True)
 
     class Meta:

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from contacts.serializers import ChildInput
 
-from .models import TEXT_MAX, EarlyHelpOutcome, EarlyHelpRequest
+from .models import TEXT_MAX, ClosureReason, EarlyHelpOutcome, EarlyHelpRequest
 from .services import MAX_CHILDREN, outcome_errors
 
 
@@ -111,6 +111,9 @@ class EarlyHelpRequestSerializer(serializers.ModelSerializer):
     """Hub staff's view (API.md fields, and more)."""
 
     children = EarlyHelpChildSerializer(many=True, read_only=True)
+    # Blank until the hub gives its outcome / closes the request.
+    outcome = serializers.ChoiceField(choices=EarlyHelpOutcome.choices, read_only=True, allow_blank=True)
+    closure_reason = serializers.ChoiceField(choices=ClosureReason.choices, read_only=True, allow_blank=True)
 
     class Meta:
         model = EarlyHelpRequest
@@ -128,6 +131,7 @@ class ReferrerEarlyHelpSerializer(serializers.ModelSerializer):
     """A referrer's own request: its status and the feedback they are given, nothing of the hub's working."""
 
     feedback = serializers.SerializerMethodField()
+    outcome = serializers.ChoiceField(choices=EarlyHelpOutcome.choices, read_only=True, allow_blank=True)
 
     class Meta:
         model = EarlyHelpRequest

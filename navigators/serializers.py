@@ -37,7 +37,7 @@ class InformationRequestSerializer(serializers.ModelSerializer):
     rating = serializers.SlugRelatedField(slug_field="code", read_only=True)
     rating_label = serializers.CharField(source="rating.label", read_only=True)
     status = serializers.ChoiceField(choices=RequestStatus.choices, read_only=True)
-    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = InformationRequest

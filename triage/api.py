@@ -23,6 +23,7 @@ from .serializers import (
     CaseNoteInput,
     CaseNoteSerializer,
     DecisionInput,
+    PaginatedQueueSerializer,
     QueueRowSerializer,
     RatingInput,
     TakeInput,
@@ -136,7 +137,7 @@ class QueueView(TenantAPIView):
     permission_classes = [IsTenantMember]
 
     @extend_schema(
-        responses=QueueRowSerializer(many=True),
+        responses=PaginatedQueueSerializer,
         parameters=[
             OpenApiParameter("status", str, description="received, in_triage or enquiry"),
             OpenApiParameter("rating", str, description="A rating code"),

@@ -69,8 +69,8 @@ class RequestSummarySerializer(serializers.ModelSerializer):
 class TriageStateSerializer(serializers.ModelSerializer):
     """A contact's triage state after an action: its status, rating, version and information requests."""
 
-    rating = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    rating = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     information_requests = RequestSummarySerializer(many=True, read_only=True)
 
     class Meta:
@@ -81,8 +81,8 @@ class TriageStateSerializer(serializers.ModelSerializer):
 
 
 class QueueRowSerializer(serializers.ModelSerializer):
-    rating = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    rating = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     children = serializers.SerializerMethodField()
     re_contact = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
@@ -101,6 +101,15 @@ class QueueRowSerializer(serializers.ModelSerializer):
 
     def get_overdue(self, contact) -> bool:
         return bool(getattr(contact, "is_overdue", False))
+
+
+class PaginatedQueueSerializer(serializers.Serializer):
+    """The page-number envelope of the queue (for the OpenAPI document)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = QueueRowSerializer(many=True)
 
 
 class CaseNoteSerializer(serializers.ModelSerializer):
