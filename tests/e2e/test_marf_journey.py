@@ -89,6 +89,6 @@ def test_a_referrer_files_a_marf_and_sees_it_in_their_referrals(page, axe, live_
     assert "Referral sent" in panel.inner_text()
     reference = re.search(r"CAM-\d{4}-\d{6}", panel.inner_text()).group(0)
 
-    page.get_by_role("link", name="your referrals").click()
+    page.locator("#main-content").get_by_role("link", name="your referrals").click()
     row = page.get_by_role("row").filter(has_text=reference)
     assert "Received" in row.inner_text() and "Leo Hart" in row.inner_text()

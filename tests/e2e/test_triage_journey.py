@@ -34,7 +34,9 @@ def test_triage_rates_red_the_manager_decides_and_the_referrer_sees_the_feedback
 
     # Triage: the queue, soonest deadline first; take the first (the oldest contact).
     sign_in(page, live_server, "cambridgeshire-triage")
-    _click(page, "link", "Triage queue")
+    # From the header, where the queue is one click away on every page.
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Menu").get_by_role("link", name="Triage queue").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Triage queue"
     first_row = page.locator("#queue tbody tr").first
     assert oldest.reference in first_row.inner_text()
