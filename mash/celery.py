@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mash.settings")
 
@@ -15,6 +16,9 @@ app.conf.beat_schedule = {
     "worker-heartbeat": {"task": "mash.tasks.heartbeat", "schedule": 60.0, "kwargs": {"source": "beat"}},
     # The deadline engine's safety net: breaches and escalations whose wake-up was lost.
     "deadline-sweep": {"task": "mash.deadlines.sweep_clocks", "schedule": 60.0},
+    # The dashboards' safety net: recompute the figures tables overnight (02:30 UTC), catching any
+    # change made by a bulk update that sent no signal.
+    "reporting-rebuild": {"task": "mash.reporting.rebuild_all_figures", "schedule": crontab(hour=2, minute=30)},
 }
 
 
