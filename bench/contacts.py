@@ -25,29 +25,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import setup_django  # noqa: E402 - needs the root on the path first
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/mash_bench_contacts"
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _setup(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mash.settings")
-    _ensure_database(url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _load_people(tenant, n: int, reset: bool):
@@ -162,7 +143,7 @@ def main(argv=None) -> None:
     parser.add_argument("--probes", type=int, default=1000)
     parser.add_argument("--reset", action="store_true", help="reload the register")
     args = parser.parse_args(argv)
-    _setup(os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    setup_django(os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
 
     from contacts import matching
     from mash import tenancy

@@ -14,7 +14,6 @@ the median and 95th percentile and the number of queries per request (constant w
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -23,30 +22,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import p95, setup_django, signed_in  # noqa: E402 - needs the root on the path first
+
 SLUG = "bench-navigators"
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?", 1)[0]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mash.settings")
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        _ensure_database(url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _tenant_and_users():
@@ -151,7 +130,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--reset", action="store_true")
     args = parser.parse_args()
-    _setup()
+    setup_django()
     from django.conf import settings
     from django.test import Client
     from rest_framework.authtoken.models import Token
@@ -159,9 +138,7 @@ def main() -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     tenant, police, health, users = _tenant_and_users()
     _load(tenant, [police, health], args.requests, args.reset)
-    navigator, lead = Client(), Client()
-    navigator.force_login(users["nav"])
-    lead.force_login(users["lead"])
+    navigator, lead = signed_in(Client(), users["nav"]), signed_in(Client(), users["lead"])
     token = Token.objects.get_or_create(user=users["nav"])[0].key
     api = Client(HTTP_AUTHORIZATION=f"Token {token}")
     print(f"workspace with {args.requests:,} police requests (and as many of health's), {args.runs} runs each:")
@@ -175,8 +152,8 @@ def main() -> None:
     for label, client, url, headers in cases:
         client.get(url, headers=headers)  # warm up
         timings, queries = _time(client, url, args.runs, **headers)
-        p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else timings[0]
-        print(f"  {label:<16} median {statistics.median(timings):7.1f} ms   p95 {p95:7.1f} ms   {queries} queries")
+        median = statistics.median(timings)
+        print(f"  {label:<16} median {median:7.1f} ms   p95 {p95(timings):7.1f} ms   {queries} queries")
 
 
 if __name__ == "__main__":

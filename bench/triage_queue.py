@@ -13,7 +13,6 @@ A second run reuses the contacts (``--reset`` recreates them).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -22,31 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import p95, setup_django, signed_in  # noqa: E402 - needs the root on the path first
+
 SLUG = "bench-triage"
-
-
-def _ensure_database(url: str) -> None:
-    """Create the database ``url`` names if it does not exist yet (a fresh development machine)."""
-    import psycopg
-
-    name = url.rsplit("/", 1)[1].split("?", 1)[0]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mash.settings")
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        _ensure_database(url)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _tenant_and_users():
@@ -133,7 +111,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--reset", action="store_true")
     args = parser.parse_args()
-    _setup()
+    setup_django()
     from django.conf import settings
     from django.test import Client
     from rest_framework.authtoken.models import Token
@@ -141,8 +119,7 @@ def main() -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     tenant, user = _tenant_and_users()
     _load(tenant, args.contacts, args.reset)
-    page = Client()
-    page.force_login(user)
+    page = signed_in(Client(), user)
     token = Token.objects.get_or_create(user=user)[0].key
     api = Client(HTTP_AUTHORIZATION=f"Token {token}")
     print(f"queue with {args.contacts:,} open contacts, {args.runs} requests each (first one warms up):")
@@ -150,8 +127,8 @@ def main() -> None:
                                ("page, overdue filter", page, "/triage/?overdue=1")):  # fmt: skip
         client.get(url)
         timings, queries = _time(client, url, args.runs)
-        p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else timings[0]
-        print(f"  {label:<22} median {statistics.median(timings):7.1f} ms   p95 {p95:7.1f} ms   {queries} queries")
+        median = statistics.median(timings)
+        print(f"  {label:<22} median {median:7.1f} ms   p95 {p95(timings):7.1f} ms   {queries} queries")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,55 @@
+"""What every benchmark does before measuring: make its database if missing, set Django up, migrate.
+
+Benchmarks import this after putting the repository root on ``sys.path`` (they run as scripts too).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database ``url`` names if it does not exist yet (a fresh machine)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?", 1)[0]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(url: str | None = None) -> None:
+    """Point Django at ``url`` (default: DATABASE_URL as it is), create the database, migrate."""
+    if url:
+        os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mash.settings")
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def p95(timings: list[float]) -> float:
+    """The 95th percentile of the timings (the only one when there is one)."""
+    return statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else timings[0]
+
+
+def signed_in(client, user):
+    """Sign ``user`` in on a test ``client`` as the sign-in page does, second factor included (staff must
+    have one): a confirmed authenticator device, and the session marked verified as django-otp does."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from mash.security import mfa
+
+    client.force_login(user)
+    if mfa.required_for(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = mfa.ensure_confirmed_device(user).persistent_id
+        session.save()
+    return client
