@@ -1,5 +1,6 @@
 """``GET /api/v1/dashboard/timeliness/``: the managers' figures (API.md); ``/api/v1/teams/`` for its filter."""
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -12,12 +13,50 @@ from .forms import FiltersForm
 from .models import Team
 
 
+class TimelinessSerializer(serializers.Serializer):
+    """API.md's timeliness figures (fixed names) and the rest of the dashboard. A percentage is null when
+    there is nothing to divide by (no decisions, no returns in the range)."""
+
+    team = serializers.IntegerField(allow_null=True)
+    contacts = serializers.IntegerField(help_text="Contacts received in the range")
+    children = serializers.IntegerField(help_text="Children named on those contacts")
+    decisions = serializers.IntegerField()
+    decided_within_deadline_pct = serializers.FloatField(allow_null=True)
+    returns = serializers.IntegerField()
+    returns_on_time_pct = serializers.FloatField(allow_null=True)
+    returns_on_time_pct_by_agency = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    early_help_reviews_within_deadline_pct = serializers.FloatField(allow_null=True)
+    outcomes = serializers.DictField(child=serializers.IntegerField())
+    ratings = serializers.DictField(child=serializers.IntegerField())
+    re_contacts_within_12_months = serializers.IntegerField()
+    step_ups = serializers.IntegerField()
+    step_downs = serializers.IntegerField()
+    sources = serializers.DictField(child=serializers.IntegerField())
+    times = serializers.JSONField(help_text="Median and 90th percentile, in each clock's unit")
+    open_breaches = serializers.JSONField(help_text="Deadlines passed and not met, now, with their age")
+    trend = serializers.JSONField(help_text="Figures per day, week or month")
+
+
+# "from" is a Python keyword: declared here under its API name.
+TimelinessSerializer._declared_fields["from"] = serializers.DateField()
+TimelinessSerializer._declared_fields["to"] = serializers.DateField()
+
+
 class TimelinessView(TenantAPIView):
     """Figures for contacts received from ``from`` to ``to`` (dates, both included); optional ``team``
     (id) and ``interval`` (day, week or month) for the trend. Managers and heads of service only."""
 
     permission_classes = [role_permission(Role.MANAGER, Role.HEAD)]
 
+    @extend_schema(
+        responses=TimelinessSerializer,
+        parameters=[
+            OpenApiParameter("from", str, required=True, description="First day received, YYYY-MM-DD"),
+            OpenApiParameter("to", str, required=True, description="Last day received, YYYY-MM-DD"),
+            OpenApiParameter("team", int, description="A team's id (GET /teams/)"),
+            OpenApiParameter("interval", str, enum=["day", "week", "month"], description="The trend's step"),
+        ],
+    )
     def get(self, request):
         form = FiltersForm(request.query_params)
         if not form.is_valid():
