@@ -20,7 +20,8 @@ of history ending now at Coventry's volume (seed 003: about 2,000 contacts a mon
 * early-help requests: one per step-down plus direct requests (400 a month x scale), 80% reviewed
   within 48 hours, 3% stepped up to a later MASH contact.
 
-Rows are written with COPY (no ORM per row), then ``rebuild_reporting`` computes the figures tables.
+Rows are written with COPY (no ORM per row), as the tables' owner (row-level security refuses COPY to the
+application role), then ``rebuild_reporting`` computes the figures tables.
 Idempotent: a tenant that already has generated history is skipped unless ``--reset`` deletes it first.
 """
 
@@ -87,6 +88,10 @@ def _ensure_database(url: str) -> None:
 
 def setup(url: str) -> None:
     os.environ["DATABASE_URL"] = url
+    # A bulk loader, like migrations, works as the tables' owner (the local server's superuser): PostgreSQL
+    # refuses COPY FROM into row-secured tables for the application role, and the generator's raw SQL
+    # (deleting earlier history, VACUUM) crosses tenants. The dashboards it feeds still run as the role.
+    os.environ["DATABASE_APP_ROLE"] = ""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mash.settings")
     _ensure_database(url)
     import django

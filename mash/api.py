@@ -27,11 +27,15 @@ class TenantScopedMixin:
     """
 
     def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
+        # Authenticate first, then enter the tenant before DRF checks permissions and throttles:
+        # permission classes read tenant-owned rows (the user's agency), which row-level security
+        # hides outside the tenant.
+        self.perform_authentication(request)
         user = request.user
         tenant = getattr(user, "tenant", None) if user and user.is_authenticated else None
         request.tenant = tenant
         self._tenant_token = tenancy.activate(tenant)
+        super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         token = getattr(self, "_tenant_token", None)

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from mash.tenancy import system_context
+
 from .models import OPEN, Clock, Notification
 
 
@@ -30,13 +32,16 @@ def open_clock_for(*, subject, kind: str) -> Clock | None:
     return clocks_for_subject(subject=subject).filter(OPEN, kind=kind).first()
 
 
-def overdue_unprocessed_clocks(*, now: datetime | None = None, grace: timedelta = timedelta(minutes=2)):
+def overdue_unprocessed_clocks(*, now: datetime | None = None, grace: timedelta = timedelta(minutes=2)) -> list[Clock]:
     """Open clocks the engine should have breached or escalated by now, across tenants (operations).
 
     ``grace`` allows for one sweep interval and the time to process. Should always be empty.
+    Read as the named system work "deadline-report" (row-level security shows it every tenant's
+    clocks), and returned as a list with each clock's tenant loaded: nothing is read afterwards.
     """
     cutoff = (now or timezone.now()) - grace
-    open_clocks = Clock.all_tenants.filter(OPEN).select_related("tenant")
-    missed_breach = open_clocks.filter(breached_at__isnull=True, due_at__lte=cutoff)
-    missed_escalation = open_clocks.filter(next_escalation_at__isnull=False, next_escalation_at__lte=cutoff)
-    return (missed_breach | missed_escalation).order_by("due_at", "id")
+    with system_context("deadline-report"):
+        open_clocks = Clock.all_tenants.filter(OPEN).select_related("tenant")
+        missed_breach = open_clocks.filter(breached_at__isnull=True, due_at__lte=cutoff)
+        missed_escalation = open_clocks.filter(next_escalation_at__isnull=False, next_escalation_at__lte=cutoff)
+        return list((missed_breach | missed_escalation).order_by("due_at", "id"))

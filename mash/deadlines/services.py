@@ -36,7 +36,7 @@ from django.utils import timezone
 from mash import audit
 from mash.exceptions import Conflict, PolicyViolation
 from mash.models import User
-from mash.tenancy import TenantNotSet, current_tenant_id, tenant_context
+from mash.tenancy import TenantNotSet, current_tenant_id, system_context, tenant_context
 from thresholds.calendars import calendar_for
 from thresholds.models import ClockKind, ClockPolicy, DeadlineUnit
 
@@ -526,6 +526,9 @@ def mark_all_notifications_read(*, actor) -> int:
 
 # --- the sweep: the only cross-tenant path -------------------------------------------------
 
+# The named system work (mash.tenancy.SYSTEM_REASONS) the sweep's cross-tenant reads run as.
+SWEEP_REASON = "deadline-sweep"
+
 
 @dataclass
 class SweepResult:
@@ -595,8 +598,11 @@ def process_due(*, now: datetime | None = None) -> SweepResult:
     while True:
         stamp = now or timezone.now()
         with transaction.atomic():
-            claims = (qs.exclude(pk__in=stuck) if stuck else qs for qs in claim_querysets(stamp))
-            clock = next((row for qs in claims for row in qs[:1]), None)  # breaches first
+            # Claiming reads across tenants: named system work, so row-level security lets it see
+            # every tenant's due clocks. Processing then re-enters the clock's own tenant.
+            with system_context(SWEEP_REASON):
+                claims = (qs.exclude(pk__in=stuck) if stuck else qs for qs in claim_querysets(stamp))
+                clock = next((row for qs in claims for row in qs[:1]), None)  # breaches first
             if clock is None:
                 break
             with tenant_context(clock.tenant_id):
@@ -629,7 +635,8 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
     started = time.monotonic()
     at = now or timezone.now()
     # Planning first: a long catch-up below must not delay the wake-ups of the next minute.
-    ticks = sorted({_tick(instant) for instant in _upcoming_instants(at, at + SWEEP_LOOKAHEAD)})
+    with system_context(SWEEP_REASON):
+        ticks = sorted({_tick(instant) for instant in _upcoming_instants(at, at + SWEEP_LOOKAHEAD)})
     for tick in ticks:
         transaction.on_commit(partial(_enqueue_tick, tick), robust=True)
     result = process_due(now=now)

@@ -51,16 +51,29 @@ EARLY_HELP_FIELDS = [
 
 
 def _write(model, facts, *, key: str, fields: list[str], fresh: bool) -> None:
-    """Upsert fact rows; ``fresh`` (a rebuild, the tenant's facts just deleted) streams them with COPY."""
+    """Upsert fact rows; ``fresh`` (a rebuild, the tenant's facts just deleted) inserts them in bulk.
+
+    A rebuild streams them with COPY when the connection is exempt from row-level security (the
+    tables' owner as a superuser: the history generator); PostgreSQL refuses COPY FROM into a
+    row-secured table for everyone else ("COPY FROM not supported with row-level security"), so
+    the application role inserts them in large batches instead, each row checked by the policy.
+    """
     if not facts:
         return
     if not fresh or connection.vendor != "postgresql":
         model.objects.bulk_create(facts, update_conflicts=True, unique_fields=[key], update_fields=fields)
         return
+    table = model._meta.db_table
+    with connection.cursor() as cursor:  # scoping: allowed - asks the catalogue, reads no rows
+        cursor.execute("SELECT row_security_active(%s::regclass)", [table])
+        row_secured = cursor.fetchone()[0]
+    if row_secured:
+        model.objects.bulk_create(facts, batch_size=BATCH)
+        return
     columns = [f for f in model._meta.concrete_fields]
     names = ", ".join(f'"{f.column}"' for f in columns)
-    # The rows carry the active tenant's id (set above); RLS, if on, checks it like any INSERT.
-    sql = f"COPY {model._meta.db_table} ({names}) FROM STDIN"
+    # The rows carry the active tenant's id (set above); the connection bypasses row security.
+    sql = f"COPY {table} ({names}) FROM STDIN"
     with connection.cursor() as cursor:  # scoping: allowed (writes only the active tenant's rows)
         with cursor.copy(sql) as copy:
             for fact in facts:

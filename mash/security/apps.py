@@ -11,9 +11,8 @@ class SecurityConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate, pre_migrate
 
-        from . import rls, system_paths
+        from . import rls
 
         connection_created.connect(rls.on_connection_created, dispatch_uid="mash-rls-connection")
         pre_migrate.connect(rls.on_pre_migrate, dispatch_uid="mash-rls-pre-migrate")
         post_migrate.connect(rls.on_post_migrate, dispatch_uid="mash-rls-post-migrate")
-        system_paths.install()

@@ -21,7 +21,7 @@ from django.utils import timezone
 from mash.deadlines.models import Clock, Notification
 from mash.deadlines.tasks import sweep_clocks
 from mash.models import AuditEvent, Tenant
-from tests.deadlines.conftest import make_hub, start
+from tests.deadlines.conftest import as_the_system, make_hub, start
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -94,7 +94,14 @@ def workers(transactional_db, redis_db, tmp_path):
 
 
 def event_counts(clock):
-    return Counter(Notification.all_tenants.filter(clock_id=clock.pk).values_list("kind", "level"))
+    with as_the_system():
+        return Counter(Notification.all_tenants.filter(clock_id=clock.pk).values_list("kind", "level"))
+
+
+def clocks_seen(**filters):
+    """The clocks the engine holds, across tenants, as the system sees them (row-level security)."""
+    with as_the_system():
+        return list(Clock.all_tenants.filter(**filters).select_related("tenant"))
 
 
 def test_a_clock_due_in_seconds_is_breached_and_escalated_by_the_worker_within_5_s_exactly_once(workers):
@@ -103,14 +110,13 @@ def test_a_clock_due_in_seconds_is_breached_and_escalated_by_the_worker_within_5
     now = timezone.now()
     # Four hours long, started so that it falls due 4 s from now (its warning is already due).
     clock = start(hub, started_at=now - timedelta(hours=4) + timedelta(seconds=4))
-    clock = wait_for(
-        lambda: Clock.all_tenants.filter(pk=clock.pk, escalation_level=1).first(), 15, what="breach and escalation"
-    )
+    [clock] = wait_for(lambda: clocks_seen(pk=clock.pk, escalation_level=1), 15, what="breach and escalation")
     assert clock.breached_at - clock.due_at < timedelta(seconds=5)
     time.sleep(1.5)  # any duplicate would arrive now
     assert event_counts(clock) == {("warning", 0): 1, ("breach", 0): 1, ("escalation", 1): 1}
     assert AuditEvent.objects.filter(action="clock.breached", object_id=str(clock.pk)).count() == 1
-    escalation = Notification.all_tenants.get(clock_id=clock.pk, kind="escalation")
+    with as_the_system():
+        escalation = Notification.all_tenants.select_related("recipient").get(clock_id=clock.pk, kind="escalation")
     assert escalation.recipient == hub.police_lead
     assert escalation.emailed_at is not None
 
@@ -131,7 +137,7 @@ def test_a_killed_worker_and_a_flushed_broker_still_breach_and_escalate_every_cl
     now = timezone.now()
     clocks = [start(hub, subject=s, label=f"KIL-{i}", started_at=now - timedelta(hours=4) + due_in)
               for i, s in enumerate(subjects)]  # fmt: skip
-    wait_for(lambda: Clock.all_tenants.filter(warned_at__isnull=False).count() == 3, 10, what="the warnings")
+    wait_for(lambda: len(clocks_seen(warned_at__isnull=False)) == 3, 10, what="the warnings")
 
     # Freeze the worker in the middle of recording a breach: it has marked the clock breached
     # (uncommitted) and is waiting to write the notices when it is SIGKILLed.
@@ -147,12 +153,12 @@ def test_a_killed_worker_and_a_flushed_broker_still_breach_and_escalate_every_cl
                 lambda: not set(stuck) & set(_pids(observer.cursor())), 10, what="the killed worker's sessions to end"
             )
     blocker.close()
-    assert Clock.all_tenants.filter(breached_at__isnull=False).count() == 0  # nothing half-recorded
+    assert clocks_seen(breached_at__isnull=False) == []  # nothing half-recorded
     redis_db.flushdb()  # the broker loses every queued and unacknowledged wake-up
 
     workers("deadlines-c")
     sweep_clocks.delay()  # what beat sends every minute
-    wait_for(lambda: Clock.all_tenants.filter(escalation_level=1).count() == 3, 15, what="the sweep")
+    wait_for(lambda: len(clocks_seen(escalation_level=1)) == 3, 15, what="the sweep")
     sweep_clocks()  # a second sweep, in this process, finds nothing more to do
     time.sleep(0.5)
     for clock in clocks:

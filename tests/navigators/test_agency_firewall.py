@@ -157,7 +157,8 @@ def test_the_grant_narrows_to_read_only_when_the_enquiry_closes(hub, enquiry, ap
     contact, requests = enquiry
     with tenancy.tenant_context(hub.tenant):
         services.close_outstanding(contact=contact, actor=hub.manager, reason="Decided on what the hub holds.")
-    police = InformationRequest.all_tenants.get(pk=requests["police"].pk)  # scoping: allowed (test inspection)
+    with tenancy.tenant_context(hub.tenant):
+        police = InformationRequest.objects.get(pk=requests["police"].pk)
     navigator = type(hub.nav_police).objects.get(pk=hub.nav_police.pk)  # fresh permission cache
     assert navigator.has_perm(access.VIEW, police)
     assert not navigator.has_perm(access.CHANGE, police)

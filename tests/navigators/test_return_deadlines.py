@@ -44,11 +44,12 @@ def clock_of(hub, request):
 
 
 def escalations(clock):
-    return sorted(
-        Notification.all_tenants.filter(clock_id=clock.pk, kind="escalation").values_list(  # scoping: allowed
-            "level", "recipient__username"
+    with tenancy.tenant_context(clock.tenant_id):
+        return sorted(
+            Notification.objects.filter(clock_id=clock.pk, kind="escalation").values_list(
+                "level", "recipient__username"
+            )
         )
-    )
 
 
 def test_a_return_before_the_deadline_stops_the_clock(hub, red):

@@ -29,11 +29,19 @@ def app_role(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def as_app(app_role, settings):
-    """The connection works as the application role (what DATABASE_APP_ROLE does to every connection)."""
+    """The connection works as the application role (what DATABASE_APP_ROLE does to every connection).
+
+    Afterwards it goes back to what the run uses: still the role when the whole suite runs as it
+    (bin/test sets DATABASE_APP_ROLE), the owner otherwise."""
+    suite_role = settings.DATABASE_APP_ROLE
     settings.DATABASE_APP_ROLE = app_role
     rls.assume_app_role(connection)
     yield
-    rls.reset_role(connection)
+    if suite_role:
+        settings.DATABASE_APP_ROLE = suite_role
+        rls.assume_app_role(connection)
+    else:
+        rls.reset_role(connection)
 
 
 def _raw(sql, params=()):
@@ -61,6 +69,13 @@ def test_the_application_role_is_neither_superuser_nor_exempt_nor_owner(as_app):
     assert APP_ROLE not in {owner for (owner,) in owners}
 
 
+def test_with_database_app_role_set_every_connection_works_as_that_role(settings):
+    # bin/test sets DATABASE_APP_ROLE=mash_app, so the whole suite meets row-level security as production does.
+    if not settings.DATABASE_APP_ROLE:
+        pytest.skip("this run works as the tables' owner (DATABASE_APP_ROLE is empty)")
+    assert _raw("SELECT current_user")[1] == [(settings.DATABASE_APP_ROLE,)]
+
+
 def test_every_tenant_owned_table_has_forced_row_security_and_the_tenant_policy():
     assert rls.tenant_owned_tables(), "no tenant-owned tables found: the registry walk is broken"
     assert rls.missing_protection(connection) == []
@@ -73,7 +88,8 @@ def test_every_tenant_owned_table_has_forced_row_security_and_the_tenant_policy(
 
 def test_a_tenant_owned_table_without_its_policy_is_reported():
     table = rls.tenant_owned_tables()[0]
-    with transaction.atomic():
+    # Only the tables' owner may change a table (the application role never can: see below).
+    with transaction.atomic(), rls.owner_mode():
         _raw(f"ALTER TABLE {connection.ops.quote_name(table)} NO FORCE ROW LEVEL SECURITY")
         assert rls.missing_protection(connection) == [table]
         transaction.set_rollback(True)
@@ -139,11 +155,39 @@ def test_a_connection_does_not_carry_one_tenant_into_the_next_piece_of_work(tena
     assert Agency.all_tenants.count() == 0  # the same connection, no tenant: nothing
 
 
-def test_the_deadline_sweep_still_works_across_tenants_as_named_system_work(tenant_a, tenant_b, as_app):
-    from mash.deadlines import services
+def test_the_application_role_cannot_change_a_table(tenant_a, as_app):
+    table = connection.ops.quote_name(rls.tenant_owned_tables()[0])
+    with pytest.raises(DatabaseError, match="must be owner"), transaction.atomic():
+        _raw(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
 
-    assert getattr(services.sweep, "_mash_system_reason", None) == "deadline-sweep"
-    assert getattr(services.process_due, "_mash_system_reason", None) == "deadline-sweep"
+
+def test_the_deadline_sweep_still_works_across_tenants_as_named_system_work(tenant_a, tenant_b, as_app):
+    from datetime import timedelta
+
+    from mash.deadlines import services
+    from mash.deadlines.models import Clock
+    from tests.deadlines.conftest import T0, make_hub, start
+
+    clocks = [start(make_hub(tenant)) for tenant in (tenant_a, tenant_b)]
+    assert tenancy.current_tenant_id() is None  # the sweep runs as beat runs it: in no tenant
+    result = services.sweep(now=T0 + timedelta(hours=5))
+    assert result.clocks == 2  # one breach each, in both tenants
+    for clock in clocks:
+        with tenancy.tenant_context(clock.tenant_id):
+            assert Clock.objects.get(pk=clock.pk).breached_at is not None
+    # Its cross-tenant reads are named system work: once it is over, no tenant's clock is visible.
+    assert _raw("SELECT count(*) FROM mash_clock")[1][0][0] == 0
+
+
+def test_the_operations_report_lists_missed_clocks_of_every_tenant(tenant_a, tenant_b, as_app):
+    from datetime import timedelta
+
+    from mash.deadlines.selectors import overdue_unprocessed_clocks
+    from tests.deadlines.conftest import T0, make_hub, start
+
+    clocks = [start(make_hub(tenant)) for tenant in (tenant_a, tenant_b)]
+    missed = overdue_unprocessed_clocks(now=T0 + timedelta(hours=5))
+    assert [(c.pk, c.tenant.slug) for c in missed] == [(c.pk, c.tenant.slug) for c in clocks]
 
 
 def test_the_application_role_cannot_rewrite_or_empty_the_audit_log(tenant_a, as_app):
