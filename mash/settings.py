@@ -195,6 +195,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ContactChannelEnum": "contacts.choices.Channel",
         "ConsentEnum": "contacts.choices.Consent",
+        # Several objects have a "status" and an "outcome"; each gets its own named enum.
+        "ContactStatusEnum": "contacts.choices.ContactStatus",
+        "ContactOutcomeEnum": "contacts.choices.Outcome",
+        "MatchStatusEnum": "contacts.choices.MatchStatus",
+        "InformationRequestStatusEnum": "navigators.models.RequestStatus",
+        "InformationReturnStatusEnum": "navigators.models.ReturnStatus",
+        "EarlyHelpStatusEnum": "earlyhelp.models.EarlyHelpStatus",
+        "EarlyHelpOutcomeEnum": "earlyhelp.models.EarlyHelpOutcome",
     },
 }
 
