@@ -37,7 +37,9 @@ def _keep_the_tests_connection():
 
 @pytest.fixture
 def callers(tenant_a, make_user, agency_factory):
-    """A staff token with the widest reach (the tenant admin) and a triage worker's (who files contacts)."""
+    """Tokens of the roles that reach every operation past its permission check: the tenant admin (widest
+    reading), triage (files contacts), a navigator (returns), a manager (decisions, the dashboard) and a
+    coordinator (early-help outcomes)."""
     from mash.tenancy import tenant_context
     from thresholds.services import ensure_default_policy
 
@@ -48,6 +50,8 @@ def callers(tenant_a, make_user, agency_factory):
         token_for(make_user(tenant_a, Role.ADMIN)),
         token_for(make_user(tenant_a, Role.TRIAGE)),
         token_for(make_user(tenant_a, Role.NAVIGATOR, agency=police)),
+        token_for(make_user(tenant_a, Role.MANAGER)),
+        token_for(make_user(tenant_a, Role.EHCOORD)),
     ]
 
 
