@@ -98,7 +98,8 @@ def birth_date_errors(value: date | None) -> str | None:
     return None
 
 
-def _text(label, max_length, *, required=False, textarea=False, help_text="", rows=5, required_message=""):
+def text_field(label, max_length, *, required=False, textarea=False, help_text="", rows=5, required_message=""):
+    """A GOV.UK text input or textarea with the Design System's error wording (shared by every page form)."""
     widget = forms.Textarea(attrs={"rows": rows}) if textarea else forms.TextInput()
     return forms.CharField(
         label=label,
@@ -113,7 +114,8 @@ def _text(label, max_length, *, required=False, textarea=False, help_text="", ro
     )
 
 
-def _radios(label, choices, *, required=True, help_text=""):
+def radios_field(label, choices, *, required=True, help_text=""):
+    """GOV.UK radios; the error says what to select."""
     return forms.ChoiceField(
         label=label,
         choices=choices,
@@ -135,15 +137,15 @@ class DraftForm(forms.Form):
 
 
 class ChildForm(DraftForm):
-    first_name = _text("First name", NAME_MAX, required=True)
-    last_name = _text("Last name", NAME_MAX, required=True)
+    first_name = text_field("First name", NAME_MAX, required=True)
+    last_name = text_field("Last name", NAME_MAX, required=True)
     date_of_birth = DateField(label="Date of birth", help_text="For example, 27 3 2015")
-    sex = _radios("Sex", Sex.choices)
+    sex = radios_field("Sex", Sex.choices)
     ethnicity = forms.ChoiceField(
         label="Ethnicity", choices=[("", "Choose ethnicity"), *Ethnicity.choices], required=False
     )
-    disability = _text("Disability or special educational needs (if any)", TEXT_MAX)
-    postcode = _text("Postcode, if different from the family's home", 16)
+    disability = text_field("Disability or special educational needs (if any)", TEXT_MAX)
+    postcode = text_field("Postcode, if different from the family's home", 16)
 
     def clean_date_of_birth(self):
         value = self.cleaned_data["date_of_birth"]
@@ -157,12 +159,12 @@ class ChildForm(DraftForm):
 
 
 class HouseholdMemberForm(DraftForm):
-    role = _radios("How are they connected to the child?", [c for c in PersonRole.choices if c[0] != "child"])
-    relationship = _text("Relationship to the child", NAME_MAX, help_text="For example, mother, step-father, aunt")
-    first_name = _text("First name", NAME_MAX, required=True)
-    last_name = _text("Last name", NAME_MAX, required=True)
+    role = radios_field("How are they connected to the child?", [c for c in PersonRole.choices if c[0] != "child"])
+    relationship = text_field("Relationship to the child", NAME_MAX, help_text="For example, mother, step-father, aunt")
+    first_name = text_field("First name", NAME_MAX, required=True)
+    last_name = text_field("Last name", NAME_MAX, required=True)
     date_of_birth = DateField(label="Date of birth", required=False, help_text="Leave blank if you do not know it")
-    phone = _text("Phone number", 30)
+    phone = text_field("Phone number", 30)
 
     def clean_date_of_birth(self):
         value = self.cleaned_data["date_of_birth"]
@@ -173,7 +175,7 @@ class HouseholdMemberForm(DraftForm):
 
 
 class AddAnotherForm(forms.Form):
-    add_another = _radios("Do you need to add another?", [("yes", "Yes"), ("no", "No")])
+    add_another = radios_field("Do you need to add another?", [("yes", "Yes"), ("no", "No")])
 
 
 def _postcode(value):
@@ -184,11 +186,11 @@ def _postcode(value):
 
 
 class FamilyForm(DraftForm):
-    address = _text("Home address", 300, textarea=True, rows=3)
-    postcode = _text("Postcode", 16)
-    school = _text("School, nursery or college", TEXT_MAX)
-    gp = _text("GP practice", TEXT_MAX)
-    language = _text("Main language spoken at home", NAME_MAX)
+    address = text_field("Home address", 300, textarea=True, rows=3)
+    postcode = text_field("Postcode", 16)
+    school = text_field("School, nursery or college", TEXT_MAX)
+    gp = text_field("GP practice", TEXT_MAX)
+    language = text_field("Main language spoken at home", NAME_MAX)
     interpreter_needed = forms.BooleanField(label="The family needs an interpreter", required=False)
 
     def clean_postcode(self):
@@ -204,20 +206,20 @@ class ReferrerForm(DraftForm):
         choices=[("", "Choose a service"), *PROFESSIONAL_SOURCES],
         error_messages={"required": "Select which service you are referring from"},
     )
-    referrer_name = _text("Your name", TEXT_MAX, required=True)
-    referrer_role = _text("Your job title", TEXT_MAX, required=True)
-    referrer_organisation = _text("Your organisation", TEXT_MAX, required=True)
+    referrer_name = text_field("Your name", TEXT_MAX, required=True)
+    referrer_role = text_field("Your job title", TEXT_MAX, required=True)
+    referrer_organisation = text_field("Your organisation", TEXT_MAX, required=True)
     referrer_email = forms.EmailField(
         label="Email address",
         max_length=254,
         required=False,
         error_messages={"invalid": "Enter an email address in the correct format, like name@example.org"},
     )
-    referrer_phone = _text("Phone number", 30, help_text="So the MASH can call you back today")
+    referrer_phone = text_field("Phone number", 30, help_text="So the MASH can call you back today")
 
 
 class ConcernsForm(DraftForm):
-    concerns = _text(
+    concerns = text_field(
         "What are you worried about?",
         CONCERNS_MAX,
         required=True,
@@ -226,20 +228,22 @@ class ConcernsForm(DraftForm):
         help_text="Say what has happened, how you found out, what the child has said, and what worries you most.",
         required_message="Enter what you are worried about",
     )
-    support_provided = _text("What support has your service given, or will it give?", NOTES_MAX, textarea=True, rows=4)
+    support_provided = text_field(
+        "What support has your service given, or will it give?", NOTES_MAX, textarea=True, rows=4
+    )
 
 
 class ConsentForm(DraftForm):
-    parents_aware = _radios("Do the parents or carers know you are making this referral?", ParentsAware.choices)
-    consent_to_referral = _radios("Have they agreed to the referral?", Consent.choices)
-    consent_to_sharing = _radios("Have they agreed to information about them being shared?", Consent.choices)
-    consent_reason = _radios(
+    parents_aware = radios_field("Do the parents or carers know you are making this referral?", ParentsAware.choices)
+    consent_to_referral = radios_field("Have they agreed to the referral?", Consent.choices)
+    consent_to_sharing = radios_field("Have they agreed to information about them being shared?", Consent.choices)
+    consent_reason = radios_field(
         "If they have not agreed, or you did not ask, why?",
         ConsentReason.choices,
         required=False,
         help_text="You can share without consent when asking would put the child or someone else at risk.",
     )
-    consent_decided_by = _text("Who decided to refer without consent?", TEXT_MAX, help_text="Name and job title")
+    consent_decided_by = text_field("Who decided to refer without consent?", TEXT_MAX, help_text="Name and job title")
 
     def clean(self):
         data = super().clean()
@@ -283,26 +287,26 @@ class PhoneContactForm(DraftForm):
         help_text="24-hour clock, for example 09:30",
         error_messages={"required": "Enter the time of the call", "invalid": "Enter a real time, like 09:30"},
     )
-    referrer_name = _text("Caller's name", TEXT_MAX, required=True)
-    referrer_role = _text("Caller's job title or relationship to the child", TEXT_MAX)
-    referrer_organisation = _text("Caller's organisation", TEXT_MAX)
-    referrer_phone = _text("Caller's phone number", 30)
+    referrer_name = text_field("Caller's name", TEXT_MAX, required=True)
+    referrer_role = text_field("Caller's job title or relationship to the child", TEXT_MAX)
+    referrer_organisation = text_field("Caller's organisation", TEXT_MAX)
+    referrer_phone = text_field("Caller's phone number", 30)
     source = forms.ChoiceField(
         label="Source of the contact",
         choices=[("", "Choose a source"), *ReferralSource.choices],
         error_messages={"required": "Select the source of the contact"},
     )
-    child_first_name = _text("Child's first name", NAME_MAX, required=True)
-    child_last_name = _text("Child's last name", NAME_MAX, required=True)
+    child_first_name = text_field("Child's first name", NAME_MAX, required=True)
+    child_last_name = text_field("Child's last name", NAME_MAX, required=True)
     child_date_of_birth = DateField(label="Child's date of birth")
-    postcode = _text("Postcode of the child's home", 16)
-    concerns = _text("What the caller is worried about", CONCERNS_MAX, required=True, textarea=True, rows=6)
-    call_notes = _text("Call details", NOTES_MAX, textarea=True, rows=4, help_text="Advice given, agreed actions")
-    parents_aware = _radios("Do the parents or carers know about this call?", ParentsAware.choices)
-    consent_to_referral = _radios("Consent to the referral", Consent.choices)
-    consent_to_sharing = _radios("Consent to sharing information", Consent.choices)
-    consent_reason = _radios("If consent was not given or not sought, why?", ConsentReason.choices, required=False)
-    consent_decided_by = _text("Who decided to proceed without consent?", TEXT_MAX)
+    postcode = text_field("Postcode of the child's home", 16)
+    concerns = text_field("What the caller is worried about", CONCERNS_MAX, required=True, textarea=True, rows=6)
+    call_notes = text_field("Call details", NOTES_MAX, textarea=True, rows=4, help_text="Advice given, agreed actions")
+    parents_aware = radios_field("Do the parents or carers know about this call?", ParentsAware.choices)
+    consent_to_referral = radios_field("Consent to the referral", Consent.choices)
+    consent_to_sharing = radios_field("Consent to sharing information", Consent.choices)
+    consent_reason = radios_field("If consent was not given or not sought, why?", ConsentReason.choices, required=False)
+    consent_decided_by = text_field("Who decided to proceed without consent?", TEXT_MAX)
 
     def __init__(self, *args, tenant=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -372,7 +376,7 @@ class PhoneContactForm(DraftForm):
 class PublicReportForm(forms.Form):
     """Plain words for anyone worried about a child. Nothing is required but the worry and a first name."""
 
-    concerns = _text(
+    concerns = text_field(
         "What are you worried about?",
         CONCERNS_MAX,
         required=True,
@@ -381,20 +385,20 @@ class PublicReportForm(forms.Form):
         help_text="Tell us what you have seen or heard, when it happened, and who was there.",
         required_message="Enter what you are worried about",
     )
-    child_first_name = _text(
+    child_first_name = text_field(
         "The child's first name", NAME_MAX, required=True, required_message="Enter the child's first name"
     )
-    child_last_name = _text("The child's last name, if you know it", NAME_MAX)
+    child_last_name = text_field("The child's last name, if you know it", NAME_MAX)
     child_date_of_birth = DateField(label="The child's date of birth, if you know it", required=False)
-    address = _text("Where does the child live, if you know?", 300, textarea=True, rows=3)
-    postcode = _text("Postcode, if you know it", 16)
-    relationship = _radios(
+    address = text_field("Where does the child live, if you know?", 300, textarea=True, rows=3)
+    postcode = text_field("Postcode, if you know it", 16)
+    relationship = radios_field(
         "How do you know the child?",
         [(k, label) for k, (label, _s) in PUBLIC_RELATIONSHIPS.items()],
         required=False,
     )
-    reporter_name = _text("Your name", TEXT_MAX, help_text="Leave this blank if you do not want to give your name")
-    reporter_phone = _text("Your phone number", 30, help_text="So we can call you if we need to know more")
+    reporter_name = text_field("Your name", TEXT_MAX, help_text="Leave this blank if you do not want to give your name")
+    reporter_phone = text_field("Your phone number", 30, help_text="So we can call you if we need to know more")
     reporter_email = forms.EmailField(
         label="Your email address",
         max_length=254,

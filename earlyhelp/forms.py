@@ -11,37 +11,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from contacts.choices import Consent, ConsentReason, Ethnicity, ParentsAware, Sex
-from contacts.forms import DateField
+from contacts.forms import DateField, radios_field, text_field
 
 from .models import TEXT_MAX, CallOutcome, ClosureReason, EarlyHelpOutcome, LetterSentBy, ReviewProgress
 
 CHILD_SLOTS = 3
 TIME_PATTERN = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
-
-
-def _text(label, max_length, *, required=False, textarea=False, help_text="", rows=5, required_message=""):
-    return forms.CharField(
-        label=label,
-        max_length=max_length,
-        required=required,
-        widget=forms.Textarea(attrs={"rows": rows}) if textarea else forms.TextInput(),
-        help_text=help_text,
-        error_messages={
-            "required": required_message or f"Enter {label[0].lower() + label[1:]}",
-            "max_length": f"{label} must be {max_length:,} characters or fewer",
-        },
-    )
-
-
-def _radios(label, choices, *, required=True, help_text=""):
-    return forms.ChoiceField(
-        label=label,
-        choices=choices,
-        required=required,
-        widget=forms.RadioSelect,
-        help_text=help_text,
-        error_messages={"required": f"Select {label[0].lower() + label[1:].rstrip('?')}"},
-    )
 
 
 def _email(label, help_text=""):
@@ -70,39 +45,39 @@ def _future(value: date | None, label: str) -> date | None:
 
 
 class EarlyHelpRequestForm(forms.Form):
-    needs = _text(
+    needs = text_field(
         "What help does the family need?", TEXT_MAX, required=True, textarea=True, rows=8,
         help_text="The family's strengths and needs from your Early Help Assessment, what has been tried, "
                   "and what the family wants help with.",
         required_message="Enter what help the family needs",
     )  # fmt: skip
-    family_contact = _text("Who should the hub call in the family?", 200, help_text="Name and relationship")
-    family_phone = _text("The family's phone number", 30)
-    address = _text("Home address", 300)
-    referrer_name = _text("Your name", 200, required=True)
-    referrer_role = _text("Your job title", 200)
-    referrer_organisation = _text("Your organisation", 200, required=True)
-    referrer_phone = _text("Your phone number", 30, help_text="So the coordinator can call you with the decision")
+    family_contact = text_field("Who should the hub call in the family?", 200, help_text="Name and relationship")
+    family_phone = text_field("The family's phone number", 30)
+    address = text_field("Home address", 300)
+    referrer_name = text_field("Your name", 200, required=True)
+    referrer_role = text_field("Your job title", 200)
+    referrer_organisation = text_field("Your organisation", 200, required=True)
+    referrer_phone = text_field("Your phone number", 30, help_text="So the coordinator can call you with the decision")
     referrer_email = _email("Your email address")
     assessment_started_on = DateField(label="Assessment start date", required=False)
     assessment_completed_on = DateField(label="Assessment completion date", required=False)
-    assessment_organisation = _text("Organisation completing the assessment", 200)
+    assessment_organisation = text_field("Organisation completing the assessment", 200)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for n in range(1, CHILD_SLOTS + 1):
             first = n == 1
             which = "" if first else f" (child {n}, optional)"
-            self.fields[f"child{n}_first_name"] = _text(f"First name{which}", 100, required=first)
-            self.fields[f"child{n}_last_name"] = _text(f"Last name{which}", 100, required=first)
+            self.fields[f"child{n}_first_name"] = text_field(f"First name{which}", 100, required=first)
+            self.fields[f"child{n}_last_name"] = text_field(f"Last name{which}", 100, required=first)
             self.fields[f"child{n}_date_of_birth"] = DateField(
                 label=f"Date of birth{which}", required=first, help_text="For example, 27 3 2015"
             )
-            self.fields[f"child{n}_sex"] = _radios(f"Sex{which}", Sex.choices, required=False)
+            self.fields[f"child{n}_sex"] = radios_field(f"Sex{which}", Sex.choices, required=False)
             self.fields[f"child{n}_ethnicity"] = forms.ChoiceField(
                 label=f"Ethnicity{which}", choices=[("", "Not known yet"), *Ethnicity.choices], required=False
             )
-            self.fields[f"child{n}_postcode"] = _text(f"Postcode{which}", 16)
+            self.fields[f"child{n}_postcode"] = text_field(f"Postcode{which}", 16)
 
     def child_slots(self):
         return [
@@ -159,18 +134,18 @@ def draft_values(post) -> dict:
 
 
 class OutcomeForm(forms.Form):
-    outcome = _radios("What is the outcome?", EarlyHelpOutcome.choices)
-    lead_professional = _text(
+    outcome = radios_field("What is the outcome?", EarlyHelpOutcome.choices)
+    lead_professional = text_field(
         "Lead professional", 200, help_text="Name, role and organisation. Needed for a district service or support "
                                             "to the lead professional."
     )  # fmt: skip
     lead_professional_email = _email("Lead professional's email address", "The letter is emailed here")
-    district_services = _text("Which district Early Help service or services are offered?", 500)
-    further_assessment = _radios(
+    district_services = text_field("Which district Early Help service or services are offered?", 500)
+    further_assessment = radios_field(
         "Does the offer include further assessment?", [("yes", "Yes"), ("no", "No")], required=False
     )
-    signposted_to = _text("Which service outside the hub is the family signposted to?", 500)
-    notes = _text("Notes", TEXT_MAX, textarea=True, rows=4)
+    signposted_to = text_field("Which service outside the hub is the family signposted to?", 500)
+    notes = text_field("Notes", TEXT_MAX, textarea=True, rows=4)
 
     def clean(self):
         data = super().clean()
@@ -199,11 +174,13 @@ class OutcomeForm(forms.Form):
 
 
 class CallForm(forms.Form):
-    spoke_to = _text("Who did you call?", 200, required=True, help_text="Name, and their relationship to the child")
+    spoke_to = text_field(
+        "Who did you call?", 200, required=True, help_text="Name, and their relationship to the child"
+    )
     called_on = DateField(label="Date of the call")
-    called_time = _text("Time of the call", 5, required=True, help_text="For example, 14:30")
-    outcome = _radios("How did the call go?", CallOutcome.choices)
-    notes = _text("Notes", 2000, textarea=True, rows=3)
+    called_time = text_field("Time of the call", 5, required=True, help_text="For example, 14:30")
+    outcome = radios_field("How did the call go?", CallOutcome.choices)
+    notes = text_field("Notes", 2000, textarea=True, rows=3)
 
     def __init__(self, *args, tenant=None, **kwargs):
         self.tenant = tenant
@@ -227,7 +204,7 @@ class CallForm(forms.Form):
 
 
 class LetterForm(forms.Form):
-    sent_by = _radios("How are you sending the letter?", LetterSentBy.choices)
+    sent_by = radios_field("How are you sending the letter?", LetterSentBy.choices)
     email = _email("Lead professional's email address")
 
     def clean(self):
@@ -243,7 +220,7 @@ class LetterForm(forms.Form):
 class AssessmentForm(forms.Form):
     started_on = DateField(label="Assessment start date", required=False)
     completed_on = DateField(label="Assessment completion date", required=False)
-    organisation = _text("Organisation completing the assessment", 200)
+    organisation = text_field("Organisation completing the assessment", 200)
 
     def clean_started_on(self):
         return _not_future(self.cleaned_data.get("started_on"), "Assessment start date")
@@ -256,8 +233,8 @@ class AssessmentForm(forms.Form):
 
 
 class PlanForm(forms.Form):
-    lead_professional = _text("Lead professional", 200, required=True)
-    services = _text("Services involved in the plan", TEXT_MAX, required=True, textarea=True, rows=4)
+    lead_professional = text_field("Lead professional", 200, required=True)
+    services = text_field("Services involved in the plan", TEXT_MAX, required=True, textarea=True, rows=4)
     team_around_family_on = DateField(label="Team Around the Family meeting date", required=False)
     first_review_on = DateField(label="First review date", help_text="The plan's first review is tracked to this day")
 
@@ -267,8 +244,8 @@ class PlanForm(forms.Form):
 
 class ReviewForm(forms.Form):
     held_on = DateField(label="Date the review was held")
-    progress = _radios("How is the plan progressing?", ReviewProgress.choices)
-    notes = _text("What the review found and agreed", TEXT_MAX, textarea=True, rows=4)
+    progress = radios_field("How is the plan progressing?", ReviewProgress.choices)
+    notes = text_field("What the review found and agreed", TEXT_MAX, textarea=True, rows=4)
     plan_ending = forms.BooleanField(label="The plan is ending: no further review", required=False)
     next_review_on = DateField(label="Next review date", required=False)
 
@@ -288,8 +265,8 @@ class ReviewForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    reason = _radios("Why is the request closing?", [c for c in ClosureReason.choices if c[0] != "stepped_up"])
-    notes = _text("Notes", TEXT_MAX, textarea=True, rows=3, help_text="Needed when the reason is Other")
+    reason = radios_field("Why is the request closing?", [c for c in ClosureReason.choices if c[0] != "stepped_up"])
+    notes = text_field("Notes", TEXT_MAX, textarea=True, rows=3, help_text="Needed when the reason is Other")
 
     def clean(self):
         data = super().clean()
@@ -299,17 +276,19 @@ class CloseForm(forms.Form):
 
 
 class StepUpForm(forms.Form):
-    concerns = _text(
+    concerns = text_field(
         "What are the safeguarding concerns?", 6_000, required=True, textarea=True, rows=8,
         help_text="What has happened, what you have seen or been told, and why the child may be at risk of harm. "
                   "The early-help history is attached for you.",
         required_message="Enter the safeguarding concerns",
     )  # fmt: skip
-    parents_aware = _radios("Do the parents or carers know you are referring to the MASH?", ParentsAware.choices)
-    consent_to_referral = _radios("Have they agreed to the referral?", Consent.choices)
-    consent_to_sharing = _radios("Have they agreed to information about them being shared?", Consent.choices)
-    consent_reason = _radios("If they have not agreed, or you did not ask, why?", ConsentReason.choices, required=False)
-    consent_decided_by = _text("Who decided to refer without consent?", 200, help_text="Name and job title")
+    parents_aware = radios_field("Do the parents or carers know you are referring to the MASH?", ParentsAware.choices)
+    consent_to_referral = radios_field("Have they agreed to the referral?", Consent.choices)
+    consent_to_sharing = radios_field("Have they agreed to information about them being shared?", Consent.choices)
+    consent_reason = radios_field(
+        "If they have not agreed, or you did not ask, why?", ConsentReason.choices, required=False
+    )
+    consent_decided_by = text_field("Who decided to refer without consent?", 200, help_text="Name and job title")
 
     def clean(self):
         data = super().clean()
