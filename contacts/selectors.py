@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, Q
 
@@ -53,6 +53,37 @@ def _counts_as_same_child():
     return Q(status=MatchStatus.CONFIRMED) | Q(status=MatchStatus.POSSIBLE, score__gte=matching.STRONG)
 
 
+def add_matched_register_entries(mention_persons: dict[int, set[int]]) -> None:
+    """Add to each child mention's register entries those it is matched to (confirmed or strong)."""
+    if not mention_persons:
+        return
+    for mention_id, person_id in PersonMatchCandidate.objects.filter(
+        _counts_as_same_child(), contact_person_id__in=list(mention_persons)
+    ).values_list("contact_person_id", "person_id"):
+        mention_persons[mention_id].add(person_id)
+
+
+def child_sightings(persons, *, since, until) -> list[tuple[int, int, datetime]]:
+    """(register entry, contact id, received_at) for every contact received in [since, until) naming one of
+    ``persons`` as a child: directly, or through a match that counts as the same child. Two queries."""
+    seen = list(
+        ContactPerson.objects.filter(
+            role=PersonRole.CHILD,
+            person_id__in=persons,
+            contact__received_at__gte=since,
+            contact__received_at__lt=until,
+        ).values_list("person_id", "contact_id", "contact__received_at")
+    )
+    seen += PersonMatchCandidate.objects.filter(
+        _counts_as_same_child(),
+        person_id__in=persons,
+        contact_person__role=PersonRole.CHILD,
+        contact_person__contact__received_at__gte=since,
+        contact_person__contact__received_at__lt=until,
+    ).values_list("person_id", "contact_person__contact_id", "contact_person__contact__received_at")
+    return seen
+
+
 def attach_previous_contacts(contacts) -> None:
     """Set ``previous_contact_ids`` on each contact: earlier contacts within 12 months about the same child.
 
@@ -69,32 +100,14 @@ def attach_previous_contacts(contacts) -> None:
         mentions_of[contact.pk] = [p.pk for p in children]
         for mention in children:
             mention_persons[mention.pk] = {mention.person_id} if mention.person_id else set()
-    for mention_id, person_id in PersonMatchCandidate.objects.filter(
-        _counts_as_same_child(), contact_person_id__in=list(mention_persons)
-    ).values_list("contact_person_id", "person_id"):
-        mention_persons[mention_id].add(person_id)
+    add_matched_register_entries(mention_persons)
     persons = set().union(*mention_persons.values()) if mention_persons else set()
     if not persons:
         for contact in contacts:
             contact.previous_contact_ids = []
         return
     since = min(c.received_at for c in contacts) - RECONTACT_WINDOW
-    until = max(c.received_at for c in contacts)
-    window = {"received_at__gte": since, "received_at__lt": until}
-    # (register entry, earlier contact id, its received_at): direct mentions, then matches pointing at the entry.
-    seen = list(
-        ContactPerson.objects.filter(
-            role=PersonRole.CHILD,
-            person_id__in=persons,
-            **{f"contact__{k}": v for k, v in window.items()},
-        ).values_list("person_id", "contact_id", "contact__received_at")
-    )
-    seen += PersonMatchCandidate.objects.filter(
-        _counts_as_same_child(),
-        person_id__in=persons,
-        contact_person__role=PersonRole.CHILD,
-        **{f"contact_person__contact__{k}": v for k, v in window.items()},
-    ).values_list("person_id", "contact_person__contact_id", "contact_person__contact__received_at")
+    seen = child_sightings(persons, since=since, until=max(c.received_at for c in contacts))
     by_person = defaultdict(set)
     for person_id, contact_id, received_at in seen:
         by_person[person_id].add((received_at, contact_id))

@@ -16,7 +16,7 @@ from django.db.models import Count, Max, Min
 
 from contacts.choices import Outcome, PersonRole
 from contacts.models import Contact, ContactPerson, PersonMatchCandidate
-from contacts.selectors import RECONTACT_WINDOW, _counts_as_same_child
+from contacts.selectors import RECONTACT_WINDOW, _counts_as_same_child, add_matched_register_entries, child_sightings
 from earlyhelp.models import EarlyHelpRequest, EarlyHelpStatus
 from mash import audit
 from mash.deadlines.models import Clock
@@ -112,31 +112,12 @@ def _re_contact_children(contacts, children_of) -> dict[int, int]:
     for mentions in children_of.values():
         for mention_id, person_id in mentions:
             mention_persons[mention_id] = {person_id} if person_id else set()
-    if mention_persons:
-        for mention_id, person_id in PersonMatchCandidate.objects.filter(
-            _counts_as_same_child(), contact_person_id__in=list(mention_persons)
-        ).values_list("contact_person_id", "person_id"):
-            mention_persons[mention_id].add(person_id)
+    add_matched_register_entries(mention_persons)
     persons = set().union(*mention_persons.values()) if mention_persons else set()
     if not persons:
         return {c["id"]: 0 for c in contacts}
     since = min(c["received_at"] for c in contacts) - RECONTACT_WINDOW
-    until = max(c["received_at"] for c in contacts)
-    seen = list(
-        ContactPerson.objects.filter(
-            role=PersonRole.CHILD,
-            person_id__in=persons,
-            contact__received_at__gte=since,
-            contact__received_at__lt=until,
-        ).values_list("person_id", "contact_id", "contact__received_at")
-    )
-    seen += PersonMatchCandidate.objects.filter(
-        _counts_as_same_child(),
-        person_id__in=persons,
-        contact_person__role=PersonRole.CHILD,
-        contact_person__contact__received_at__gte=since,
-        contact_person__contact__received_at__lt=until,
-    ).values_list("person_id", "contact_person__contact_id", "contact_person__contact__received_at")
+    seen = child_sightings(persons, since=since, until=max(c["received_at"] for c in contacts))
     by_person = defaultdict(list)
     for person_id, contact_id, received_at in seen:
         by_person[person_id].append((received_at, contact_id))
