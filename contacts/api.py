@@ -102,12 +102,6 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
         selectors.attach_previous_contacts([contact])
         return contact
 
-    def http_method_not_allowed(self, request, *args, **kwargs):
-        # A contact the caller may not see does not exist for them, whatever the method (API.md: 404).
-        if self.lookup_field in kwargs or self.lookup_url_kwarg in kwargs:
-            self.get_object()
-        return super().http_method_not_allowed(request, *args, **kwargs)
-
     @extend_schema(responses=ContactDetailSerializer)
     def retrieve(self, request, *args, **kwargs):
         contact = self.get_object()

@@ -63,12 +63,6 @@ class EarlyHelpRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             return ReferrerEarlyHelpSerializer
         return EarlyHelpRequestSerializer
 
-    def http_method_not_allowed(self, request, *args, **kwargs):
-        # A request the caller may not see does not exist for them, whatever the method (API.md: 404).
-        if self.lookup_field in kwargs or self.lookup_url_kwarg in kwargs:
-            self.get_object()
-        return super().http_method_not_allowed(request, *args, **kwargs)
-
     def retrieve(self, request, *args, **kwargs):
         obj = self.get_object()
         audit.record(actor=request.user, action="early_help.viewed", obj=obj)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, Q
 from django.http import Http404
 from rest_framework import exceptions, status, viewsets
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -101,6 +102,14 @@ class TenantScopedViewSet(TenantScopedMixin, viewsets.GenericViewSet):
         if self.object_grant_roles and user is not None and getattr(user, "role", None) in self.object_grant_roles:
             queryset = self._granted(user, queryset)
         return queryset
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        # An object the caller may not see does not exist for them, whatever the method (API.md: 404
+        # before 405). Visibility only: no object permission is checked here.
+        lookup = kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if lookup is not None:
+            get_object_or_404(self.get_queryset(), **{self.lookup_field: lookup})
+        return super().http_method_not_allowed(request, *args, **kwargs)
 
     def _granted(self, user, queryset):
         if not self.object_grant_path:

@@ -12,7 +12,6 @@ from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from mash import audit
@@ -55,15 +54,6 @@ def _require_role(request, *roles):
         raise exceptions.PermissionDenied("Your role may not do that.")
 
 
-class _NotFoundForUnseen:
-    def http_method_not_allowed(self, request, *args, **kwargs):
-        # An object the caller may not see does not exist for them, whatever the method (API.md: 404).
-        lookup = kwargs.get(self.lookup_url_kwarg or self.lookup_field)
-        if lookup is not None:
-            get_object_or_404(self.get_queryset(), pk=lookup)  # visibility only: 404 before 405
-        return super().http_method_not_allowed(request, *args, **kwargs)
-
-
 class RequestFilter(django_filters.FilterSet):
     contact = django_filters.NumberFilter(field_name="contact_id")
     agency = django_filters.CharFilter(field_name="agency__slug", help_text="An agency slug, e.g. police.")
@@ -79,7 +69,7 @@ class RequestFilter(django_filters.FilterSet):
 
 
 class InformationRequestViewSet(
-    _NotFoundForUnseen, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet
 ):
     """Information requests: agency staff see their own agency's only; triage, managers and the head all."""
 
@@ -172,7 +162,7 @@ class ReturnFilter(django_filters.FilterSet):
 
 
 class InformationReturnViewSet(
-    _NotFoundForUnseen, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet
 ):
     """Submitted returns, read-only (they never change); addenda add to them."""
 

@@ -15,7 +15,7 @@ from contacts import selectors as contact_selectors
 from contacts.models import Contact
 from contacts.selectors import SEE_ALL_CONTACTS, attach_previous_contacts
 from mash.api import TenantAPIView, TenantScopedViewSet
-from mash.permissions import IsTenantMember
+from mash.permissions import IsTenantMember, role_permission
 
 from . import selectors, services
 from .models import CaseNote
@@ -134,7 +134,7 @@ class QueuePagination(PageNumberPagination):
 class QueueView(TenantAPIView):
     """The triage queue: open contacts, soonest decision deadline (most overdue) first."""
 
-    permission_classes = [IsTenantMember]
+    permission_classes = [role_permission(*services.QUEUE_ROLES)]
 
     @extend_schema(
         responses=PaginatedQueueSerializer,
@@ -146,8 +146,6 @@ class QueueView(TenantAPIView):
         ],
     )
     def get(self, request):
-        if request.user.role not in services.QUEUE_ROLES:
-            return Response({"detail": "Your role may not see the triage queue."}, status=403)
         paginator = QueuePagination()
         contacts = selectors.queue(request.user, selectors.QueueFilters.from_query(request.query_params))
         rows = paginator.paginate_queryset(contacts, request, view=self)
@@ -180,12 +178,6 @@ class CaseNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
             return CaseNote.objects.none()
         visible = contact_selectors.contacts_for(user).values("pk")
         return CaseNote.objects.filter(contact_id__in=visible).select_related("contact", "author")
-
-    def http_method_not_allowed(self, request, *args, **kwargs):
-        # A note the caller may not see does not exist for them, whatever the method (API.md: 404).
-        if self.lookup_field in kwargs or self.lookup_url_kwarg in kwargs:
-            self.get_object()
-        return super().http_method_not_allowed(request, *args, **kwargs)
 
     @extend_schema(request=CaseNoteInput, responses={201: CaseNoteSerializer})
     def create(self, request):

@@ -85,8 +85,3 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScoped
     def scoped_queryset(self):
         return selectors.teams().prefetch_related("members__user")
 
-    def http_method_not_allowed(self, request, *args, **kwargs):
-        # Another tenant's team does not exist for the caller, whatever the method (API.md: 404).
-        if self.lookup_field in kwargs or self.lookup_url_kwarg in kwargs:
-            self.get_object()
-        return super().http_method_not_allowed(request, *args, **kwargs)
