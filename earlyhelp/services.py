@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -23,7 +23,8 @@ from mash.deadlines.services import cancel_clock, meet_clock, notify, start_cloc
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import User
 from mash.roles import Role
-from thresholds.models import CalendarSettings, ClockKind
+from thresholds.models import ClockKind
+from thresholds.selectors import calendar_settings
 
 from .models import (
     TEXT_MAX,
@@ -492,9 +493,7 @@ def send_letter(*, task, actor, sent_by: str, email: str = "") -> FeedbackTask:
 
 def review_due_instant(tenant, on: date) -> datetime:
     """A review planned for a day is due by the end of that working day, in the tenant's zone."""
-    settings_row = CalendarSettings.objects.first()
-    end = settings_row.day_end if settings_row else time(17, 0)
-    return datetime.combine(on, end, tzinfo=ZoneInfo(tenant.time_zone))
+    return datetime.combine(on, calendar_settings().day_end, tzinfo=ZoneInfo(tenant.time_zone))
 
 
 def _schedule_review(plan: EarlyHelpPlan, *, actor, on: date | None, number: int) -> PlanReview:

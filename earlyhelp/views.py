@@ -140,10 +140,10 @@ def request_detail(request, pk):
     )
 
 
-def _action_page(request, pk, *, form_class, template, title, run, form_kwargs=None, initial=None, aliases=None,
+def _action_page(request, eh, *, form_class, template, title, run, form_kwargs=None, initial=None, aliases=None,
                  success="", extra=None):  # fmt: skip
-    """A coordinator's form about one request: 404 if unseen, 403 if not a coordinator, errors in the summary."""
-    eh = _visible(request, pk)
+    """A coordinator's form about one request ``eh`` (already found visible: 404 otherwise): 403 if not a
+    coordinator, errors in the summary."""
     _coordinator_only(request)
     form_kwargs = form_kwargs or {}
     if request.method == "POST":
@@ -169,7 +169,8 @@ def outcome(request, pk):
         services.give_outcome(request=eh, actor=request.user, **OutcomeForm.to_service_data(data))
 
     return _action_page(
-        request, pk, form_class=OutcomeForm, template="earlyhelp/form.html", title="Record the outcome",
+        request, _visible(request, pk), form_class=OutcomeForm, template="earlyhelp/form.html",
+        title="Record the outcome",
         run=run, success="Outcome recorded. Call the referrer and the family, and send the letter.",
         initial=lambda eh: {"lead_professional": eh.lead_professional},
     )  # fmt: skip
@@ -184,7 +185,7 @@ def assessment(request, pk):
         )  # fmt: skip
 
     return _action_page(
-        request, pk, form_class=AssessmentForm, template="earlyhelp/form.html",
+        request, _visible(request, pk), form_class=AssessmentForm, template="earlyhelp/form.html",
         title="Record the Early Help Assessment", run=run, success="Assessment details saved.",
         initial=lambda eh: {"started_on": eh.assessment_started_on, "completed_on": eh.assessment_completed_on,
                             "organisation": eh.assessment_organisation},
@@ -212,7 +213,7 @@ def call(request, pk, task_pk):
         )  # fmt: skip
 
     return _action_page(
-        request, pk, form_class=CallForm, template="earlyhelp/form.html", title=task.get_kind_display(), run=run,
+        request, eh, form_class=CallForm, template="earlyhelp/form.html", title=task.get_kind_display(), run=run,
         form_kwargs={"tenant": request.tenant}, success="Call recorded.", aliases={"called_at": "called_on"},
         initial={"spoke_to": task.recipient}, extra=lambda eh: {"task": task},
     )  # fmt: skip
@@ -232,7 +233,7 @@ def letter(request, pk, task_pk):
         services.send_letter(task=task, actor=request.user, sent_by=data["sent_by"], email=data.get("email", ""))
 
     return _action_page(
-        request, pk, form_class=LetterForm, template="earlyhelp/letter.html", title="Letter to the lead professional",
+        request, eh, form_class=LetterForm, template="earlyhelp/letter.html", title="Letter to the lead professional",
         run=run, success="Letter to the lead professional sent.", initial={"email": task.phone_or_email},
         extra=lambda eh: {"task": task},
     )  # fmt: skip
@@ -247,7 +248,8 @@ def plan(request, pk):
         )  # fmt: skip
 
     return _action_page(
-        request, pk, form_class=PlanForm, template="earlyhelp/form.html", title="Record the Early Help Plan",
+        request, _visible(request, pk), form_class=PlanForm, template="earlyhelp/form.html",
+        title="Record the Early Help Plan",
         run=run, success="Early Help Plan recorded; its first review is scheduled.",
         aliases={"review_on": "first_review_on"},
         initial=lambda eh: {"lead_professional": eh.lead_professional, "services": eh.district_services},
@@ -270,7 +272,7 @@ def review(request, pk, review_pk):
         )  # fmt: skip
 
     return _action_page(
-        request, pk, form_class=ReviewForm, template="earlyhelp/form.html",
+        request, eh, form_class=ReviewForm, template="earlyhelp/form.html",
         title=f"Record plan review {found.number}", run=run, success="Review recorded.",
         aliases={"review_on": "next_review_on"}, extra=lambda eh: {"review": found},
     )  # fmt: skip
@@ -282,7 +284,7 @@ def close(request, pk):
         services.close_request(request=eh, actor=request.user, reason=data["reason"], notes=data.get("notes", ""))
 
     return _action_page(
-        request, pk, form_class=CloseForm, template="earlyhelp/form.html", title="Close the request",
+        request, _visible(request, pk), form_class=CloseForm, template="earlyhelp/form.html", title="Close the request",
         run=run, success="Request closed.",
     )  # fmt: skip
 

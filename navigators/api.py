@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from mash import audit
 from mash.api import TenantScopedViewSet
 from mash.models import User
-from mash.permissions import IsTenantMember
+from mash.permissions import role_permission
 from mash.roles import AGENCY_ROLES, Role
 
 from . import selectors, services
@@ -36,17 +36,10 @@ from .serializers import (
 GRANTED_ROLES = frozenset(AGENCY_ROLES)
 
 
-class RequestPermission(IsTenantMember):
-    """Who may do what; which requests they see is the selector's and the grants' business (404)."""
-
-    message = "Your role may not do that."
-
-    def has_permission(self, request, view):
-        if not super().has_permission(request, view):
-            return False
-        # Actions limited to some roles check the role after finding the object, so that an object
-        # the caller may not see is 404 before anything else is said about it.
-        return selectors.can_see_requests(request.user)
+# Who may call the requests API at all; which requests they see is the selector's and the grants'
+# business (404). Actions limited to some roles check the role after finding the object, so that an
+# object the caller may not see is 404 before anything else is said about it.
+RequestPermission = role_permission(*selectors.SEE_ALL_REQUESTS, *AGENCY_ROLES)
 
 
 def _require_role(request, *roles):

@@ -29,11 +29,6 @@ from .models import (
 # Who sees the whole enquiry: every agency's return side by side. The tenant admin too, as for contacts
 # (contacts.selectors.SEE_ALL_CONTACTS): the hub's own staff, inside the fire-wall.
 SEE_ALL_REQUESTS = frozenset({Role.TRIAGE, Role.MANAGER, Role.HEAD, Role.ADMIN})
-WORKSPACE_ROLES = frozenset(AGENCY_ROLES)
-
-
-def can_see_requests(user) -> bool:
-    return user.role in SEE_ALL_REQUESTS or user.role in AGENCY_ROLES
 
 
 def _people():
@@ -145,10 +140,6 @@ def returns_for(user):
     if user.role in AGENCY_ROLES and user.agency_id:
         return queryset.filter(request__agency_id=user.agency_id)
     return queryset.none()
-
-
-def return_of(request: InformationRequest) -> InformationReturn | None:
-    return InformationReturn.objects.filter(request=request).first()
 
 
 def navigator_settings() -> NavigatorSettings:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -20,9 +19,8 @@ from mash.models import Agency
 from mash.roles import AGENCY_ROLES, Role
 from thresholds import selectors as threshold_selectors
 
-from . import access, selectors, services
+from . import selectors, services
 from .forms import HISTORY_SPARE_ROWS, AddendumForm, AssignForm, NavigatorSettingsForm, QuestionTemplateForm, ReturnForm
-from .models import RequestStatus
 from .validation import ReturnInvalid
 
 agency_staff = role_required(*AGENCY_ROLES)
@@ -345,9 +343,3 @@ def template_edit(request, agency_slug):
         status=400 if form.is_bound and form.errors else 200,
     )
 
-
-def request_link(obj) -> str:
-    return reverse("navigators:request", args=[obj.pk])
-
-
-__all__ = ["RequestStatus", "access"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import django_filters
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins
 from rest_framework import serializers as drf_serializers
@@ -13,7 +12,7 @@ from rest_framework.response import Response
 
 from contacts import selectors as contact_selectors
 from contacts.models import Contact
-from contacts.selectors import SEE_ALL_CONTACTS, attach_previous_contacts
+from contacts.selectors import SEE_ALL_CONTACTS
 from mash.api import TenantAPIView, TenantScopedViewSet
 from mash.permissions import IsTenantMember, role_permission
 
@@ -149,10 +148,7 @@ class QueueView(TenantAPIView):
         paginator = QueuePagination()
         contacts = selectors.queue(request.user, selectors.QueueFilters.from_query(request.query_params))
         rows = paginator.paginate_queryset(contacts, request, view=self)
-        attach_previous_contacts(rows)
-        now = timezone.now()
-        for row in rows:
-            row.is_overdue = row.decision_due_at is not None and row.decision_due_at < now
+        selectors.prepare_queue_rows(rows)
         return paginator.get_paginated_response(QueueRowSerializer(rows, many=True).data)
 
 

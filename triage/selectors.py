@@ -80,11 +80,16 @@ def queue_page(user, filters: QueueFilters | None = None, *, page: int = 1, size
     total = contacts.count()
     page = max(1, page)
     rows = list(contacts[(page - 1) * size : page * size])
+    prepare_queue_rows(rows)
+    return rows, total
+
+
+def prepare_queue_rows(rows) -> None:
+    """What each queue row shows besides its fields: earlier contacts (the re-contact flag) and overdue."""
     contact_selectors.attach_previous_contacts(rows)
     now = timezone.now()
     for contact in rows:
         contact.is_overdue = contact.decision_due_at is not None and contact.decision_due_at < now
-    return rows, total
 
 
 # --- one contact's working record ------------------------------------------------------------------

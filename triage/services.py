@@ -44,6 +44,7 @@ from .models import (
     SignsOfSafetyMap,
     ThresholdJudgement,
 )
+from .selectors import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,6 @@ TRIAGE_ROLES = frozenset({Role.TRIAGE, Role.MANAGER})
 DECIDERS = frozenset({Role.MANAGER})
 # Who works the queue (heads of service may look at it too).
 QUEUE_ROLES = frozenset({Role.TRIAGE, Role.MANAGER, Role.HEAD})
-OPEN_STATUSES = (ContactStatus.RECEIVED, ContactStatus.IN_TRIAGE, ContactStatus.ENQUIRY)
 # Outcomes that make the child a child in need: the census primary need and factors apply to them.
 CIN_OUTCOMES = frozenset({Outcome.ASSESSMENT, Outcome.STRATEGY_DISCUSSION})
 DEFAULT_FEEDBACK_CLOCK = (Decimal("1"), DeadlineUnit.WORKING_DAYS)
@@ -447,16 +447,12 @@ def send_feedback(*, contact: Contact, actor, note: str = "") -> Contact:
 # --- the working record ------------------------------------------------------------------------------------
 
 
-def _open_for_work(contact: Contact, actor, what: str) -> None:
-    _require(actor, TRIAGE_ROLES, what)
-
-
 @transaction.atomic
 def save_safety_map(
     *, contact: Contact, actor, values: dict, scales: dict, version: int | None = None
 ) -> SignsOfSafetyMap:
     """Record or change the Signs of Safety analysis. A stale ``version`` of the map is a conflict."""
-    _open_for_work(contact, actor, "record a Signs of Safety analysis")
+    _require(actor, TRIAGE_ROLES, "record a Signs of Safety analysis")
     cleaned = {
         name: _text(values.get(name, ""), field=name, label=name.replace("_", " "), required=False)
         for name in SAFETY_MAP_FIELDS
@@ -524,7 +520,7 @@ def save_safety_map(
 
 @transaction.atomic
 def add_case_note(*, contact: Contact, actor, text: str) -> CaseNote:
-    _open_for_work(contact, actor, "add case notes")
+    _require(actor, TRIAGE_ROLES, "add case notes")
     text = _text(text, field="text", label="the note")
     note = CaseNote.objects.create(contact=contact, text=text, author=actor, created_at=timezone.now())
     audit.record(actor=actor, action="case_note.added", obj=contact, changes={"note": note.pk, "text": text[:500]})
@@ -541,7 +537,7 @@ def record_referrer_call(
     called_at: datetime | None = None,
     direction: str = "outgoing",
 ) -> ReferrerCall:
-    _open_for_work(contact, actor, "record calls")
+    _require(actor, TRIAGE_ROLES, "record calls")
     spoke_to = _text(spoke_to, field="spoke_to", label="who you spoke to", max_length=200)
     summary = _text(summary, field="summary", label="what was said")
     now = timezone.now()
@@ -568,7 +564,7 @@ def record_referrer_call(
 @transaction.atomic
 def judge_threshold(*, contact: Contact, actor, level_number, indicator_ids=(), rationale: str) -> ThresholdJudgement:
     """The hub's judgement of the level of need, against the tenant's own threshold document."""
-    _open_for_work(contact, actor, "judge the level of need")
+    _require(actor, TRIAGE_ROLES, "judge the level of need")
     from thresholds.models import ThresholdLevel
 
     try:
@@ -606,7 +602,7 @@ def record_sharing_decision(
     *, contact: Contact, actor, basis: str, consent_reason: str = "", explanation: str
 ) -> SharingDecision:
     """Share with consent, or without it and why (information-sharing guidance), or not at all: all recorded."""
-    _open_for_work(contact, actor, "record information-sharing decisions")
+    _require(actor, TRIAGE_ROLES, "record information-sharing decisions")
     from contacts.choices import ConsentReason
 
     if basis not in SharingBasis.values:

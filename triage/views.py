@@ -106,8 +106,8 @@ def contact_page(request, pk):
         {
             "record": record,
             "contact": contact,
-            "can_work": request.user.role in WORKERS and contact.status in services.OPEN_STATUSES,
-            "can_decide": request.user.role == Role.MANAGER and contact.status in services.OPEN_STATUSES,
+            "can_work": request.user.role in WORKERS and contact.status in selectors.OPEN_STATUSES,
+            "can_decide": request.user.role == Role.MANAGER and contact.status in selectors.OPEN_STATUSES,
             "can_match": request.user.role in WORKERS,
             "note_form": CaseNoteForm(),
         },
@@ -118,7 +118,7 @@ def _form_page(request, pk, *, roles, what, form_factory, handle, template, titl
     """GET shows the form; POST validates it and calls ``handle(contact, form)``; errors stay on the page."""
     contact = _visible(request, pk)
     _may(request, roles, what)
-    if contact.status not in services.OPEN_STATUSES:
+    if contact.status not in selectors.OPEN_STATUSES:
         messages.error(request, f"Contact {contact.reference} has been decided; it can no longer be changed.")
         return redirect("triage:contact", pk=contact.pk)
     status = 200

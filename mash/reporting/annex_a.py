@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
-from contacts.choices import Outcome, PersonRole, ReferralSource, Sex
+from contacts.choices import PersonRole, ReferralSource, Sex
 from contacts.models import ContactPerson
 from earlyhelp.models import EarlyHelpChild, EarlyHelpStatus
 
 from .models import TeamMember
-from .selectors import local_bounds
+from .selectors import REFERRAL_OUTCOMES, local_bounds
 
 COMMON = ["Child Unique ID", "Sex", "Ethnicity", "Date of Birth", "Age of Child (Years)"]
 LIST_1 = [*COMMON, "Date of Contact", "Contact Source"]
@@ -41,7 +41,6 @@ SOURCE = {
     for i, (code, label) in enumerate(ReferralSource.choices)
 }
 YES, NO = "a) Yes", "b) No"
-REFERRAL_OUTCOMES = (Outcome.ASSESSMENT, Outcome.STRATEGY_DISCUSSION)
 # Early help still going on: Annex A List 2 includes current interventions as well as recent assessments.
 CURRENT_EARLY_HELP = (EarlyHelpStatus.RECEIVED, EarlyHelpStatus.OUTCOME_GIVEN, EarlyHelpStatus.PLAN)
 

@@ -46,7 +46,7 @@ class TimelinessView(TenantAPIView):
     """Figures for contacts received from ``from`` to ``to`` (dates, both included); optional ``team``
     (id) and ``interval`` (day, week or month) for the trend. Managers and heads of service only."""
 
-    permission_classes = [role_permission(Role.MANAGER, Role.HEAD)]
+    permission_classes = [role_permission(*selectors.DASHBOARD_ROLES)]
 
     @extend_schema(
         responses=TimelinessSerializer,

@@ -23,12 +23,10 @@ from thresholds.models import Rating
 from .models import ContactFact, EarlyHelpFact, ReturnFact, Team, TeamMember
 
 DASHBOARD_ROLES = frozenset({Role.MANAGER, Role.HEAD})
+# A MASH decision that refers the child to children's social care (Annex A List 3).
+REFERRAL_OUTCOMES = (Outcome.ASSESSMENT, Outcome.STRATEGY_DISCUSSION)
 INTERVALS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 OPEN_BREACHES_SHOWN = 20
-
-
-def can_see_dashboard(user) -> bool:
-    return bool(user.is_authenticated and user.tenant_id and user.role in DASHBOARD_ROLES)
 
 
 def teams():
@@ -146,7 +144,7 @@ def timeliness(filters: Filters, *, now: datetime | None = None) -> dict:
             by_rating[ratings.get(row["rating_id"], ("?", "?"))[0]] += row["contacts"]
             children_by_rating[ratings.get(row["rating_id"], ("?", "?"))[0]] += row["children"] or 0
         sources[row["source"]] += row["contacts"]
-        if row["outcome"] in (Outcome.ASSESSMENT, Outcome.STRATEGY_DISCUSSION):
+        if row["outcome"] in REFERRAL_OUTCOMES:
             totals["referrals"] += row["contacts"]
 
     # One scan of the returns serves the totals, the breakdowns and the trend.
@@ -339,7 +337,7 @@ CONTACT_FIGURES = {
     "re_contacts": Q(re_contact_children__gt=0),
     "step_ups": Q(stepped_up=True),
     "step_downs": Q(stepped_down=True),
-    "referrals": Q(outcome__in=[Outcome.ASSESSMENT, Outcome.STRATEGY_DISCUSSION]),
+    "referrals": Q(outcome__in=REFERRAL_OUTCOMES),
 }
 RETURN_FIGURES = {
     "requests": Q(),

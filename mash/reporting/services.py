@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 # A contact the manager decided should be assessed or taken to a strategy discussion is a referral
 # to children's social care (Annex A List 3).
-REFERRAL_OUTCOMES = (Outcome.ASSESSMENT, Outcome.STRATEGY_DISCUSSION)
 
 CONTACT_FIELDS = [
     "received_at", "received_on", "source", "rating", "outcome", "status", "children", "re_contact_children",

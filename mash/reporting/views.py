@@ -12,13 +12,12 @@ from earlyhelp.models import EarlyHelpOutcome
 from mash import audit
 from mash.decorators import role_required
 from mash.models import Agency
-from mash.roles import Role
 from thresholds.models import Rating
 
 from . import annex_a, selectors, services
 from .forms import AnnexAForm, FiltersForm, default_range
 
-ALLOWED = (Role.MANAGER, Role.HEAD)
+ALLOWED = selectors.DASHBOARD_ROLES
 PAGE_SIZE = 50
 
 

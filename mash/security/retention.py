@@ -60,7 +60,7 @@ def period(tenant, rule: str) -> timedelta:
 
 
 def _candidates(tenant, now: datetime):
-    """(rule, queryset, date field) of every kind of record past its period, in the active tenant."""
+    """(rule, queryset, date field, retention period) of every kind of record past its period, in the active tenant."""
     Contact = apps.get_model("contacts", "Contact")
     MarfDraft = apps.get_model("contacts", "MarfDraft")
     found = [
@@ -74,8 +74,8 @@ def _candidates(tenant, now: datetime):
     except LookupError:
         pass
     for rule, queryset, date_field in found:
-        cutoff = now - period(tenant, rule)
-        yield rule, queryset.filter(**{f"{date_field}__lt": cutoff}).order_by(date_field, "pk"), date_field
+        keep = period(tenant, rule)
+        yield rule, queryset.filter(**{f"{date_field}__lt": now - keep}).order_by(date_field, "pk"), date_field, keep
 
 
 def review(*, tenant, apply: bool, actor=None, now: datetime | None = None) -> TenantReport:
@@ -83,14 +83,14 @@ def review(*, tenant, apply: bool, actor=None, now: datetime | None = None) -> T
     now = now or timezone.now()
     report = TenantReport(tenant=tenant)
     with tenant_context(tenant):
-        for rule, queryset, date_field in _candidates(tenant, now):
+        for rule, queryset, date_field, keep in _candidates(tenant, now):
             for record in queryset:
                 finding = Finding(
                     rule=str(rule),
                     label=getattr(record, "reference", "") or f"{record._meta.verbose_name} {record.pk}",
                     object_type=record._meta.label_lower,
                     object_id=record.pk,
-                    expired_since=getattr(record, date_field) + period(tenant, rule),
+                    expired_since=getattr(record, date_field) + keep,
                 )
                 report.findings.append(finding)
                 if apply:
