@@ -4,7 +4,6 @@ public reports."""
 from __future__ import annotations
 
 import django_filters
-from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -12,7 +11,6 @@ from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from mash import audit, tenancy
@@ -21,6 +19,7 @@ from mash.exceptions import DomainError
 from mash.models import Tenant
 from mash.permissions import IsTenantMember
 from mash.roles import AGENCY_ROLES, Role
+from mash.throttling import PublicReportThrottle
 
 from . import selectors, services
 from .choices import Channel, ContactStatus
@@ -171,44 +170,64 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
         return Response({"results": results, "accepted": accepted, "rejected": len(results) - accepted})
 
 
-class PublicMarfThrottle(ScopedRateThrottle):
-    """Per client IP. The rate is read when asked (settings may change in tests); the cache is Django's default.
+def public_blocked_text(tenant, wait_minutes: int) -> str:
+    """What a member of the public is told when the limit stops their report: when to try again, whom to call."""
+    minutes = f"{wait_minutes} minute{'s' if wait_minutes != 1 else ''}"
+    return (
+        "Too many reports have been sent from here in a short time, so this one has not been sent. "
+        f"You can try again later, in about {minutes}, or {public_call_us_text(tenant)}"
+    )
 
-    ``X-Forwarded-For`` is only trusted when ``NUM_PROXIES`` says a proxy sets it, so a sender cannot
-    dodge the limit by inventing that header.
-    """
 
-    scope_attr = "throttle_scope"
-
-    def get_rate(self):
-        return settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(self.scope)
-
-    def get_ident(self, request):
-        if settings.REST_FRAMEWORK.get("NUM_PROXIES") is None:
-            return request.META.get("REMOTE_ADDR", "")
-        return super().get_ident(request)
+def public_call_us_text(tenant) -> str:
+    numbers = []
+    if tenant.mash_phone:
+        numbers.append(f"the {tenant.name} MASH on {tenant.mash_phone}")
+    if tenant.out_of_hours_phone:
+        numbers.append(f"out of hours on {tenant.out_of_hours_phone}")
+    call = f"call {', or '.join(numbers)}." if numbers else f"call {tenant.name}'s children's services."
+    return f"{call} If a child is in immediate danger, call 999."
 
 
 class PublicContactView(APIView):
-    """A report from a member of the public: no account, rate-limited per client, answers only the reference."""
+    """A report from a member of the public: no account, answers only the reference. Limited per client per
+    local authority (mash.throttling, shared with the page): only accepted reports use up the allowance."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [PublicMarfThrottle]
-    throttle_scope = "public_marf"
+    throttle_classes = [PublicReportThrottle]
+
+    def initial(self, request, *args, **kwargs):
+        # The local authority first: the limit counts per authority, and an unknown one is 404 before 405.
+        self.public_tenant = Tenant.objects.filter(slug=kwargs.get("tenant_slug")).first()
+        if self.public_tenant is None:
+            raise Http404
+        super().initial(request, *args, **kwargs)
+
+    def throttled(self, request, wait):
+        minutes = self.report_limit.wait_minutes
+        raise exceptions.Throttled(wait=wait, detail=public_blocked_text(self.public_tenant, minutes))
 
     @extend_schema(
         request=PublicContactInput,
-        responses={201: ReferenceSerializer, 404: OpenApiResponse(description="No such local authority.")},
+        responses={
+            201: ReferenceSerializer,
+            404: OpenApiResponse(description="No such local authority."),
+            429: OpenApiResponse(description="Too many reports from this client; says when to retry and whom to call."),
+        },
     )
     def post(self, request, tenant_slug):
-        tenant = Tenant.objects.filter(slug=tenant_slug).first()
-        if tenant is None:
-            raise Http404
-        with tenancy.tenant_context(tenant):
-            serializer = PublicContactInput(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            contact = services.submit_contact(
-                tenant=tenant, actor=None, channel=Channel.PUBLIC, data=serializer.to_contact_data()
-            )
+        tenant = self.public_tenant
+        accepted = False
+        try:
+            with tenancy.tenant_context(tenant):
+                serializer = PublicContactInput(data=request.data)
+                serializer.is_valid(raise_exception=True)
+                contact = services.submit_contact(
+                    tenant=tenant, actor=None, channel=Channel.PUBLIC, data=serializer.to_contact_data()
+                )
+            accepted = True
+        finally:
+            if not accepted:  # a refused report does not use up the sender's allowance
+                self.report_limit.release()
         return Response({"reference": contact.reference}, status=status.HTTP_201_CREATED)

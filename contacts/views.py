@@ -10,17 +10,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import Throttled
 
 from mash import audit, tenancy
 from mash.decorators import role_required
 from mash.exceptions import DomainError
 from mash.models import Tenant
 from mash.roles import Role
+from mash.throttling import PublicReportLimit
 from thresholds import selectors as threshold_selectors
 
 from . import selectors, services
-from .api import PublicMarfThrottle
 from .choices import Channel, ContactStatus, PersonRole
 from .forms import (
     AddAnotherForm,
@@ -381,22 +380,27 @@ def phone_contact(request):
 # --- the public -------------------------------------------------------------------------------------
 
 
-class _ThrottleScope:
-    throttle_scope = "public_marf"
-
-
 def public_report(request, tenant_slug):
-    """Anyone worried about a child, without an account. Rate-limited per client, like the API."""
+    """Anyone worried about a child, without an account. Limited per client per local authority, with the
+    API (mash.throttling): only accepted reports use up the allowance, and reading the page never counts."""
     tenant = get_object_or_404(Tenant, slug=tenant_slug)
-    form = PublicReportForm(request.POST or None)
-    if request.method == "POST":
-        throttle = PublicMarfThrottle()
-        if not throttle.allow_request(request, _ThrottleScope()):
-            raise_throttled = Throttled(wait=throttle.wait())
-            return render(
-                request, "contacts/public/report.html",
-                {"form": form, "tenant_shown": tenant, "throttled": raise_throttled.detail}, status=429,
-            )  # fmt: skip
+    if request.method != "POST":
+        return render(request, "contacts/public/report.html", {"form": PublicReportForm(), "tenant_shown": tenant})
+    limit = PublicReportLimit(request, tenant)
+    if not limit.claim():
+        # What they typed stays on the page (to read out on the phone), without checking it for errors:
+        # the one error summary is the one that says why nothing was sent and whom to call.
+        typed = {name: request.POST[name] for name in PublicReportForm.base_fields if name in request.POST}
+        response = render(
+            request, "contacts/public/report.html",
+            {"form": PublicReportForm(initial=typed), "tenant_shown": tenant, "blocked_minutes": limit.wait_minutes},
+            status=429,
+        )  # fmt: skip
+        response["Retry-After"] = str(limit.wait)
+        return response
+    form = PublicReportForm(request.POST)
+    contact = None
+    try:
         if form.is_valid():
             with tenancy.tenant_context(tenant):
                 serializer = PublicContactInput(data=form.to_api_data())
@@ -404,10 +408,15 @@ def public_report(request, tenant_slug):
                     contact = services.submit_contact(
                         tenant=tenant, actor=None, channel=Channel.PUBLIC, data=serializer.to_contact_data()
                     )
-                    request.session["public_reference"] = contact.reference
-                    return redirect("contacts:public-sent", tenant_slug=tenant.slug)
-            for text in (t for messages_ in serializer.errors.values() for t in _plain(messages_)):
-                form.add_error(None, text)
+            if contact is None:
+                for text in (t for messages_ in serializer.errors.values() for t in _plain(messages_)):
+                    form.add_error(None, text)
+    finally:
+        if contact is None:  # not sent: a typo does not use up the allowance
+            limit.release()
+    if contact is not None:
+        request.session["public_reference"] = contact.reference
+        return redirect("contacts:public-sent", tenant_slug=tenant.slug)
     return render(request, "contacts/public/report.html", {"form": form, "tenant_shown": tenant})
 
 

@@ -169,6 +169,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 
+# Reverse proxies in front of the application that append to X-Forwarded-For (0: clients connect directly).
+# The public report's limit, and DRF's own throttles (NUM_PROXIES), take the client from this many hops in.
+MASH_TRUSTED_PROXY_COUNT = env.int("MASH_TRUSTED_PROXY_COUNT", default=0)
+if MASH_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("MASH_TRUSTED_PROXY_COUNT must be 0 or more.")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -180,7 +186,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "mash.schema.TenantAwareAutoSchema",
     "EXCEPTION_HANDLER": "mash.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"public_marf": env.str("PUBLIC_MARF_RATE", default="10/hour")},
+    # Public reports accepted per client per local authority, and every POST however it ends (mash.throttling).
+    "DEFAULT_THROTTLE_RATES": {
+        "public_marf": env.str("PUBLIC_MARF_RATE", default="10/hour"),
+        "public_marf_posts": env.str("PUBLIC_MARF_POST_RATE", default="30/hour"),
+    },
+    "NUM_PROXIES": MASH_TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -226,6 +237,18 @@ else:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# The cache holds the public report's rate-limit counters: Redis whenever REDIS_URL is set, so every gunicorn
+# worker counts together (its own key prefix beside Celery's keys); local memory only for the embedded default.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "mash-cache",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -10,6 +12,16 @@ from tests.factories import AgencyFactory, TenantFactory, UserFactory, token_for
 def _fast_password_hashing(settings):
     # Hashing strength is not under test; 72 demo sign-ins with PBKDF2 would take half a minute.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_namespace(settings):
+    # The public report's rate-limit counters live in the cache (Redis when REDIS_URL is set, shared by
+    # parallel test workers): each test counts under a key prefix of its own and inherits no count.
+    # Never cache.clear() there: on Redis it empties the whole database, Celery's broker keys included.
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"} for name, config in settings.CACHES.items()
+    }
 
 
 # -- sign-in security (mash.security) -------------------------------------------------------------

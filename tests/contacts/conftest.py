@@ -1,17 +1,8 @@
 import pytest
-from django.core.cache import cache
 
 from mash import tenancy
 from mash.roles import Role
 from thresholds.services import ensure_default_policy
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_cache():
-    # Throttling counts in Django's default (local-memory) cache: no test may inherit another's count.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
