@@ -10,12 +10,15 @@ class DemoTenant:
     slug: str
     name: str
     reference_prefix: str
+    mash_phone: str
+    out_of_hours_phone: str
 
 
+# Telephone numbers from Ofcom's ranges reserved for drama and examples: plausible, and nobody's real line.
 DEMO_TENANTS = [
-    DemoTenant("cambridgeshire", "Cambridgeshire County Council", "CAM"),
-    DemoTenant("durham", "Durham County Council", "DUR"),
-    DemoTenant("coventry", "Coventry City Council", "COV"),
+    DemoTenant("cambridgeshire", "Cambridgeshire County Council", "CAM", "01632 960 101", "0808 157 0101"),
+    DemoTenant("durham", "Durham County Council", "DUR", "0191 498 0102", "0808 157 0102"),
+    DemoTenant("coventry", "Coventry City Council", "COV", "0121 496 0103", "0808 157 0103"),
 ]
 
 DEMO_AGENCIES = [

@@ -2,11 +2,17 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
 from .roles import AGENCY_ROLES, STAFF_ROLES, Role
 from .tenancy import TenantOwned, TenantQuerySet
+
+# A UK telephone number as people write it: digits, spaces, and optionally a leading + or brackets.
+phone_number_validator = RegexValidator(
+    r"^\+?[0-9 ()]{7,25}$", "Enter a telephone number, like 01223 555 0101 or +44 1223 555 0101"
+)
 
 
 class Tenant(models.Model):
@@ -17,6 +23,13 @@ class Tenant(models.Model):
     time_zone = models.CharField(max_length=64, default="Europe/London")
     reference_prefix = models.CharField(
         max_length=8, help_text="Prefix of human-readable contact references, e.g. CAM."
+    )
+    # Shown to the public when their report cannot be sent (blocked or failed), beside "call 999".
+    mash_phone = models.CharField(
+        "MASH telephone number", max_length=25, blank=True, validators=[phone_number_validator]
+    )
+    out_of_hours_phone = models.CharField(
+        "Out-of-hours telephone number", max_length=25, blank=True, validators=[phone_number_validator]
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

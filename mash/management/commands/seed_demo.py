@@ -35,7 +35,13 @@ class Command(BaseCommand):
         users = 0
         for demo in DEMO_TENANTS:
             tenant, _ = Tenant.objects.update_or_create(
-                slug=demo.slug, defaults={"name": demo.name, "reference_prefix": demo.reference_prefix}
+                slug=demo.slug,
+                defaults={
+                    "name": demo.name,
+                    "reference_prefix": demo.reference_prefix,
+                    "mash_phone": demo.mash_phone,
+                    "out_of_hours_phone": demo.out_of_hours_phone,
+                },
             )
             with tenancy.tenant_context(tenant):
                 agencies = {}
