@@ -4,9 +4,10 @@ from django.db import transaction
 
 from . import audit
 from .exceptions import Conflict, PolicyViolation
-from .models import Agency
+from .models import Agency, Tenant
 
 AGENCY_FIELDS = ("slug", "name", "active")
+PUBLIC_PHONE_FIELDS = ("mash_phone", "out_of_hours_phone")
 
 
 @transaction.atomic
@@ -40,3 +41,17 @@ def remove_agency(*, actor, agency: Agency) -> None:
         raise Conflict("This agency still has staff. Move them or mark the agency inactive instead.")
     audit.record(actor=actor, action="agency.removed", obj=agency, changes={"slug": agency.slug})
     agency.delete()
+
+
+@transaction.atomic
+def change_public_phone_numbers(*, actor, tenant: Tenant, mash_phone: str, out_of_hours_phone: str) -> Tenant:
+    """The numbers the public report page gives people to call (when a report is blocked or refused)."""
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    before = {f: getattr(tenant, f) for f in PUBLIC_PHONE_FIELDS}
+    tenant.mash_phone, tenant.out_of_hours_phone = mash_phone.strip(), out_of_hours_phone.strip()
+    tenant.full_clean(validate_unique=False, validate_constraints=False)
+    changes = audit.diff(tenant, before, PUBLIC_PHONE_FIELDS)
+    if changes:
+        tenant.save(update_fields=list(changes))
+        audit.record(actor=actor, action="tenant.phone_numbers_changed", obj=tenant, tenant=tenant, changes=changes)
+    return tenant

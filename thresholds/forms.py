@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django import forms
 
+from mash.models import phone_number_validator
+
 from .models import WEEKDAY_NAMES, AgenciesAsked, DeadlineUnit, NeedDomain, RatingColour
 from .workcalendar import NATIONS
 
@@ -249,4 +251,25 @@ class ThresholdIndicatorForm(forms.Form):
             "required": "Enter the indicator",
             "max_length": "Enter an indicator of 300 characters or fewer",
         },
+    )
+
+
+class PublicPhoneNumbersForm(forms.Form):
+    mash_phone = forms.CharField(
+        label="MASH telephone number",
+        max_length=25,
+        help_text="For example, 01632 960 101",
+        validators=[phone_number_validator],
+        error_messages={
+            "required": "Enter the MASH telephone number",
+            "max_length": "Enter a telephone number of at most 25 characters",
+        },
+    )
+    out_of_hours_phone = forms.CharField(
+        label="Out-of-hours telephone number (optional)",
+        max_length=25,
+        required=False,
+        help_text="The emergency duty team: evenings, weekends and bank holidays",
+        validators=[phone_number_validator],
+        error_messages={"max_length": "Enter a telephone number of at most 25 characters"},
     )

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mash import services as mash_services
 from mash.decorators import role_required
 from mash.exceptions import DomainError
 from mash.roles import Role
@@ -24,6 +25,7 @@ from .forms import (
     CalendarForm,
     ClockPolicyForm,
     ClosureDayForm,
+    PublicPhoneNumbersForm,
     RatingForm,
     ThresholdIndicatorForm,
     ThresholdLevelForm,
@@ -134,6 +136,28 @@ def settings_index(request):
             "levels": levels,
         },
     )
+
+
+# --- the numbers the public report page gives ---------------------------------------------
+
+
+@admin_only
+@require_http_methods(["GET", "POST"])
+def public_phone_numbers(request):
+    tenant = request.tenant
+    if request.method == "POST":
+        form = PublicPhoneNumbersForm(request.POST)
+        if form.is_valid() and _run(
+            form,
+            lambda: mash_services.change_public_phone_numbers(actor=request.user, tenant=tenant, **form.cleaned_data),
+        ):
+            messages.success(request, "Telephone numbers saved")
+            return redirect("thresholds:settings")
+    else:
+        form = PublicPhoneNumbersForm(
+            initial={"mash_phone": tenant.mash_phone, "out_of_hours_phone": tenant.out_of_hours_phone}
+        )
+    return _render(request, "thresholds/settings/phone_numbers.html", {}, form=form)
 
 
 # --- the working calendar -------------------------------------------------------------

@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 
 from contacts.models import Contact
 from mash import tenancy
+from mash.models import AuditEvent
 from mash.throttling import ACCEPTED_SCOPE, POSTS_SCOPE, PublicReportLimit
 from thresholds.services import ensure_default_policy
 
@@ -311,3 +312,25 @@ def test_two_gunicorn_servers_share_one_allowance(alpha, tmp_path):
             for key in client.scan_iter(match=f"*throttle_public_marf*:{ip}:*"):
                 client.delete(key)
         client.close()
+
+
+# --- the numbers come from the tenant's settings --------------------------------------------------------
+
+
+def test_a_tenant_admin_sets_the_numbers_the_public_page_shows(hub):
+    admin = Client()
+    admin.force_login(hub["admin"])
+    assert 'href="/settings/phone-numbers/"' in admin.get("/settings/").content.decode()
+    refused = admin.post("/settings/phone-numbers/", {"mash_phone": "call the office", "out_of_hours_phone": ""})
+    assert refused.status_code == 200
+    assert "Enter a telephone number, like 01223 555 0101" in refused.content.decode()
+    numbers = {"mash_phone": "01632 960 777", "out_of_hours_phone": "0808 157 0777"}
+    saved = admin.post("/settings/phone-numbers/", numbers)
+    assert saved.status_code == 302
+    event = AuditEvent.objects.get(action="tenant.phone_numbers_changed")
+    assert event.actor == hub["admin"] and event.changes["mash_phone"] == ["", "01632 960 777"]
+    html = Client().get(PAGE.format(slug="alpha")).content.decode()
+    assert "01632 960 777" in html and "0808 157 0777" in html
+    triage = Client()
+    triage.force_login(hub["triage"])
+    assert triage.post("/settings/phone-numbers/", {"mash_phone": "01632 960 000"}).status_code == 403
