@@ -11,7 +11,7 @@ class SecurityConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate, pre_migrate
 
-        from . import rls
+        from . import rls, schema  # noqa: F401 - schema registers the OpenAPI session scheme
 
         connection_created.connect(rls.on_connection_created, dispatch_uid="mash-rls-connection")
         pre_migrate.connect(rls.on_pre_migrate, dispatch_uid="mash-rls-pre-migrate")

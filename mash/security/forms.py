@@ -13,8 +13,11 @@ def _record_factor_failure(request, username: str) -> None:
 class SignInForm(AuthenticationForm):
     """Username, password and, for anyone with a second factor, the security code: one page.
 
-    Someone with a factor set up must give its code (or a recovery code) with the password;
-    staff with none yet are signed in to set one up and can reach nothing else.
+    Someone with a factor set up must give its code (or a recovery code) with the password. A
+    right password with a missing or wrong code gets exactly the answer a wrong password gets (same
+    page, message and status) and counts as a failed sign-in (django-axes), so the page never
+    confirms a guessed password. Staff with no factor yet are signed in to set one up and can reach
+    nothing else.
     """
 
     otp_token = forms.CharField(
@@ -26,9 +29,10 @@ class SignInForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
-        "otp_missing": "Enter the security code from your authenticator app",
-        "otp_invalid": "The security code is not right, or has expired. Enter the current code from your app",
+        "invalid_login": (
+            "Enter a correct username and password, and the security code from your authenticator app "
+            "if you have set one up. They are case-sensitive."
+        ),
     }
 
     def __init__(self, request=None, *args, **kwargs):
@@ -36,19 +40,15 @@ class SignInForm(AuthenticationForm):
         self.otp_device = None
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean()  # a wrong password raises invalid_login; django-axes counts it
         user = self.user_cache
         if user is None or not mfa.has_device(user):
             return cleaned
-        token = (cleaned.get("otp_token") or "").strip()
-        if not token:
-            self.add_error("otp_token", self.error_messages["otp_missing"])
-            return cleaned
-        device = mfa.verify(user, token)
+        device = mfa.verify(user, cleaned.get("otp_token") or "")
         if device is None:
             _record_factor_failure(self.request, cleaned.get("username") or "")
-            self.add_error("otp_token", self.error_messages["otp_invalid"])
-            return cleaned
+            self.user_cache = None
+            raise self.get_invalid_login_error()
         self.otp_device = device
         return cleaned
 

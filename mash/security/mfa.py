@@ -37,6 +37,20 @@ def required_for(user) -> bool:
     return user.role == Role.REFERRER and getattr(settings, "MASH_MFA_FOR_REFERRERS", False)
 
 
+def session_complete(user) -> bool:
+    """The one rule for a signed-in session: it acts as ``user`` only when ``user`` needs no second
+    factor or this session has passed one. Pages (``MultiFactorMiddleware``) and the API
+    (``VerifiedSessionAuthentication``) both ask this; nothing else makes a session count.
+    Fails closed when the session cannot tell (no ``is_verified``: the OTP middleware did not run).
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    if not required_for(user):
+        return True
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified is not None and is_verified())
+
+
 def has_device(user) -> bool:
     return any(True for _ in devices_for_user(user, confirmed=True))
 
@@ -73,8 +87,27 @@ def confirm_app_device(*, user, device: TOTPDevice, token: str) -> list[str] | N
 
 
 @transaction.atomic
+def replace_recovery_codes(*, user, token: str) -> list[str] | None:
+    """New recovery codes when ``token`` is the current code of the user's confirmed authenticator
+    app; None otherwise. A recovery code does not mint more: only the app (the factor the codes
+    stand in for) can, so a session that got in with a password and a recovery code cannot
+    re-arm itself. Wrong codes meet django-otp's throttle as at sign-in."""
+    token = "".join((token or "").split())
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None or not token.isdigit() or not device.verify_token(token):
+        return None
+    codes = new_recovery_codes(user=user)
+    audit.record(actor=user, action="mfa.recovery_codes_replaced", obj=None, changes={"confirmed_by": APP_DEVICE_NAME})
+    return codes
+
+
+@transaction.atomic
 def new_recovery_codes(*, user) -> list[str]:
-    """Replace the user's recovery codes with :data:`RECOVERY_CODES` fresh single-use ones."""
+    """Replace the user's recovery codes with :data:`RECOVERY_CODES` fresh single-use ones.
+
+    Only for callers that have just checked a code from the authenticator app
+    (:func:`confirm_app_device`, :func:`replace_recovery_codes`) and for seeding and tests: a
+    view must never call it for a session on its word alone."""
     device, _ = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True})
     device.token_set.all().delete()
     codes = [f"{secrets.token_hex(4)}" for _ in range(RECOVERY_CODES)]

@@ -15,13 +15,15 @@ from django.utils.http import urlencode
 from mash import audit
 
 from . import mfa
+from .authentication import token_user
 
 LAST_SEEN = "mash_last_seen"
 # Recording activity writes the session; once a minute is enough for a 30-minute timeout.
 LAST_SEEN_RESOLUTION = 60
 
 # Paths an unverified staff user may still reach: signing in and out, setting up a factor,
-# assets, the liveness probe, the public MARF and the OpenAPI document.
+# assets, the liveness probe, the public MARF and the OpenAPI document and its viewer (both served to
+# anyone; the viewer calls the API with whatever credentials the caller has).
 OPEN_PREFIXES = (
     "/sign-in/",
     "/sign-out/",
@@ -31,6 +33,7 @@ OPEN_PREFIXES = (
     "/assets/",
     "/health/",
     "/api/v1/schema/",
+    "/api/v1/docs/",
     "/api/v1/public/",
     "/contacts/report/",
 )
@@ -84,10 +87,13 @@ class OTPSessionMiddleware:
 class MultiFactorMiddleware:
     """A staff user signed in with a password alone reaches nothing but the second-factor pages.
 
-    API calls with ``Authorization: Token`` are authenticated by DRF, not by this session: a
-    token is a system credential an administrator issues (``drf_create_token``) to a partner
-    system, held server-side, and revocable; it is not a person's password. A session-authenticated
-    API call from an unverified staff user is refused (403).
+    The rule (:func:`mfa.session_complete`) is the same one the API's authentication applies
+    (:class:`~mash.security.authentication.VerifiedSessionAuthentication`); here it turns pages
+    into the set-up or verify step and answers the API with a clear 403. An API call from such a
+    browser passes on only when it carries a valid DRF token, which DRF then authenticates first:
+    a token is a system credential an administrator issues (``drf_create_token``), held
+    server-side and revocable. Any other ``Authorization`` header (``Bearer``, ``Basic``, a wrong
+    token) changes nothing.
     """
 
     def __init__(self, get_response):
@@ -99,12 +105,11 @@ class MultiFactorMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(OPEN_PREFIXES)
-            and mfa.required_for(user)
-            and not user.is_verified()
+            and not mfa.session_complete(user)
         ):
             if _is_api(request):
-                if request.headers.get("Authorization"):
-                    return self.get_response(request)  # DRF authenticates the token itself
+                if token_user(request) is not None:
+                    return self.get_response(request)  # token-authenticated; the session plays no part
                 return JsonResponse(
                     {"detail": "Finish signing in with your security code before using the API."}, status=403
                 )
@@ -116,7 +121,9 @@ class MultiFactorMiddleware:
 class SessionIdleTimeoutMiddleware:
     """Sign out a session left unused for ``SESSION_IDLE_TIMEOUT`` seconds (GOV.UK: warn, then sign out).
 
-    Pages warn ``SESSION_IDLE_WARNING`` seconds before (templates/security/timeout_warning.html).
+    Every request the session authenticates counts, whatever headers it carries: only an API call
+    with a valid DRF token (which DRF authenticates instead of the session) leaves the session's
+    clock alone. Pages warn ``SESSION_IDLE_WARNING`` seconds before (templates/security/timeout_warning.html).
     Work in progress survives: MARF drafts autosave to the database, and after signing in again
     the draft is where it was.
     """
@@ -127,7 +134,7 @@ class SessionIdleTimeoutMiddleware:
     def __call__(self, request):
         timeout = getattr(settings, "SESSION_IDLE_TIMEOUT", 0)
         user = getattr(request, "user", None)
-        if timeout and user is not None and user.is_authenticated and not request.headers.get("Authorization"):
+        if timeout and user is not None and user.is_authenticated and not self._token_authenticated(request):
             now = time.time()
             last_seen = request.session.get(LAST_SEEN)
             if last_seen is not None and now - last_seen > timeout:
@@ -141,9 +148,14 @@ class SessionIdleTimeoutMiddleware:
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
 
+    @staticmethod
+    def _token_authenticated(request) -> bool:
+        return _is_api(request) and "Authorization" in request.headers and token_user(request) is not None
+
 
 class SecurityHeadersMiddleware:
-    """Headers Django does not set itself: Permissions-Policy, and no caching of signed-in pages."""
+    """Headers Django does not set itself: Permissions-Policy, and no caching of anything answered
+    to a signed-in browser or to a request carrying credentials (an API token)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -156,8 +168,10 @@ class SecurityHeadersMiddleware:
         signed_in = request.COOKIES.get(settings.SESSION_COOKIE_NAME) or response.cookies.get(
             settings.SESSION_COOKIE_NAME
         )
-        if signed_in and not request.path.startswith(("/static/", "/assets/")):
-            # A child's record must not stay in a shared computer's browser cache.
+        credentials = signed_in or "Authorization" in request.headers
+        if credentials and not request.path.startswith(("/static/", "/assets/")):
+            # A child's record must not stay in a shared computer's browser cache, nor in any cache
+            # between a partner system and us.
             response.setdefault("Cache-Control", "no-store")
         return response
 
@@ -177,7 +191,7 @@ class PlatformAdminMiddleware:
             and user.is_authenticated
             and user.is_superuser
             and user.is_active
-            and (not mfa.required_for(user) or user.is_verified())
+            and mfa.session_complete(user)
         ):
             from mash.tenancy import system_context
 

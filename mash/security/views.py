@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from mash import audit
@@ -151,12 +150,22 @@ def _locked(request, user) -> bool:
 
 
 @login_required
-@require_POST
 def new_recovery_codes(request):
-    """Replace the recovery codes (the old ones stop working)."""
-    codes = mfa.new_recovery_codes(user=request.user)
-    audit.record(actor=request.user, action="mfa.recovery_codes_replaced")
-    return render(request, "security/recovery_codes.html", {"codes": codes, "next": "/", "first_time": False})
+    """Replace the recovery codes (the old ones stop working): only for a session that has passed
+    the second factor, and only with a current code from the authenticator app in the same step.
+    A session signed in with a password alone is sent to finish signing in, and gets no codes."""
+    user = request.user
+    if not user.is_verified():
+        target = _verify_url() if mfa.has_device(user) else _enrol_url()
+        return redirect(f"{target}?next={_safe(request.path)}")
+    form = SecurityCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = mfa.replace_recovery_codes(user=user, token=form.cleaned_data["code"])
+        if codes is not None:
+            return render(request, "security/recovery_codes.html", {"codes": codes, "next": "/", "first_time": False})
+        _record_factor_failure(request, user.get_username())
+        form.add_error("code", "The security code is not right, or has expired. Enter the current code from your app")
+    return render(request, "security/new_recovery_codes.html", {"form": form})
 
 
 def keep_alive(request):
