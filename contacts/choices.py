@@ -54,6 +54,13 @@ class ReferralSource(models.TextChoices):
     UNKNOWN = "10", "Unknown"
 
 
+# Sources that are members of the public, not professionals (the census's individuals, anonymous, unknown).
+PUBLIC_SOURCES = frozenset({
+    ReferralSource.FAMILY, ReferralSource.ACQUAINTANCE, ReferralSource.SELF, ReferralSource.INDIVIDUAL_OTHER,
+    ReferralSource.ANONYMOUS, ReferralSource.UNKNOWN,
+})  # fmt: skip
+
+
 class ParentsAware(models.TextChoices):
     YES = "yes", "Yes"
     NO = "no", "No"

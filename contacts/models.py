@@ -7,6 +7,7 @@ from django.db.models import Q
 from mash.tenancy import TenantOwned
 
 from .choices import (
+    PUBLIC_SOURCES,
     Channel,
     Consent,
     ConsentReason,
@@ -26,6 +27,7 @@ TEXT_MAX = 200
 CONCERNS_MAX = 10_000
 NOTES_MAX = 5_000
 POSTCODE_MAX = 8
+IDENTITY_CHECK_MAX = 500
 
 
 class ReferenceCounter(TenantOwned):
@@ -96,6 +98,15 @@ class Contact(TenantOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     call_notes = models.TextField(max_length=NOTES_MAX, blank=True)
+    # A member of the public is told the outcome only once the hub has confirmed who they are
+    # (triage.services.verify_reporter_identity); until then, the reference and nothing else.
+    reporter_identity_verified_at = models.DateTimeField(null=True, blank=True)
+    reporter_identity_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reporter_identity_check = models.CharField(
+        max_length=IDENTITY_CHECK_MAX, blank=True, help_text="How the hub confirmed who the reporter is."
+    )
 
     # Hub-internal: never shown to the referrer.
     assigned_to = models.ForeignKey(
@@ -142,6 +153,21 @@ class Contact(TenantOwned):
 
     def __str__(self):
         return self.reference
+
+    @property
+    def reporter_is_public(self) -> bool:
+        """A member of the public (the public form, or a call or report from an individual): no account vouches
+        for who they are, so an address they gave is not theirs for certain."""
+        return self.submitted_by_id is None and (self.channel == Channel.PUBLIC or self.source in PUBLIC_SOURCES)
+
+    @property
+    def reporter_identity_verified(self) -> bool:
+        return self.reporter_identity_verified_at is not None
+
+    @property
+    def outcome_may_go_to_reporter(self) -> bool:
+        """Professionals are told the outcome; a member of the public only once the hub has verified them."""
+        return not self.reporter_is_public or self.reporter_identity_verified
 
 
 class Person(TenantOwned):

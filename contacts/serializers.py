@@ -357,6 +357,8 @@ class ContactSerializer(serializers.ModelSerializer):
     # Blank until consent is refused or not sought (the model's CheckConstraint).
     consent_reason = serializers.ChoiceField(choices=ConsentReason.choices, read_only=True, allow_blank=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, read_only=True, allow_null=True)
+    # A member of the public is told the outcome only once verified (POST .../reporter-identity/).
+    reporter_identity_verified = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Contact
@@ -369,6 +371,7 @@ class ContactSerializer(serializers.ModelSerializer):
             "threshold_level", "referrer_name", "referrer_role", "referrer_organisation", "referrer_email",
             "referrer_phone", "call_notes", "assigned_to", "internal_notes", "feedback_to_referrer",
             "feedback_sent_at", "version", "created_at", "updated_at",
+            "reporter_identity_verified", "reporter_identity_verified_at", "reporter_identity_check",
         ]  # fmt: skip
         read_only_fields = fields
 

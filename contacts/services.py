@@ -181,6 +181,21 @@ def _start_decision_clock(contact: Contact, *, policy, amount, unit, actor):
     )
 
 
+def public_acknowledgement(contact: Contact, *, considered: bool = False) -> str:
+    """What a member of the public whose identity is not verified is told: the reference and nothing else
+    (never the child's name or the outcome: the address they typed may not be theirs)."""
+    first = (
+        f"Thank you for your report {contact.reference}. The MASH has considered it."
+        if considered
+        else f"Thank you for telling us. We have received your report {contact.reference}."
+    )
+    return (
+        f"{first} To protect the children and families involved, we share what happens next only with people "
+        f"whose identity we have confirmed. Please quote {contact.reference} if you contact us about it. "
+        "If a child is in immediate danger, call 999."
+    )
+
+
 def _acknowledge(contact: Contact) -> None:
     """Tell the referrer their contact arrived, with its reference and when a decision is due."""
     due = timezone.localtime(contact.decision_due_at, ZoneInfo(contact.tenant.time_zone))
@@ -188,6 +203,8 @@ def _acknowledge(contact: Contact) -> None:
         f"We have received your referral {contact.reference}. The MASH will decide on next steps by "
         f"{due:%H:%M on %A %d %B %Y}. We will tell you the outcome."
     )
+    if not contact.outcome_may_go_to_reporter:
+        message = public_acknowledgement(contact)
     if contact.submitted_by is not None:
         notify(
             recipient=contact.submitted_by,

@@ -75,7 +75,7 @@ class EarlyHelpRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         data = request.data if isinstance(request.data, dict) else {}
         if not any(data.get(f) for f in ("referrer_name", "referrer_email")):
             data = {**data, "referrer_name": user.get_full_name() or user.get_username(), "referrer_email": user.email}
-        serializer = EarlyHelpRequestInput(data=data)
+        serializer = EarlyHelpRequestInput(data=data, context={"actor": user})
         serializer.is_valid(raise_exception=True)
         created = services.request_early_help(tenant=request.tenant, actor=user, data=serializer.validated_data)
         created = EarlyHelpRequest.objects.prefetch_related("children", "feedback_tasks").get(pk=created.pk)

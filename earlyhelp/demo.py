@@ -24,7 +24,7 @@ DEMO = [
                  "stopped going to netball. Mum would like support at home and a young carers' group for Mia.",
         "referrer_organisation": "Chesterton Community College", "referrer_role": "Pastoral lead",
         "family_contact": "Grace Okoro (mother)", "family_phone": "07700 900321",
-        "assessment_organisation": "Chesterton Community College",
+        "assessment_organisation": "Chesterton Community College",  # recorded by the coordinator (Annex A)
     },
     {
         "key": "demo-toddler-sleep",
@@ -47,11 +47,14 @@ def seed(tenant):
     for spec in DEMO:
         if EarlyHelpRequest.objects.filter(referrer_email=f"{spec['key']}@example.org").exists():
             continue  # already seeded (the demo referrer email is its key)
-        body = {k: v for k, v in spec.items() if k not in ("key", "outcome")}
+        body = {k: v for k, v in spec.items() if k not in ("key", "outcome", "assessment_organisation")}
         body |= {"referrer_name": referrer.get_full_name(), "referrer_email": f"{spec['key']}@example.org"}
         serializer = EarlyHelpRequestInput(data=body)
         serializer.is_valid(raise_exception=True)
         request = services.request_early_help(tenant=tenant, actor=referrer, data=serializer.validated_data)
+        if spec.get("assessment_organisation"):
+            services.record_assessment(request=request, actor=coordinator, started_on=None, completed_on=None,
+                                       organisation=spec["assessment_organisation"])  # fmt: skip
         if not spec.get("outcome"):
             continue
         services.give_outcome(

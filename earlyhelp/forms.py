@@ -14,6 +14,7 @@ from contacts.choices import Consent, ConsentReason, Ethnicity, ParentsAware, Se
 from contacts.forms import DateField, radios_field, text_field
 
 from .models import TEXT_MAX, CallOutcome, ClosureReason, EarlyHelpOutcome, LetterSentBy, ReviewProgress
+from .services import ASSESSMENT_FIELDS
 
 CHILD_SLOTS = 3
 TIME_PATTERN = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
@@ -45,6 +46,8 @@ def _future(value: date | None, label: str) -> date | None:
 
 
 class EarlyHelpRequestForm(forms.Form):
+    """The request; the Annex A assessment fields only for hub staff (``records_assessment``), never referrers."""
+
     needs = text_field(
         "What help does the family need?", TEXT_MAX, required=True, textarea=True, rows=8,
         help_text="The family's strengths and needs from your Early Help Assessment, what has been tried, "
@@ -63,8 +66,12 @@ class EarlyHelpRequestForm(forms.Form):
     assessment_completed_on = DateField(label="Assessment completion date", required=False)
     assessment_organisation = text_field("Organisation completing the assessment", 200)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, records_assessment: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.records_assessment = records_assessment
+        if not records_assessment:
+            for name in ASSESSMENT_FIELDS:
+                del self.fields[name]
         for n in range(1, CHILD_SLOTS + 1):
             first = n == 1
             which = "" if first else f" (child {n}, optional)"
@@ -90,6 +97,8 @@ class EarlyHelpRequestForm(forms.Form):
         data = super().clean()
         for field, label in (("assessment_started_on", "Assessment start date"),
                              ("assessment_completed_on", "Assessment completion date")):  # fmt: skip
+            if field not in self.fields:
+                continue
             try:
                 _not_future(data.get(field), label)
             except ValidationError as exc:
@@ -118,9 +127,10 @@ class EarlyHelpRequestForm(forms.Form):
             if data.get(f"child{n}_sex"):
                 child["sex"] = data[f"child{n}_sex"]
             children.append(child)
-        out = {name: data.get(name) for name in self.base_fields if not name.startswith("child")}
+        out = {name: data.get(name) for name in self.fields if not name.startswith("child")}
         for name in ("assessment_started_on", "assessment_completed_on"):
-            out[name] = out[name].isoformat() if out[name] else None
+            if name in out:
+                out[name] = out[name].isoformat() if out[name] else None
         out["referrer_email"] = out["referrer_email"] or ""
         return {**out, "children": children}
 

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from contacts.serializers import ChildInput
 
 from .models import TEXT_MAX, ClosureReason, EarlyHelpOutcome, EarlyHelpRequest
-from .services import MAX_CHILDREN, outcome_errors
+from .services import ASSESSMENT_FIELDS, MAX_CHILDREN, may_record_assessment, outcome_errors
 
 
 def _text(max_length: int, *, label: str, required: bool = False):
@@ -39,7 +39,11 @@ def _past_date(label: str):
 
 
 class EarlyHelpRequestInput(serializers.Serializer):
-    """A direct Early Help Assessment request from a professional."""
+    """A direct Early Help Assessment request from a professional.
+
+    The assessment's dates and organisation feed Ofsted's Annex A: only hub staff give them (the ``actor`` in
+    the context); a referrer who sends them is told to leave them out (services.request_early_help agrees).
+    """
 
     children = EarlyHelpChildInput(many=True, required=True)
     needs = _text(TEXT_MAX, label="What help the family needs", required=True)
@@ -66,6 +70,12 @@ class EarlyHelpRequestInput(serializers.Serializer):
         return value
 
     def validate(self, data):
+        actor = self.context.get("actor")
+        if actor is not None and not may_record_assessment(actor):
+            given = [f for f in ASSESSMENT_FIELDS if data.get(f) not in (None, "")]
+            if given:
+                message = "The Early Help Hub records this for Ofsted; leave it out of your request."
+                raise serializers.ValidationError({field: [message] for field in given})
         started, completed = data.get("assessment_started_on"), data.get("assessment_completed_on")
         if completed and not started:
             raise serializers.ValidationError({"assessment_started_on": ["Enter when the assessment started."]})

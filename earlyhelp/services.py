@@ -53,6 +53,9 @@ REQUEST_FIELDS = (
     "family_contact", "family_phone", "address", "assessment_started_on", "assessment_completed_on",
     "assessment_organisation",
 )  # fmt: skip
+# Ofsted Annex A List 2 (a statutory return) comes from these: hub staff record them, referrers never do.
+ASSESSMENT_FIELDS = ("assessment_started_on", "assessment_completed_on", "assessment_organisation")
+ASSESSMENT_RECORDERS = frozenset({Role.TRIAGE, Role.EHCOORD})
 CHILD_FIELDS = ("first_name", "last_name", "date_of_birth", "sex", "ethnicity", "postcode")
 MAX_CHILDREN = 20
 # A review clock on a chosen day is a whole number of these (0.0001 clock hours) long.
@@ -184,10 +187,22 @@ def create_from_contact(*, contact, actor, reason: str = "") -> EarlyHelpRequest
     )
 
 
+def may_record_assessment(actor) -> bool:
+    """Hub staff (MASH triage, Early Help coordinators) may give the Annex A assessment fields; referrers not."""
+    return actor is not None and actor.role in ASSESSMENT_RECORDERS
+
+
 def request_early_help(*, tenant, actor, data: dict) -> EarlyHelpRequest:
     """A professional's Early Help Assessment sent straight to the hub (validated input); their draft goes."""
     if actor is None or actor.role not in REQUESTERS:
         raise NotAllowed("Only referrers, MASH triage and Early Help coordinators may request early help.")
+    if not may_record_assessment(actor):
+        given = [f for f in ASSESSMENT_FIELDS if data.get(f) not in (None, "")]
+        if given:
+            raise PolicyViolation(
+                "The Early Help Hub records the assessment dates and organisation for Ofsted; leave them out.",
+                field=given[0],
+            )
     children = list(data.get("children") or [])
     if not children:
         raise PolicyViolation("Add at least one child.", field="children")

@@ -318,7 +318,7 @@ def step_up(request, pk):
 
 def _initial_from_draft(draft_data: dict) -> dict:
     initial = {}
-    form = EarlyHelpRequestForm()
+    form = EarlyHelpRequestForm(records_assessment=True)
     for name, field in form.fields.items():
         if isinstance(field, DateField):
             initial[name] = [draft_data.get(f"{name}_{i}", "") for i in range(3)]
@@ -331,15 +331,16 @@ def _initial_from_draft(draft_data: dict) -> dict:
 def new_request(request):
     draft = selectors.draft_for(request.user)
     user = request.user
+    staff = services.may_record_assessment(user)  # the Annex A assessment fields: hub staff only
     if request.method == "POST":
         action = request.POST.get("action", "send")
         if action == "draft":
             services.save_draft(actor=user, values=draft_values(request.POST))
             messages.success(request, "Your draft has been saved. You can come back to it at any time.")
             return redirect("earlyhelp:new")
-        form = EarlyHelpRequestForm(request.POST)
+        form = EarlyHelpRequestForm(request.POST, records_assessment=staff)
         if form.is_valid():
-            serializer = EarlyHelpRequestInput(data=form.to_api_data())
+            serializer = EarlyHelpRequestInput(data=form.to_api_data(), context={"actor": user})
             if serializer.is_valid():
                 try:
                     eh = services.request_early_help(tenant=request.tenant, actor=user, data=serializer.validated_data)
@@ -361,7 +362,7 @@ def new_request(request):
         initial = {"referrer_name": user.get_full_name(), "referrer_role": user.job_title, "referrer_email": user.email}
         if draft is not None:
             initial |= _initial_from_draft(draft.data)
-        form = EarlyHelpRequestForm(initial=initial)
+        form = EarlyHelpRequestForm(initial=initial, records_assessment=staff)
     return render(
         request, "earlyhelp/new.html", {"form": form, "draft": draft}, status=400 if form.errors else 200
     )

@@ -25,6 +25,7 @@ from .serializers import (
     PaginatedQueueSerializer,
     QueueRowSerializer,
     RatingInput,
+    ReporterIdentityInput,
     TakeInput,
     TriageStateSerializer,
 )
@@ -41,7 +42,7 @@ def _contact(request, pk) -> Contact:
 
 def _state(contact: Contact) -> dict:
     contact = (
-        Contact.objects.select_related("rating", "assigned_to")
+        Contact.objects.select_related("rating", "assigned_to", "reporter_identity_verified_by")
         .prefetch_related("information_requests__agency")
         .get(pk=contact.pk)
     )
@@ -110,6 +111,28 @@ class DecisionView(TenantAPIView):
             factors=data.get("factors") or [],
             feedback=data.get("feedback") or "",
             version=data.get("version", contact.version),
+        )
+        return Response(_state(contact))
+
+
+class ReporterIdentityView(TenantAPIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        request=ReporterIdentityInput,
+        responses={200: TriageStateSerializer, 409: CONFLICT},
+        description=(
+            "Record that the hub has confirmed who the member of the public who made this report is (triage, "
+            "manager; `check` says how). Until then they are emailed the reference and nothing else; from then on "
+            "they are told the outcome, at once if it was already decided. 400 for a professional's referral, 409 "
+            "when already verified."
+        ),
+    )
+    def post(self, request, pk):
+        contact = _contact(request, pk)
+        data = _body(request, ReporterIdentityInput)
+        services.verify_reporter_identity(
+            contact=contact, actor=request.user, check=data["check"], version=data.get("version")
         )
         return Response(_state(contact))
 

@@ -11,5 +11,6 @@ urlpatterns = [
     path("contacts/<int:pk>/rating/", api.RatingView.as_view(), name="contact-rating"),
     path("contacts/<int:pk>/decision/", api.DecisionView.as_view(), name="contact-decision"),
     path("contacts/<int:pk>/take/", api.TakeView.as_view(), name="contact-take"),
+    path("contacts/<int:pk>/reporter-identity/", api.ReporterIdentityView.as_view(), name="contact-reporter-identity"),
     path("triage/queue/", api.QueueView.as_view(), name="triage-queue"),
 ]

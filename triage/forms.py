@@ -3,6 +3,7 @@
 from django import forms
 
 from contacts.choices import ConsentReason, Outcome
+from contacts.models import IDENTITY_CHECK_MAX
 
 from .choices import ASSESSMENT_FACTORS, CallDirection, Perspective, PrimaryNeed, SharingBasis
 from .models import REASON_MAX, TEXT_MAX
@@ -109,6 +110,16 @@ class ReferrerCallForm(forms.Form):
     summary = forms.CharField(
         label="What was said", widget=forms.Textarea(attrs={"rows": 4}), max_length=TEXT_MAX,
         error_messages={"required": "Enter what was said."},
+    )  # fmt: skip
+
+
+class ReporterIdentityForm(VersionedForm):
+    check = forms.CharField(
+        label="How did you confirm who they are?", max_length=IDENTITY_CHECK_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: called them back on the number they gave, and they described the report. Once "
+                  "recorded, they are told the outcome by email.",
+        error_messages={"required": "Say how you confirmed who they are."},
     )  # fmt: skip
 
 

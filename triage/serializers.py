@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from contacts.choices import Outcome
-from contacts.models import Contact
+from contacts.models import IDENTITY_CHECK_MAX, Contact
 from navigators.models import InformationRequest
 
 from .choices import PrimaryNeed
@@ -53,6 +53,19 @@ class DecisionInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_HELP)
 
 
+SAY_HOW = "Say how you confirmed who they are."
+
+
+class ReporterIdentityInput(serializers.Serializer):
+    check = serializers.CharField(
+        max_length=IDENTITY_CHECK_MAX, trim_whitespace=True,
+        help_text="How the hub confirmed who the member of the public is, e.g. called back on the number given.",
+        error_messages={"required": SAY_HOW, "blank": SAY_HOW,
+                        "max_length": f"Must be {IDENTITY_CHECK_MAX:,} characters or fewer."},
+    )  # fmt: skip
+    version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_HELP)
+
+
 class TakeInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_HELP)
 
@@ -72,11 +85,14 @@ class TriageStateSerializer(serializers.ModelSerializer):
     rating = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     information_requests = RequestSummarySerializer(many=True, read_only=True)
+    reporter_identity_verified = serializers.BooleanField(read_only=True)
+    reporter_identity_verified_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Contact
         fields = ["id", "reference", "status", "rating", "outcome", "assigned_to", "decision_due_at", "decided_at",
-                  "version", "information_requests"]  # fmt: skip
+                  "version", "information_requests", "feedback_sent_at", "reporter_identity_verified",
+                  "reporter_identity_verified_at", "reporter_identity_verified_by"]  # fmt: skip
         read_only_fields = fields
 
 

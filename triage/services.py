@@ -17,8 +17,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts import services as contact_services
 from contacts.choices import ContactStatus, Outcome, PersonRole
-from contacts.models import Contact
+from contacts.models import IDENTITY_CHECK_MAX, Contact
 from earlyhelp import services as earlyhelp_services
 from mash import audit
 from mash.deadlines.selectors import open_clock_for
@@ -406,14 +407,25 @@ def feedback_message(contact: Contact, *, note: str = "") -> str:
 
 @transaction.atomic
 def send_feedback(*, contact: Contact, actor, note: str = "") -> Contact:
-    """Tell the referrer the outcome (in-app notice to their account, and email), and meet the feedback clock."""
+    """Tell the referrer the outcome (in-app notice to their account, and email), and meet the feedback clock.
+
+    A member of the public whose identity the hub has not verified is emailed the reference and nothing else
+    (``contacts.services.public_acknowledgement``); the outcome waits, written, until someone verifies them.
+    """
     _require(actor, DECIDERS, "send feedback to referrers")
     contact = (
         Contact.objects.select_for_update(of=("self",)).select_related("tenant", "submitted_by").get(pk=contact.pk)
     )
     if contact.status != ContactStatus.DECIDED or not contact.outcome:
         raise Conflict("Feedback goes to the referrer once the contact is decided.")
-    message = feedback_message(contact, note=note)
+    contact.feedback_to_referrer = feedback_message(contact, note=note)
+    return _tell_referrer(contact, actor=actor)
+
+
+def _tell_referrer(contact: Contact, *, actor) -> Contact:
+    """Send ``contact.feedback_to_referrer`` where it may go (the row is locked by the caller); audited."""
+    message = contact.feedback_to_referrer
+    withheld = not contact.outcome_may_go_to_reporter
     now = timezone.now()
     told = []
     if contact.submitted_by is not None:
@@ -426,21 +438,52 @@ def send_feedback(*, contact: Contact, actor, note: str = "") -> Contact:
         told.append("account")
     address = contact.referrer_email
     if address and (contact.submitted_by is None or contact.submitted_by.email.lower() != address.lower()):
-        subject = f"MASH: outcome of referral {contact.reference}"
-        transaction.on_commit(lambda: send_mail(subject, message, None, [address], fail_silently=True), robust=True)
+        if withheld:
+            subject = f"MASH: your report {contact.reference}"
+            body = contact_services.public_acknowledgement(contact, considered=True)
+        else:
+            subject, body = f"MASH: outcome of referral {contact.reference}", message
+        transaction.on_commit(lambda: send_mail(subject, body, None, [address], fail_silently=True), robust=True)
         told.append("email")
-    contact.feedback_to_referrer = message
-    contact.feedback_sent_at = now if told else None
+    # Sent means the outcome went; an acknowledgement to an unverified member of the public is not that.
+    contact.feedback_sent_at = now if told and not withheld else None
     _save(contact, ["feedback_to_referrer", "feedback_sent_at"])
+    if withheld:
+        action = "contact.feedback_withheld"
+    else:
+        action = "contact.feedback_sent" if told else "contact.feedback_recorded"
     audit.record(
         actor=actor,
-        action="contact.feedback_sent" if told else "contact.feedback_recorded",
+        action=action,
         obj=contact,
-        changes={"to": told, "outcome": contact.outcome},
+        changes={"to": told, "outcome": contact.outcome, **({"sent": "reference only"} if withheld else {})},
     )
     clock = open_clock_for(subject=contact, kind=ClockKind.REFERRER_FEEDBACK)
-    if clock is not None and told:
+    if clock is not None and told:  # the reporter has had the answer the hub may give them
         meet_clock(clock=clock, at=now, actor=actor)
+    return contact
+
+
+@transaction.atomic
+def verify_reporter_identity(*, contact: Contact, actor, check: str, version: int | None = None) -> Contact:
+    """Record that the hub has confirmed who a member of the public is (e.g. called them back on the number
+    they gave). From then on they are told the outcome; if it was decided already, it is sent now."""
+    _require(actor, TRIAGE_ROLES, "verify who a reporter is")
+    check = _text(check, field="check", label="how you confirmed who they are", max_length=IDENTITY_CHECK_MAX)
+    contact = _locked(contact, version=version)
+    if not contact.reporter_is_public:
+        raise PolicyViolation(
+            f"{contact.reference} came from a professional: their feedback does not wait for a check.", field="check"
+        )
+    if contact.reporter_identity_verified:
+        raise Conflict(f"Who made report {contact.reference} has already been verified.")
+    contact.reporter_identity_verified_at = timezone.now()
+    contact.reporter_identity_verified_by = actor
+    contact.reporter_identity_check = check
+    _save(contact, ["reporter_identity_verified_at", "reporter_identity_verified_by", "reporter_identity_check"])
+    audit.record(actor=actor, action="contact.reporter_identity_verified", obj=contact, changes={"check": check})
+    if contact.outcome and contact.feedback_to_referrer and contact.feedback_sent_at is None:
+        _tell_referrer(contact, actor=actor)  # the outcome, held back until now
     return contact
 
 

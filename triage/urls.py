@@ -10,6 +10,7 @@ pages = [
     path("contacts/<int:pk>/decision/", views.decide, name="decide"),
     path("contacts/<int:pk>/signs-of-safety/", views.safety_map, name="safety-map"),
     path("contacts/<int:pk>/call/", views.referrer_call, name="call"),
+    path("contacts/<int:pk>/reporter-identity/", views.reporter_identity, name="reporter-identity"),
     path("contacts/<int:pk>/threshold/", views.threshold, name="threshold"),
     path("contacts/<int:pk>/sharing/", views.sharing, name="sharing"),
     path("contacts/<int:pk>/notes/", views.add_note, name="note"),

@@ -19,7 +19,16 @@ from mash.roles import Role
 from thresholds import selectors as threshold_selectors
 
 from . import selectors, services
-from .forms import CaseNoteForm, DecisionForm, RatingForm, ReferrerCallForm, SafetyMapForm, SharingForm, ThresholdForm
+from .forms import (
+    CaseNoteForm,
+    DecisionForm,
+    RatingForm,
+    ReferrerCallForm,
+    ReporterIdentityForm,
+    SafetyMapForm,
+    SharingForm,
+    ThresholdForm,
+)
 from .models import SAFETY_MAP_FIELDS
 
 WORKERS = (Role.TRIAGE, Role.MANAGER)
@@ -109,6 +118,8 @@ def contact_page(request, pk):
             "can_work": request.user.role in WORKERS and contact.status in selectors.OPEN_STATUSES,
             "can_decide": request.user.role == Role.MANAGER and contact.status in selectors.OPEN_STATUSES,
             "can_match": request.user.role in WORKERS,
+            "can_verify_reporter": request.user.role in WORKERS and contact.reporter_is_public
+            and not contact.reporter_identity_verified,
             "note_form": CaseNoteForm(),
         },
     )
@@ -176,6 +187,9 @@ def decide(request, pk):
             override_reason=data["override_reason"], primary_need=data["primary_need"], factors=data["factors"],
             feedback=data["feedback"], version=data.get("version") or contact.version,
         )  # fmt: skip
+        if not contact.outcome_may_go_to_reporter:
+            return (f"Decision recorded for {contact.reference}. The reporter is a member of the public whose "
+                    "identity is not verified: they have been sent the reference only.")  # fmt: skip
         return f"Decision recorded for {contact.reference}; the referrer has been told the outcome."
 
     return _form_page(
@@ -259,6 +273,33 @@ def sharing(request, pk):
         form_factory=lambda c, d: SharingForm(d), handle=handle, template="triage/form.html",
         title="Information-sharing decision",
     )  # fmt: skip
+
+
+@tenant_member_required
+def reporter_identity(request, pk):
+    """Record that the hub has verified who a member of the public is; decided or not, they then hear the outcome."""
+    contact = _visible(request, pk)
+    _may(request, WORKERS, "verify who a reporter is")
+    data = request.POST if request.method == "POST" else None
+    form = ReporterIdentityForm(data, initial={"version": contact.version})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.verify_reporter_identity(
+                    contact=contact, actor=request.user, check=form.cleaned_data["check"],
+                    version=form.cleaned_data.get("version") or contact.version,
+                )  # fmt: skip
+            except DomainError as exc:
+                status = _apply_error(form, exc)
+            else:
+                messages.success(request, "Reporter's identity recorded as verified. They will be told the outcome.")
+                return redirect(reverse("triage:contact", args=[contact.pk]) + "#reporter")
+        else:
+            status = 400
+    context = {"contact": contact, "form": form, "title": "Record that you have verified who the reporter is",
+               "conflict": status == 409}  # fmt: skip
+    return render(request, "triage/form.html", context, status=status)
 
 
 @require_POST

@@ -1,6 +1,5 @@
 """The managers' dashboard, the records behind each figure, and the downloads (all audited)."""
 
-import csv
 import json
 
 from django.core.paginator import Paginator
@@ -14,7 +13,7 @@ from mash.decorators import role_required
 from mash.models import Agency
 from thresholds.models import Rating
 
-from . import annex_a, selectors, services
+from . import annex_a, csvsafe, selectors, services
 from .forms import AnnexAForm, FiltersForm, default_range
 
 ALLOWED = selectors.DASHBOARD_ROLES
@@ -159,7 +158,7 @@ def figures_csv(request):
                  "team": filters.team.pk if filters.team else None},
     )  # fmt: skip
     response = _csv_response(f"timeliness-{filters.start}-to-{filters.end}.csv")
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)
     writer.writerow(["Figure", "Breakdown", "Value"])
     for key, value in figures.items():
         if key in ("trend", "open_breaches", "times"):
@@ -190,6 +189,7 @@ def _blank(value):
 
 
 def _csv_response(filename):
+    """A CSV download: written only through ``csvsafe.writer`` (no cell can become a formula)."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
@@ -216,7 +216,7 @@ def annex_a_download(request):
         changes={"list": number, "from": start.isoformat(), "to": end.isoformat(), "rows": len(rows)},
     )
     response = _csv_response(f"annex-a-list-{number}-{tenant.slug}-{end:%Y-%m-%d}.csv")
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)
     writer.writerow(annex_a.HEADERS[number])
     writer.writerows(rows)
     return response

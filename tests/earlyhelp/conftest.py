@@ -60,6 +60,10 @@ def stepped_down(hub, key="step-down", **overrides):
     return decide_early_help(hub, contact)
 
 
+# Annex A List 2's fields: only hub staff (triage, coordinators) may send them with a request.
+ASSESSMENT = {"assessment_started_on": "2026-01-05", "assessment_organisation": "Ridgeway Primary School"}
+
+
 def direct_body(**overrides):
     body = {
         "children": [{"first_name": "Ruby", "last_name": "Ellis", "date_of_birth": "2014-06-30", "sex": "F",
@@ -70,8 +74,6 @@ def direct_body(**overrides):
         "referrer_phone": "01223 000111",
         "family_contact": "Sam Ellis (mother)",
         "family_phone": "07700 900456",
-        "assessment_started_on": "2026-01-05",
-        "assessment_organisation": "Ridgeway Primary School",
     }  # fmt: skip
     body.update(overrides)
     return body

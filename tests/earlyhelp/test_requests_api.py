@@ -6,7 +6,7 @@ import pytest
 from django.utils.dateparse import parse_datetime
 
 from mash.models import AuditEvent
-from tests.earlyhelp.conftest import direct_body, file_direct, referrers_contact, stepped_down
+from tests.earlyhelp.conftest import ASSESSMENT, direct_body, file_direct, referrers_contact, stepped_down
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/early-help/requests/"
@@ -48,7 +48,7 @@ def test_malformed_bodies_are_400_never_500(hub, api_as, body):
 
 
 def test_the_annex_a_list_2_fields_are_stored(hub, api_as):
-    data = file_direct(api_as(hub.ehcoord), assessment_completed_on="2026-01-20")
+    data = file_direct(api_as(hub.ehcoord), **ASSESSMENT, assessment_completed_on="2026-01-20")
     detail = api_as(hub.ehcoord).get(f"{URL}{data['id']}/").data
     assert detail["assessment_started_on"] == "2026-01-05"
     assert detail["assessment_completed_on"] == "2026-01-20"

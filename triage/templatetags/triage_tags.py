@@ -46,6 +46,8 @@ ACTION_WORDS = {
     "contact.decided": "Decision recorded",
     "contact.feedback_sent": "Feedback sent to the referrer",
     "contact.feedback_recorded": "Feedback written (no way to reach the referrer)",
+    "contact.feedback_withheld": "Reference only sent to the reporter (identity not verified)",
+    "contact.reporter_identity_verified": "Reporter's identity verified",
     "clock.started": "Deadline started",
     "clock.met": "Deadline met",
     "clock.cancelled": "Deadline stopped",
