@@ -364,6 +364,10 @@ def test_when_matching_fails_the_contact_is_received_and_a_worker_links_its_peop
             ("Amy", None, True),
         ]
     assert queued == [(contact.pk, tenant.pk)]  # one retry for the contact, after commit
+    client = api_as(hub["triage"])
+    shown = client.get(f"/api/v1/contacts/{contact.pk}/").data
+    assert (shown["children"][0]["person"], shown["children"][0]["matching_pending"]) == (None, True)
+    assert shown["previous_contacts"] == []  # not known yet
 
     monkeypatch.setattr(matching, "find_candidates", REAL_FIND_CANDIDATES)  # fixed; the worker runs the task
     assert tasks.match_pending_people(contact.pk, tenant.pk) == 0
@@ -375,7 +379,6 @@ def test_when_matching_fails_the_contact_is_received_and_a_worker_links_its_peop
         assert not any(m.matching_pending for m in now.values())
         event = AuditEvent.objects.get(action="contact.people_matched")
         assert event.object_id == str(contact.pk) and event.actor is None
-    client = api_as(hub["triage"])
     assert client.get(f"/api/v1/contacts/{contact.pk}/").data["previous_contacts"] == [earlier.pk]
 
     assert tasks.match_pending_people(contact.pk, tenant.pk) == 0  # again: nothing more happens
