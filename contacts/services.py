@@ -122,10 +122,12 @@ def _add_people(contact: Contact, data: dict) -> None:
     pending = False
     for role, entry in entries:
         mention = ContactPerson(
-            contact=contact, role=role, order=order, **{f: entry[f] for f in PERSON_FIELDS if f in entry}
-        )
+            contact=contact, role=role, order=order, matching_pending=True,
+            **{f: entry[f] for f in PERSON_FIELDS if f in entry},
+        )  # fmt: skip
         if role == PersonRole.CHILD and not mention.postcode:
             mention.postcode = contact.postcode
+        mention.save()  # pending until matched: the people a contact names are kept whatever matching does
         if _try_to_link(mention, exclude=linked):
             linked.add(mention.person_id)
         else:
@@ -136,25 +138,24 @@ def _add_people(contact: Contact, data: dict) -> None:
 
 
 def _try_to_link(mention: ContactPerson, *, exclude: set[int]) -> bool:
-    """Link ``mention`` to the register; True when done. Matching is helpful, not essential: whatever
-    goes wrong in it (a record it cannot score, a register entry it cannot write), the mention is saved
-    unlinked and marked pending, the failure is logged, and a worker tries again after commit."""
+    """Link a saved, pending ``mention`` to the register; True when done.
+
+    Matching is helpful, not essential: whatever goes wrong in it (a record it cannot score, a register
+    entry the database refuses), the savepoint undoes it, the mention stays unlinked and pending, the
+    failure is logged, and a worker tries again (``match_pending_people``).
+    """
     try:
         with transaction.atomic():  # a savepoint: a failure leaves no half-made register entry behind
             _link_to_register(mention, exclude=exclude)
         return True
     except Exception:
         log.exception(
-            "Matching failed for person %s of contact %s; saved unlinked, a worker will retry.",
+            "Matching failed for person %s of contact %s; left unlinked until a worker's retry succeeds.",
             mention.order,
             mention.contact.reference,
         )
-    # The savepoint's rows are gone: save the mention again, as new, without a register entry.
-    mention.pk = None
-    mention._state.adding = True
-    mention.person = None
+    mention.person = None  # as the savepoint left the row
     mention.matching_pending = True
-    mention.save()
     return False
 
 
@@ -168,28 +169,26 @@ def _link_to_register(mention: ContactPerson, *, exclude: set[int]) -> None:
     )
     register = Person.objects.exclude(pk__in=exclude) if exclude else Person.objects.all()
     candidates = matching.find_candidates(key, queryset=register)
-    mention.matching_pending = False
     if candidates and candidates[0].identical:
         mention.person_id = candidates[0].person_id
-        mention.save()
-        return
-    person = Person.objects.create(
-        **matching.register_fields(
-            mention.first_name, mention.last_name, mention.date_of_birth, mention.postcode, mention.sex
+    else:
+        mention.person = Person.objects.create(
+            **matching.register_fields(
+                mention.first_name, mention.last_name, mention.date_of_birth, mention.postcode, mention.sex
+            )
         )
-    )
-    mention.person = person
-    mention.save()
-    PersonMatchCandidate.objects.bulk_create(
-        PersonMatchCandidate(
-            tenant_id=mention.tenant_id,
-            contact_person=mention,
-            person_id=c.person_id,
-            score=Decimal(str(c.score)),
-            reasons=c.reasons,
+        PersonMatchCandidate.objects.bulk_create(
+            PersonMatchCandidate(
+                tenant_id=mention.tenant_id,
+                contact_person=mention,
+                person_id=c.person_id,
+                score=Decimal(str(c.score)),
+                reasons=c.reasons,
+            )
+            for c in candidates
         )
-        for c in candidates
-    )
+    mention.matching_pending = False
+    mention.save(update_fields=["person", "matching_pending"])
 
 
 def _enqueue_matching(contact_id: int, tenant_id: int) -> None:
@@ -225,14 +224,9 @@ def match_pending_people(*, contact_id: int) -> int:
         )
         done = []
         for mention in mentions:
-            try:
-                with transaction.atomic():
-                    _link_to_register(mention, exclude=linked)
-            except Exception:
-                log.exception("Matching failed again for person %s of contact %s.", mention.order, contact.reference)
-                continue
-            linked.add(mention.person_id)
-            done.append(mention)
+            if _try_to_link(mention, exclude=linked):
+                linked.add(mention.person_id)
+                done.append(mention)
         if done:
             Contact.objects.filter(pk=contact_id).update(version=F("version") + 1)
             audit.record(
