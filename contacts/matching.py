@@ -37,6 +37,9 @@ _HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d")
 # (direction marks and overrides, zero-width joiners: category Cf) are dropped by category.
 _IGNORED = frozenset("\u0640")
 
+# What almost every stored name already is (checked before normalising it again, which costs more).
+_PLAIN_NORMALISED = re.compile(r"[a-z]+(?:[ \-][a-z]+)*")
+
 # Normalised names are stored (``Person.norm_first``/``norm_last``): never longer than the column.
 NORMALISED_MAX = 100
 
@@ -109,6 +112,11 @@ def normalise_name(value: str) -> str:
     return unicodedata.normalize("NFC", joined)[:NORMALISED_MAX].rstrip(" -")
 
 
+def _renormalised(stored: str) -> str:
+    stored = stored or ""
+    return stored if _PLAIN_NORMALISED.fullmatch(stored) else normalise_name(stored)
+
+
 def normalise_postcode(value: str) -> str:
     return re.sub(r"\s+", "", (value or "").upper())
 
@@ -159,7 +167,7 @@ class PersonKey:
         """A register entry as stored. Normalising again is a no-op for entries normalised as now, and
         makes an entry stored by an older rule that kept punctuation (``-``) an unknown name."""
         sex = sex if sex in ("F", "M") else ""
-        return cls(normalise_name(norm_first), normalise_name(norm_last), dob, postcode or "", sex)
+        return cls(_renormalised(norm_first), _renormalised(norm_last), dob, postcode or "", sex)
 
     @property
     def known_name(self) -> bool:

@@ -96,6 +96,8 @@ def test_normalising_any_text_gives_letters_within_the_column_and_is_stable(valu
     assert _letters_spaces_hyphens(normalised)
     assert "  " not in normalised and not normalised.startswith((" ", "-")) and not normalised.endswith((" ", "-"))
     assert matching.normalise_name(normalised) == normalised  # a stored value reads back as itself
+    stored = value[:NAME_MAX]  # whatever a register entry holds, however it was written
+    assert matching.PersonKey.stored(stored, stored, None).first == matching.normalise_name(stored)
 
 
 # --- scoring ------------------------------------------------------------------------------------------
