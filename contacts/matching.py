@@ -27,8 +27,21 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 POSSIBLE = 0.80
 STRONG = 0.92
 
-_NON_LETTERS = re.compile(r"[^a-z\- ]+")
 _SPACES = re.compile(r"[\s\-]+")
+
+# Characters that join the letters either side of them (O'Brien, and its typographic forms): dropped, never a break.
+_APOSTROPHES = frozenset("'\u2018\u2019\u02bc\u0060\u00b4")
+# Hyphens and dashes: kept only between two letters (a double-barrelled surname), as "-".
+_HYPHENS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d")
+# Purely typographic letters: the Arabic tatweel (it only stretches a word). Invisible format characters
+# (direction marks and overrides, zero-width joiners: category Cf) are dropped by category.
+_IGNORED = frozenset("\u0640")
+
+# What almost every stored name already is (checked before normalising it again, which costs more).
+_PLAIN_NORMALISED = re.compile(r"[a-z]+(?:[ \-][a-z]+)*")
+
+# Normalised names are stored (``Person.norm_first``/``norm_last``): never longer than the column.
+NORMALISED_MAX = 100
 
 # A few common English nicknames; both directions are checked.
 NICKNAMES = {
@@ -74,10 +87,34 @@ _NICK_PAIRS = {frozenset((full, nick)) for full, nicks in NICKNAMES.items() for 
 
 
 def normalise_name(value: str) -> str:
-    """Lower case ASCII letters, single spaces; hyphens kept (they split a double-barrelled surname)."""
-    ascii_value = unicodedata.normalize("NFKD", value or "").encode("ascii", "ignore").decode().lower()
-    ascii_value = ascii_value.replace("'", "").replace("\u2019", "")
-    return " ".join(_NON_LETTERS.sub(" ", ascii_value).split())
+    """Letters only, in any script: case-folded, accents and other combining marks dropped, one space
+    between words, a hyphen only between two letters (it splits a double-barrelled surname).
+
+    A name with no letters at all (``-``, ``'``, ``.``, ``2015-02-30``, digits, emoji, marks alone,
+    spaces) normalises to ``""``: the name is unknown, and an unknown name never matches anything.
+    Compatibility forms are unfolded first (``ﬁ`` is ``fi``), so the result is capped at the column width.
+    """
+    # Unfold (NFKD) before case-folding, which can itself leave letters with accents to take apart again.
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", value or "").casefold())
+    out: list[str] = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category.startswith("L") and char not in _IGNORED:
+            out.append(char)
+        elif category.startswith("M") or category == "Cf" or char in _APOSTROPHES or char in _IGNORED:
+            continue  # accents, vowel signs, direction marks, joiners: not a break between letters
+        elif char in _HYPHENS:
+            out.append("-")
+        else:
+            out.append(" ")
+    words = ("-".join(part for part in word.split("-") if part) for word in "".join(out).split())
+    joined = " ".join(word for word in words if word)
+    return unicodedata.normalize("NFC", joined)[:NORMALISED_MAX].rstrip(" -")
+
+
+def _renormalised(stored: str) -> str:
+    stored = stored or ""
+    return stored if _PLAIN_NORMALISED.fullmatch(stored) else normalise_name(stored)
 
 
 def normalise_postcode(value: str) -> str:
@@ -85,7 +122,8 @@ def normalise_postcode(value: str) -> str:
 
 
 def _name_parts(value: str) -> list[str]:
-    return [p for p in _SPACES.split(value) if p]
+    """The words of a normalised name (a hyphen splits too); none for an unknown name."""
+    return [p for p in _SPACES.split(value or "") if p]
 
 
 def phonetic(value: str) -> str:
@@ -98,14 +136,15 @@ def surname_key(norm_last: str, dob: date | None) -> str:
     code = phonetic(norm_last)
     if not code or dob is None:
         return ""
-    return f"{code}:{dob.year}"
+    return f"{code[:8]}:{dob.year}"  # Soundex keeps a non-Latin first letter, which may upper-case to several
 
 
 def postcode_key(norm_first: str, postcode: str) -> str:
     postcode = normalise_postcode(postcode)
-    if not postcode or not norm_first:
+    parts = _name_parts(norm_first)
+    if not postcode or not parts:
         return ""
-    return f"{postcode}:{norm_first[0]}"
+    return f"{postcode}:{parts[0][0]}"
 
 
 @dataclass(frozen=True)
@@ -122,6 +161,17 @@ class PersonKey:
     def of(cls, first_name: str, last_name: str, dob: date | None, postcode: str = "", sex: str = "") -> PersonKey:
         sex = sex if sex in ("F", "M") else ""
         return cls(normalise_name(first_name), normalise_name(last_name), dob, normalise_postcode(postcode), sex)
+
+    @classmethod
+    def stored(cls, norm_first: str, norm_last: str, dob: date | None, postcode: str = "", sex: str = "") -> PersonKey:
+        """A register entry as stored. Normalising again is a no-op for entries normalised as now, and
+        makes an entry stored by an older rule that kept punctuation (``-``) an unknown name."""
+        sex = sex if sex in ("F", "M") else ""
+        return cls(_renormalised(norm_first), _renormalised(norm_last), dob, postcode or "", sex)
+
+    @property
+    def known_name(self) -> bool:
+        return bool(self.first and self.last)
 
     @property
     def surname_key(self) -> str:
@@ -149,11 +199,12 @@ def register_fields(first_name: str, last_name: str, dob: date | None, postcode:
 
 
 def _first_name_similarity(a: str, b: str) -> float:
-    if not a or not b:
-        return 0.0
+    parts_a, parts_b = _name_parts(a), _name_parts(b)
+    if not parts_a or not parts_b:
+        return 0.0  # an unknown name is like no other, not even another unknown one
     if a == b:
         return 1.0
-    first_a, first_b = _name_parts(a)[0], _name_parts(b)[0]
+    first_a, first_b = parts_a[0], parts_b[0]
     if frozenset((first_a, first_b)) in _NICK_PAIRS:
         return 0.95
     return max(JaroWinkler.similarity(a, b), JaroWinkler.similarity(first_a, first_b) - 0.02)
@@ -161,12 +212,12 @@ def _first_name_similarity(a: str, b: str) -> float:
 
 def _surname_similarity(a: str, b: str) -> float:
     """Whole names, or any part of a double-barrelled surname against the other (a hyphen added or dropped)."""
-    if not a or not b:
+    parts_a, parts_b = _name_parts(a), _name_parts(b)
+    if not parts_a or not parts_b:
         return 0.0
     if a == b:
         return 1.0
     best = JaroWinkler.similarity(a, b)
-    parts_a, parts_b = _name_parts(a), _name_parts(b)
     if len(parts_a) > 1 or len(parts_b) > 1:
         for pa in parts_a:
             for pb in parts_b:
@@ -191,6 +242,10 @@ def name_similarity(a: PersonKey, b: PersonKey) -> tuple[float, float, str]:
     return straight, first, "names"
 
 
+def _digits(value: date) -> str:
+    return f"{value.year:04d}{value.month:02d}{value.day:02d}"  # strftime does not pad years before 1000
+
+
 def dob_similarity(a: date | None, b: date | None) -> tuple[float, str]:
     if a is None or b is None:
         return 0.5, "date of birth missing"
@@ -198,7 +253,7 @@ def dob_similarity(a: date | None, b: date | None) -> tuple[float, str]:
         return 1.0, "same date of birth"
     if a.year == b.year and a.month == b.day and a.day == b.month:
         return 0.85, "day and month swapped"
-    distance = Levenshtein.distance(a.strftime("%Y%m%d"), b.strftime("%Y%m%d"))
+    distance = Levenshtein.distance(_digits(a), _digits(b))
     if distance == 1:
         return 0.8, "date of birth differs by one digit"
     if abs((a - b).days) <= 2:
@@ -233,7 +288,8 @@ def score(a: PersonKey, b: PersonKey) -> tuple[float, dict]:
 
 
 def is_identical(a: PersonKey, b: PersonKey) -> bool:
-    return a.first == b.first and a.last == b.last and a.dob is not None and a.dob == b.dob
+    """The same known names and date of birth. Two unknown names are not the same child."""
+    return a.known_name and a.first == b.first and a.last == b.last and a.dob is not None and a.dob == b.dob
 
 
 def blocking_filter(key: PersonKey) -> Q | None:
@@ -267,7 +323,7 @@ def find_candidates(key: PersonKey, *, queryset, limit: int = 10) -> list[Candid
     found = []
     rows = queryset.filter(q, merged_into__isnull=True).values_list(*CANDIDATE_FIELDS)
     for pid, first, last, dob, postcode, sex in rows:
-        other = PersonKey(first, last, dob, postcode, sex if sex in ("F", "M") else "")
+        other = PersonKey.stored(first, last, dob, postcode, sex)
         value, reasons = score(key, other)
         if value >= POSSIBLE:
             found.append(Candidate(pid, value, reasons, is_identical(key, other)))

@@ -213,10 +213,17 @@ class ContactPerson(TenantOwned):
     disability = models.CharField(max_length=TEXT_MAX, blank=True)
     phone = models.CharField(max_length=30, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    # Matching failed when the contact was received: not yet linked to the register; a worker retries.
+    matching_pending = models.BooleanField(default=False)
 
     class Meta(TenantOwned.Meta):
         ordering = ["contact_id", "order", "id"]
-        indexes = [models.Index(fields=["tenant", "person", "role"], name="contactperson_person_idx")]
+        indexes = [
+            models.Index(fields=["tenant", "person", "role"], name="contactperson_person_idx"),
+            models.Index(
+                fields=["tenant", "contact"], name="contactperson_pending_idx", condition=Q(matching_pending=True)
+            ),
+        ]
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"

@@ -315,15 +315,17 @@ class ChildSerializer(serializers.ModelSerializer):
 
 
 class StaffChildSerializer(ChildSerializer):
+    """``person`` is the register entry; null with ``matching_pending`` while a worker retries matching."""
+
     class Meta(ChildSerializer.Meta):
-        fields = ["id", "person", *ChildSerializer.Meta.fields]
+        fields = ["id", "person", "matching_pending", *ChildSerializer.Meta.fields]
 
 
 class HouseholdMemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = ContactPerson
-        fields = ["id", "person", "role", "relationship", "first_name", "last_name", "date_of_birth", "sex",
-                  "postcode", "phone"]  # fmt: skip
+        fields = ["id", "person", "matching_pending", "role", "relationship", "first_name", "last_name",
+                  "date_of_birth", "sex", "postcode", "phone"]  # fmt: skip
 
 
 class MatchCandidateSerializer(serializers.ModelSerializer):

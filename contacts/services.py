@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.core.mail import send_mail
@@ -115,22 +116,54 @@ def _allocate_reference(tenant, received_at: datetime) -> str:
 
 def _add_people(contact: Contact, data: dict) -> None:
     order = 0
-    new_person_ids: set[int] = set()
+    linked: set[int] = set()
     entries = [(PersonRole.CHILD, child) for child in data.get("children", [])]
     entries += [(member.get("role") or PersonRole.OTHER_ADULT, member) for member in data.get("household", [])]
+    pending = False
     for role, entry in entries:
         mention = ContactPerson(
-            contact=contact, role=role, order=order, **{f: entry[f] for f in PERSON_FIELDS if f in entry}
-        )
+            contact=contact, role=role, order=order, matching_pending=True,
+            **{f: entry[f] for f in PERSON_FIELDS if f in entry},
+        )  # fmt: skip
         if role == PersonRole.CHILD and not mention.postcode:
             mention.postcode = contact.postcode
-        _link_to_register(mention, exclude=new_person_ids)
-        new_person_ids.add(mention.person_id)
+        mention.save()  # pending until matched: the people a contact names are kept whatever matching does
+        if _try_to_link(mention, exclude=linked):
+            linked.add(mention.person_id)
+        else:
+            pending = True
         order += 1
+    if pending:
+        transaction.on_commit(partial(_enqueue_matching, contact.pk, contact.tenant_id), robust=True)
+
+
+def _try_to_link(mention: ContactPerson, *, exclude: set[int]) -> bool:
+    """Link a saved, pending ``mention`` to the register; True when done.
+
+    Matching is helpful, not essential: whatever goes wrong in it (a record it cannot score, a register
+    entry the database refuses), the savepoint undoes it, the mention stays unlinked and pending, the
+    failure is logged, and a worker tries again (``match_pending_people``).
+    """
+    try:
+        with transaction.atomic():  # a savepoint: a failure leaves no half-made register entry behind
+            _link_to_register(mention, exclude=exclude)
+        return True
+    except Exception:
+        log.exception(
+            "Matching failed for person %s of contact %s; left unlinked until a worker's retry succeeds.",
+            mention.order,
+            mention.contact.reference,
+        )
+    mention.person = None  # as the savepoint left the row
+    mention.matching_pending = True
+    return False
 
 
 def _link_to_register(mention: ContactPerson, *, exclude: set[int]) -> None:
-    """Identical name and date of birth: the same register entry. Otherwise a new entry and its possible matches."""
+    """Identical name and date of birth: the same register entry. Otherwise a new entry and its possible matches.
+
+    ``exclude``: the register entries of the contact's other people (a contact never names one child twice).
+    """
     key = matching.PersonKey.of(
         mention.first_name, mention.last_name, mention.date_of_birth, mention.postcode, mention.sex
     )
@@ -138,25 +171,77 @@ def _link_to_register(mention: ContactPerson, *, exclude: set[int]) -> None:
     candidates = matching.find_candidates(key, queryset=register)
     if candidates and candidates[0].identical:
         mention.person_id = candidates[0].person_id
-        mention.save()
-        return
-    person = Person.objects.create(
-        **matching.register_fields(
-            mention.first_name, mention.last_name, mention.date_of_birth, mention.postcode, mention.sex
+    else:
+        mention.person = Person.objects.create(
+            **matching.register_fields(
+                mention.first_name, mention.last_name, mention.date_of_birth, mention.postcode, mention.sex
+            )
         )
-    )
-    mention.person = person
-    mention.save()
-    PersonMatchCandidate.objects.bulk_create(
-        PersonMatchCandidate(
-            tenant_id=mention.tenant_id,
-            contact_person=mention,
-            person_id=c.person_id,
-            score=Decimal(str(c.score)),
-            reasons=c.reasons,
+        PersonMatchCandidate.objects.bulk_create(
+            PersonMatchCandidate(
+                tenant_id=mention.tenant_id,
+                contact_person=mention,
+                person_id=c.person_id,
+                score=Decimal(str(c.score)),
+                reasons=c.reasons,
+            )
+            for c in candidates
         )
-        for c in candidates
-    )
+    mention.matching_pending = False
+    mention.save(update_fields=["person", "matching_pending"])
+
+
+def _enqueue_matching(contact_id: int, tenant_id: int) -> None:
+    from .tasks import match_pending_people
+
+    try:
+        match_pending_people.delay(contact_id, tenant_id)
+    except Exception:  # the broker is a hint: the periodic sweep finds every pending person too
+        log.warning("Could not queue matching for contact %s; the sweep will retry it.", contact_id, exc_info=True)
+
+
+def match_pending_people(*, contact_id: int) -> int:
+    """Link the people of one contact whose matching failed when it was received, exactly as receiving it
+    would have (same register entry when identical, otherwise a new entry with its possible matches).
+
+    Idempotent: only people still marked pending, locked (a second worker skips them). Each person in its
+    own savepoint; one that fails again stays pending (logged). Returns how many are still pending.
+    """
+    with transaction.atomic():
+        mentions = list(
+            ContactPerson.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(contact_id=contact_id, matching_pending=True)
+            .select_related("contact")
+            .order_by("order", "id")
+        )
+        if not mentions:
+            return 0
+        contact = mentions[0].contact
+        linked = set(
+            ContactPerson.objects.filter(contact_id=contact_id, person__isnull=False).values_list(
+                "person_id", flat=True
+            )
+        )
+        done = []
+        for mention in mentions:
+            if _try_to_link(mention, exclude=linked):
+                linked.add(mention.person_id)
+                done.append(mention)
+        if done:
+            Contact.objects.filter(pk=contact_id).update(version=F("version") + 1)
+            audit.record(
+                actor=None,
+                action="contact.people_matched",
+                obj=contact,
+                changes={"mentions": [m.pk for m in done], "people": [m.person_id for m in done]},
+            )
+    return len(mentions) - len(done)
+
+
+def contacts_with_people_pending() -> list[int]:
+    """The current tenant's contacts with someone not yet matched (the sweep's work list)."""
+    pending = ContactPerson.objects.filter(matching_pending=True).order_by("contact_id")
+    return list(pending.values_list("contact_id", flat=True).distinct())
 
 
 def _start_decision_clock(contact: Contact, *, policy, amount, unit, actor):

@@ -19,6 +19,8 @@ app.conf.beat_schedule = {
     # The dashboards' safety net: recompute the figures tables overnight (02:30 UTC), catching any
     # change made by a bulk update that sent no signal.
     "reporting-rebuild": {"task": "mash.reporting.rebuild_all_figures", "schedule": crontab(hour=2, minute=30)},
+    # Matching's safety net: people whose matching failed at intake and whose retry was lost or gave up.
+    "pending-matching-sweep": {"task": "contacts.sweep_pending_matching", "schedule": 15 * 60.0},
 }
 
 

@@ -1,0 +1,42 @@
+"""Thin Celery entry points over the contact services: ids and the tenant in, fresh state loaded, idempotent.
+
+Matching a contact's people against the register is helpful, not essential: when it fails at intake the
+contact is still received, its people are saved unlinked and marked pending, and these tasks retry.
+"""
+
+from celery import shared_task
+
+RETRY_DELAYS = (30, 120, 600, 1800, 3600)  # seconds; afterwards the periodic sweep keeps trying
+
+
+@shared_task(name="contacts.match_pending_people", bind=True, ignore_result=True, max_retries=len(RETRY_DELAYS))
+def match_pending_people(self, contact_id: int, tenant_id: int) -> int:
+    """Link the pending people of one contact to the register. Running it twice does nothing more."""
+    from mash.tenancy import tenant_context
+
+    from . import services
+
+    with tenant_context(tenant_id):
+        still_pending = services.match_pending_people(contact_id=contact_id)
+    if still_pending and self.request.retries < len(RETRY_DELAYS):
+        raise self.retry(countdown=RETRY_DELAYS[self.request.retries])
+    return still_pending
+
+
+@shared_task(name="contacts.sweep_pending_matching", ignore_result=True)
+def sweep_pending_matching() -> int:
+    """Run by beat: queue matching for every contact, in every tenant, with someone still pending (a lost
+    message, or a fault that outlasted the retries). Tenant by tenant, each in its own context."""
+    from mash.models import Tenant
+    from mash.tenancy import tenant_context
+
+    from . import services
+
+    queued = 0
+    for tenant_id in Tenant.objects.order_by("pk").values_list("pk", flat=True):
+        with tenant_context(tenant_id):
+            contact_ids = services.contacts_with_people_pending()
+        for contact_id in contact_ids:
+            match_pending_people.delay(contact_id, tenant_id)
+            queued += 1
+    return queued
