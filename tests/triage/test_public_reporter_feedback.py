@@ -8,7 +8,6 @@ feedback is unchanged.
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -24,13 +23,6 @@ ADDRESS = "worried.neighbour@example.org"
 CHECK = "Called her back on 07700 900777; she described the report and the address."
 NOTE = "A social worker is visiting Mia Cole at home tomorrow."
 LEAKS = ("Mia", "Cole", "Strategy discussion", "section 47", "Outcome", "social worker is visiting")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_cache():
-    cache.clear()  # the public form's throttle counts in the cache
-    yield
-    cache.clear()
 
 
 def report_from_the_public(hub, capture, **overrides):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0003_triage_queue_index'),
+        ('contacts', '0004_reporter_identity_verified'),
         ('mash', '0004_early_help_feedback_clock'),
     ]
 
