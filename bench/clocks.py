@@ -73,8 +73,8 @@ def ensure_database():
 
 def setup_tenants():
     """150 tenants, each with a police agency, its navigator and lead, a manager and a head."""
+    from deadlines.services import ensure_default_ladders
     from mash import tenancy
-    from mash.deadlines.services import ensure_default_ladders
     from mash.models import Agency, Tenant, User
     from mash.roles import AGENCY_ROLES
 
@@ -97,7 +97,7 @@ def setup_tenants():
 
 
 def ladder_policy():
-    from mash.deadlines.services import DEFAULT_LADDERS
+    from deadlines.services import DEFAULT_LADDERS
 
     ladder = [
         {"level": n, "who": str(who), "after_seconds": int(after.total_seconds())}
@@ -155,8 +155,8 @@ def clock_rows(count, people, *, subject_type, due, warn=None, warned=None, brea
 def print_plans(now):
     from django.db import transaction
 
-    from mash.deadlines.models import OPEN, Clock
-    from mash.deadlines.services import SWEEP_LOOKAHEAD, claim_querysets
+    from deadlines.models import OPEN, Clock
+    from deadlines.services import SWEEP_LOOKAHEAD, claim_querysets
 
     print("\nEXPLAIN ANALYZE of the queries the engine runs against the whole table:")
     with transaction.atomic():  # the claims lock (FOR UPDATE SKIP LOCKED); released at once
@@ -250,8 +250,8 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
-    from mash.deadlines import services
-    from mash.deadlines.tasks import sweep_clocks
+    from deadlines import services
+    from deadlines.tasks import sweep_clocks
 
     print(f"database {settings.DATABASES['default']['NAME']}, broker {settings.CELERY_BROKER_URL}")
     call_command("migrate", verbosity=0)

@@ -50,8 +50,8 @@ def main(argv=None) -> None:
     from rest_framework.test import APIClient
 
     from mash.models import Tenant, User
-    from mash.reporting.models import ContactFact, ReturnFact
     from mash.tenancy import tenant_context
+    from reporting.models import ContactFact, ReturnFact
 
     settings.ALLOWED_HOSTS = ["*"]
     tenant = Tenant.objects.get(slug=args.tenant)

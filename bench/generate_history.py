@@ -446,8 +446,8 @@ def main(argv=None) -> None:
 
     from contacts.models import Contact
     from mash.models import Tenant
-    from mash.reporting.services import rebuild
     from mash.tenancy import tenant_context
+    from reporting.services import rebuild
 
     slugs = ["cambridgeshire", "durham", "coventry"]
     tenants = list(Tenant.objects.filter(slug__in=slugs).order_by("slug"))

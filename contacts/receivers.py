@@ -2,7 +2,7 @@
 
 from django.dispatch import receiver
 
-from mash.deadlines.signals import clock_stage_changed
+from deadlines.signals import clock_stage_changed
 from thresholds.models import ClockKind
 
 from .models import Contact

@@ -14,8 +14,8 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from deadlines.services import notify, start_clock
 from mash import audit
-from mash.deadlines.services import notify, start_clock
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import User
 from mash.roles import Role

@@ -17,9 +17,9 @@ from django.utils import timezone
 from contacts import services as contact_services
 from contacts.choices import Channel, Consent, PersonRole, ReferralSource
 from contacts.serializers import ContactInput
+from deadlines.selectors import clocks_for_subject, open_clock_for
+from deadlines.services import cancel_clock, meet_clock, notify, start_clock
 from mash import audit
-from mash.deadlines.selectors import clocks_for_subject, open_clock_for
-from mash.deadlines.services import cancel_clock, meet_clock, notify, start_clock
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import User
 from mash.roles import Role

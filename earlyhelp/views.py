@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contacts.forms import DateField
+from deadlines.selectors import clocks_for_subject
 from mash import audit
-from mash.deadlines.selectors import clocks_for_subject
 from mash.decorators import role_required, tenant_member_required
 from mash.exceptions import DomainError
 from mash.roles import Role

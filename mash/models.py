@@ -154,5 +154,3 @@ class Heartbeat(models.Model):
 def new_request_id() -> str:
     return uuid.uuid4().hex
 
-
-from .deadlines.models import *  # noqa: E402,F403

@@ -13,13 +13,13 @@ router = DefaultRouter()
 
 CAPABILITIES = [
     "mash",
-    "mash.deadlines",
+    "deadlines",
     "thresholds",
     "contacts",
     "triage",
     "navigators",
     "earlyhelp",
-    "mash.reporting",
+    "reporting",
     "mash.security",
 ]
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from mash.deadlines.signals import clock_stage_changed
+from deadlines.signals import clock_stage_changed
 from mash.tenancy import tenant_context
 from thresholds.models import ClockKind
 

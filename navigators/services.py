@@ -9,9 +9,9 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from deadlines.selectors import open_clock_for
+from deadlines.services import cancel_clock, meet_clock, notify, retime_clock, start_clock
 from mash import audit
-from mash.deadlines.selectors import open_clock_for
-from mash.deadlines.services import cancel_clock, meet_clock, notify, retime_clock, start_clock
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import Agency, User
 from mash.roles import Role

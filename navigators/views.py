@@ -11,8 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts.choices import PersonRole
 from contacts.selectors import contacts_for
+from deadlines.selectors import clocks_for_subject
 from mash import audit
-from mash.deadlines.selectors import clocks_for_subject
 from mash.decorators import role_required
 from mash.exceptions import DomainError
 from mash.models import Agency

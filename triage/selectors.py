@@ -10,10 +10,10 @@ from django.utils import timezone
 from contacts import selectors as contact_selectors
 from contacts.choices import ContactStatus, PersonRole
 from contacts.models import Contact, ContactPerson
+from deadlines.models import Clock
+from deadlines.selectors import clocks_for_subject
 from earlyhelp import selectors as early_help_selectors
 from earlyhelp.models import EarlyHelpRequest
-from mash.deadlines.models import Clock
-from mash.deadlines.selectors import clocks_for_subject
 from mash.models import Agency, AuditEvent
 from navigators.models import InformationRequest, InformationReturn
 

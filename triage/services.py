@@ -20,10 +20,10 @@ from django.utils import timezone
 from contacts import services as contact_services
 from contacts.choices import ContactStatus, Outcome, PersonRole
 from contacts.models import IDENTITY_CHECK_MAX, Contact
+from deadlines.selectors import open_clock_for
+from deadlines.services import meet_clock, notify, start_clock
 from earlyhelp import services as earlyhelp_services
 from mash import audit
-from mash.deadlines.selectors import open_clock_for
-from mash.deadlines.services import meet_clock, notify, start_clock
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import Agency, AuditEvent, User
 from mash.roles import Role

@@ -99,7 +99,7 @@ def review(*, tenant, apply: bool, actor=None, now: datetime | None = None) -> T
 
 
 def _remove(record, finding: Finding, *, actor) -> None:
-    Clock = apps.get_model("mash", "Clock")
+    Clock = apps.get_model("deadlines", "Clock")
     people = _people_of(record)
     try:
         with transaction.atomic():

@@ -54,7 +54,7 @@ def test_concurrent_submissions_get_distinct_consecutive_references():
 
 @pytest.mark.django_db
 def test_the_decision_clock_starts_with_the_contact(hub, api_as):
-    from mash.deadlines.models import Clock
+    from deadlines.models import Clock
 
     response = api_as(hub["referrer"]).post("/api/v1/contacts/", marf(), format="json")
     with tenancy.tenant_context(hub["tenant"]):
@@ -69,7 +69,7 @@ def test_the_decision_clock_starts_with_the_contact(hub, api_as):
 def test_the_referrer_is_told_the_reference_and_when_a_decision_is_due(
     hub, api_as, mailoutbox, settings, django_capture_on_commit_callbacks
 ):
-    from mash.deadlines.models import Notification
+    from deadlines.models import Notification
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     hub["referrer"].email = "dsl@school.example.org"
@@ -86,7 +86,7 @@ def test_the_referrer_is_told_the_reference_and_when_a_decision_is_due(
 
 @pytest.mark.django_db
 def test_the_decision_clock_warns_the_triage_workers_until_someone_takes_it(hub, api_as):
-    from mash.deadlines.models import Clock
+    from deadlines.models import Clock
 
     response = api_as(hub["referrer"]).post("/api/v1/contacts/", marf(), format="json")
     with tenancy.tenant_context(hub["tenant"]):

@@ -3,9 +3,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from deadlines import services
+from deadlines.models import Notification
 from mash import tenancy
-from mash.deadlines import services
-from mash.deadlines.models import Notification
 from mash.roles import Role
 from tests.factories import AgencyFactory, UserFactory
 

@@ -9,9 +9,9 @@ import time_machine
 from django.core import mail
 from django.db import IntegrityError
 
+from deadlines import services
+from deadlines.models import Clock, EscalationStep, Notification
 from mash import tenancy
-from mash.deadlines import services
-from mash.deadlines.models import Clock, EscalationStep, Notification
 from mash.exceptions import Conflict, PolicyViolation
 from mash.models import AuditEvent
 from tests.deadlines.conftest import HOUR, T0, notices, refreshed, start
@@ -205,7 +205,7 @@ def test_wake_ups_are_queued_after_commit_only_within_the_horizon(hub, settings,
                                                                   monkeypatch):  # fmt: skip
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 7200}
     queued = []
-    monkeypatch.setattr("mash.deadlines.tasks.wake_clock.apply_async", lambda args, eta: queued.append((args[0], eta)))
+    monkeypatch.setattr("deadlines.tasks.wake_clock.apply_async", lambda args, eta: queued.append((args[0], eta)))
     now = datetime.now(UTC)
     with django_capture_on_commit_callbacks(execute=True):
         near = start(hub, started_at=now, hours=Decimal("0.5"), label="near")
@@ -220,7 +220,7 @@ def test_the_sweep_plans_exact_wake_ups_for_the_next_minute_and_records_its_run(
     from mash.models import Heartbeat
 
     queued = []
-    monkeypatch.setattr("mash.deadlines.tasks.process_due_clocks.apply_async", lambda eta: queued.append(eta))
+    monkeypatch.setattr("deadlines.tasks.process_due_clocks.apply_async", lambda eta: queued.append(eta))
     clock = start(hub)
     with django_capture_on_commit_callbacks(execute=True):
         result = services.sweep(now=clock.due_at - timedelta(seconds=40))
@@ -233,7 +233,7 @@ def test_the_sweep_plans_exact_wake_ups_for_the_next_minute_and_records_its_run(
 def test_many_clocks_due_in_the_same_moment_share_one_planned_wake_up(hub, django_capture_on_commit_callbacks,
                                                                       monkeypatch):  # fmt: skip
     queued = []
-    monkeypatch.setattr("mash.deadlines.tasks.process_due_clocks.apply_async", lambda eta: queued.append(eta))
+    monkeypatch.setattr("deadlines.tasks.process_due_clocks.apply_async", lambda eta: queued.append(eta))
     for ms, subject in enumerate((hub.police, hub.health, hub.navigator, hub.manager), 1):
         start(hub, subject=subject, started_at=T0 + timedelta(milliseconds=ms * 40))
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from django.db import connection, connections, transaction
 
+from deadlines import services
+from deadlines.models import Clock, Notification
 from mash import tenancy
-from mash.deadlines import services
-from mash.deadlines.models import Clock, Notification
 from mash.models import AuditEvent, Tenant
 from tests.deadlines.conftest import HOUR, T0, as_the_system, make_hub, start
 

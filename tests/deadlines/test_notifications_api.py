@@ -7,9 +7,9 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.utils import timezone
 
+from deadlines.context_processors import notifications as notifications_context
+from deadlines.models import Notification
 from mash import tenancy
-from mash.deadlines.context_processors import notifications as notifications_context
-from mash.deadlines.models import Notification
 from mash.roles import Role
 
 pytestmark = pytest.mark.django_db

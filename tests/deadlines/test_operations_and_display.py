@@ -7,8 +7,8 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.template.loader import render_to_string
 
+from deadlines import services
 from mash import tenancy
-from mash.deadlines import services
 from tests.deadlines.conftest import HOUR, T0, refreshed, start
 
 pytestmark = pytest.mark.django_db

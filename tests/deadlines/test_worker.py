@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from mash.deadlines.models import Clock, Notification
-from mash.deadlines.tasks import sweep_clocks
+from deadlines.models import Clock, Notification
+from deadlines.tasks import sweep_clocks
 from mash.models import AuditEvent, Tenant
 from tests.deadlines.conftest import as_the_system, make_hub, start
 

@@ -5,9 +5,9 @@ import pytest
 from django.utils import timezone
 
 from contacts.models import Contact
+from deadlines.services import ensure_default_ladders
 from earlyhelp import services
 from mash import tenancy
-from mash.deadlines.services import ensure_default_ladders
 from mash.roles import Role
 from tests.contacts.conftest import marf
 from tests.contacts.helpers import make_contact

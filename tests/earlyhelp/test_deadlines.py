@@ -7,11 +7,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from deadlines.models import Clock, Notification
+from deadlines.services import process_due
 from earlyhelp import services
 from earlyhelp.models import EarlyHelpRequest, PlanReview
 from mash import tenancy
-from mash.deadlines.models import Clock, Notification
-from mash.deadlines.services import process_due
 from tests.earlyhelp.conftest import stepped_down
 
 pytestmark = pytest.mark.django_db

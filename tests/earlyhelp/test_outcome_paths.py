@@ -8,10 +8,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from deadlines.models import Clock
 from earlyhelp import services
 from earlyhelp.models import EarlyHelpRequest, FeedbackTask, PlanReview
 from mash import tenancy
-from mash.deadlines.models import Clock
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import AuditEvent
 from tests.earlyhelp.conftest import file_direct, stepped_down

@@ -5,10 +5,10 @@ import pytest
 from django.utils import timezone
 
 from contacts.models import Contact
+from deadlines.models import Clock
 from earlyhelp import selectors, services
 from earlyhelp.models import EarlyHelpRequest
 from mash import tenancy
-from mash.deadlines.models import Clock
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import AuditEvent
 from tests.earlyhelp.conftest import decide_early_help, file_direct, stepped_down

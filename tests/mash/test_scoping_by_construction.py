@@ -27,8 +27,8 @@ ALLOWED = {
     "mash/admin.py": "platform superusers' admin crosses tenants",
     "mash/api.py": "empty queryset for schema generation (no request, no tenant)",
     "mash/views_api.py": "health check runs SELECT 1",
-    "mash/deadlines/services.py": "the deadline sweep finds due clocks of every tenant, then re-enters each tenant",
-    "mash/deadlines/selectors.py": "clocks_overdue (operations) lists missed clocks of every tenant",
+    "deadlines/services.py": "the deadline sweep finds due clocks of every tenant, then re-enters each tenant",
+    "deadlines/selectors.py": "clocks_overdue (operations) lists missed clocks of every tenant",
 }
 
 

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from deadlines.services import ensure_default_ladders
 from mash import tenancy
-from mash.deadlines.services import ensure_default_ladders
 from mash.roles import Role
 from navigators import demo, services
 from tests.contacts.helpers import make_contact

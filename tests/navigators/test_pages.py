@@ -172,7 +172,7 @@ def test_a_lead_reassigns_among_their_navigators_with_a_version_check(hub, enqui
     assert response.status_code == 302
     assert refreshed(request).assigned_to == hub.nav_police2
     assert AuditEvent.objects.filter(action="information_request.assigned").count() == 1
-    from mash.deadlines.models import Notification
+    from deadlines.models import Notification
 
     with tenancy.tenant_context(hub.tenant):
         told = Notification.objects.get(recipient=hub.nav_police2)

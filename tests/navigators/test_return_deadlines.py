@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from deadlines import services as deadlines
+from deadlines.models import Notification
+from deadlines.selectors import clocks_for_subject
 from mash import tenancy
-from mash.deadlines import services as deadlines
-from mash.deadlines.models import Notification
-from mash.deadlines.selectors import clocks_for_subject
 from navigators import services
 from navigators.models import RequestStatus
 from tests.navigators.conftest import good_return, open_enquiry, refreshed

@@ -3,8 +3,8 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from deadlines.selectors import clocks_for_subject
 from mash import tenancy
-from mash.deadlines.selectors import clocks_for_subject
 from mash.exceptions import Conflict, NotAllowed
 from mash.models import AuditEvent
 from navigators import services

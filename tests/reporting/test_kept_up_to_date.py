@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contacts.models import Contact, ContactPerson
+from deadlines.signals import clock_stage_changed
 from mash import tenancy
-from mash.deadlines.signals import clock_stage_changed
-from mash.reporting.models import ContactFact, EarlyHelpFact, ReturnFact
-from mash.reporting.services import rebuild
 from navigators.models import InformationRequest
+from reporting.models import ContactFact, EarlyHelpFact, ReturnFact
+from reporting.services import rebuild
 from tests.contacts.helpers import make_contact
 from tests.reporting.conftest import RANGE
 
@@ -60,7 +60,7 @@ def test_a_backdated_contact_makes_a_later_one_a_re_contact(history, api_as, dja
 
 
 def test_a_breach_recorded_by_the_deadline_engine_shows_as_open(history, django_capture_on_commit_callbacks):
-    from mash.deadlines.models import Clock
+    from deadlines.models import Clock
 
     tenant = history["tenant"]
     with tenancy.tenant_context(tenant):
@@ -128,7 +128,7 @@ def test_confirming_a_match_makes_every_moved_contact_a_re_contact_not_only_the_
 
 def test_the_nightly_rebuild_repairs_figures_a_bulk_update_left_stale(history, api_as, settings):
     from mash.celery import app
-    from mash.reporting import tasks
+    from reporting import tasks
 
     settings.CELERY_TASK_ALWAYS_EAGER = True
     app.conf.task_always_eager = True

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from contacts.models import Contact
 from mash import tenancy
-from mash.reporting.services import rebuild
 from navigators.models import InformationRequest
+from reporting.services import rebuild
 from tests.reporting.conftest import RANGE
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 
 from contacts.models import Contact, ContactPerson
+from deadlines import services as deadlines
+from deadlines.models import Clock
 from mash.celery import app as celery_app
-from mash.deadlines import services as deadlines
-from mash.deadlines.models import Clock
 from mash.roles import Role
 from mash.tenancy import tenant_context
 from tests.contacts.conftest import marf, submit

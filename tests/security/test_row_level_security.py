@@ -164,8 +164,8 @@ def test_the_application_role_cannot_change_a_table(tenant_a, as_app):
 def test_the_deadline_sweep_still_works_across_tenants_as_named_system_work(tenant_a, tenant_b, as_app):
     from datetime import timedelta
 
-    from mash.deadlines import services
-    from mash.deadlines.models import Clock
+    from deadlines import services
+    from deadlines.models import Clock
     from tests.deadlines.conftest import T0, make_hub, start
 
     clocks = [start(make_hub(tenant)) for tenant in (tenant_a, tenant_b)]
@@ -182,7 +182,7 @@ def test_the_deadline_sweep_still_works_across_tenants_as_named_system_work(tena
 def test_the_operations_report_lists_missed_clocks_of_every_tenant(tenant_a, tenant_b, as_app):
     from datetime import timedelta
 
-    from mash.deadlines.selectors import overdue_unprocessed_clocks
+    from deadlines.selectors import overdue_unprocessed_clocks
     from tests.deadlines.conftest import T0, make_hub, start
 
     clocks = [start(make_hub(tenant)) for tenant in (tenant_a, tenant_b)]

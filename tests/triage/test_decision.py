@@ -4,9 +4,9 @@ import pytest
 from django.core import mail
 
 from contacts.models import Contact
+from deadlines.models import Clock, Notification
 from earlyhelp.models import EarlyHelpRequest
 from mash import tenancy
-from mash.deadlines.models import Clock, Notification
 from navigators.models import InformationRequest
 from tests.contacts.conftest import submit
 from tests.triage.conftest import new_contact

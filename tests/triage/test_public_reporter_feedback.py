@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from contacts.models import Contact
 from mash import tenancy
-from mash.deadlines.models import Clock, Notification
+from deadlines.models import Clock, Notification
 from mash.models import AuditEvent
 from tests.contacts.conftest import submit
 from tests.triage.conftest import new_contact

@@ -9,8 +9,8 @@ import time_machine
 from django.utils import timezone
 
 from contacts.models import Contact
+from deadlines.models import Clock
 from mash import tenancy
-from mash.deadlines.models import Clock
 from mash.models import AuditEvent
 from navigators.models import InformationRequest
 from tests.triage.conftest import new_contact

@@ -87,7 +87,7 @@ class Command(BaseCommand):
         """Each capability adds its own demo data through its ``demo`` module's ``seed(tenant)``."""
         from importlib import import_module
 
-        for app in ("thresholds", "mash.deadlines", "contacts", "triage", "navigators", "earlyhelp"):
+        for app in ("thresholds", "deadlines", "contacts", "triage", "navigators", "earlyhelp"):
             try:
                 module = import_module(f"{app}.demo")
             except ModuleNotFoundError as exc:

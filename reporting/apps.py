@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class ReportingConfig(AppConfig):
     """Timeliness dashboards, performance figures and Ofsted Annex A exports (across every capability)."""
 
-    name = "mash.reporting"
+    name = "reporting"
     label = "reporting"
     default_auto_field = "django.db.models.BigAutoField"
 

@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from mash.models import Tenant
-from mash.reporting.services import rebuild
+from reporting.services import rebuild
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from mash.deadlines.selectors import overdue_unprocessed_clocks
+from deadlines.selectors import overdue_unprocessed_clocks
 
 
 class Command(BaseCommand):

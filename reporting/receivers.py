@@ -9,8 +9,8 @@ from django.dispatch import receiver
 
 from contacts.models import Contact, ContactPerson, PersonMatchCandidate
 from contacts.signals import people_merged
+from deadlines.signals import clock_stage_changed
 from earlyhelp.models import EarlyHelpChild, EarlyHelpRequest
-from mash.deadlines.signals import clock_stage_changed
 from mash.tenancy import tenant_context
 from navigators.models import InformationRequest
 

@@ -1,7 +1,8 @@
 """Thin Celery entry points over the deadline services: ids in, fresh state loaded, idempotent.
 
-Imported by ``mash.deadlines.__init__`` while Django loads the models, so nothing here may
-import models at module level.
+Found by Celery's autodiscovery (``deadlines`` is an installed app). The task names keep the
+``mash.deadlines.`` prefix the engine had when it lived inside the mash app, so wake-ups queued
+before the upgrade still find their task (and beat's schedule in mash/celery.py names them).
 """
 
 from celery import shared_task

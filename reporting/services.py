@@ -17,9 +17,9 @@ from django.db.models import Count, Max, Min
 from contacts.choices import Outcome, PersonRole
 from contacts.models import Contact, ContactPerson, PersonMatchCandidate
 from contacts.selectors import RECONTACT_WINDOW, _counts_as_same_child, add_matched_register_entries, child_sightings
+from deadlines.models import Clock
 from earlyhelp.models import EarlyHelpRequest, EarlyHelpStatus
 from mash import audit
-from mash.deadlines.models import Clock
 from mash.models import Tenant
 from mash.tenancy import require_tenant_id, tenant_context
 from navigators.models import OUTSTANDING, InformationRequest
