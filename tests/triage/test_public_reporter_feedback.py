@@ -12,8 +12,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from contacts.models import Contact
-from mash import tenancy
 from deadlines.models import Clock, Notification
+from mash import tenancy
 from mash.models import AuditEvent
 from tests.contacts.conftest import submit
 from tests.triage.conftest import new_contact
