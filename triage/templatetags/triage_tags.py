@@ -18,6 +18,16 @@ def tag_colour(colour: str) -> str:
     return TAG_COLOURS.get(colour or "", "grey")
 
 
+# A contact's status as a tag: colours distinct from each other and from the ratings' (which share a row).
+STATUS_COLOURS = {"received": "pink", "in_triage": "teal", "enquiry": "magenta", "decided": "green",
+                  "closed": "grey"}  # fmt: skip
+
+
+@register.filter
+def status_colour(status: str) -> str:
+    return STATUS_COLOURS.get(status or "", "grey")
+
+
 @register.filter
 def time_left(due_at) -> str:
     """Kept for templates that load triage_tags: the words of :func:`mash.timefmt.time_left`."""
