@@ -3,3 +3,22 @@
 import { initAll } from "../moj/moj-frontend.min.js";
 
 initAll();
+
+// Worklists refresh themselves (htmx, every 60 seconds). A refresh replaces the table, so it waits while the
+// user is inside it (keyboard focus there, or rows sorted on screen) rather than move their focus or order.
+document.body.addEventListener("htmx:beforeRequest", function (event) {
+  var target = event.detail.elt;
+  if (!target || !target.hasAttribute("hx-trigger") || target.getAttribute("hx-trigger").indexOf("every") === -1) return;
+  var sortedHere = target.querySelector("[aria-sort] button") && target.getAttribute("data-sorted-on-screen");
+  if (target.contains(document.activeElement) || sortedHere) event.preventDefault();
+});
+document.body.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[aria-sort] button");
+  var region = button && button.closest("[hx-trigger]");
+  if (region) region.setAttribute("data-sorted-on-screen", "true");
+});
+// Components in the refreshed rows are brought to life like the page's own.
+// (Components already running are skipped quietly.)
+document.body.addEventListener("htmx:afterSwap", function () {
+  initAll({ scope: document, onError: function () {} });
+});
