@@ -2,6 +2,23 @@
 // A module file, not an inline script, so the content-security policy needs no exception for it.
 import { initAll } from "../moj/moj-frontend.min.js";
 
+// Wide tables scroll inside their own region, never the page (390 px phones): each is wrapped in a focusable,
+// labelled region so keyboard users can scroll it too.
+function contain(scope) {
+  scope.querySelectorAll("main .govuk-table").forEach(function (table) {
+    if (table.closest(".mash-table-scroll")) return;
+    var region = document.createElement("div");
+    var caption = table.querySelector("caption");
+    region.className = "mash-table-scroll";
+    region.setAttribute("role", "region");
+    region.setAttribute("tabindex", "0");
+    region.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table");
+    table.parentNode.insertBefore(region, table);
+    region.appendChild(table);
+  });
+}
+
+contain(document);
 initAll();
 
 // Worklists refresh themselves (htmx, every 60 seconds). A refresh replaces the table, so it waits while the
@@ -20,5 +37,6 @@ document.body.addEventListener("click", function (event) {
 // Components in the refreshed rows are brought to life like the page's own.
 // (Components already running are skipped quietly.)
 document.body.addEventListener("htmx:afterSwap", function () {
+  contain(document);
   initAll({ scope: document, onError: function () {} });
 });
