@@ -3,8 +3,6 @@ Assessment request form (drafts saved), and a referrer's own requests."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -14,10 +12,12 @@ from django.views.decorators.http import require_POST
 
 from contacts.forms import DateField
 from deadlines.selectors import clocks_for_subject
-from mash import audit
+from mash import audit, timefmt
 from mash.decorators import role_required, tenant_member_required
 from mash.exceptions import DomainError
 from mash.roles import Role
+from thresholds import selectors as threshold_selectors
+from thresholds.models import ClockKind
 
 from . import selectors, services
 from .forms import (
@@ -47,22 +47,16 @@ def _domain_error(form, exc: DomainError, aliases: dict | None = None) -> None:
 # --- the coordinators' queue ------------------------------------------------------------------------------
 
 
-def _countdown(request_, now):
-    """Time left to the review deadline, in words (never colour alone)."""
-    due = request_.review_due_at
-    if due is None:
-        return {"state": "none", "tag": "grey", "label": "No deadline"}
-    if due <= now:
-        return {"state": "overdue", "tag": "red", "label": "Overdue"}
-    total = due - request_.received_at
-    if total > timedelta(0) and (due - now) <= total / 4:  # the engine warns at three quarters of the time
-        return {"state": "due_soon", "tag": "yellow", "label": "Due soon"}
-    return {"state": "on_time", "tag": "blue", "label": "On time"}
+def _countdown(request_, now, warn_fraction):
+    """Time left to the review deadline, in the one wording of mash.timefmt (never colour alone)."""
+    warn_at = timefmt.warning_time(request_.received_at, request_.review_due_at, warn_fraction)
+    return timefmt.time_left(request_.review_due_at, warn_at=warn_at, now=now)
 
 
 def _queue_context():
     now = timezone.now()
-    rows = [{"request": r, "countdown": _countdown(r, now)} for r in selectors.queue()[:QUEUE_LIMIT]]
+    fraction = threshold_selectors.warn_fractions()[ClockKind.EARLY_HELP_REVIEW]
+    rows = [{"request": r, "countdown": _countdown(r, now, fraction)} for r in selectors.queue()[:QUEUE_LIMIT]]
     return {
         "rows": rows,
         "reviews": list(selectors.reviews_due()[:QUEUE_LIMIT]),

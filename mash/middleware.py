@@ -9,13 +9,15 @@ from .models import new_request_id
 
 
 class GovukAssetsWhiteNoiseMiddleware(WhiteNoiseMiddleware):
-    """WhiteNoise, also serving govuk-frontend's fonts and images at /assets/ where its CSS expects them."""
+    """WhiteNoise, also serving govuk-frontend's and MoJ Frontend's fonts and images at /assets/, where their CSS
+    expects them (the two sets of file names do not overlap)."""
 
     def __init__(self, get_response=None, settings_=None):
         super().__init__(get_response)
-        root = getattr(settings, "GOVUK_ASSETS_ROOT", None)
-        if root and root.exists():
-            self.add_files(str(root), prefix="assets/")
+        for name in ("GOVUK_ASSETS_ROOT", "MOJ_ASSETS_ROOT"):
+            root = getattr(settings, name, None)
+            if root and root.exists():
+                self.add_files(str(root), prefix="assets/")
 
 
 class RequestIdMiddleware:

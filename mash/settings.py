@@ -155,11 +155,15 @@ NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("govuk", NODE_MODULES / "govuk-frontend" / "dist" / "govuk"),
+    # The MoJ Design System (caseworking components built on govuk-frontend), staff pages only.
+    ("moj", NODE_MODULES / "@ministryofjustice" / "frontend" / "moj"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
 ]
 # govuk-frontend's CSS asks for its fonts and images under /assets/.
 GOVUK_ASSETS_ROOT = NODE_MODULES / "govuk-frontend" / "dist" / "govuk" / "assets"
+# ... and so does the MoJ Frontend CSS (its icons: sortable-table arrows, filter, timeline).
+MOJ_ASSETS_ROOT = NODE_MODULES / "@ministryofjustice" / "frontend" / "moj" / "assets"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

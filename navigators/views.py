@@ -12,12 +12,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from contacts.choices import PersonRole
 from contacts.selectors import contacts_for
 from deadlines.selectors import clocks_for_subject
-from mash import audit
+from mash import audit, timefmt
 from mash.decorators import role_required
 from mash.exceptions import DomainError
 from mash.models import Agency
 from mash.roles import AGENCY_ROLES, Role
 from thresholds import selectors as threshold_selectors
+from thresholds.models import ClockKind
 
 from . import selectors, services
 from .forms import HISTORY_SPARE_ROWS, AddendumForm, AssignForm, NavigatorSettingsForm, QuestionTemplateForm, ReturnForm
@@ -72,6 +73,10 @@ def workspace(request):
     audit.record(
         actor=user, action="information_request.listed", tenant=request.tenant, changes={"ids": [r.pk for r in rows]}
     )
+    # "Due soon" from the tenant's warning point for returns (one query, whatever the rows).
+    fraction = threshold_selectors.warn_fractions()[ClockKind.NAVIGATOR_RETURN]
+    for row in rows:
+        row.warn_at = timefmt.warning_time(row.requested_at, row.due_at, fraction)
     context = {"rows": rows, "filters": filters, "now": timezone.now(), "is_lead": is_lead}
     if request.headers.get("HX-Request"):
         return render(request, "navigators/partials/workspace_rows.html", context)

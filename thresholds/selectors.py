@@ -8,6 +8,7 @@ shows in a fixed number of queries, whatever the number of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
@@ -57,6 +58,14 @@ def clock_policies() -> list[ClockPolicy]:
     """
     stored = {p.kind: p for p in ClockPolicy.objects.filter(kind__in=EDITABLE_CLOCKS)}
     return [stored.get(kind) or ClockPolicy(kind=kind) for kind in EDITABLE_CLOCKS]
+
+
+def warn_fractions() -> dict[str, Decimal]:
+    """Each kind of clock's "due soon" point, as the share of its time elapsed (one query). The tenant sets it
+    on the clock's policy; a kind without a policy warns at the model's default (three quarters)."""
+    default = ClockPolicy._meta.get_field("warn_fraction").default
+    stored = dict(ClockPolicy.objects.values_list("kind", "warn_fraction"))
+    return {kind: stored.get(kind, default) for kind in ClockKind.values}
 
 
 def clock_policy(kind: str) -> ClockPolicy | None:

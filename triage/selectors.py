@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from contacts import selectors as contact_selectors
@@ -14,8 +15,12 @@ from deadlines.models import Clock
 from deadlines.selectors import clocks_for_subject
 from earlyhelp import selectors as early_help_selectors
 from earlyhelp.models import EarlyHelpRequest
-from mash.models import Agency, AuditEvent
-from navigators.models import InformationRequest, InformationReturn
+from mash import timefmt
+from mash.models import Agency, AuditEvent, User
+from mash.roles import Role
+from navigators.models import OUTSTANDING, InformationRequest, InformationReturn
+from thresholds import selectors as threshold_selectors
+from thresholds.models import ClockKind
 
 from .choices import Perspective
 from .models import (
@@ -30,6 +35,20 @@ from .models import (
 
 OPEN_STATUSES = (ContactStatus.RECEIVED, ContactStatus.IN_TRIAGE, ContactStatus.ENQUIRY)
 QUEUE_PAGE_SIZE = 50
+QUEUE_WORKER_ROLES = (Role.TRIAGE, Role.MANAGER)
+
+
+# Server-side sorts of the worklist (the MoJ sortable table also sorts the rows on screen): key -> ordering.
+QUEUE_SORTS = {
+    "due": ("decision_due_at", "received_at", "id"),
+    "child": ("first_child_last", "first_child_first", "decision_due_at", "id"),
+    "rating": ("rating__order", "decision_due_at", "id"),
+    "returns": ("next_return_due_at", "decision_due_at", "id"),
+    "worker": ("assigned_to__last_name", "assigned_to__first_name", "decision_due_at", "id"),
+    "received": ("received_at", "id"),
+}
+DUE_WINDOWS = ("overdue", "hour", "today")
+UNALLOCATED = "none"
 
 
 @dataclass
@@ -38,40 +57,121 @@ class QueueFilters:
     rating: str = ""
     mine: bool = False
     overdue: bool = False
+    team: int | None = None
+    worker: str = ""  # a user's id, or "none" for contacts no one has taken
+    due: str = ""  # overdue, hour (due within the hour), today (due by the end of today)
+    sort: str = "due"
+    descending: bool = False
 
     @classmethod
     def from_query(cls, params) -> QueueFilters:
         status = params.get("status", "")
+        worker = params.get("worker", "")
+        sort = params.get("sort", "due")
         return cls(
             status=status if status in OPEN_STATUSES else "",
             rating=params.get("rating", "")[:30],
             mine=params.get("mine") in ("1", "true", "on", "yes"),
             overdue=params.get("overdue") in ("1", "true", "on", "yes"),
+            team=_int(params.get("team")),
+            worker=worker if worker == UNALLOCATED or _int(worker) else "",
+            due=params.get("due", "") if params.get("due", "") in DUE_WINDOWS else "",
+            sort=sort if sort in QUEUE_SORTS else "due",
+            descending=params.get("order") == "desc",
         )
+
+    @property
+    def any(self) -> bool:
+        return bool(self.status or self.rating or self.mine or self.overdue or self.team or self.worker or self.due)
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _end_of_today(now):
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
+def _open_contacts(user):
+    return contact_selectors.contacts_for(user).filter(status__in=OPEN_STATUSES)
 
 
 def queue(user, filters: QueueFilters | None = None, *, now=None):
-    """The tenant's open contacts, the one due soonest (the most overdue) first. Scoped to the caller."""
+    """The tenant's open contacts, the one due soonest (the most overdue) first. Scoped to the caller.
+
+    Each row carries what the worklist shows besides its fields, in the same query: the information requests
+    still awaited and the soonest of their deadlines, and the first child's name (for sorting by child).
+    """
     filters = filters or QueueFilters()
     now = now or timezone.now()
     people = ContactPerson.objects.filter(role=PersonRole.CHILD).order_by("order", "id")
+    first_child = ContactPerson.objects.filter(contact=OuterRef("pk"), role=PersonRole.CHILD).order_by("order", "id")
+    awaited = Q(information_requests__status__in=OUTSTANDING)
     contacts = (
-        contact_selectors.contacts_for(user)
-        .filter(status__in=OPEN_STATUSES)
+        _open_contacts(user)
         .select_related("rating", "assigned_to")
         .prefetch_related(None)  # only the children are shown (and count for re-contacts)
         .prefetch_related(Prefetch("people", queryset=people))
-        .order_by("decision_due_at", "received_at", "id")
+        .annotate(
+            returns_awaited=Count("information_requests", filter=awaited),
+            next_return_due_at=Min("information_requests__due_at", filter=awaited),
+            first_child_last=Subquery(first_child.values("last_name")[:1]),
+            first_child_first=Subquery(first_child.values("first_name")[:1]),
+        )
     )
+    ordering = QUEUE_SORTS[filters.sort]
+    if filters.descending:
+        ordering = tuple(f"-{field}" if field != "id" else "-id" for field in ordering)
+    contacts = contacts.order_by(*[F(f.lstrip("-")).desc(nulls_last=True) if f.startswith("-")
+                                   else F(f).asc(nulls_last=True) for f in ordering])  # fmt: skip
     if filters.status:
         contacts = contacts.filter(status=filters.status)
     if filters.rating:
         contacts = contacts.filter(rating__code=filters.rating)
     if filters.mine:
         contacts = contacts.filter(assigned_to=user)
-    if filters.overdue:
+    if filters.overdue or filters.due == "overdue":
         contacts = contacts.filter(decision_due_at__lt=now)
+    if filters.due == "hour":
+        contacts = contacts.filter(decision_due_at__gte=now, decision_due_at__lt=now + timedelta(hours=1))
+    if filters.due == "today":
+        contacts = contacts.filter(decision_due_at__lt=_end_of_today(now))
+    if filters.team:
+        contacts = contacts.filter(assigned_to__team_membership__team_id=filters.team)
+    if filters.worker == UNALLOCATED:
+        contacts = contacts.filter(assigned_to__isnull=True)
+    elif filters.worker:
+        contacts = contacts.filter(assigned_to_id=int(filters.worker))
     return contacts
+
+
+def queue_counts(user, *, now=None) -> dict:
+    """The strip above the worklist, over every open contact (one query): overdue, due within the hour,
+    due by the end of today (overdue ones included: they are still to do today), and not yet taken."""
+    now = now or timezone.now()
+    return _open_contacts(user).aggregate(
+        overdue=Count("id", filter=Q(decision_due_at__lt=now)),
+        hour=Count("id", filter=Q(decision_due_at__gte=now, decision_due_at__lt=now + timedelta(hours=1))),
+        today=Count("id", filter=Q(decision_due_at__lt=_end_of_today(now))),
+        unallocated=Count("id", filter=Q(assigned_to__isnull=True)),
+    )
+
+
+def queue_workers(user) -> list:
+    """The tenant's triage workers and managers, each with their team (one query), for the worklist's filters."""
+    if user.role not in contact_selectors.SEE_ALL_CONTACTS:
+        return []
+    return list(
+        User.objects.filter(tenant_id=user.tenant_id, role__in=QUEUE_WORKER_ROLES, is_active=True)
+        .select_related("team_membership__team")
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 def queue_page(user, filters: QueueFilters | None = None, *, page: int = 1, size: int = QUEUE_PAGE_SIZE):
@@ -85,11 +185,19 @@ def queue_page(user, filters: QueueFilters | None = None, *, page: int = 1, size
 
 
 def prepare_queue_rows(rows) -> None:
-    """What each queue row shows besides its fields: earlier contacts (the re-contact flag) and overdue."""
+    """What each queue row shows besides its fields: earlier contacts (the re-contact flag), the time left to
+    the decision (due soon from the decision clock's warning point) and the first child (name and age)."""
     contact_selectors.attach_previous_contacts(rows)
     now = timezone.now()
+    fraction = threshold_selectors.warn_fractions()[ClockKind.DECISION] if rows else None
     for contact in rows:
         contact.is_overdue = contact.decision_due_at is not None and contact.decision_due_at < now
+        warn_at = timefmt.warning_time(contact.received_at, contact.decision_due_at, fraction)
+        contact.time_left = timefmt.time_left(contact.decision_due_at, warn_at=warn_at, now=now)
+        contact.warn_at = warn_at
+        children = list(contact.people.all())
+        contact.first_child = children[0] if children else None
+        contact.other_children = children[1:]
 
 
 # --- one contact's working record ------------------------------------------------------------------

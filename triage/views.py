@@ -67,20 +67,68 @@ def queue(request):
     except ValueError:
         page = 1
     rows, total = selectors.queue_page(request.user, filters, page=page)
+    workers = selectors.queue_workers(request.user)
+    teams = sorted({w.team_membership.team for w in workers if hasattr(w, "team_membership")}, key=str)
+    ratings = list(threshold_selectors.ratings(active_only=True))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "rows": rows,
         "total": total,
+        "counts": selectors.queue_counts(request.user),
         "filters": filters,
         "page": page,
         "has_next": page * selectors.QUEUE_PAGE_SIZE < total,
         "query": request.GET.urlencode(),
-        "ratings": list(threshold_selectors.ratings(active_only=True)),
+        "page_query": query.urlencode(),
+        "ratings": ratings,
         "statuses": [(s.value, s.label) for s in selectors.OPEN_STATUSES],
+        "workers": workers,
+        "teams": teams,
+        "sorts": QUEUE_SORT_LABELS,
+        "due_labels": list(DUE_LABELS.items()),
+        "selected": _selected_filters(request.GET, filters, ratings, workers, teams),
         "can_take": request.user.role in WORKERS,
     }
     if request.headers.get("HX-Request"):
         return render(request, "triage/partials/queue_rows.html", context)
     return render(request, "triage/queue.html", context)
+
+
+QUEUE_SORT_LABELS = [
+    ("due", "Time left"),
+    ("child", "Child's name"),
+    ("rating", "Rating"),
+    ("returns", "Next return due"),
+    ("worker", "Worker"),
+    ("received", "Received"),
+]
+DUE_LABELS = {"overdue": "Overdue", "hour": "Due within the hour", "today": "Due today"}
+
+
+def _selected_filters(params, filters, ratings, workers, teams) -> list[dict]:
+    """The MoJ filter's "selected filters": each chosen filter, with the link that removes it."""
+    names = {
+        "status": dict((s.value, s.label) for s in selectors.OPEN_STATUSES).get(filters.status),
+        "rating": next((r.label for r in ratings if r.code == filters.rating), None),
+        "team": next((t.name for t in teams if t.pk == filters.team), None),
+        "worker": "Not taken" if filters.worker == selectors.UNALLOCATED else next(
+            (w.get_full_name() or w.get_username() for w in workers if str(w.pk) == filters.worker), None),
+        "due": DUE_LABELS.get(filters.due),
+        "mine": "Assigned to me" if filters.mine else None,
+        "overdue": "Overdue" if filters.overdue else None,
+    }  # fmt: skip
+    headings = {"status": "Status", "rating": "Rating", "team": "Team", "worker": "Worker", "due": "Due",
+                "mine": "Worker", "overdue": "Due"}  # fmt: skip
+    selected = []
+    for key, text in names.items():
+        if not text:
+            continue
+        rest = params.copy()
+        rest.pop(key, None)
+        rest.pop("page", None)
+        selected.append({"heading": headings[key], "text": text, "href": f"?{rest.urlencode()}"})
+    return selected
 
 
 @require_POST

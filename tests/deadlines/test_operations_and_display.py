@@ -22,9 +22,10 @@ def state(clock, at):
 def test_the_clock_state_says_in_words_how_long_is_left_and_when_it_is_due_in_local_time(hub):
     clock = start(hub, started_at=T0 - 5 * 30 * 24 * HOUR)  # June: British Summer Time
     html = state(clock, clock.started_at + HOUR)
-    assert "On time" in html and "3 hours" in html and "left" in html
-    local_due = (clock.due_at + HOUR).strftime("%H:%M")  # BST is UTC+1
-    assert local_due in html
+    assert "On time" in html and "3 h left" in html
+    local_due = clock.due_at + HOUR  # BST is UTC+1
+    assert local_due.minute == 0 and local_due.hour > 12
+    assert f"{local_due.day} {local_due:%B %Y} at {local_due.hour - 12}pm" in html  # GOV.UK style
 
 
 def test_the_clock_state_says_due_soon_overdue_and_the_escalation_level(hub):
@@ -33,7 +34,7 @@ def test_the_clock_state_says_due_soon_overdue_and_the_escalation_level(hub):
     with tenancy.tenant_context(hub.tenant):
         services.process_clock(clock_id=clock.pk, now=T0 + 5 * HOUR)
     html = state(clock, T0 + 5 * HOUR + timedelta(minutes=10))
-    assert "Overdue" in html and "1 hour" in html
+    assert "Overdue" in html and "Overdue by 1 h" in html
     assert "level 2 of 3: MASH team manager" in html
 
 

@@ -120,7 +120,7 @@ def test_the_48_hours_run_in_real_time_across_the_clock_change_and_show_in_londo
     client.force_login(hub.ehcoord)
     with time_machine.travel(received + HOUR, tick=False):
         body = client.get("/early-help/").content.decode()
-    assert "Mon 30 Mar 2026 13:00" in body
+    assert "30 March 2026 at 1pm" in body
 
 
 def test_a_feedback_call_not_made_escalates_to_the_coordinators_not_the_mash_manager(hub):

@@ -42,14 +42,14 @@ def test_the_queue_puts_overdue_first_and_says_the_time_left_in_words(hub, clien
     order = [body.index(r.reference) for r in (old, new, newest)]
     assert order == sorted(order)
     row = body[body.index(old.reference):body.index(new.reference)]
-    assert "Overdue" in row and "2\xa0hours" in row
+    assert "Overdue" in row and "Overdue by 2 h" in row
     row = body[body.index(new.reference):body.index(newest.reference)]
     assert "Due soon" in row  # 10 hours of its 48 left: under a quarter
     assert "On time" in body[body.index(newest.reference):]
     assert 'hx-trigger="every 60s"' in body
     assert "<html" not in partial and old.reference in partial
-    # Deadlines on screen are in the tenant's zone: Wednesday 26 November, 10:00 GMT.
-    assert "Wed 26 Nov 2025 10:00" in body
+    # Deadlines on screen are in the tenant's zone, GOV.UK style: Wednesday 26 November, 10:00 GMT.
+    assert "26 November 2025 at 10am" in body
 
 
 def test_the_request_page_logs_the_read_and_offers_coordinators_the_outcome(hub, client):

@@ -1,7 +1,10 @@
-"""Small display helpers for triage pages: rating colours as GOV.UK tags, and time left in words."""
+"""Small display helpers for triage pages: rating colours as GOV.UK tags, and the timeline's words.
+
+Time left is told by mash.timefmt (``{% load timefmt %}``), the one wording of every page."""
 
 from django import template
-from django.utils import timezone
+
+from mash import timefmt
 
 register = template.Library()
 
@@ -15,26 +18,20 @@ def tag_colour(colour: str) -> str:
     return TAG_COLOURS.get(colour or "", "grey")
 
 
-def _span(seconds: int) -> str:
-    minutes = seconds // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
+# A contact's status as a tag: colours distinct from each other and from the ratings' (which share a row).
+STATUS_COLOURS = {"received": "pink", "in_triage": "teal", "enquiry": "magenta", "decided": "green",
+                  "closed": "grey"}  # fmt: skip
+
+
+@register.filter
+def status_colour(status: str) -> str:
+    return STATUS_COLOURS.get(status or "", "grey")
 
 
 @register.filter
 def time_left(due_at) -> str:
-    """``3 h 12 min left`` or ``Overdue by 1 h 5 min`` (the queue's countdown, before the script takes over)."""
-    if due_at is None:
-        return "No deadline"
-    seconds = int((due_at - timezone.now()).total_seconds())
-    if seconds < 0:
-        return f"Overdue by {_span(-seconds)}"
-    return f"{_span(seconds)} left"
+    """Kept for templates that load triage_tags: the words of :func:`mash.timefmt.time_left`."""
+    return timefmt.time_left(due_at).words
 
 
 # The timeline's words for audited steps; anything else is spelt out from its action name.

@@ -1,0 +1,48 @@
+"""Template side of mash.timefmt: ``{% load timefmt %}``, then ``{{ instant|govuk_datetime }}``,
+``{{ day|govuk_date }}``, ``{{ due_at|time_left }}`` (words only) or ``{% time_left_tag due_at warn_at %}``
+(the words with an Overdue / Due soon tag, kept live by static/mash/countdown.js)."""
+
+from django import template
+
+from mash import timefmt
+
+register = template.Library()
+
+
+@register.filter
+def govuk_datetime(instant, zone=None) -> str:
+    return timefmt.govuk_datetime(instant, zone)
+
+
+@register.filter
+def govuk_date(value, zone=None) -> str:
+    return timefmt.govuk_date(value, zone)
+
+
+@register.filter
+def govuk_time(instant, zone=None) -> str:
+    return timefmt.govuk_time(instant, zone) if instant else ""
+
+
+@register.filter
+def time_left(due_at, warn_at=None) -> str:
+    return timefmt.time_left(due_at or None, warn_at=warn_at or None).words
+
+
+@register.filter
+def duration(value) -> str:
+    """A timedelta in the same words as time left: ``1 h 5 min``."""
+    return timefmt.span(value.total_seconds()) if value else ""
+
+
+@register.filter
+def age(date_of_birth) -> str:
+    years = timefmt.age_in_years(date_of_birth)
+    return "" if years is None else f"{years} year{'s' if years != 1 else ''}"
+
+
+@register.inclusion_tag("mash/partials/time_left.html")
+def time_left_tag(due_at, warn_at=None, show_on_time=False):
+    """Time left with its state as a tag (Overdue red, Due soon yellow; On time only when asked)."""
+    due_at, warn_at = due_at or None, warn_at or None  # a template's missing variable is ""
+    return {"left": timefmt.time_left(due_at, warn_at=warn_at), "show_on_time": show_on_time}

@@ -1,0 +1,42 @@
+// The MoJ Design System's components on staff pages (sortable tables, button menus, filter toggles).
+// A module file, not an inline script, so the content-security policy needs no exception for it.
+import { initAll } from "../moj/moj-frontend.min.js";
+
+// Wide tables scroll inside their own region, never the page (390 px phones): each is wrapped in a focusable,
+// labelled region so keyboard users can scroll it too.
+function contain(scope) {
+  scope.querySelectorAll("main .govuk-table").forEach(function (table) {
+    if (table.closest(".mash-table-scroll")) return;
+    var region = document.createElement("div");
+    var caption = table.querySelector("caption");
+    region.className = "mash-table-scroll";
+    region.setAttribute("role", "region");
+    region.setAttribute("tabindex", "0");
+    region.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table");
+    table.parentNode.insertBefore(region, table);
+    region.appendChild(table);
+  });
+}
+
+contain(document);
+initAll();
+
+// Worklists refresh themselves (htmx, every 60 seconds). A refresh replaces the table, so it waits while the
+// user is inside it (keyboard focus there, or rows sorted on screen) rather than move their focus or order.
+document.body.addEventListener("htmx:beforeRequest", function (event) {
+  var target = event.detail.elt;
+  if (!target || !target.hasAttribute("hx-trigger") || target.getAttribute("hx-trigger").indexOf("every") === -1) return;
+  var sortedHere = target.querySelector("[aria-sort] button") && target.getAttribute("data-sorted-on-screen");
+  if (target.contains(document.activeElement) || sortedHere) event.preventDefault();
+});
+document.body.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[aria-sort] button");
+  var region = button && button.closest("[hx-trigger]");
+  if (region) region.setAttribute("data-sorted-on-screen", "true");
+});
+// Components in the refreshed rows are brought to life like the page's own.
+// (Components already running are skipped quietly.)
+document.body.addEventListener("htmx:afterSwap", function () {
+  contain(document);
+  initAll({ scope: document, onError: function () {} });
+});

@@ -1,0 +1,111 @@
+"""The triage queue as a worklist: counts at a glance, the child first, rating and status in words, time left,
+returns still awaited, filters by team, worker, rating and status, and a server-side sort."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.utils import timezone
+
+from contacts.models import Contact
+from mash import tenancy, timefmt
+from tests.triage.conftest import new_contact
+
+pytestmark = pytest.mark.django_db
+
+
+def page(user, query=""):
+    client = Client()
+    client.force_login(user)
+    response = client.get(f"/triage/{query}")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def rows(html):
+    body = html[html.index("<tbody"):html.index("</tbody>")]
+    texts = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in body.split("</tr>")[:-1]]
+    return [text.replace(" ,", ",") for text in texts]
+
+
+def child(first, last, born):
+    return [{"first_name": first, "last_name": last, "date_of_birth": born.isoformat(), "postcode": "CB1 2AB",
+             "sex": "F", "ethnicity": "WBRI"}]  # fmt: skip
+
+
+def test_each_row_starts_with_the_childs_name_and_age_then_rating_time_left_and_status(cambs):
+    today = timezone.localdate()
+    born = date(today.year - 7, 1, 1) if (today.month, today.day) >= (1, 1) else date(today.year - 8, 1, 1)
+    ruby = new_contact(cambs, "ruby", children=child("Ruby", "Stone", born))
+    [row] = rows(page(cambs["triage"]))
+    assert row.startswith(f"Ruby Stone, {timefmt.age_in_years(born)} years")
+    assert "Not rated" in row and "left" in row and "Received" in row and "None awaited" in row
+    assert ruby.reference in row and row.endswith("Take contact " + ruby.reference)
+
+
+def test_the_strip_counts_overdue_due_within_the_hour_due_today_and_not_taken(cambs):
+    now = timezone.now()
+    for key, due in [("late", now - timedelta(minutes=20)), ("soon", now + timedelta(minutes=30)),
+                     ("later", now + timedelta(days=3))]:  # fmt: skip
+        contact = new_contact(cambs, key)
+        with tenancy.tenant_context(cambs["tenant"]):
+            Contact.objects.filter(pk=contact.pk).update(decision_due_at=due)
+    with tenancy.tenant_context(cambs["tenant"]):
+        Contact.objects.filter(external_reference="later").update(assigned_to=cambs["triage"])
+    html = page(cambs["triage"])
+    start = html.index('id="queue-counts"')
+    strip = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start:html.index("</ul>", start)]))
+    assert "1 overdue" in strip and "1 due within the hour" in strip and "2 not taken" in strip
+    due_today = 2 if (now + timedelta(days=3)).date() != timezone.localdate() else 3
+    assert f"{due_today} due today" in strip
+    [late] = rows(page(cambs["triage"], "?due=overdue"))
+    assert re.search(r"Overdue Overdue by (19|20) min", late)
+    assert len(rows(page(cambs["triage"], "?due=hour"))) == 1
+    assert len(rows(page(cambs["triage"], "?worker=none"))) == 2
+
+
+def test_filters_by_team_and_worker_and_the_selected_filters_can_be_removed(cambs):
+    # By app label: mash.reporting is moving to a top-level app of the same label.
+    Team, TeamMember = apps.get_model("reporting", "Team"), apps.get_model("reporting", "TeamMember")
+    with tenancy.tenant_context(cambs["tenant"]):
+        team = Team.objects.create(tenant=cambs["tenant"], name="MASH team A")
+        TeamMember.objects.create(tenant=cambs["tenant"], team=team, user=cambs["triage2"])
+    mine, theirs = new_contact(cambs, "mine"), new_contact(cambs, "theirs")
+    with tenancy.tenant_context(cambs["tenant"]):
+        Contact.objects.filter(pk=mine.pk).update(assigned_to=cambs["triage"])
+        Contact.objects.filter(pk=theirs.pk).update(assigned_to=cambs["triage2"])
+    html = page(cambs["triage"], f"?team={team.pk}")
+    [row] = rows(html)
+    assert theirs.reference in row
+    assert f'<option value="{team.pk}" selected>MASH team A</option>' in html
+    assert '<a class="moj-filter__tag" href="?"><span class="govuk-visually-hidden">Remove this filter: Team' in html
+    [row] = rows(page(cambs["triage"], f"?worker={cambs['triage'].pk}"))
+    assert mine.reference in row and "You" in row
+
+
+def test_rows_say_how_many_returns_are_awaited_and_when_the_next_is_due(cambs, api_as):
+    contact = new_contact(cambs, "rated")
+    api_as(cambs["triage"]).post(
+        f"/api/v1/contacts/{contact.pk}/rating/", {"rating": "red", "rationale": "Serious injury"}, format="json"
+    )
+    with tenancy.tenant_context(cambs["tenant"]):
+        awaited = contact.information_requests.filter(status__in=("open", "overdue")).count()
+        next_due = min(r.due_at for r in contact.information_requests.all())
+    assert awaited > 0
+    html = page(cambs["triage"])
+    [row] = rows(html)
+    assert re.search(rf"\b{awaited}\b", row)
+    assert timefmt.time_left(next_due).words.split(" ")[0] in row
+    assert re.search(r'govuk-tag govuk-tag--red">Red', html)  # the rating's word as well as its colour
+
+
+def test_sort_by_child_server_side_and_marks_the_column(cambs):
+    new_contact(cambs, "b", children=child("Zara", "Young", date(2015, 5, 1)))
+    new_contact(cambs, "a", children=child("Adam", "Abbott", date(2016, 5, 1)))
+    html = page(cambs["triage"], "?sort=child")
+    assert [r.split(",")[0] for r in rows(html)] == ["Adam Abbott", "Zara Young"]
+    assert '<th scope="col" class="govuk-table__header" aria-sort="ascending">Child</th>' in html
+    html = page(cambs["triage"], "?sort=child&order=desc")
+    assert [r.split(",")[0] for r in rows(html)] == ["Zara Young", "Adam Abbott"]
