@@ -19,6 +19,7 @@ CAPABILITIES = [
     "triage",
     "navigators",
     "earlyhelp",
+    "people",
     "mash.reporting",
     "mash.security",
 ]

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "triage",
     "navigators",
     "earlyhelp",
+    "people",
     "mash.reporting",
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -16,6 +16,7 @@ from mash import audit
 from mash.decorators import role_required, tenant_member_required
 from mash.exceptions import Conflict, DomainError
 from mash.roles import Role
+from people.selectors import attach_also_open
 from thresholds import selectors as threshold_selectors
 
 from . import selectors, services
@@ -58,6 +59,7 @@ def queue(request):
     except ValueError:
         page = 1
     rows, total = selectors.queue_page(request.user, filters, page=page)
+    attach_also_open(rows)  # "also open: <reference>" (people: contacts that belong together)
     context = {
         "rows": rows,
         "total": total,
@@ -99,6 +101,7 @@ def take(request, pk):
 def contact_page(request, pk):
     contact = _visible(request, pk)
     record = selectors.contact_record(contact)
+    attach_also_open([contact])
     audit.record(actor=request.user, action="contact.viewed", obj=contact)
     return render(
         request,
