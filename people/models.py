@@ -53,10 +53,10 @@ class ContactLink(TenantOwned):
     class Meta(TenantOwned.Meta):
         ordering = ["-linked_at", "-id"]
         constraints = [
+            # A link names a contact or an early-help request (services.link_contact takes exactly one).
             models.CheckConstraint(
-                name="contact_link_to_exactly_one",
-                condition=(Q(linked_contact__isnull=False) & Q(linked_early_help__isnull=True))
-                | (Q(linked_contact__isnull=True) & Q(linked_early_help__isnull=False)),
+                name="contact_link_has_a_target",
+                condition=Q(linked_contact__isnull=False) | Q(linked_early_help__isnull=False),
             ),
             models.CheckConstraint(name="contact_link_not_to_itself", condition=~Q(contact=F("linked_contact"))),
             models.UniqueConstraint(

@@ -36,9 +36,10 @@ NAME_LIMIT = 120
 DOB_LIMIT = 200
 POSTCODE_LIMIT = 200
 RESULTS_MAX = 50
-# pg_trgm thresholds for the indexed operators (``%`` and ``<%``): looser than the defaults (0.3, 0.6),
-# because a short first name with one slip ("jon" for "john") shares few letter triples.
-SIMILARITY_THRESHOLD = 0.2
+# pg_trgm thresholds for the indexed operators (``%`` and ``<%``): the whole name as pg_trgm's default; a single
+# word looser than its default (0.6), because a short name with one slip shares few letter triples. A
+# misspelled name with a date of birth is also found through the date (and its slips).
+SIMILARITY_THRESHOLD = 0.3
 WORD_SIMILARITY_THRESHOLD = 0.5
 # Below this trigram likeness a person born on a slipped date is not worth ranking.
 SLIPPED_DOB_MIN_SIMILARITY = 0.15
@@ -210,7 +211,7 @@ def name_variants(tokens: tuple[str, ...]) -> list[str]:
     first, rest = tokens[0], tokens[1:]
     others = set(matching.NICKNAMES.get(first, ()))
     others |= {full for full, nicks in matching.NICKNAMES.items() if first in nicks}
-    for other in sorted(others)[:5]:
+    for other in sorted(others)[:3]:
         variants.append(" ".join((other, *rest)))
     return variants
 
@@ -311,19 +312,26 @@ def candidates(query: SearchQuery) -> list[dict]:
         subqueries.append(
             _ranked_by_name(register.filter(postcode=query.postcode), query).values("pk")[:POSTCODE_LIMIT]
         )
-    conditions = [Q(pk__in=s) for s in subqueries]
     by_reference = Value(False, output_field=BooleanField())
     if query.reference:
         found = Q(pk__in=_reference_people(query.reference)) | Q(pk__in=_early_help_people(query.reference))
-        conditions.append(found)
+        subqueries += [_reference_people(query.reference), _early_help_people(query.reference)]
         by_reference = ExpressionWrapper(found, output_field=BooleanField())
     if query.nhs_number:
-        conditions.append(Q(nhs_number=query.nhs_number))
-    if not conditions:
+        subqueries.append(register.filter(nhs_number=query.nhs_number).values("pk"))
+    if not subqueries:
         return []
-    if _is_postgres() and query.tokens:
-        _set_thresholds()
-    return list(register.filter(reduce(or_, conditions)).annotate(by_reference=by_reference).values(*CANDIDATE_FIELDS))
+    if _is_postgres():
+        if query.tokens:
+            _set_thresholds()
+        # One IN over a UNION of the bounded sub-selects: the planner joins the few ids found on the primary
+        # key (an OR of IN sub-selects would test every row of the register).
+        ids = subqueries[0].union(*subqueries[1:]) if len(subqueries) > 1 else subqueries[0]
+        condition = Q(pk__in=ids)
+    else:
+        condition = reduce(or_, [Q(pk__in=s) for s in subqueries])  # SQLite: no LIMIT inside a UNION's parts
+    rows = register.filter(condition).annotate(by_reference=by_reference).values(*CANDIDATE_FIELDS)
+    return list(rows)
 
 
 # --- ranking ---------------------------------------------------------------------------------------------

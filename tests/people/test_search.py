@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bench.people import _typo, generate_register
+from bench.people import generate_register, misspelled
 from contacts import matching
 from contacts.models import Person
 from mash import tenancy
@@ -39,11 +39,8 @@ def test_a_misspelled_name_with_the_date_of_birth_finds_the_child_first_in_95_pe
     ranks = []
     with tenancy.tenant_context(cambs["tenant"]):
         for c in sample:
-            first, last = (
-                (_typo(rng, c.first_name), c.last_name)
-                if rng.random() < 0.5
-                else (c.first_name, _typo(rng, c.last_name))
-            )
+            typed = misspelled(rng, c)
+            first, last = typed.first_name, typed.last_name
             query = search.parse(f"{first} {last}", date_of_birth=c.date_of_birth.isoformat())
             found = [h.person_id for h in search.search(query, limit=10)]
             wanted = ids[(c.first_name, c.last_name, c.date_of_birth)]
