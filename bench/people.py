@@ -7,7 +7,8 @@ referrer: a misspelling, a nickname, first and last names swapped, a surname hyp
 a date of birth with day and month swapped or one digit wrong, a house move. *Hard negatives*
 are different children who look alike: a sibling (same surname and postcode) or a twin.
 
-Used by tests/contacts/test_matching_accuracy.py (10,000 people) and bench/contacts.py (500,000).
+Used by tests/contacts/test_matching_accuracy.py (10,000 people), bench/contacts.py (500,000), and the people
+search (tests/people/test_search.py, bench/people_search.py: ``misspelled``).
 """
 
 from __future__ import annotations
@@ -198,3 +199,11 @@ def probes(register: list[Child], *, known: int, unknown: int, seed: int = 2) ->
         else:
             out.append((stranger(rng, next_identity + i), "stranger"))
     return out
+
+
+def misspelled(rng: random.Random, child: Child) -> Child:
+    """The same child with one typing slip in the first or the last name (the date of birth as registered):
+    how staff type a name into the search box."""
+    if rng.random() < 0.5:
+        return replace(child, first_name=_typo(rng, child.first_name))
+    return replace(child, last_name=_typo(rng, child.last_name))

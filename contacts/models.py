@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 
 from mash.tenancy import TenantOwned
 
@@ -184,6 +185,13 @@ class Person(TenantOwned):
     surname_key = models.CharField(max_length=24, blank=True)
     postcode_key = models.CharField(max_length=12, blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The normalised full name the search reads; PostgreSQL indexes it by trigrams (migration 0100).
+    search_name = models.GeneratedField(
+        expression=Concat("norm_first", Value(" "), "norm_last"),
+        output_field=models.CharField(max_length=2 * NAME_MAX + 1),
+        db_persist=True,
+    )
+    nhs_number = models.CharField(max_length=10, blank=True, help_text="Ten digits, where one is recorded.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwned.Meta):
@@ -191,6 +199,10 @@ class Person(TenantOwned):
             models.Index(fields=["tenant", "date_of_birth"], name="person_dob_block_idx"),
             models.Index(fields=["tenant", "surname_key"], name="person_surname_block_idx"),
             models.Index(fields=["tenant", "postcode_key"], name="person_postcode_block_idx"),
+            models.Index(fields=["tenant", "postcode"], name="person_postcode_idx"),
+            models.Index(
+                fields=["tenant", "nhs_number"], name="person_nhs_number_idx", condition=~Q(nhs_number="")
+            ),
         ]
 
     def __str__(self):

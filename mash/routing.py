@@ -19,6 +19,7 @@ CAPABILITIES = [
     "triage",
     "navigators",
     "earlyhelp",
+    "people",
     "reporting",
     "mash.security",
 ]

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "triage",
     "navigators",
     "earlyhelp",
+    "people",
     "reporting",
     "django_otp",
     "django_otp.plugins.otp_totp",

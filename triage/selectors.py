@@ -174,6 +174,24 @@ def queue_workers(user) -> list:
     )
 
 
+# Apps above triage (people: "also open: <reference>") add what they know to the contacts the queue and the
+# contact page show, without triage importing them (docs/architecture.md: a higher app registers, a lower
+# app calls). Each annotator takes the list of contacts and sets attributes on them in a constant number of
+# queries.
+CONTACT_ANNOTATORS: list = []
+
+
+def register_contact_annotator(annotator) -> None:
+    if annotator not in CONTACT_ANNOTATORS:
+        CONTACT_ANNOTATORS.append(annotator)
+
+
+def annotate_queue_rows(contacts) -> None:
+    contacts = list(contacts)
+    for annotator in CONTACT_ANNOTATORS:
+        annotator(contacts)
+
+
 def queue_page(user, filters: QueueFilters | None = None, *, page: int = 1, size: int = QUEUE_PAGE_SIZE):
     """One page of the queue with its total and each row's re-contact flag, in a fixed number of queries."""
     contacts = queue(user, filters)

@@ -67,6 +67,7 @@ def queue(request):
     except ValueError:
         page = 1
     rows, total = selectors.queue_page(request.user, filters, page=page)
+    selectors.annotate_queue_rows(rows)  # e.g. "also open: <reference>" (people: contacts that belong together)
     workers = selectors.queue_workers(request.user)
     teams = sorted({w.team_membership.team for w in workers if hasattr(w, "team_membership")}, key=str)
     ratings = list(threshold_selectors.ratings(active_only=True))
@@ -156,6 +157,7 @@ def take(request, pk):
 def contact_page(request, pk):
     contact = _visible(request, pk)
     record = selectors.contact_record(contact)
+    selectors.annotate_queue_rows([contact])
     audit.record(actor=request.user, action="contact.viewed", obj=contact)
     return render(
         request,

@@ -50,6 +50,8 @@ def _dummy(field):
 def row_values(model, tenant_id, fill_nullable=False) -> tuple[list[str], list]:
     columns, values = [], []
     for field in model._meta.concrete_fields:
+        if field.generated:
+            continue  # the database computes it (e.g. contacts.Person.search_name)
         if field.column == "tenant_id":
             value = tenant_id
         elif field.primary_key:

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("people/", api.PeopleSearchView.as_view(), name="people-search"),
+    path("people/<int:pk>/", api.PersonDetailView.as_view(), name="person-detail"),
+]

@@ -1,0 +1,55 @@
+"""Forms of the people pages: the chronology's filters and a chronology entry added by hand."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .models import SUMMARY_MAX
+from .search import parse_date
+from .selectors import KINDS, ChronologyFilter
+
+
+def chronology_filter(params) -> tuple[ChronologyFilter, dict]:
+    """Kinds and a date range from the query string; unknown kinds or unreal dates are field errors."""
+    errors: dict[str, list[str]] = {}
+    kinds = set(params.getlist("kind")) if hasattr(params, "getlist") else set(params.get("kind", []))
+    kinds.discard("")
+    unknown = sorted(kinds - set(KINDS))
+    if unknown:
+        errors["kind"] = [f"Unknown kind {', '.join(unknown)[:100]}. Choose from {', '.join(KINDS)}."]
+    dates = {}
+    for name in ("from", "to"):
+        text = (params.get(name) or "").strip()
+        dates[name] = parse_date(text) if text else None
+        if text and dates[name] is None:
+            errors[name] = ["Enter a real date, like 2025-03-27 or 27/3/2025."]
+    if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
+        errors["to"] = ["The end date must be the same as or after the start date."]
+    return ChronologyFilter(frozenset(kinds - set(unknown)), dates["from"], dates["to"]), errors
+
+
+class ChronologyEntryForm(forms.Form):
+    occurred_on = forms.DateField(
+        label="When it happened",
+        help_text="For example, 27/3/2025",
+        input_formats=["%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"],
+        error_messages={"required": "Enter the date it happened", "invalid": "Enter a real date, like 27/3/2025"},
+    )
+    source = forms.CharField(
+        label="Where it is known from",
+        help_text="For example, the police record or the hospital's discharge letter",
+        max_length=200,
+        error_messages={"required": "Enter where this is known from"},
+    )
+    summary = forms.CharField(
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=SUMMARY_MAX,
+        error_messages={"required": "Enter what happened"},
+    )
+    significant = forms.BooleanField(label="Mark as a significant event", required=False)
+
+
+class LinkForm(forms.Form):
+    target = forms.CharField(max_length=40, error_messages={"required": "Choose what to link to"})
+    reason = forms.CharField(max_length=500, required=False)

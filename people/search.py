@@ -1,0 +1,404 @@
+"""Find a person in the tenant's register: parse what staff typed, gather candidates in SQL, rank them here.
+
+1. **Parse** one search box: a contact or early-help reference, an NHS number, a date of birth and a
+   postcode are recognised wherever they appear; what is left is the name.
+2. **Candidates** in one SQL statement (an OR of bounded sub-selects, each an index scan): the
+   normalised full name by trigram similarity (PostgreSQL's pg_trgm; a GIN index on
+   ``Person.search_name``), once per nickname of the first name; the date of birth with its
+   typing slips (day and month swapped, one digit, a day or two out); the postcode; the
+   reference's children; the NHS number. Trigrams are a set of each word's letter triples, so
+   swapped first and last names look alike to them. Under SQLite (the embedded default) the
+   name is matched by prefix instead (no trigrams there).
+3. **Ranking** in Python by the intake matching's own scorer (``contacts.matching``:
+   ``name_similarity``, ``dob_similarity``, nicknames, swapped names), over at most a few hundred
+   rows, so the cost does not grow with the register.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import reduce
+from operator import or_
+
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, Value
+from rapidfuzz.distance import JaroWinkler
+
+from contacts import matching
+from contacts.models import ContactPerson, Person
+from earlyhelp.models import EarlyHelpChild
+
+QUERY_MAX = 200
+# Rows each sub-select may give: bounded, so ranking in Python costs the same for any register size.
+NAME_LIMIT = 120
+DOB_LIMIT = 200
+POSTCODE_LIMIT = 200
+RESULTS_MAX = 50
+# pg_trgm thresholds for the indexed operators (``%`` and ``<%``): the whole name as pg_trgm's default; a single
+# word looser than its default (0.6), because a short name with one slip shares few letter triples. A
+# misspelled name with a date of birth is also found through the date (and its slips).
+SIMILARITY_THRESHOLD = 0.3
+WORD_SIMILARITY_THRESHOLD = 0.5
+# Below this trigram likeness a person born on a slipped date is not worth ranking.
+SLIPPED_DOB_MIN_SIMILARITY = 0.15
+
+# Weights of what the searcher gave, as the intake matching weighs them (contacts.matching.score).
+NAME_WEIGHT, DOB_WEIGHT, POSTCODE_WEIGHT = 0.6, 0.32, 0.08
+
+_REFERENCE = re.compile(r"^(?:EH-)?[A-Z]{2,8}-\d{4}-\d{1,6}$")
+_NHS = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
+_DATE_DMY = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?!\d)")
+_DATE_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})\b", re.IGNORECASE)
+_FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What the searcher asked for, normalised; any part may be empty."""
+
+    tokens: tuple[str, ...] = ()
+    date_of_birth: date | None = None
+    postcode: str = ""
+    reference: str = ""
+    nhs_number: str = ""
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.tokens)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.tokens or self.date_of_birth or self.postcode or self.reference or self.nhs_number)
+
+    def as_audit(self) -> dict:
+        return {
+            "name": self.name,
+            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else "",
+            "postcode": self.postcode,
+            "reference": self.reference,
+            "nhs_number": self.nhs_number,
+        }
+
+
+class SearchError(ValueError):
+    """Input that cannot be searched: ``errors`` is ``{field: [message]}``, shown as a 400 or on the form."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(m for ms in errors.values() for m in ms))
+        self.errors = errors
+
+
+def nhs_number_is_valid(digits: str) -> bool:
+    """NHS number check digit (modulus 11): weights 10 down to 2 over the first nine digits."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(digits[9])
+
+
+def _date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_date(value) -> date | None:
+    """A date as people type it: 2015-03-12, 12/03/2015, 12.3.2015. None when it is not a real date."""
+    if isinstance(value, date):
+        return value
+    text = (value or "").strip()
+    if m := _DATE_ISO.fullmatch(text):
+        return _date(int(m[1]), int(m[2]), int(m[3]))
+    if m := _DATE_DMY.fullmatch(text):
+        return _date(int(m[3]), int(m[2]), int(m[1]))
+    return None
+
+
+def parse(q: str = "", *, date_of_birth="", postcode: str = "", today: date | None = None) -> SearchQuery:
+    """Read the search box (and the optional separate fields). Raises :class:`SearchError` on bad input."""
+    errors: dict[str, list[str]] = {}
+    text = (q or "").strip()
+    if len(text) > QUERY_MAX:
+        errors["q"] = [f"Search for at most {QUERY_MAX} characters."]
+        text = ""
+    today = today or date.today()
+    reference = nhs = ""
+    dob = None
+    pc = ""
+    words = []
+    for word in text.split():
+        if _REFERENCE.match(word.upper()):
+            reference = word.upper()
+        else:
+            words.append(word)
+    text = " ".join(words)
+    if m := _NHS.search(text):
+        nhs = m[1] + m[2] + m[3]
+        text = (text[: m.start()] + " " + text[m.end() :]).strip()
+    for pattern, order in ((_DATE_ISO, (1, 2, 3)), (_DATE_DMY, (3, 2, 1))):
+        if m := pattern.search(text):
+            found = _date(int(m[order[0]]), int(m[order[1]]), int(m[order[2]]))
+            if found is None:
+                errors["q"] = [f"{m[0]} is not a real date. Enter a date of birth like 27/3/2015."]
+            dob = found
+            text = (text[: m.start()] + " " + text[m.end() :]).strip()
+            break
+    if m := _POSTCODE.search(text):
+        pc = matching.normalise_postcode(m[1] + m[2])
+        text = (text[: m.start()] + " " + text[m.end() :]).strip()
+
+    if date_of_birth:
+        given = parse_date(date_of_birth)
+        if given is None:
+            errors["date_of_birth"] = ["Enter a real date of birth, like 2015-03-27 or 27/3/2015."]
+        elif given > today + timedelta(days=300):
+            errors["date_of_birth"] = ["Enter a date of birth in the past (or an expected date within 10 months)."]
+        else:
+            dob = given
+    if postcode:
+        given_pc = matching.normalise_postcode(postcode)
+        if not _FULL_POSTCODE.match(given_pc) or len(given_pc) > 7:
+            errors["postcode"] = ["Enter a full postcode, like CB1 2AB."]
+        else:
+            pc = given_pc
+    if errors:
+        raise SearchError(errors)
+    tokens = tuple(matching.normalise_name(text).replace("-", " ").split())[:6]
+    query = SearchQuery(tokens=tokens, date_of_birth=dob, postcode=pc, reference=reference, nhs_number=nhs)
+    if query.is_empty:
+        raise SearchError({"q": ["Enter a name, a date of birth, a postcode, a reference or an NHS number."]})
+    return query
+
+
+# --- candidates -------------------------------------------------------------------------------------------
+
+
+class _TrigramSimilar(Func):
+    """``search_name % 'text'``: trigram similarity at least pg_trgm.similarity_threshold (GIN-indexed)."""
+
+    arg_joiner = " %% "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+class _WordSimilar(Func):
+    """``'text' <% search_name``: ``text`` is like some run of words in the name (GIN-indexed)."""
+
+    arg_joiner = " <%% "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+class _Similarity(Func):
+    function = "similarity"
+
+
+class _WordSimilarity(Func):
+    function = "word_similarity"
+
+
+def name_variants(tokens: tuple[str, ...]) -> list[str]:
+    """The name as typed, and with the first word's nicknames or full names (matching.NICKNAMES)."""
+    if not tokens:
+        return []
+    variants = [" ".join(tokens)]
+    first, rest = tokens[0], tokens[1:]
+    others = set(matching.NICKNAMES.get(first, ()))
+    others |= {full for full, nicks in matching.NICKNAMES.items() if first in nicks}
+    for other in sorted(others)[:3]:
+        variants.append(" ".join((other, *rest)))
+    return variants
+
+
+def dob_variants(dob: date) -> list[date]:
+    """The date and its common typing slips: day and month swapped, one digit out, a day or two out."""
+    found = {dob}
+    if dob.day <= 12:
+        found.add(_date(dob.year, dob.day, dob.month))
+    found.update(dob + timedelta(days=d) for d in (-2, -1, 1, 2))
+    digits = dob.strftime("%Y%m%d")
+    for i in range(len(digits)):
+        for d in "0123456789":
+            if d != digits[i]:
+                text = digits[:i] + d + digits[i + 1 :]
+                found.add(_date(int(text[:4]), int(text[4:6]), int(text[6:])))
+    found.discard(None)
+    return sorted(found)
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _set_thresholds() -> None:
+    # A session setting (the connection may be in autocommit): the same values for every search.
+    with connection.cursor() as cursor:  # scoping: allowed - sets pg_trgm thresholds, reads no rows
+        cursor.execute(
+            "SELECT set_config('pg_trgm.similarity_threshold', %s, false),"
+            " set_config('pg_trgm.word_similarity_threshold', %s, false)",
+            [str(SIMILARITY_THRESHOLD), str(WORD_SIMILARITY_THRESHOLD)],
+        )
+
+
+def _name_subqueries(register, query: SearchQuery) -> list:
+    variants = name_variants(query.tokens)
+    if not variants:
+        return []
+    subqueries = []
+    if _is_postgres():
+        for variant in variants:
+            if len(query.tokens) == 1:
+                ranked = register.filter(_WordSimilar(Value(variant), F("search_name"))).order_by(
+                    _WordSimilarity(Value(variant), F("search_name")).desc(), "pk"
+                )
+            else:
+                ranked = register.filter(_TrigramSimilar(F("search_name"), Value(variant))).order_by(
+                    _Similarity(F("search_name"), Value(variant)).desc(), "pk"
+                )
+            subqueries.append(ranked.values("pk")[:NAME_LIMIT])
+        return subqueries
+    # SQLite: no trigrams. The first two letters of any word of the name, in either name.
+    prefixes = Q()
+    for token in query.tokens[:3]:
+        prefixes |= Q(norm_first__startswith=token[:2]) | Q(norm_last__startswith=token[:2])
+    subqueries.append(register.filter(prefixes).order_by("pk").values("pk")[: NAME_LIMIT * 4])
+    return subqueries
+
+
+def _ranked_by_name(queryset, query: SearchQuery, *, minimum: float | None = None):
+    if query.tokens and _is_postgres():
+        likeness = _Similarity(F("search_name"), Value(query.name))
+        if minimum is not None:
+            queryset = queryset.annotate(_likeness=likeness).filter(_likeness__gte=minimum)
+        return queryset.order_by(likeness.desc(), "pk")
+    return queryset.order_by("pk")
+
+
+def _dob_subqueries(register, query: SearchQuery) -> list:
+    if query.date_of_birth is None:
+        return []
+    exact = register.filter(date_of_birth=query.date_of_birth)
+    subqueries = [_ranked_by_name(exact, query).values("pk")[:DOB_LIMIT]]
+    if query.tokens:
+        slipped = register.filter(date_of_birth__in=[d for d in dob_variants(query.date_of_birth)])
+        minimum = SLIPPED_DOB_MIN_SIMILARITY if _is_postgres() else None
+        subqueries.append(_ranked_by_name(slipped, query, minimum=minimum).values("pk")[:DOB_LIMIT])
+    return subqueries
+
+
+def _reference_people(reference: str):
+    return ContactPerson.objects.filter(contact__reference=reference, person__isnull=False).values("person_id")
+
+
+def _early_help_people(reference: str):
+    return EarlyHelpChild.objects.filter(request__reference=reference, person__isnull=False).values("person_id")
+
+
+CANDIDATE_FIELDS = ("pk", "first_name", "last_name", "norm_first", "norm_last", "date_of_birth", "postcode", "sex",
+                    "nhs_number", "by_reference")  # fmt: skip
+
+
+def candidates(query: SearchQuery) -> list[dict]:
+    """Register entries worth ranking for ``query``: one SQL statement (two with PostgreSQL's thresholds)."""
+    register = Person.objects.filter(merged_into__isnull=True)
+    subqueries = _name_subqueries(register, query) + _dob_subqueries(register, query)
+    if query.postcode:
+        subqueries.append(
+            _ranked_by_name(register.filter(postcode=query.postcode), query).values("pk")[:POSTCODE_LIMIT]
+        )
+    by_reference = Value(False, output_field=BooleanField())
+    if query.reference:
+        found = Q(pk__in=_reference_people(query.reference)) | Q(pk__in=_early_help_people(query.reference))
+        subqueries += [_reference_people(query.reference), _early_help_people(query.reference)]
+        by_reference = ExpressionWrapper(found, output_field=BooleanField())
+    if query.nhs_number:
+        subqueries.append(register.filter(nhs_number=query.nhs_number).values("pk"))
+    if not subqueries:
+        return []
+    if _is_postgres():
+        if query.tokens:
+            _set_thresholds()
+        # One IN over a UNION of the bounded sub-selects: the planner joins the few ids found on the primary
+        # key (an OR of IN sub-selects would test every row of the register).
+        ids = subqueries[0].union(*subqueries[1:]) if len(subqueries) > 1 else subqueries[0]
+        condition = Q(pk__in=ids)
+    else:
+        condition = reduce(or_, [Q(pk__in=s) for s in subqueries])  # SQLite: no LIMIT inside a UNION's parts
+    rows = register.filter(condition).annotate(by_reference=by_reference).values(*CANDIDATE_FIELDS)
+    return list(rows)
+
+
+# --- ranking ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    person_id: int
+    score: float
+    reasons: dict = field(default_factory=dict)
+
+
+def _name_score(tokens: tuple[str, ...], other: matching.PersonKey) -> tuple[float, float, str]:
+    """(name likeness, first-name likeness, rule): the intake scorer over each split of the words into
+    first and last name (it tries them swapped too); one word is compared with every part of the name."""
+    if len(tokens) == 1:
+        parts = (other.first + " " + other.last).replace("-", " ").split()
+        best = max((JaroWinkler.similarity(tokens[0], part) for part in parts), default=0.0)
+        return best, 1.0, "one name"
+    best = (0.0, 0.0, "names")
+    for cut in range(1, len(tokens)):
+        probe = matching.PersonKey(" ".join(tokens[:cut]), " ".join(tokens[cut:]), None)
+        found = matching.name_similarity(probe, other)
+        if found[0] > best[0]:
+            best = found
+    return best
+
+
+def score(query: SearchQuery, row: dict) -> Hit:
+    """How well one register entry answers the query, 0 to 1, with the reasons shown to staff."""
+    if (query.nhs_number and row["nhs_number"] == query.nhs_number) or (query.reference and row["by_reference"]):
+        why = "NHS number" if query.nhs_number and row["nhs_number"] == query.nhs_number else "reference"
+        return Hit(row["pk"], 1.0, {"matched": why})
+    other = matching.PersonKey(row["norm_first"], row["norm_last"], row["date_of_birth"], row["postcode"])
+    total = weights = 0.0
+    reasons: dict = {}
+    cap = 1.0
+    if query.tokens:
+        names, first, rule = _name_score(query.tokens, other)
+        total += NAME_WEIGHT * names
+        weights += NAME_WEIGHT
+        reasons["names"], reasons["name_rule"] = round(names, 3), rule
+        if first < matching.FIRST_NAME_GATE:
+            cap = min(cap, 0.75)
+    if query.date_of_birth is not None:
+        dob, reasons["date_of_birth"] = matching.dob_similarity(query.date_of_birth, row["date_of_birth"])
+        total += DOB_WEIGHT * dob
+        weights += DOB_WEIGHT
+        if dob == 0.0:
+            cap = min(cap, 0.7)  # a different date of birth is a different child, whatever the name
+    if query.postcode:
+        if row["postcode"] == query.postcode:
+            postcode, reasons["postcode"] = 1.0, "same postcode"
+        elif row["postcode"] and row["postcode"][:-3] == query.postcode[:-3]:
+            postcode, reasons["postcode"] = 0.6, "same postcode district"
+        else:
+            postcode, reasons["postcode"] = 0.0, "other postcode"
+        total += POSTCODE_WEIGHT * postcode
+        weights += POSTCODE_WEIGHT
+        if not query.tokens and query.date_of_birth is None:
+            total, weights = postcode, 1.0  # a postcode alone: the postcode is the whole answer
+    value = min(total / weights, cap) if weights else 0.0
+    return Hit(row["pk"], round(value, 3), reasons)
+
+
+def search(query: SearchQuery, *, limit: int = RESULTS_MAX) -> list[Hit]:
+    """The best ``limit`` register entries for ``query``, best first (ties: the newest entry first)."""
+    hits = [score(query, row) for row in candidates(query)]
+    hits.sort(key=lambda h: (-h.score, -h.person_id))
+    return hits[:limit]

@@ -1,0 +1,166 @@
+"""People pages: search, the person's record with its chronology (and a print view), an entry added by hand,
+and linking a contact to another open one. Roles outside the search roles get a 404: for them these pages
+do not exist (navigators work only inside their agency's requests; referrers see their own referrals)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from contacts.models import Contact
+from mash.exceptions import DomainError
+
+from . import search as person_search
+from . import selectors, services
+from .forms import ChronologyEntryForm, LinkForm, chronology_filter
+from .models import ContactLink
+
+
+def _searcher(request):
+    """The signed-in user if they may search people; anonymous users go to sign in, others get a 404."""
+    if not request.user.is_authenticated:
+        return None
+    if not selectors.can_search(request.user):
+        raise Http404
+    return request.user
+
+
+def _person(request, pk):
+    person = selectors.person_for(request.user, pk)
+    if person is None:
+        raise Http404
+    return person
+
+
+def search_page(request):
+    user = _searcher(request)
+    if user is None:
+        return redirect_to_login(request.get_full_path())
+    values = {name: request.GET.get(name, "")[:300] for name in ("q", "date_of_birth", "postcode")}
+    results, errors, searched = [], {}, any(values.values())
+    if searched:
+        try:
+            query = person_search.parse(values["q"], date_of_birth=values["date_of_birth"], postcode=values["postcode"])
+        except person_search.SearchError as exc:
+            errors = exc.errors
+        else:
+            results = selectors.search_people(user, query, limit=person_search.RESULTS_MAX)
+            services.record_search(actor=user, query=query, result_ids=[r.person.pk for r in results])
+    return render(
+        request,
+        "people/search.html",
+        {"values": values, "results": results, "errors": errors, "searched": searched},
+        status=400 if errors else 200,
+    )
+
+
+def _record_context(request, person):
+    filters, errors = chronology_filter(request.GET)
+    record = selectors.person_record(request.user, person)
+    return {
+        "person": person,
+        "record": record,
+        "events": filters.apply(record.chronology),
+        "filters": filters,
+        "filter_values": {"from": request.GET.get("from", "")[:20], "to": request.GET.get("to", "")[:20]},
+        "filter_errors": errors,
+        "kinds": list(selectors.KINDS.items()),
+        "can_add_entry": request.user.role in services.CHRONICLERS,
+    }
+
+
+def person_page(request, pk):
+    if _searcher(request) is None:
+        return redirect_to_login(request.get_full_path())
+    person = _person(request, pk)
+    if person.pk != pk:
+        return redirect("people:person", pk=person.pk)
+    context = _record_context(request, person)
+    services.record_view(actor=request.user, person=person)
+    return render(request, "people/person.html", context, status=400 if context["filter_errors"] else 200)
+
+
+def print_page(request, pk):
+    if _searcher(request) is None:
+        return redirect_to_login(request.get_full_path())
+    person = _person(request, pk)
+    context = _record_context(request, person)
+    services.record_view(actor=request.user, person=person, what="record_printed")
+    return render(request, "people/print.html", context)
+
+
+def add_entry(request, pk):
+    if _searcher(request) is None:
+        return redirect_to_login(request.get_full_path())
+    person = _person(request, pk)
+    if request.user.role not in services.CHRONICLERS:
+        raise Http404
+    form = ChronologyEntryForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.add_chronology_entry(actor=request.user, person=person, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, "The entry was added to the chronology.")
+                return redirect("people:person", pk=person.pk)
+        status = 400
+    return render(request, "people/add_entry.html", {"person": person, "form": form}, status=status)
+
+
+def _contact_for_linking(request, pk) -> Contact:
+    contact = Contact.objects.filter(pk=pk).prefetch_related("people").first()
+    if contact is None:
+        raise Http404
+    return contact
+
+
+@require_POST
+def link(request, pk):
+    if _searcher(request) is None:
+        return redirect_to_login(request.get_full_path())
+    contact = _contact_for_linking(request, pk)
+    form = LinkForm(request.POST)
+    selectors.attach_also_open([contact])
+    # Only what the page offered may be linked: an open contact or early-help request about the same child.
+    offered = {
+        (f"c{a.contact.pk}" if a.contact else f"e{a.early_help.pk}"): a for a in contact.also_open if not a.linked
+    }
+    target = offered.get(form.data.get("target", "")) if form.is_valid() else None
+    if target is None:
+        messages.error(request, "That is not an open contact or early-help request about the same child.")
+        return redirect("triage:contact", pk=contact.pk)
+    try:
+        services.link_contact(
+            actor=request.user,
+            contact=contact,
+            other_contact=target.contact,
+            early_help=target.early_help,
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{contact.reference} is linked to {target.reference}.")
+    return redirect("triage:contact", pk=contact.pk)
+
+
+@require_POST
+def unlink(request, pk):
+    if _searcher(request) is None:
+        return redirect_to_login(request.get_full_path())
+    link_row = ContactLink.objects.filter(pk=pk).select_related("contact").first()
+    if link_row is None:
+        raise Http404
+    try:
+        services.unlink_contact(actor=request.user, link=link_row)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{link_row.contact.reference} is no longer linked to {link_row.linked_reference}.")
+    return redirect("triage:contact", pk=link_row.contact_id)
