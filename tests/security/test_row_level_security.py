@@ -237,3 +237,56 @@ def test_audit_events_are_walled_by_tenant_and_platform_events_are_write_only(te
     with tenancy.system_context("retention"):  # only the system role reads every tenant's and platform's
         assert AuditEvent.objects.count() == 3
         assert AuditEvent.objects.filter(tenant__isnull=True, actor=root).count() == 1
+
+
+def test_no_policy_lets_the_application_role_past_the_tenant(as_app):
+    """The policy text itself: the application role's only way in is the signed tenant (or, for the
+    audit log, writing an event of no tenant); every-row access is granted to the system role alone."""
+    app_role, system_role = rls.policy_roles()
+    policies = _raw(
+        "SELECT tablename, policyname, roles::text[], coalesce(qual, ''), coalesce(with_check, '') "
+        "FROM pg_policies WHERE tablename = ANY(%s)",
+        [rls.walled_tables()],
+    )[1]
+    assert policies
+    for table, name, roles, using, check in policies:
+        text = f"{using} {check}"
+        assert "mash.system" not in text and "public" not in roles, (table, name)
+        if roles == [app_role]:
+            platform_event = (name, using, check) == (rls.PLATFORM_EVENT_POLICY, "", "(tenant_id IS NULL)")
+            assert platform_event or ("mash_tenant_id()" in using and "mash_tenant_id()" in check), (table, name)
+            assert "true" not in text.lower().replace("mash_tenant_id", ""), (table, name)
+            assert " or " not in text.lower(), (table, name)
+        else:
+            assert roles == [system_role], (table, name, roles)
+
+
+def test_a_policy_opening_a_bypass_is_reported_and_removed_by_install(as_app):
+    table = connection.ops.quote_name("mash_auditevent")
+    with rls.owner_mode():
+        _raw(f"CREATE POLICY sneaky ON {table} TO mash_app USING (current_setting('mash.system', true) = 'on')")
+    assert rls.missing_protection(connection) == ["mash_auditevent"]
+    assert rls.install() == ["mash_auditevent"]
+    assert rls.missing_protection(connection) == []
+    assert _raw("SELECT count(*) FROM pg_policies WHERE policyname = 'sneaky'")[1] == [(0,)]
+
+
+def test_a_process_without_the_system_role_cannot_do_system_work(tenant_a, as_app, settings):
+    """What a web process is: DATABASE_SYSTEM_ROLE empty. Cross-tenant work fails loudly, not quietly."""
+    plant(TENANT_OWNED[0], tenant_a.pk)
+    settings.DATABASE_SYSTEM_ROLE = ""
+    with pytest.raises(rls.NoSystemRole), tenancy.system_context("deadline-report"):
+        _raw(f"SELECT count(*) FROM {_table(TENANT_OWNED[0])}")
+
+
+def test_a_forged_tenant_setting_shows_nothing_even_through_the_application_connection(tenant_a, tenant_b, as_app):
+    model = TENANT_OWNED[0]
+    theirs = plant(model, tenant_b.pk)
+    with tenancy.tenant_context(tenant_a), transaction.atomic():
+        for forged in (str(tenant_b.pk), f"{tenant_b.pk}:{'f' * 64}", f"{tenant_b.pk}:ab:cd"):
+            rows = _raw(
+                f"SELECT set_config('mash.tenant', %s, true), (SELECT count(*) FROM {_table(model)} WHERE "
+                f"{model._meta.pk.column} = %s)",
+                [forged, theirs],
+            )[1]
+            assert rows[0][1] == 0, forged
