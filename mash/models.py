@@ -105,9 +105,21 @@ class AuditEventQuerySet(TenantQuerySet):
 
 
 class AuditEvent(models.Model):
-    """An append-only record of who did or saw what, when. Never updated, never deleted."""
+    """An append-only record of who did or saw what, when. Never updated, never deleted.
 
-    tenant = models.ForeignKey(Tenant, null=True, on_delete=models.PROTECT, related_name="+")
+    Walled by row-level security like tenant-owned rows (mash.security.rls): the application role
+    reads only the active tenant's events. An event of no tenant (a platform superuser's sign-in)
+    may be written by it but never read back, so it is inserted without ``RETURNING`` and keeps no
+    ``pk``; only the system role and the owner read those.
+    """
+
+    tenant = models.ForeignKey(
+        Tenant,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The tenant the event belongs to; empty only for platform events of no tenant.",
+    )
     actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField(max_length=200, help_text="Who, kept even if the account is renamed.")
     action = models.CharField(max_length=100)
@@ -128,9 +140,16 @@ class AuditEvent(models.Model):
         ]
 
     def save(self, *args, **kwargs):
-        if self.pk is not None:
+        if self.pk is not None or not self._state.adding:
             raise PermissionError("The audit log is append-only.")
         super().save(*args, **kwargs)
+
+    def _do_insert(self, manager, using, fields, returning_fields, raw):
+        if self.tenant_id is None:
+            # INSERT ... RETURNING must pass the policy that reads rows, which hides events of no
+            # tenant from the application role: write the row without reading it back.
+            returning_fields = []
+        return super()._do_insert(manager, using, fields, returning_fields, raw)
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")

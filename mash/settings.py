@@ -123,8 +123,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # superuser nor exempt from row security. When DATABASE_URL names the tables' owner, each
 # connection assumes this role (SET ROLE) and migrations go back to the owner. Empty: off.
 DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
-if DATABASE_APP_ROLE and not DATABASE_APP_ROLE.replace("_", "").isalnum():
-    raise ImproperlyConfigured("DATABASE_APP_ROLE must be a plain role name (letters, digits, underscores).")
+# The role cross-tenant system work (mash.tenancy.system_context) switches to: only worker, beat and
+# management commands, whose DATABASE_URL logs in as it. Web processes set it empty and log in as the
+# application role, which PostgreSQL never lets become it. Default: mash_system when roles are used.
+DATABASE_SYSTEM_ROLE = env.str("DATABASE_SYSTEM_ROLE", default="mash_system" if DATABASE_APP_ROLE else "")
+for _name, _role in (("DATABASE_APP_ROLE", DATABASE_APP_ROLE), ("DATABASE_SYSTEM_ROLE", DATABASE_SYSTEM_ROLE)):
+    if _role and not _role.replace("_", "").isalnum():
+        raise ImproperlyConfigured(f"{_name} must be a plain role name (letters, digits, underscores).")
 
 AUTH_USER_MODEL = "mash.User"
 AUTHENTICATION_BACKENDS = [

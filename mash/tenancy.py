@@ -7,9 +7,9 @@ set in exactly one place per entry point: :func:`tenant_context` (used by the re
 middleware, the API base view, Celery tasks and management commands). This is also
 the single place a PostgreSQL row-level-security setting will be issued later.
 
-Code that truly must cross tenants (platform admin, migrations, the deadline sweep
-that then re-enters each tenant) uses ``Model.all_tenants`` and is listed in the
-allow-list checked by ``tests/mash/test_scoping_by_construction.py``.
+Code that truly must cross tenants (the deadline sweep that then re-enters each tenant,
+the operations report) uses ``Model.all_tenants`` inside :func:`system_context` and is
+listed in the allow-list checked by ``tests/mash/test_scoping_by_construction.py``.
 """
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ _system_reason: contextvars.ContextVar[str] = contextvars.ContextVar("mash_syste
 
 log = logging.getLogger("mash.security.system")
 
-# The only code paths allowed to read and write across tenants in the database (row-level
-# security's bypass). A new one is a security decision: add it here, with its reason, in review.
+# The only code paths allowed to read and write across tenants in the database. Each runs as the
+# system role (settings.DATABASE_SYSTEM_ROLE), which only worker, beat and management commands can
+# become (mash.security.rls); a web process cannot. A new one is a security decision: add it here,
+# with its reason, in review. Platform admin is not one: it works inside one chosen tenant.
 SYSTEM_REASONS = {
     "deadline-sweep": "the deadline engine claims due clocks across tenants, then re-enters each tenant",
     "deadline-report": "operations report of clocks the engine should already have processed",
     "seed-demo": "seed_demo creates or refreshes the demo tenants",
     "retention": "the retention command reports and removes expired records tenant by tenant",
-    "migrations": "schema and data migrations run as the tables' owner",
-    "platform-admin": "platform superusers administer every tenant",
 }
 
 
@@ -88,8 +88,10 @@ def system_reason() -> str:
 
 @contextmanager
 def system_context(reason: str):
-    """Run the enclosed block as cross-tenant system work: the database's row-level security lets
-    it see every tenant. Only for the named reasons in :data:`SYSTEM_REASONS`; each entry is logged.
+    """Run the enclosed block as cross-tenant system work: its statements run as the database's
+    system role, which row-level security lets see every tenant. Only for the named reasons in
+    :data:`SYSTEM_REASONS`; each entry is logged. In a process with no system role (a web process)
+    the first statement fails with ``mash.security.rls.NoSystemRole``.
     """
     if reason not in SYSTEM_REASONS:
         raise ValueError(f"{reason!r} is not a named system path; see mash.tenancy.SYSTEM_REASONS.")

@@ -177,15 +177,25 @@ class SecurityHeadersMiddleware:
 
 
 class PlatformAdminMiddleware:
-    """Platform superusers' admin site crosses tenants by design: named system work, so row-level
-    security lets it see every tenant. Only for verified superusers, only under /platform-admin/."""
+    """Platform superusers' admin site (/platform-admin/), one tenant at a time.
+
+    The web process has no database role that sees across tenants (mash.security.rls), so the
+    admin works inside the tenant the superuser chose: ``?platform_tenant=<slug>`` on any
+    /platform-admin/ page remembers the choice in the session (audited) and comes back without the
+    parameter; ``?platform_tenant=`` forgets it. With none chosen, tenant-owned tables (agencies,
+    audit events) list nothing; tenants and users, which are platform tables, are listed as ever.
+    Only for verified superusers, only under /platform-admin/.
+    """
+
+    PARAM = "platform_tenant"
+    SESSION_KEY = "mash_platform_tenant"
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (
+        if not (
             request.path.startswith("/platform-admin/")
             and user is not None
             and user.is_authenticated
@@ -193,8 +203,28 @@ class PlatformAdminMiddleware:
             and user.is_active
             and mfa.session_complete(user)
         ):
-            from mash.tenancy import system_context
+            return self.get_response(request)
+        from django.http import Http404, HttpResponseRedirect
 
-            with system_context("platform-admin"):
-                return self.get_response(request)
-        return self.get_response(request)
+        from mash.models import Tenant
+        from mash.tenancy import tenant_context
+
+        if self.PARAM in request.GET:
+            slug = request.GET[self.PARAM].strip()
+            tenant = Tenant.objects.filter(slug=slug).first() if slug else None
+            if slug and tenant is None:
+                raise Http404("No such tenant.")
+            if tenant is None:
+                request.session.pop(self.SESSION_KEY, None)
+                audit.record(actor=user, action="platform_admin.tenant_cleared", tenant=None)
+            else:
+                request.session[self.SESSION_KEY] = tenant.pk
+                audit.record(actor=user, action="platform_admin.tenant_chosen", obj=tenant, tenant=tenant)
+            query = request.GET.copy()
+            del query[self.PARAM]
+            return HttpResponseRedirect(request.path + (f"?{query.urlencode()}" if query else ""))
+        tenant_id = request.session.get(self.SESSION_KEY)
+        if not isinstance(tenant_id, int):
+            return self.get_response(request)
+        with tenant_context(tenant_id):
+            return self.get_response(request)

@@ -1,37 +1,53 @@
 """PostgreSQL row-level security: the database's own wall between tenants, behind the ORM scoping.
 
-* Every concrete model inheriting :class:`mash.tenancy.TenantOwned` gets, on its table,
-  ``ENABLE`` and ``FORCE ROW LEVEL SECURITY`` (FORCE: the tables' owner is walled too, unless a
-  superuser) and one policy, :data:`POLICY`: a row is visible and writable only when its
-  ``tenant_id`` is the tenant the application handed to the database, or when the work is one
-  of the named cross-tenant system paths (``mash.tenancy.SYSTEM_REASONS``).
-  :func:`install` runs after every ``migrate`` (``post_migrate``), so tables other apps add
-  later are covered without anyone remembering; it is idempotent and cheap when nothing is missing.
-* The application works as a role that is neither a superuser nor exempt from row security
-  (``settings.DATABASE_APP_ROLE``, e.g. ``mash_app``: ``NOSUPERUSER NOBYPASSRLS``). Either
-  ``DATABASE_URL`` names that role (production), or, when it names the owner (development,
-  tests), every new connection assumes the role with ``SET ROLE``. Migrations run as the
-  owner: ``pre_migrate`` resets the role, the last ``post_migrate`` installs the policies and
-  assumes the role again.
-* The tenant reaches the database through an execute wrapper on every connection, before
-  each statement that needs it (see :func:`_hand_over`): inside a transaction as ``SET LOCAL``
-  (``set_config(..., true)``, undone with the transaction); in autocommit, where each
-  statement is its own transaction and ``SET LOCAL`` would vanish at once, as a session
-  setting that is re-synchronised before the next statement whenever the active tenant
-  differs. So a pooled connection never carries one request's tenant into the next.
-  Celery tasks enter ``tenant_context(tenant_id)`` (per task) and reach the same wrapper.
+* Every walled table (each concrete model inheriting :class:`mash.tenancy.TenantOwned`, and the
+  audit log, ``mash_auditevent``) gets ``ENABLE`` and ``FORCE ROW LEVEL SECURITY`` and exactly
+  these policies, and no others:
+
+  - :data:`POLICY`, ``TO`` the application role (``settings.DATABASE_APP_ROLE``, ``mash_app``): a
+    row is visible and writable only when its ``tenant_id`` is the tenant the application handed
+    to the database (:data:`POLICY_EXPRESSION`). There is no other way in: no setting, no flag.
+  - :data:`SYSTEM_POLICY`, ``TO`` the system role (``settings.DATABASE_SYSTEM_ROLE``,
+    ``mash_system``) only: every row (``USING (true)``). Cross-tenant system work (the named
+    reasons in ``mash.tenancy.SYSTEM_REASONS``) runs as that role.
+  - on the audit log, :data:`PLATFORM_EVENT_POLICY`: the application role may also *insert* an
+    event of no tenant (a platform superuser signing in), and can never read one back.
+
+  :func:`install` runs after every ``migrate`` (``post_migrate``), so tables other apps add later
+  are covered without anyone remembering; it is idempotent and cheap when nothing is missing.
+* Who may become which role is the database's decision, not the application's. The web process
+  logs in *as* the application role (its own credentials); that role is a member of no other
+  role, so ``SET ROLE`` / ``set_config('role', ...)`` to the system role, the owner or a superuser
+  is refused by PostgreSQL, and nothing it can set opens another tenant. Workers, beat and
+  management commands log in as the system role, which is a member of the application role:
+  every connection assumes the application role for tenant work, and only inside
+  ``system_context`` switches to the system role (``manage.py ensure_db_roles`` sets this up).
+  In development and tests the connection logs in as the tables' owner (a superuser) and
+  assumes the same roles with ``SET ROLE``. Migrations run as the owner: ``pre_migrate`` resets
+  the role, the last ``post_migrate`` installs the policies and assumes the role again.
+* The tenant and the role reach the database through an execute wrapper on every connection,
+  before each statement that needs them (see :func:`_hand_over`): inside a transaction as
+  ``SET LOCAL`` (``set_config(..., true)``, undone with the transaction); in autocommit, where
+  each statement is its own transaction and ``SET LOCAL`` would vanish at once, as session
+  settings that are re-synchronised before the next statement whenever the wanted ones differ.
+  So a pooled connection never carries one request's tenant or role into the next. Celery tasks
+  enter ``tenant_context(tenant_id)`` (per task) and reach the same wrapper.
 
 Under SQLite (the embedded default) there is no row security; the ORM scoping stands alone.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
 import logging
 import threading
 from contextlib import contextmanager
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from mash import tenancy
@@ -39,18 +55,68 @@ from mash import tenancy
 log = logging.getLogger(__name__)
 
 POLICY = "mash_tenant_isolation"
-TENANT_SETTING = "mash.tenant_id"
-SYSTEM_SETTING = "mash.system"
-# ``true``: a missing setting reads as NULL instead of an error; NULL matches no row.
-POLICY_EXPRESSION = (
-    "(tenant_id = (NULLIF(current_setting('mash.tenant_id', true), ''))::bigint "
-    "OR current_setting('mash.system', true) = 'on')"
-)
+SYSTEM_POLICY = "mash_system_work"
+PLATFORM_EVENT_POLICY = "mash_platform_event_insert"
+AUDIT_TABLE = "mash_auditevent"
+# The tenant reaches the database signed (see signed_tenant); mash_tenant_id() checks the signature.
+TENANT_SETTING = "mash.tenant"
+TENANT_FUNCTION = "mash_tenant_id"
+KEY_SCHEMA = "mash_rls"  # the owner's alone: neither role may use it
+KEY_TABLE = f"{KEY_SCHEMA}.handover_key"
+# A sub-select: the function runs once per statement (an InitPlan), not once per row.
+POLICY_EXPRESSION = f"(tenant_id = (SELECT {TENANT_FUNCTION}()))"
+# How PostgreSQL writes each expression back into pg_policies (compared with spaces removed).
+_DEPARSED = {
+    POLICY_EXPRESSION: f"(tenant_id = ( SELECT {TENANT_FUNCTION}() AS {TENANT_FUNCTION}))",
+    "true": "true",
+    "(tenant_id IS NULL)": "(tenant_id IS NULL)",
+}
 
-_SET_SQL = "SELECT set_config('mash.tenant_id', %s, {local}), set_config('mash.system', %s, {local})"
+# The tenant the setting names, when its signature is right for this key and this backend; else NULL.
+# SECURITY DEFINER: it reads the key, which its callers cannot. PARALLEL RESTRICTED: it runs in the
+# leader, whose backend pid the signature names.
+TENANT_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION public.mash_tenant_id() RETURNS bigint
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT CASE WHEN split_part(s.v, ':', 2) = encode(sha256(k.key || sha256(
+                    k.key || convert_to(split_part(s.v, ':', 1) || ':' || pg_backend_pid(), 'UTF8'))), 'hex')
+                THEN split_part(s.v, ':', 1)::bigint END
+    FROM (SELECT current_setting('mash.tenant', true) AS v) s, mash_rls.handover_key k
+    WHERE s.v ~ '^[1-9][0-9]{0,17}:[0-9a-f]{64}$'
+$fn$
+"""
+
+# set_config('role', ...) is SET ROLE, with the same permission check; 'none' is RESET ROLE.
+_SET_SQL = f"SELECT set_config('{TENANT_SETTING}', %s, {{local}}), set_config('role', %s, {{local}})"
 SET_SESSION = _SET_SQL.format(local="false")
 SET_LOCAL = _SET_SQL.format(local="true")
+NO_ROLE = "none"  # the role the connection logged in as (the owner, in owner mode)
 _TRANSACTION_CONTROL = {"SAVEPOIN", "RELEASE ", "ROLLBACK"}
+
+
+@functools.lru_cache(maxsize=4)
+def _key_from(secret: str) -> bytes:
+    return hmac.new(secret.encode(), b"mash.security.rls tenant handover", hashlib.sha256).digest()
+
+
+def handover_key() -> bytes:
+    """The key that signs the tenant handed to the database: derived from SECRET_KEY, which every
+    process of one installation shares; ``install`` gives the database the same key."""
+    return _key_from(settings.SECRET_KEY)
+
+
+def signed_tenant(tenant_id: int, backend_pid: int) -> str:
+    """``<tenant id>:<signature>`` for one database session (backend). A SQL injection can set the
+    setting to anything, but cannot sign another tenant's id without the key, and a signature seen
+    on another session is worthless on its own: the backend pid is part of what is signed."""
+    key = handover_key()
+    inner = hashlib.sha256(key + f"{tenant_id}:{backend_pid}".encode()).digest()
+    return f"{tenant_id}:{hashlib.sha256(key + inner).hexdigest()}"
+
+
+class NoSystemRole(ImproperlyConfigured):
+    """Cross-tenant system work was asked of a process that has no system role (a web process)."""
+
 
 # Migrations, and the test harness's table flush, run as the owner (see owner_mode); per thread.
 _owner = threading.local()
@@ -76,6 +142,15 @@ def app_role() -> str:
     return getattr(settings, "DATABASE_APP_ROLE", "") or ""
 
 
+def system_role() -> str:
+    return getattr(settings, "DATABASE_SYSTEM_ROLE", "") or ""
+
+
+def policy_roles() -> tuple[str, str]:
+    """The (application, system) roles the policies name: the configured ones, else the defaults."""
+    return app_role() or "mash_app", system_role() or "mash_system"
+
+
 def tenant_owned_models() -> list:
     """Every concrete, managed model whose rows belong to one tenant."""
     from mash.tenancy import TenantOwned
@@ -92,17 +167,38 @@ def tenant_owned_tables() -> list[str]:
     return sorted({model._meta.db_table for model in tenant_owned_models()})
 
 
-# --- the tenant, handed to the database -----------------------------------------------------
+def walled_tables() -> list[str]:
+    """Every table row-level security walls: the tenant-owned tables and the audit log."""
+    return sorted({*tenant_owned_tables(), AUDIT_TABLE})
+
+
+# --- the tenant and the role, handed to the database --------------------------------------------
+
+
+def _wanted_role() -> str:
+    if _depth():
+        return NO_ROLE  # the owner: migrations, the test harness's table flush
+    if tenancy.system_reason():
+        role = system_role()
+        if role:
+            return role
+        if app_role():
+            raise NoSystemRole(
+                f"Cross-tenant system work ({tenancy.system_reason()}) needs DATABASE_SYSTEM_ROLE, and a "
+                "database login allowed to become it. Web processes have neither, by design; run this "
+                "in a worker or a management command."
+            )
+        return NO_ROLE  # connected as the owner with no roles configured (DATABASE_APP_ROLE empty)
+    return app_role() or NO_ROLE
 
 
 def _wanted() -> tuple[str, str]:
     tenant_id = tenancy.current_tenant_id()
-    system = "on" if (tenancy.system_reason() or _depth()) else ""
-    return ("" if tenant_id is None else str(tenant_id), system)
+    return ("" if tenant_id is None else str(tenant_id), _wanted_role())
 
 
 def _hand_over(execute, sql, params, many, context):
-    """Execute wrapper: make the database's idea of the tenant match the application's first."""
+    """Execute wrapper: make the database's idea of the tenant and role match the application's first."""
     connection = context["connection"]
     if (
         connection.needs_rollback
@@ -129,10 +225,16 @@ def _hand_over(execute, sql, params, many, context):
             statement = SET_LOCAL
             connection._mash_rls_local = marker if marker is not None else False
     if statement is not None:
+        tenant, role = wanted
+        value = signed_tenant(int(tenant), connection.connection.info.backend_pid) if tenant else ""
         connection._mash_rls_busy = True
         try:
             with connection.wrap_database_errors:
-                context["cursor"].cursor.execute(statement, wanted)
+                context["cursor"].cursor.execute(statement, (value, role))
+        except Exception:
+            if statement is SET_SESSION:
+                connection._mash_rls_session = None  # unknown: set again before the next statement
+            raise
         finally:
             connection._mash_rls_busy = False
     return execute(sql, params, many, context)
@@ -158,17 +260,20 @@ def assume_app_role(connection) -> None:
     if role and connection.vendor == "postgresql" and connection.connection is not None:
         with connection.connection.cursor() as cursor:  # scoping: allowed - session role, no rows
             cursor.execute(f'SET ROLE "{role}"')
+        connection._mash_rls_session = None  # the wrapper re-synchronises before the next statement
 
 
 def reset_role(connection) -> None:
     if connection.vendor == "postgresql" and connection.connection is not None:
         with connection.connection.cursor() as cursor:  # scoping: allowed - session role, no rows
             cursor.execute("RESET ROLE")
+        connection._mash_rls_session = None
 
 
 @contextmanager
 def owner_mode(using: str = DEFAULT_DB_ALIAS):
-    """Work as the tables' owner (migrations, flushing test tables): role reset, every tenant visible."""
+    """Work as the role the connection logged in as, the tables' owner (migrations, flushing test
+    tables). A superuser owner is exempt from row security; the application never logs in as it."""
     connection = connections[using]
     _enter_owner(connection)
     try:
@@ -180,31 +285,72 @@ def owner_mode(using: str = DEFAULT_DB_ALIAS):
 # --- installing the policies ------------------------------------------------------------------
 
 
+def expected_policies(table: str) -> dict[str, tuple[str, str, str | None, str | None]]:
+    """The policies ``table`` must carry, and no others: name -> (command, role, USING, WITH CHECK)."""
+    app, system = policy_roles()
+    policies = {
+        POLICY: ("ALL", app, POLICY_EXPRESSION, POLICY_EXPRESSION),
+        SYSTEM_POLICY: ("ALL", system, "true", "true"),
+    }
+    if table == AUDIT_TABLE:
+        policies[PLATFORM_EVENT_POLICY] = ("INSERT", app, None, "(tenant_id IS NULL)")
+    return policies
+
+
+def _normal(expression: str | None) -> str | None:
+    return None if expression is None else "".join(expression.split())
+
+
 def missing_protection(connection) -> list[str]:
-    """Tenant-owned tables lacking row security, FORCE, or the tenant policy (should be empty)."""
-    tables = tenant_owned_tables()
+    """Walled tables lacking row security, FORCE, or exactly the expected policies (should be empty).
+
+    Any policy other than :func:`expected_policies`, or one naming another role or expression, is a
+    potential way round the wall, so its table is reported (and :func:`install` replaces it)."""
+    tables = walled_tables()
     if connection.vendor != "postgresql" or not tables:
         return []
     with connection.cursor() as cursor:  # scoping: allowed - reads the catalogue, not tenant rows
         cursor.execute(
             """
-            SELECT c.relname
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = current_schema() AND c.relname = ANY(%s)
               AND c.relrowsecurity AND c.relforcerowsecurity
-              AND EXISTS (SELECT 1 FROM pg_policies p WHERE p.schemaname = n.nspname
-                          AND p.tablename = c.relname AND p.policyname = %s
-                          AND p.cmd = 'ALL' AND p.qual LIKE '%%mash.tenant_id%%'
-                          AND p.with_check LIKE '%%mash.tenant_id%%')
             """,
-            [tables, POLICY],
+            [tables],
         )
-        protected = {row[0] for row in cursor.fetchall()}
-    return [table for table in tables if table not in protected]
+        secured = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            """
+            SELECT tablename, policyname, permissive, cmd, roles::text[], qual, with_check FROM pg_policies
+            WHERE schemaname = current_schema() AND tablename = ANY(%s)
+            """,
+            [tables],
+        )
+        found: dict[str, dict] = {}
+        for table, name, permissive, cmd, roles, qual, check in cursor.fetchall():
+            found.setdefault(table, {})[name] = (permissive, cmd, list(roles), _normal(qual), _normal(check))
+    missing = []
+    for table in tables:
+        want = {
+            name: ("PERMISSIVE", cmd, [role], _normal(_DEPARSED.get(using)), _normal(_DEPARSED.get(check)))
+            for name, (cmd, role, using, check) in expected_policies(table).items()
+        }
+        if table not in secured or found.get(table, {}) != want:
+            missing.append(table)
+    return missing
+
+
+def _roles_present(cursor, roles) -> set[str]:
+    cursor.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", [list(roles)])
+    return {row[0] for row in cursor.fetchall()}
 
 
 def install(using: str = DEFAULT_DB_ALIAS, *, verbosity: int = 1) -> list[str]:
-    """Protect every tenant-owned table that is not yet protected; grant the app role. Idempotent."""
+    """Wall every walled table that is not exactly as :func:`expected_policies` says; grant the roles.
+
+    Idempotent. Every other policy on those tables is dropped: only this module writes them. The
+    roles must exist (``manage.py ensure_db_roles``); without them the tables stay walled for
+    everyone but the owner, and are reported by :func:`missing_protection`."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return []
@@ -213,41 +359,71 @@ def install(using: str = DEFAULT_DB_ALIAS, *, verbosity: int = 1) -> list[str]:
         existing = set(connection.introspection.table_names())
         done = []
         with connection.cursor() as cursor:  # scoping: allowed - DDL installing the policies
+            absent = set(policy_roles()) - _roles_present(cursor, policy_roles())
+            _install_handover(cursor, connection, present=set(policy_roles()) - absent)
             for table in missing:
                 if table not in existing:
                     continue
                 quoted = connection.ops.quote_name(table)
                 cursor.execute(f"ALTER TABLE {quoted} ENABLE ROW LEVEL SECURITY")
                 cursor.execute(f"ALTER TABLE {quoted} FORCE ROW LEVEL SECURITY")
-                cursor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {quoted}")
                 cursor.execute(
-                    f"CREATE POLICY {POLICY} ON {quoted} FOR ALL "
-                    f"USING {POLICY_EXPRESSION} WITH CHECK {POLICY_EXPRESSION}"
+                    "SELECT policyname FROM pg_policies WHERE schemaname = current_schema() AND tablename = %s",
+                    [table],
                 )
+                for (name,) in cursor.fetchall():
+                    cursor.execute(f"DROP POLICY {connection.ops.quote_name(name)} ON {quoted}")
+                if absent:
+                    continue
+                for name, (cmd, role, using_, check) in expected_policies(table).items():
+                    clauses = (f" USING ({using_})" if using_ else "") + (f" WITH CHECK ({check})" if check else "")
+                    cursor.execute(
+                        f"CREATE POLICY {name} ON {quoted} AS PERMISSIVE FOR {cmd} "
+                        f"TO {connection.ops.quote_name(role)}{clauses}"
+                    )
                 done.append(table)
+            if absent:
+                log.warning(
+                    "Row-level security: role(s) %s missing (run manage.py ensure_db_roles, then migrate); "
+                    "walled tables are closed to everyone but their owner until then.",
+                    ", ".join(sorted(absent)),
+                )
             _grant(cursor, connection)
     if done and verbosity:
         log.info("Row-level security installed on %s table(s): %s", len(done), ", ".join(done))
     return done
 
 
+def _install_handover(cursor, connection, *, present: set[str]) -> None:
+    """The key (in a schema only the owner uses) and the function that checks the signed tenant."""
+    cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {KEY_SCHEMA}")
+    cursor.execute(f"REVOKE ALL ON SCHEMA {KEY_SCHEMA} FROM PUBLIC")
+    cursor.execute(f"CREATE TABLE IF NOT EXISTS {KEY_TABLE} (key bytea NOT NULL)")
+    cursor.execute(f"REVOKE ALL ON {KEY_TABLE} FROM PUBLIC")
+    cursor.execute("SELECT key FROM mash_rls.handover_key")
+    if [bytes(row[0]) for row in cursor.fetchall()] != [handover_key()]:
+        cursor.execute("DELETE FROM mash_rls.handover_key")
+        cursor.execute("INSERT INTO mash_rls.handover_key (key) VALUES (%s)", [handover_key()])
+    cursor.execute(TENANT_FUNCTION_SQL)
+    cursor.execute(f"REVOKE ALL ON FUNCTION public.{TENANT_FUNCTION}() FROM PUBLIC")
+    for role in sorted(present):
+        cursor.execute(f"GRANT EXECUTE ON FUNCTION public.{TENANT_FUNCTION}() TO {connection.ops.quote_name(role)}")
+
+
 def _grant(cursor, connection) -> None:
-    """The app role may read and write rows (row security decides which), never change the schema."""
-    role = app_role() or "mash_app"
-    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
-    if cursor.fetchone() is None:
-        return
-    quoted = connection.ops.quote_name(role)
-    statements = [
-        f"GRANT USAGE ON SCHEMA public TO {quoted}",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
-        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
-        # The audit log is append-only: its trigger refuses UPDATE and DELETE (mash migration 0002);
-        # TRUNCATE fires no row trigger, so the application role never holds it.
-        f"REVOKE TRUNCATE ON mash_auditevent FROM {quoted}",
-    ]
-    for statement in statements:
-        cursor.execute(statement)
+    """Both roles may read and write rows (row security decides which), never change the schema."""
+    for role in sorted(_roles_present(cursor, policy_roles())):
+        quoted = connection.ops.quote_name(role)
+        statements = [
+            f"GRANT USAGE ON SCHEMA public TO {quoted}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+            f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+            # The audit log is append-only: its trigger refuses UPDATE and DELETE (mash migration
+            # 0002); TRUNCATE fires no row trigger, so neither role ever holds it.
+            f"REVOKE TRUNCATE ON {AUDIT_TABLE} FROM {quoted}",
+        ]
+        for statement in statements:
+            cursor.execute(statement)
 
 
 def on_pre_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
@@ -260,7 +436,7 @@ def on_pre_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
 
 
 def on_post_migrate(sender, using=DEFAULT_DB_ALIAS, verbosity=1, **kwargs):
-    """After the last app's post_migrate: protect every tenant-owned table, then leave owner mode."""
+    """After the last app's post_migrate: wall every walled table, then leave owner mode."""
     last = list(apps.get_app_configs())[-1]
     if sender is not last:
         return

@@ -79,7 +79,8 @@ def test_the_breach_is_recorded_once_and_the_first_escalation_told_once(hub):
     assert clock.next_escalation_at == T0 + 5 * HOUR
     # Level 1 of a navigator return is the lead of *this* agency, not every agency lead.
     assert notices(clock) == [("breach", 0, "alpha-nav-police"), ("escalation", 1, "alpha-lead-police")]
-    assert AuditEvent.objects.filter(action="clock.breached", object_id=str(clock.pk)).count() == 1
+    with tenancy.tenant_context(clock.tenant_id):
+        assert AuditEvent.objects.filter(action="clock.breached", object_id=str(clock.pk)).count() == 1
 
 
 def test_the_ladder_walks_its_levels_at_the_configured_intervals_and_stops_at_the_top(hub):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from deadlines.models import Clock, Notification
 from deadlines.tasks import sweep_clocks
 from mash.models import AuditEvent, Tenant
+from mash.tenancy import tenant_context
 from tests.deadlines.conftest import as_the_system, make_hub, start
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,9 +61,11 @@ def workers(transactional_db, redis_db, tmp_path):
     """Start real ``celery -A mash worker`` processes on the test database; SIGKILL-able by id."""
     started = []
     db = connection.settings_dict
+    # As in production: with row-level security's roles in use, the worker logs in as the system role.
+    login = settings.DATABASE_SYSTEM_ROLE if settings.DATABASE_APP_ROLE else db["USER"]
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": f"postgres://{login}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "REDIS_URL": REDIS_URL,
         "MASH_VAR_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "mash.settings",
@@ -80,6 +83,7 @@ def workers(transactional_db, redis_db, tmp_path):
         started.append(process)
         wait_for(lambda: " ready." in log.read_text(), 30, 0.1, f"worker {name} to start:\n{log.read_text()}")
         process.log = log
+        process.login = login
         return process
 
     yield start_worker
@@ -114,11 +118,30 @@ def test_a_clock_due_in_seconds_is_breached_and_escalated_by_the_worker_within_5
     assert clock.breached_at - clock.due_at < timedelta(seconds=5)
     time.sleep(1.5)  # any duplicate would arrive now
     assert event_counts(clock) == {("warning", 0): 1, ("breach", 0): 1, ("escalation", 1): 1}
-    assert AuditEvent.objects.filter(action="clock.breached", object_id=str(clock.pk)).count() == 1
     with as_the_system():
+        assert AuditEvent.objects.filter(action="clock.breached", object_id=str(clock.pk)).count() == 1
         escalation = Notification.all_tenants.select_related("recipient").get(clock_id=clock.pk, kind="escalation")
     assert escalation.recipient == hub.police_lead
     assert escalation.emailed_at is not None
+
+
+def test_the_worker_breaches_clocks_in_two_tenants_through_its_own_system_login(workers):
+    worker = workers("deadlines-two")
+    now = timezone.now()
+    clocks = [
+        start(make_hub(Tenant.objects.create(slug=slug, name=slug, reference_prefix=slug[:3].upper())),
+              started_at=now - timedelta(hours=4) + timedelta(seconds=2), label=f"{slug}-1")
+        for slug in ("north", "south")
+    ]  # fmt: skip
+    seen = wait_for(lambda: len(clocks_seen(breached_at__isnull=False)) == 2 and clocks_seen(breached_at__isnull=False),
+                    15, what="both tenants' breaches")  # fmt: skip
+    assert {c.tenant.slug for c in seen} == {"north", "south"}
+    for clock in clocks:
+        with tenant_context(clock.tenant_id):  # each tenant sees its own breach and its audit event
+            assert AuditEvent.objects.filter(action="clock.breached", object_id=str(clock.pk)).count() == 1
+    if settings.DATABASE_APP_ROLE:  # the worker logged in as the system role, not as the owner
+        assert worker.login == settings.DATABASE_SYSTEM_ROLE
+    assert worker.poll() is None
 
 
 def _blocked_notification_inserts(cursor):
@@ -163,7 +186,8 @@ def test_a_killed_worker_and_a_flushed_broker_still_breach_and_escalate_every_cl
     time.sleep(0.5)
     for clock in clocks:
         assert event_counts(clock) == {("warning", 0): 1, ("breach", 0): 1, ("escalation", 1): 1}
-        assert AuditEvent.objects.filter(action="clock.breached", object_id=str(clock.pk)).count() == 1
+        with as_the_system():
+            assert AuditEvent.objects.filter(action="clock.breached", object_id=str(clock.pk)).count() == 1
 
 
 def _connect(**options):

@@ -1,8 +1,16 @@
 import pytest
 from django.db import connection, transaction
 
+from mash import tenancy
 from mash.models import AuditEvent
 from mash.roles import Role
+
+
+@pytest.fixture(autouse=True)
+def _read_as_the_tenant(tenant_a):
+    """Audit events are walled by tenant (row-level security): these tests read them as tenant A."""
+    with tenancy.tenant_context(tenant_a):
+        yield
 
 
 @pytest.fixture

@@ -72,7 +72,8 @@ def test_apply_removes_expired_contacts_with_their_people_tenant_by_tenant_and_a
         assert not Person.objects.filter(pk__in=[p for p in people if p]).exists()
     with tenant_context(tenant_b):
         assert Contact.objects.filter(pk=filed["theirs"]["id"]).exists()  # not asked: tenant b untouched
-    removed = AuditEvent.objects.filter(action="retention.removed", tenant=tenant_a)
+    with tenant_context(tenant_a):
+        removed = list(AuditEvent.objects.filter(action="retention.removed", tenant=tenant_a))
     assert {e.object_label for e in removed} == {filed["old_nfa"]["reference"], filed["old_advice"]["reference"]}
     assert all(e.changes["rule"] in {"nfa_contacts", "advice_contacts"} for e in removed)
 

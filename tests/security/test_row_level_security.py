@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from mash import tenancy
+from mash.models import AuditEvent
 from mash.security import rls
 from tests.security.rls_helpers import insert_sql, plant
 
@@ -15,13 +16,14 @@ pytestmark = [
 ]
 
 TENANT_OWNED = sorted(rls.tenant_owned_models(), key=lambda m: m._meta.label)
+WALLED = [*TENANT_OWNED, AuditEvent]
 APP_ROLE = "mash_app"
 
 
 @pytest.fixture(scope="session")
 def app_role(django_db_setup, django_db_blocker):
     """The application's role exists on the server (bin/test creates it too) and may use the tables."""
-    call_command("ensure_db_roles", role=APP_ROLE, stdout=open("/dev/null", "w"))
+    call_command("ensure_db_roles", app_role=APP_ROLE, stdout=open("/dev/null", "w"))
     with django_db_blocker.unblock():
         rls.install()  # grants, had the role not existed when the test database was migrated
     return APP_ROLE
@@ -78,16 +80,17 @@ def test_with_database_app_role_set_every_connection_works_as_that_role(settings
 
 def test_every_tenant_owned_table_has_forced_row_security_and_the_tenant_policy():
     assert rls.tenant_owned_tables(), "no tenant-owned tables found: the registry walk is broken"
+    assert "mash_auditevent" in rls.walled_tables()
     assert rls.missing_protection(connection) == []
     rows = _raw(
         "SELECT tablename FROM pg_policies WHERE policyname = %s AND tablename = ANY(%s)",
-        [rls.POLICY, rls.tenant_owned_tables()],
+        [rls.POLICY, rls.walled_tables()],
     )[1]
-    assert {t for (t,) in rows} == set(rls.tenant_owned_tables())
+    assert {t for (t,) in rows} == set(rls.walled_tables())
 
 
 def test_a_tenant_owned_table_without_its_policy_is_reported():
-    table = rls.tenant_owned_tables()[0]
+    table = rls.walled_tables()[0]
     # Only the tables' owner may change a table (the application role never can: see below).
     with transaction.atomic(), rls.owner_mode():
         _raw(f"ALTER TABLE {connection.ops.quote_name(table)} NO FORCE ROW LEVEL SECURITY")
@@ -100,7 +103,7 @@ def test_installing_again_changes_nothing():
     assert rls.install() == []
 
 
-@pytest.mark.parametrize("model", TENANT_OWNED, ids=lambda m: m._meta.db_table)
+@pytest.mark.parametrize("model", WALLED, ids=lambda m: m._meta.db_table)
 def test_raw_sql_as_tenant_a_cannot_see_or_write_tenant_b_rows(model, tenant_a, tenant_b, as_app):
     mine = plant(model, tenant_a.pk)
     theirs = plant(model, tenant_b.pk)
@@ -196,11 +199,94 @@ def test_the_application_role_cannot_rewrite_or_empty_the_audit_log(tenant_a, as
 
     with tenancy.tenant_context(tenant_a):
         audit.record(actor=None, action="contact.viewed", tenant=tenant_a)
-    for sql in (
-        "UPDATE mash_auditevent SET action = 'tampered'",
-        "DELETE FROM mash_auditevent",
-        "TRUNCATE mash_auditevent",
-    ):
-        with pytest.raises(DatabaseError, match=r"append-only|permission denied"), transaction.atomic():
-            _raw(sql)
-    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["contact.viewed"]
+        # Inside its tenant, where the row is visible, the trigger refuses the change.
+        for sql in (
+            "UPDATE mash_auditevent SET action = 'tampered'",
+            "DELETE FROM mash_auditevent",
+            "TRUNCATE mash_auditevent",
+        ):
+            with pytest.raises(DatabaseError, match=r"append-only|permission denied"), transaction.atomic():
+                _raw(sql)
+        assert list(AuditEvent.objects.values_list("action", flat=True)) == ["contact.viewed"]
+    # Outside it the event does not even exist for the application role.
+    assert _raw("UPDATE mash_auditevent SET action = 'tampered'")[0] == 0
+    assert AuditEvent.objects.count() == 0
+
+
+def test_audit_events_are_walled_by_tenant_and_platform_events_are_write_only(tenant_a, tenant_b, make_user, as_app):
+    from mash import audit
+    from mash.models import AuditEvent, User
+
+    alice = make_user(tenant_a)
+    root = User.objects.create_superuser("platform-root", "root@example.org", "x")
+    # A sign-in happens before any tenant is active: the event is written in the actor's tenant.
+    audit.record(actor=alice, action="user.signed_in")
+    with tenancy.tenant_context(tenant_b):
+        audit.record(actor=None, action="contact.viewed", tenant=tenant_b)
+    platform = audit.record(actor=root, action="user.signed_in")  # no tenant: written, never read back
+    assert platform.pk is None and platform.tenant_id is None
+
+    with tenancy.tenant_context(tenant_a):
+        assert list(AuditEvent.objects.values_list("action", "actor_label")) == [("user.signed_in", alice.username)]
+        assert _raw("SELECT count(*) FROM mash_auditevent WHERE tenant_id IS NULL")[1] == [(0,)]
+        with pytest.raises(tenancy.TenantNotSet):
+            audit.record(actor=None, action="contact.viewed", tenant=tenant_b)
+    with tenancy.tenant_context(tenant_b):
+        assert list(AuditEvent.objects.values_list("action", flat=True)) == ["contact.viewed"]
+    assert AuditEvent.objects.count() == 0
+    with tenancy.system_context("retention"):  # only the system role reads every tenant's and platform's
+        assert AuditEvent.objects.count() == 3
+        assert AuditEvent.objects.filter(tenant__isnull=True, actor=root).count() == 1
+
+
+def test_no_policy_lets_the_application_role_past_the_tenant(as_app):
+    """The policy text itself: the application role's only way in is the signed tenant (or, for the
+    audit log, writing an event of no tenant); every-row access is granted to the system role alone."""
+    app_role, system_role = rls.policy_roles()
+    policies = _raw(
+        "SELECT tablename, policyname, roles::text[], coalesce(qual, ''), coalesce(with_check, '') "
+        "FROM pg_policies WHERE tablename = ANY(%s)",
+        [rls.walled_tables()],
+    )[1]
+    assert policies
+    for table, name, roles, using, check in policies:
+        text = f"{using} {check}"
+        assert "mash.system" not in text and "public" not in roles, (table, name)
+        if roles == [app_role]:
+            platform_event = (name, using, check) == (rls.PLATFORM_EVENT_POLICY, "", "(tenant_id IS NULL)")
+            assert platform_event or ("mash_tenant_id()" in using and "mash_tenant_id()" in check), (table, name)
+            assert "true" not in text.lower().replace("mash_tenant_id", ""), (table, name)
+            assert " or " not in text.lower(), (table, name)
+        else:
+            assert roles == [system_role], (table, name, roles)
+
+
+def test_a_policy_opening_a_bypass_is_reported_and_removed_by_install(as_app):
+    table = connection.ops.quote_name("mash_auditevent")
+    with rls.owner_mode():
+        _raw(f"CREATE POLICY sneaky ON {table} TO mash_app USING (current_setting('mash.system', true) = 'on')")
+    assert rls.missing_protection(connection) == ["mash_auditevent"]
+    assert rls.install() == ["mash_auditevent"]
+    assert rls.missing_protection(connection) == []
+    assert _raw("SELECT count(*) FROM pg_policies WHERE policyname = 'sneaky'")[1] == [(0,)]
+
+
+def test_a_process_without_the_system_role_cannot_do_system_work(tenant_a, as_app, settings):
+    """What a web process is: DATABASE_SYSTEM_ROLE empty. Cross-tenant work fails loudly, not quietly."""
+    plant(TENANT_OWNED[0], tenant_a.pk)
+    settings.DATABASE_SYSTEM_ROLE = ""
+    with pytest.raises(rls.NoSystemRole), tenancy.system_context("deadline-report"):
+        _raw(f"SELECT count(*) FROM {_table(TENANT_OWNED[0])}")
+
+
+def test_a_forged_tenant_setting_shows_nothing_even_through_the_application_connection(tenant_a, tenant_b, as_app):
+    model = TENANT_OWNED[0]
+    theirs = plant(model, tenant_b.pk)
+    with tenancy.tenant_context(tenant_a), transaction.atomic():
+        for forged in (str(tenant_b.pk), f"{tenant_b.pk}:{'f' * 64}", f"{tenant_b.pk}:ab:cd"):
+            rows = _raw(
+                f"SELECT set_config('mash.tenant', %s, true), (SELECT count(*) FROM {_table(model)} WHERE "
+                f"{model._meta.pk.column} = %s)",
+                [forged, theirs],
+            )[1]
+            assert rows[0][1] == 0, forged
