@@ -15,7 +15,7 @@ WORK_LINKS: dict[str, list[tuple[str, str]]] = {
     Role.REFERRER: [("Your referrals", "contacts:mine"), ("Your early help requests", "earlyhelp:mine")],
     Role.NAVIGATOR: [("Information requests", "navigators:workspace")],
     Role.AGENCY_LEAD: [("Information requests", "navigators:workspace")],
-    Role.ADMIN: [("Audit log", "security:audit")],
+    Role.ADMIN: [("Staff accounts", "accounts:list"), ("Audit log", "security:audit")],
 }
 
 
