@@ -217,9 +217,21 @@ def current_team(user: User) -> Team | None:
 def create_user(*, actor, data: UserInput, send_email: bool = True) -> User:
     """A new account of the administrator's own tenant, with no password: the person sets it up."""
     _require_admin(actor)
+    return _create(actor=actor, tenant=actor.tenant, data=data, send_email=send_email)
+
+
+@transaction.atomic
+def create_first_admin(*, tenant, username: str, email: str) -> User:
+    """A new council's first administrator (platform onboarding, ``create_tenant``): emailed a set-up
+    link like everyone else. Recorded as done by the system."""
+    data = UserInput(username=username, email=email, role=Role.ADMIN, first_name="", last_name="")
+    return _create(actor=None, tenant=tenant, data=data, send_email=True)
+
+
+def _create(*, actor, tenant, data: UserInput, send_email: bool) -> User:
     _raise(_field_errors(data=data, instance=None))
     user = User(
-        tenant=actor.tenant,
+        tenant=tenant,
         username=data.username.strip(),
         first_name=data.first_name.strip(),
         last_name=data.last_name.strip(),
@@ -236,6 +248,7 @@ def create_user(*, actor, data: UserInput, send_email: bool = True) -> User:
         actor=actor,
         action="user.created",
         obj=user,
+        tenant=tenant,
         changes={
             "username": user.username,
             "email": user.email,
