@@ -93,6 +93,59 @@ def ensure_default_ladders(*, tenant) -> None:
                 EscalationStep.objects.create(kind=kind, level=level, who=who, after=after)
 
 
+MAX_LADDER_STEPS = 10
+MAX_STEP_WAIT = timedelta(days=30)
+
+
+def ladder(kind: str) -> list[tuple[str, timedelta]]:
+    """The tenant's ladder for ``kind`` as the next clock would copy it (its own rows, else the default)."""
+    return [(s["who"], timedelta(seconds=s["after_seconds"])) for s in _ladder_snapshot(ClockKind(kind))]
+
+
+def preview_ladder(steps: list[tuple[str, timedelta]], *, breach_at: datetime) -> list[tuple[datetime, str]]:
+    """What a clock breaching at ``breach_at`` would do under ``steps``: (when, who is told), in order."""
+    at, out = breach_at, []
+    for who, after in steps:
+        at = at + after
+        out.append((at, EscalationTarget(who).label))
+    return out
+
+
+@transaction.atomic
+def change_ladder(*, actor, tenant, kind: str, steps: list[tuple[str, timedelta]]) -> None:
+    """Replace the tenant's escalation ladder for ``kind``. Clocks started from now on copy the new
+    ladder; running clocks keep the one they started with (``start_clock`` snapshots it)."""
+    try:
+        kind = ClockKind(kind)
+    except ValueError:
+        raise PolicyViolation("There is no such kind of clock.", field="kind") from None
+    if not 1 <= len(steps) <= MAX_LADDER_STEPS:
+        raise PolicyViolation(f"A ladder has between 1 and {MAX_LADDER_STEPS} steps.", field="steps")
+    for number, (who, after) in enumerate(steps, 1):
+        if who not in EscalationTarget.values:
+            raise PolicyViolation(f"Step {number}: choose who is told.", field="steps")
+        if not timedelta(0) <= after <= MAX_STEP_WAIT:
+            raise PolicyViolation(f"Step {number}: the wait must be between 0 and 30 days.", field="steps")
+    with tenant_context(tenant):
+        before = [[who, int(after.total_seconds())] for who, after in ladder(kind)]
+        EscalationStep.objects.filter(kind=kind).delete()
+        EscalationStep.objects.bulk_create(
+            EscalationStep(tenant_id=tenant.pk, kind=kind, level=level, who=who, after=after)
+            for level, (who, after) in enumerate(steps, 1)
+        )
+        audit.record(
+            actor=actor,
+            action="escalation_ladder.changed",
+            tenant=tenant,
+            label=f"{kind.label} ladder",
+            changes={
+                "kind": kind.value,
+                "before": before,
+                "after": [[who, int(after.total_seconds())] for who, after in steps],
+            },
+        )
+
+
 # --- wake-ups ------------------------------------------------------------------------------
 
 

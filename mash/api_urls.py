@@ -1,10 +1,12 @@
 from django.urls import path
 
 from . import views_api
+from .accounts.api import UserViewSet
 
 
 def register(router):
     router.register("agencies", views_api.AgencyViewSet, basename="agency")
+    router.register("users", UserViewSet, basename="user")
 
 
 urlpatterns = [

@@ -23,6 +23,7 @@ WORK_LINKS: dict[str, list[tuple[str, str]]] = {
     Role.AGENCY_LEAD: [("Information requests", "navigators:workspace")],
     Role.ADMIN: [
         ("Settings", "thresholds:settings"),
+        ("Staff accounts", "accounts:list"),
         ("Navigator settings", "navigators:settings"),
         ("Audit log", "security:audit"),
     ],

@@ -56,6 +56,24 @@ class Agency(TenantOwned):
         return self.name
 
 
+class Team(TenantOwned):
+    """A team of the hub (e.g. "MASH team A"): the dashboard filter, Annex A's allocated team and the
+    receiving team of a handover. In the core so that users (and every app) can name a team; the table
+    keeps the name it had in reporting (moved by mash/0100, reporting/0100). A retired team takes no
+    new members and is offered nowhere new; its history stays."""
+
+    name = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+
+    class Meta(TenantOwned.Meta):
+        db_table = "reporting_team"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="team_unique_name_per_tenant")]
+
+    def __str__(self):
+        return self.name
+
+
 class User(AbstractUser):
     """A person who signs in. Belongs to exactly one tenant, except platform superusers."""
 
@@ -94,6 +112,19 @@ class User(AbstractUser):
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
+
+
+class TeamMember(TenantOwned):
+    """A worker's team. A worker is in at most one team; their work counts for the team they are in now."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="team_membership")
+
+    class Meta(TenantOwned.Meta):
+        db_table = "reporting_teammember"
+
+    def __str__(self):
+        return f"{self.user} in {self.team}"
 
 
 class AuditEventQuerySet(TenantQuerySet):

@@ -279,6 +279,11 @@ EMAIL_BACKEND = env.str(
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="mash-noreply@localhost")
 
+# Where people reach this installation: links in emails (set-up links) are built from it, never from
+# a request's Host header (which a caller controls).
+MASH_SITE_URL = env.str("MASH_SITE_URL", default="http://127.0.0.1:8000")
+# A set-up link expires after this many seconds (Django's password-reset tokens): 3 days.
+PASSWORD_RESET_TIMEOUT = env.int("MASH_SET_UP_LINK_SECONDS", default=3 * 24 * 60 * 60)
 DEMO_PASSWORD = env.str("MASH_DEMO_PASSWORD", default="safeguarding-demo-2026")
 
 LOGGING = {

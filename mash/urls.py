@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
+from .accounts import urls as accounts_urls
 from .routing import api_urlpatterns, page_urlpatterns, router
 from .security.views import SignInView
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include((api_v1, "api"))),
     path("platform-admin/", admin.site.urls),
+    *accounts_urls.urlpatterns,
     *page_urlpatterns(),
 ]
 

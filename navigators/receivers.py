@@ -6,6 +6,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from deadlines.signals import clock_stage_changed
+from mash.accounts.signals import OpenWork, open_work_requested
 from mash.tenancy import tenant_context
 from thresholds.models import ClockKind
 
@@ -45,3 +46,24 @@ def narrow_when_enquiry_closes(sender, instance, raw=False, update_fields=None, 
         return
     with tenant_context(instance.tenant_id):
         access.narrow_to_read_only(InformationRequest.objects.filter(contact_id=instance.pk))
+
+
+@receiver(open_work_requested, dispatch_uid="navigators.open_work")
+def requests_assigned_to(sender, user, **kwargs):
+    """A leaver's outstanding information requests, for reassignment among their agency's navigators."""
+    from django.urls import reverse
+
+    from .models import OUTSTANDING
+
+    outstanding = InformationRequest.objects.filter(assigned_to=user, status__in=OUTSTANDING).select_related(
+        "contact", "agency"
+    )
+    return [
+        OpenWork(
+            "Information request",
+            f"{r.contact.reference} ({r.agency.name})",
+            r.get_status_display(),
+            reverse("navigators:request", args=[r.pk]),
+        )
+        for r in outstanding.order_by("due_at")
+    ]

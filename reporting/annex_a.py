@@ -15,8 +15,8 @@ from django.db.models import Q
 from contacts.choices import PersonRole, ReferralSource, Sex
 from contacts.models import ContactPerson
 from earlyhelp.models import EarlyHelpChild, EarlyHelpStatus
+from mash.models import TeamMember
 
-from .models import TeamMember
 from .selectors import REFERRAL_OUTCOMES, local_bounds
 
 COMMON = ["Child Unique ID", "Sex", "Ethnicity", "Date of Birth", "Age of Child (Years)"]

@@ -6,11 +6,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from mash.api import TenantAPIView, TenantScopedViewSet, role_permission
+from mash.models import Team
 from mash.roles import Role
 
 from . import selectors
 from .forms import FiltersForm
-from .models import Team
 
 
 class TimelinessSerializer(serializers.Serializer):

@@ -1,4 +1,4 @@
-"""Teams, and the figures tables the dashboards read.
+"""The figures tables the dashboards read (teams live in mash: ``mash.models.Team``).
 
 The dashboard must answer in well under a second on years of data, so each contact, information
 request and early-help request has one *fact* row here holding what its figures need, already
@@ -13,30 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from mash.models import Team, TeamMember  # noqa: F401 - moved to mash (0100); re-exported for old imports
 from mash.tenancy import TenantOwned
-
-
-class Team(TenantOwned):
-    """A team of the hub (e.g. "MASH team A"); figures and Annex A List 3 can be filtered by it."""
-
-    name = models.CharField(max_length=100)
-
-    class Meta(TenantOwned.Meta):
-        ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="team_unique_name_per_tenant")]
-
-    def __str__(self):
-        return self.name
-
-
-class TeamMember(TenantOwned):
-    """A worker's team. A worker is in at most one team; their work counts for the team they are in now."""
-
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_membership")
-
-    def __str__(self):
-        return f"{self.user} in {self.team}"
 
 
 class ContactFact(TenantOwned):

@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from contacts.choices import Outcome, ReferralSource
 from earlyhelp.models import EarlyHelpOutcome
-from mash.models import Agency
+from mash.models import Agency, Team, TeamMember
 from mash.roles import Role
 from thresholds.models import Rating
 
-from .models import ContactFact, EarlyHelpFact, ReturnFact, Team, TeamMember
+from .models import ContactFact, EarlyHelpFact, ReturnFact
 
 DASHBOARD_ROLES = frozenset({Role.MANAGER, Role.HEAD})
 # A MASH decision that refers the child to children's social care (Annex A List 3).

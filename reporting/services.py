@@ -20,13 +20,13 @@ from contacts.selectors import RECONTACT_WINDOW, _counts_as_same_child, add_matc
 from deadlines.models import Clock
 from earlyhelp.models import EarlyHelpRequest, EarlyHelpStatus
 from mash import audit
-from mash.models import Tenant
+from mash.models import Team, TeamMember, Tenant
 from mash.tenancy import require_tenant_id, tenant_context
 from navigators.models import OUTSTANDING, InformationRequest
 from thresholds.calendars import calendar_for
 from thresholds.models import ClockKind, ClockPolicy, Rating
 
-from .models import ContactFact, EarlyHelpFact, ReturnFact, Team, TeamMember
+from .models import ContactFact, EarlyHelpFact, ReturnFact
 
 log = logging.getLogger(__name__)
 

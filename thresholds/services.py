@@ -27,13 +27,14 @@ from .models import (
 
 
 @transaction.atomic
-def ensure_default_policy(*, tenant) -> None:
+def ensure_default_policy(*, tenant, scheme: str | None = None) -> None:
     """Give a tenant its seeded calendar, rating scheme, clocks and threshold document where missing.
 
-    Never overwrites what a tenant administrator has changed. Must run inside the tenant's context.
+    ``scheme`` names one of ``defaults.SCHEMES`` (default: the tenant's slug, else the default BRAG
+    scheme). Never overwrites what a tenant administrator has changed. Must run inside the tenant's context.
     """
     CalendarSettings.objects.get_or_create(defaults={"working_weekdays": [0, 1, 2, 3, 4]})
-    for spec in defaults.SCHEMES.get(tenant.slug, defaults.DEFAULT_BRAG):
+    for spec in defaults.SCHEMES.get(scheme or tenant.slug, defaults.DEFAULT_BRAG):
         Rating.objects.get_or_create(code=spec["code"], defaults={k: v for k, v in spec.items() if k != "code"})
     for kind, (amount, unit) in defaults.DEFAULT_CLOCKS.items():
         ClockPolicy.objects.get_or_create(kind=kind, defaults={"amount": amount, "unit": unit})

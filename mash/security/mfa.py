@@ -121,3 +121,16 @@ def ensure_confirmed_device(user) -> TOTPDevice:
     if device is None:
         device = TOTPDevice.objects.create(user=user, confirmed=True, name=APP_DEVICE_NAME)
     return device
+
+
+@transaction.atomic
+def reset_devices(*, user) -> int:
+    """Remove every second factor of ``user`` (authenticator app, recovery codes), confirmed or not:
+    an administrator's reset after a lost phone. The user must set up an app at their next sign-in.
+    Returns how many devices were removed. The caller records the reason and ends their sessions."""
+    removed = 0
+    for model in (TOTPDevice, StaticDevice):
+        removed += model.objects.filter(user=user).count()
+        model.objects.filter(user=user).delete()
+    return removed
+

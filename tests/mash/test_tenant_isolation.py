@@ -15,7 +15,7 @@ from mash.models import Agency
 from mash.routing import router
 from mash.tenancy import TenantNotSet
 from tests.contacts.helpers import make_contact
-from tests.factories import AgencyFactory
+from tests.factories import AgencyFactory, UserFactory
 from tests.mash.isolation import Resource
 from tests.thresholds.helpers import make_rating
 
@@ -25,6 +25,13 @@ RESOURCES = {
     ),
     "contact": Resource(make_contact, lambda obj: obj.pk, None),
     "rating": Resource(make_rating, lambda obj: obj.code, {"label": "Renamed"}, "label"),
+    # Usernames are unique across tenants, so the "same natural key" is the same name under each slug.
+    "user": Resource(
+        lambda tenant, key: UserFactory(tenant=tenant, username=f"{tenant.slug}-{key}", email=f"{key}@example.org"),
+        lambda obj: obj.pk,
+        {"email": "renamed@example.org"},
+        "email",
+    ),
 }
 
 

@@ -34,10 +34,10 @@ from contacts.matching import register_fields
 from contacts.models import Contact, ContactPerson, Person
 from earlyhelp.models import EarlyHelpChild, EarlyHelpRequest
 from mash import tenancy
+from mash.models import Team, TeamMember
 from mash.roles import Role
 from navigators.models import InformationRequest
 from reporting import services
-from reporting.models import Team, TeamMember
 from thresholds.calendars import due_at
 from thresholds.models import Rating
 from thresholds.services import ensure_default_policy

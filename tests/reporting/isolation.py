@@ -5,8 +5,8 @@ tested in tests/reporting/test_access.py.
 """
 
 from mash import tenancy
+from mash.models import Team
 from mash.roles import Role
-from reporting.models import Team
 from tests.mash.isolation import Resource
 
 

@@ -50,7 +50,7 @@ def test_figures_are_only_the_callers_tenant(history, tenant_b, make_user, api_a
 
 def test_another_tenants_team_is_refused_as_unknown(history, tenant_b, api_as):
     from mash import tenancy
-    from reporting.models import Team
+    from mash.models import Team
 
     with tenancy.tenant_context(tenant_b):
         theirs = Team.objects.create(name="Beta team")

@@ -19,9 +19,8 @@ from contacts.models import ContactPerson
 from earlyhelp.models import EarlyHelpChild, EarlyHelpRequest
 from earlyhelp.services import record_assessment
 from mash import tenancy
-from mash.models import Agency, Tenant
+from mash.models import Agency, Team, Tenant
 from reporting import csvsafe, services
-from reporting.models import Team
 from thresholds.models import Rating
 
 pytestmark = pytest.mark.django_db

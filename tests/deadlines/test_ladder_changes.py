@@ -1,0 +1,63 @@
+"""An administrator's change to an escalation ladder: the next clock to breach uses it; clocks started
+before the change keep the ladder they started with."""
+
+from datetime import timedelta
+
+import pytest
+
+from deadlines import services
+from mash import tenancy
+from mash.exceptions import PolicyViolation
+from mash.models import AuditEvent
+from mash.roles import Role
+from tests.deadlines.conftest import HOUR, T0, notices, start
+from tests.factories import UserFactory
+
+
+def _process(clock, now):
+    with tenancy.tenant_context(clock.tenant_id):
+        return services.process_clock(clock_id=clock.pk, now=now)
+
+
+def test_a_changed_ladder_is_used_by_the_next_breach_and_running_clocks_keep_theirs(hub):
+    admin = UserFactory(tenant=hub.tenant, role=Role.ADMIN)
+    before = start(hub, kind="decision", label="ALP-00001", subject=hub.police)
+    services.change_ladder(
+        actor=admin, tenant=hub.tenant, kind="decision", steps=[("head", timedelta(0)), ("manager", 2 * HOUR)]
+    )
+    after = start(hub, kind="decision", label="ALP-00002", subject=hub.health)
+    due = T0 + 4 * HOUR
+    for clock in (before, after):
+        _process(clock, due)
+    # The default decision ladder tells the manager first; the changed one tells the head first.
+    assert ("escalation", 1, "alpha-manager") in notices(before)
+    assert ("escalation", 1, "alpha-head") in notices(after)
+    assert ("escalation", 1, "alpha-head") not in notices(before)
+    _process(after, due + 2 * HOUR)
+    assert ("escalation", 2, "alpha-manager") in notices(after)
+    event = AuditEvent.objects.get(action="escalation_ladder.changed")
+    assert event.actor == admin and event.changes["after"] == [["head", 0], ["manager", 7200]]
+    assert event.changes["before"] == [["manager", 0], ["head", 4 * 3600]]
+
+
+def test_the_preview_says_when_each_step_tells_whom(hub):
+    preview = services.preview_ladder([("manager", timedelta(0)), ("head", 4 * HOUR)], breach_at=T0)
+    assert preview == [(T0, "MASH team manager"), (T0 + 4 * HOUR, "Head of service")]
+
+
+@pytest.mark.parametrize(
+    "kind, steps",
+    [
+        ("decision", []),
+        ("decision", [("nobody", timedelta(0))]),
+        ("decision", [("head", timedelta(hours=-1))]),
+        ("decision", [("head", timedelta(days=31))]),
+        ("no-such-clock", [("head", timedelta(0))]),
+    ],
+)
+def test_a_bad_ladder_is_refused_and_the_old_one_stays(hub, kind, steps):
+    admin = UserFactory(tenant=hub.tenant, role=Role.ADMIN)
+    with pytest.raises(PolicyViolation):
+        services.change_ladder(actor=admin, tenant=hub.tenant, kind=kind, steps=steps)
+    with tenancy.tenant_context(hub.tenant):
+        assert services.ladder("decision") == [("manager", timedelta(0)), ("head", 4 * HOUR)]
