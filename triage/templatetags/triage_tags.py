@@ -43,6 +43,7 @@ ACTION_WORDS = {
     "contact.taken": "Taken by a social worker",
     "contact.rated": "Rated",
     "contact.rerated": "Re-rated",
+    "contact.decision_brought_forward": "Decision deadline brought forward by the rating",
     "contact.decided": "Decision recorded",
     "contact.feedback_sent": "Feedback sent to the referrer",
     "contact.feedback_recorded": "Feedback written (no way to reach the referrer)",
