@@ -136,6 +136,9 @@ class ContactInput(serializers.Serializer):
     gp = _text(TEXT_MAX, label="GP practice", default="")
     language = _text(NAME_MAX, label="Language", default="")
     interpreter_needed = serializers.BooleanField(default=False)
+    urgent = serializers.BooleanField(
+        default=False, help_text="The referrer believes the child is at immediate risk (call 999 first if in danger)."
+    )
 
     parents_aware = _choice(ParentsAware.choices, label="Whether parents know about this referral", required=True)
     consent_to_referral = _choice(Consent.choices, label="Consent to the referral", required=True)
@@ -253,6 +256,7 @@ class PublicContactInput(serializers.Serializer):
         allow_blank=True,
         default="",
     )
+    urgent = serializers.BooleanField(default=False, help_text="You believe the child is at immediate risk.")
     reporter_name = _text(TEXT_MAX, label="Your name", default="")
     reporter_phone = _text(30, label="Your phone number", default="")
     reporter_email = serializers.EmailField(
@@ -289,6 +293,7 @@ class PublicContactInput(serializers.Serializer):
             "referrer_phone": v["reporter_phone"],
             "referrer_email": v["reporter_email"],
             "referrer_role": PUBLIC_RELATIONSHIPS.get(v["relationship"], ("",))[0],
+            "urgent": v["urgent"],
         }
 
 
@@ -374,6 +379,7 @@ class ContactSerializer(serializers.ModelSerializer):
             "referrer_phone", "call_notes", "assigned_to", "internal_notes", "feedback_to_referrer",
             "feedback_sent_at", "version", "created_at", "updated_at",
             "reporter_identity_verified", "reporter_identity_verified_at", "reporter_identity_check",
+            "urgent", "out_of_hours",
         ]  # fmt: skip
         read_only_fields = fields
 

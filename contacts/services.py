@@ -19,12 +19,13 @@ from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import User
 from mash.roles import Role
+from thresholds.calendars import calendar_for
 from thresholds.models import ClockKind
 
 from . import matching
 from .choices import Channel, MatchStatus, PersonRole
 from .models import Contact, ContactPerson, MarfDraft, Person, PersonMatchCandidate, ReferenceCounter
-from .signals import people_merged
+from .signals import contact_received, people_merged
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ CONTACT_FIELDS = (
     "concerns", "support_provided", "address", "postcode", "school", "gp", "language", "interpreter_needed",
     "parents_aware", "consent_to_referral", "consent_to_sharing", "consent_reason", "consent_decided_by",
     "threshold_level", "referrer_name", "referrer_role", "referrer_organisation", "referrer_email",
-    "referrer_phone", "call_notes", "external_reference", "source",
+    "referrer_phone", "call_notes", "external_reference", "source", "urgent",
 )  # fmt: skip
 PERSON_FIELDS = (
     "first_name", "last_name", "date_of_birth", "sex", "postcode", "ethnicity", "disability", "phone",
@@ -62,6 +63,7 @@ def submit_contact(*, tenant, actor, channel: str, data: dict) -> Contact:
         )
         if not contact.source:
             raise PolicyViolation("Choose who is making this referral.", field="source")
+        contact.out_of_hours = not calendar_for(tenant).is_working_time(received_at)
         contact.reference = _allocate_reference(tenant, received_at)
         try:
             with transaction.atomic():
@@ -88,6 +90,7 @@ def submit_contact(*, tenant, actor, channel: str, data: dict) -> Contact:
         contact.decision_due_at = clock.due_at  # the clock's due time, the only decision deadline
         Contact.objects.filter(pk=contact.pk).update(decision_due_at=clock.due_at)
         _acknowledge(contact)
+        contact_received.send(sender=Contact, contact=contact, actor=actor)
     return contact
 
 

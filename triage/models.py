@@ -149,3 +149,25 @@ class Decision(TenantOwned):
     requests_closed = models.PositiveSmallIntegerField(default=0)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField()
+
+
+class ImmediateAlert(TenantOwned):
+    """One person told at once that a contact needs immediate action (Red, or reported urgent).
+
+    One row per contact and person: an urgent report later rated Red, or a re-rating to Red, never
+    tells the same person twice.
+    """
+
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="immediate_alerts")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=200)
+    notification = models.ForeignKey(
+        "deadlines.Notification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "recipient"], name="one_immediate_alert_per_contact_and_person")
+        ]

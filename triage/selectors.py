@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 from django.utils import timezone
 
 from contacts import selectors as contact_selectors
@@ -50,8 +50,18 @@ class QueueFilters:
         )
 
 
+# Immediate action first: an immediate-action rating (Red), or an urgent report nobody has rated yet.
+IMMEDIATE_FIRST = Case(
+    When(rating__immediate=True, then=Value(0)),
+    When(rating__isnull=True, urgent=True, then=Value(0)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
+
 def queue(user, filters: QueueFilters | None = None, *, now=None):
-    """The tenant's open contacts, the one due soonest (the most overdue) first. Scoped to the caller."""
+    """The tenant's open contacts: immediate action first, then the one due soonest (the most overdue).
+    Scoped to the caller."""
     filters = filters or QueueFilters()
     now = now or timezone.now()
     people = ContactPerson.objects.filter(role=PersonRole.CHILD).order_by("order", "id")
@@ -61,7 +71,8 @@ def queue(user, filters: QueueFilters | None = None, *, now=None):
         .select_related("rating", "assigned_to")
         .prefetch_related(None)  # only the children are shown (and count for re-contacts)
         .prefetch_related(Prefetch("people", queryset=people))
-        .order_by("decision_due_at", "received_at", "id")
+        .annotate(priority=IMMEDIATE_FIRST)
+        .order_by("priority", "decision_due_at", "received_at", "id")
     )
     if filters.status:
         contacts = contacts.filter(status=filters.status)

@@ -102,11 +102,13 @@ class QueueRowSerializer(serializers.ModelSerializer):
     children = serializers.SerializerMethodField()
     re_contact = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
+    immediate_action = serializers.BooleanField(source="needs_immediate_action", read_only=True)
 
     class Meta:
         model = Contact
         fields = ["id", "reference", "status", "received_at", "decision_due_at", "overdue", "rating", "source",
-                  "channel", "re_contact", "assigned_to", "children", "version"]  # fmt: skip
+                  "channel", "re_contact", "assigned_to", "children", "version", "urgent", "out_of_hours",
+                  "immediate_action"]  # fmt: skip
         read_only_fields = fields
 
     def get_children(self, contact) -> list[str]:

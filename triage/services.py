@@ -31,6 +31,7 @@ from navigators.models import OUTSTANDING, InformationRequest
 from thresholds.calendars import calendar_for
 from thresholds.models import AgenciesAsked, ClockKind, DeadlineUnit, Rating, ThresholdIndicator
 
+from .alerts import alert_immediate_action
 from .choices import FACTOR_CODES, NO_FACTORS, Perspective, PrimaryNeed, SharingBasis
 from .models import (
     REASON_MAX,
@@ -257,6 +258,8 @@ def rate_contact(
             "status": [status_before, contact.status],
         },
     )
+    if rating.immediate:
+        alert_immediate_action(contact=contact, reason=f"rated {rating.label} ({rationale[:120]})", actor=actor)
     if brought_forward is not None:
         audit.record(
             actor=actor,
