@@ -47,6 +47,7 @@ from .models import (
     ThresholdJudgement,
 )
 from .selectors import OPEN_STATUSES
+from .strategy import start_strategy_clock
 
 log = logging.getLogger(__name__)
 
@@ -401,6 +402,8 @@ def decide_contact(
     )
     if outcome == Outcome.EARLY_HELP:
         earlyhelp_services.create_from_contact(contact=contact, actor=actor, reason=reason)
+    if outcome == Outcome.STRATEGY_DISCUSSION:
+        start_strategy_clock(contact, actor=actor, at=now)
     _start_feedback_clock(contact, actor=actor, at=now)
     send_feedback(contact=contact, actor=actor, note=feedback)
     return decision

@@ -43,6 +43,8 @@ ACTION_WORDS = {
     "contact.taken": "Taken by a social worker",
     "contact.rated": "Rated",
     "contact.rerated": "Re-rated",
+    "strategy_discussion.recorded": "Strategy discussion recorded",
+    "contact.immediate_action_alerted": "Managers on duty alerted: immediate action",
     "contact.decision_brought_forward": "Decision deadline brought forward by the rating",
     "contact.decided": "Decision recorded",
     "contact.feedback_sent": "Feedback sent to the referrer",
