@@ -231,6 +231,12 @@ class ConcernsForm(DraftForm):
     support_provided = text_field(
         "What support has your service given, or will it give?", NOTES_MAX, textarea=True, rows=4
     )
+    urgent = forms.BooleanField(
+        label="I believe the child is at immediate risk of significant harm",
+        required=False,
+        help_text="If a child is in immediate danger, call 999 or the police first. Ticking this puts the "
+        "referral at the top of the MASH queue and alerts the managers on duty at once.",
+    )
 
 
 class ConsentForm(DraftForm):
@@ -302,6 +308,11 @@ class PhoneContactForm(DraftForm):
     postcode = text_field("Postcode of the child's home", 16)
     concerns = text_field("What the caller is worried about", CONCERNS_MAX, required=True, textarea=True, rows=6)
     call_notes = text_field("Call details", NOTES_MAX, textarea=True, rows=4, help_text="Advice given, agreed actions")
+    urgent = forms.BooleanField(
+        label="The caller believes the child is at immediate risk",
+        required=False,
+        help_text="Puts the contact at the top of the queue and alerts the managers on duty at once.",
+    )
     parents_aware = radios_field("Do the parents or carers know about this call?", ParentsAware.choices)
     consent_to_referral = radios_field("Consent to the referral", Consent.choices)
     consent_to_sharing = radios_field("Consent to sharing information", Consent.choices)
@@ -363,6 +374,7 @@ class PhoneContactForm(DraftForm):
                     "postcode",
                     "concerns",
                     "call_notes",
+                    "urgent",
                     "parents_aware",
                     "consent_to_referral",
                     "consent_to_sharing",
@@ -397,6 +409,11 @@ class PublicReportForm(forms.Form):
         [(k, label) for k, (label, _s) in PUBLIC_RELATIONSHIPS.items()],
         required=False,
     )
+    urgent = forms.BooleanField(
+        label="I think the child is at risk of serious harm right now",
+        required=False,
+        help_text="If a child is in immediate danger, call 999 now. Ticking this means we look at your report first.",
+    )
     reporter_name = text_field("Your name", TEXT_MAX, help_text="Leave this blank if you do not want to give your name")
     reporter_phone = text_field("Your phone number", 30, help_text="So we can call you if we need to know more")
     reporter_email = forms.EmailField(
@@ -424,5 +441,5 @@ class PublicReportForm(forms.Form):
         return {
             "children": [child],
             **{k: d[k] for k in ("concerns", "address", "postcode", "relationship", "reporter_name",
-                                 "reporter_phone", "reporter_email")},
+                                 "reporter_phone", "reporter_email", "urgent")},
         }  # fmt: skip

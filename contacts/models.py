@@ -59,6 +59,10 @@ class Contact(TenantOwned):
         "thresholds.Rating", null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
     )
     outcome = models.CharField(max_length=30, choices=Outcome.choices, null=True, blank=True)
+    # The referrer believes the child is at immediate risk: treated like an immediate-action rating until rated.
+    urgent = models.BooleanField(default=False)
+    # Received outside the tenant's working calendar (the Emergency Duty Team's hours).
+    out_of_hours = models.BooleanField(default=False)
     breached_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
     # The manager's decision (triage.services.decide): when and by whom; it meets the decision clock.
@@ -154,6 +158,13 @@ class Contact(TenantOwned):
 
     def __str__(self):
         return self.reference
+
+    @property
+    def needs_immediate_action(self) -> bool:
+        """Rated with an immediate-action rating (Red), or reported urgent and not yet rated."""
+        if self.rating_id is not None:
+            return self.rating.immediate
+        return self.urgent
 
     @property
     def reporter_is_public(self) -> bool:

@@ -38,9 +38,10 @@ def contacts_for(user, *, with_candidates: bool = False):
                 queryset=PersonMatchCandidate.objects.select_related("person").order_by("-score", "id"),
             )
         )
-    queryset = Contact.objects.select_related("rating", "threshold_level", "assigned_to").prefetch_related(
-        Prefetch("people", queryset=people)
-    )
+    # strategy_discussion: triage's one-to-one record, shown on the contact (joined, never a query per row).
+    queryset = Contact.objects.select_related(
+        "rating", "threshold_level", "assigned_to", "strategy_discussion"
+    ).prefetch_related(Prefetch("people", queryset=people))
     if user.role in SEE_ALL_CONTACTS:
         return queryset
     if user.role == Role.REFERRER:

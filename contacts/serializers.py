@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -136,6 +137,9 @@ class ContactInput(serializers.Serializer):
     gp = _text(TEXT_MAX, label="GP practice", default="")
     language = _text(NAME_MAX, label="Language", default="")
     interpreter_needed = serializers.BooleanField(default=False)
+    urgent = serializers.BooleanField(
+        default=False, help_text="The referrer believes the child is at immediate risk (call 999 first if in danger)."
+    )
 
     parents_aware = _choice(ParentsAware.choices, label="Whether parents know about this referral", required=True)
     consent_to_referral = _choice(Consent.choices, label="Consent to the referral", required=True)
@@ -253,6 +257,7 @@ class PublicContactInput(serializers.Serializer):
         allow_blank=True,
         default="",
     )
+    urgent = serializers.BooleanField(default=False, help_text="You believe the child is at immediate risk.")
     reporter_name = _text(TEXT_MAX, label="Your name", default="")
     reporter_phone = _text(30, label="Your phone number", default="")
     reporter_email = serializers.EmailField(
@@ -289,6 +294,7 @@ class PublicContactInput(serializers.Serializer):
             "referrer_phone": v["reporter_phone"],
             "referrer_email": v["reporter_email"],
             "referrer_role": PUBLIC_RELATIONSHIPS.get(v["relationship"], ("",))[0],
+            "urgent": v["urgent"],
         }
 
 
@@ -353,6 +359,7 @@ class ContactSerializer(serializers.ModelSerializer):
     children = serializers.SerializerMethodField()
     household = serializers.SerializerMethodField()
     previous_contacts = serializers.SerializerMethodField()
+    strategy_discussion = serializers.SerializerMethodField()
     threshold_level = serializers.IntegerField(source="threshold_level.number", read_only=True, allow_null=True)
     assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     status = serializers.ChoiceField(choices=ContactStatus.choices, read_only=True)
@@ -374,8 +381,26 @@ class ContactSerializer(serializers.ModelSerializer):
             "referrer_phone", "call_notes", "assigned_to", "internal_notes", "feedback_to_referrer",
             "feedback_sent_at", "version", "created_at", "updated_at",
             "reporter_identity_verified", "reporter_identity_verified_at", "reporter_identity_check",
+            "urgent", "out_of_hours", "strategy_discussion",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_strategy_discussion(self, contact) -> dict | None:
+        """Triage's record, read through its reverse relation (contacts never imports triage)."""
+        try:
+            record = contact.strategy_discussion
+        except ObjectDoesNotExist:
+            return None
+        instant = serializers.DateTimeField().to_representation
+        return {
+            "id": record.pk,
+            "held_at": instant(record.held_at),
+            "chair": record.chair,
+            "attendees": record.attendees,
+            "decision": record.decision,
+            "notes": record.notes,
+            "due_at": instant(record.due_at) if record.due_at else None,
+        }
 
     def get_children(self, contact) -> list[dict]:
         return StaffChildSerializer(_children(contact), many=True).data

@@ -20,24 +20,22 @@ from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import User
 from mash.roles import Role
 from thresholds.calendars import calendar_for
-from thresholds.models import ClockKind, ClockPolicy, DeadlineUnit
+from thresholds.models import ClockKind
 
 from . import matching
 from .choices import Channel, MatchStatus, PersonRole
 from .models import Contact, ContactPerson, MarfDraft, Person, PersonMatchCandidate, ReferenceCounter
-from .signals import people_merged
+from .signals import contact_received, people_merged
 
 log = logging.getLogger(__name__)
 
-# Working Together: a decision on next steps within one working day of receipt, unless the tenant says otherwise.
-DEFAULT_DECISION_CLOCK = (Decimal("1"), DeadlineUnit.WORKING_DAYS)
 MATCH_DECIDERS = frozenset({Role.TRIAGE, Role.MANAGER})
 
 CONTACT_FIELDS = (
     "concerns", "support_provided", "address", "postcode", "school", "gp", "language", "interpreter_needed",
     "parents_aware", "consent_to_referral", "consent_to_sharing", "consent_reason", "consent_decided_by",
     "threshold_level", "referrer_name", "referrer_role", "referrer_organisation", "referrer_email",
-    "referrer_phone", "call_notes", "external_reference", "source",
+    "referrer_phone", "call_notes", "external_reference", "source", "urgent",
 )  # fmt: skip
 PERSON_FIELDS = (
     "first_name", "last_name", "date_of_birth", "sex", "postcode", "ethnicity", "disability", "phone",
@@ -57,17 +55,15 @@ def submit_contact(*, tenant, actor, channel: str, data: dict) -> Contact:
     """
     with transaction.atomic():
         received_at = data.get("received_at") or timezone.now()
-        policy = ClockPolicy.objects.filter(kind=ClockKind.DECISION).first()
-        amount, unit = _decision_clock(policy)
         contact = Contact(
             channel=channel,
             received_at=received_at,
-            decision_due_at=calendar_for(tenant).add(received_at, amount, unit),
             submitted_by=actor if actor is not None and actor.role == Role.REFERRER else None,
             **{f: data[f] for f in CONTACT_FIELDS if f in data},
         )
         if not contact.source:
             raise PolicyViolation("Choose who is making this referral.", field="source")
+        contact.out_of_hours = not calendar_for(tenant).is_working_time(received_at)
         contact.reference = _allocate_reference(tenant, received_at)
         try:
             with transaction.atomic():
@@ -90,15 +86,12 @@ def submit_contact(*, tenant, actor, channel: str, data: dict) -> Contact:
                 "received_at": received_at.isoformat(),
             },
         )
-        _start_decision_clock(contact, policy=policy, amount=amount, unit=unit, actor=actor)
+        clock = _start_decision_clock(contact, actor=actor)
+        contact.decision_due_at = clock.due_at  # the clock's due time, the only decision deadline
+        Contact.objects.filter(pk=contact.pk).update(decision_due_at=clock.due_at)
         _acknowledge(contact)
+        contact_received.send(sender=Contact, contact=contact, actor=actor)
     return contact
-
-
-def _decision_clock(policy: ClockPolicy | None) -> tuple[Decimal, str]:
-    if policy is None or policy.amount is None or not policy.unit:
-        return DEFAULT_DECISION_CLOCK
-    return policy.amount, policy.unit
 
 
 def _allocate_reference(tenant, received_at: datetime) -> str:
@@ -244,8 +237,9 @@ def contacts_with_people_pending() -> list[int]:
     return list(pending.values_list("contact_id", flat=True).distinct())
 
 
-def _start_decision_clock(contact: Contact, *, policy, amount, unit, actor):
-    """Working Together: a decision on next steps within one working day of receipt (the tenant's policy).
+def _start_decision_clock(contact: Contact, *, actor):
+    """Working Together: a decision on next steps within one working day of receipt (the tenant's policy,
+    looked up by the engine; a rating may bring it forward later, triage.services.rate_contact).
 
     Runs inside the submission's transaction, so a contact is never stored without its clock. Until
     someone takes the contact, the tenant's triage workers are the ones warned before it is due.
@@ -256,9 +250,6 @@ def _start_decision_clock(contact: Contact, *, policy, amount, unit, actor):
         kind=ClockKind.DECISION,
         subject=contact,
         started_at=contact.received_at,
-        amount=amount,
-        unit=unit,
-        warn_fraction=policy.warn_fraction if policy is not None else None,
         responsible=list(triage_workers),
         label=contact.reference,
         url=reverse("contacts:detail", args=[contact.pk]),

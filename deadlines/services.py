@@ -38,6 +38,7 @@ from mash.exceptions import Conflict, PolicyViolation
 from mash.models import User
 from mash.tenancy import TenantNotSet, current_tenant_id, system_context, tenant_context
 from thresholds.calendars import calendar_for
+from thresholds.defaults import DEFAULT_CLOCKS
 from thresholds.models import ClockKind, ClockPolicy, DeadlineUnit
 
 from . import engine
@@ -76,6 +77,8 @@ DEFAULT_LADDERS: dict[str, list[tuple[str, timedelta]]] = {
     ClockKind.REFERRER_FEEDBACK: [(EscalationTarget.MANAGER, timedelta(0)), (EscalationTarget.HEAD, 24 * _H)],
     # The hub's own feedback (calls, the lead professional's letter) is the coordinators'; then the head.
     ClockKind.EARLY_HELP_FEEDBACK: [(EscalationTarget.EHCOORD, timedelta(0)), (EscalationTarget.HEAD, 24 * _H)],
+    # Section 47: a strategy discussion not held in time is the MASH manager's at once, the head's an hour later.
+    ClockKind.STRATEGY_DISCUSSION: [(EscalationTarget.MANAGER, timedelta(0)), (EscalationTarget.HEAD, _H)],
 }
 
 
@@ -209,6 +212,27 @@ def _ids(items: Iterable) -> list[int]:
     return sorted({item if isinstance(item, int) else item.pk for item in items})
 
 
+@dataclass(frozen=True)
+class ClockLength:
+    amount: Decimal | None
+    unit: str
+    warn_fraction: Decimal
+
+
+def policy_length(kind: str) -> ClockLength:
+    """How long a ``kind`` of clock runs for the active tenant: its ClockPolicy, else the seeded default.
+
+    The one place a clock's length is looked up (the decision deadline included): ``start_clock``
+    uses it, and a subject's due time is the clock's ``due_at``, never computed again elsewhere.
+    """
+    policy = ClockPolicy.objects.filter(kind=kind).first()
+    if policy is not None and policy.amount is not None and policy.unit:
+        return ClockLength(policy.amount, policy.unit, policy.warn_fraction)
+    amount, unit = DEFAULT_CLOCKS.get(ClockKind(kind), (None, ""))
+    warn = policy.warn_fraction if policy is not None else DEFAULT_WARN_FRACTION
+    return ClockLength(Decimal(amount) if amount is not None else None, unit, warn)
+
+
 def start_clock(
     *,
     tenant,
@@ -226,8 +250,8 @@ def start_clock(
 ) -> Clock:
     """Start a deadline on ``subject`` by the tenant's working calendar.
 
-    ``amount``/``unit`` default to the tenant's ClockPolicy for ``kind`` (navigator returns
-    must pass the rating's). ``responsible`` (users or ids) are warned before it is due;
+    ``amount``/``unit`` default to the tenant's ClockPolicy for ``kind`` (:func:`policy_length`;
+    navigator returns must pass the rating's). ``responsible`` (users or ids) are warned before it is due;
     ``agency`` is whose lead an ``agency_lead`` escalation tells. The policy and the ladder
     are copied onto the clock: later policy changes never move a running deadline.
     """
@@ -238,8 +262,8 @@ def start_clock(
         raise PolicyViolation("The start must be an instant with a time zone.", field="started_at")
     kind = ClockKind(kind)
     with tenant_context(tenant), transaction.atomic():
-        policy = ClockPolicy.objects.filter(kind=kind).first()
-        if amount is None and policy is not None:
+        policy = policy_length(kind)
+        if amount is None:
             amount, unit = policy.amount, unit or policy.unit
         if amount is None or not unit:
             raise PolicyViolation("This clock has no length: give its amount and unit.", field="amount")
@@ -248,7 +272,7 @@ def start_clock(
             raise PolicyViolation("A deadline must be longer than zero.", field="amount")
         unit = DeadlineUnit(unit)
         if warn_fraction is None:
-            warn_fraction = policy.warn_fraction if policy is not None else DEFAULT_WARN_FRACTION
+            warn_fraction = policy.warn_fraction
         warn_fraction = _decimal(warn_fraction, field="warn_fraction")
         if not Decimal(0) < warn_fraction < Decimal(1):
             raise PolicyViolation("Warn after a share of the time between 0 and 1.", field="warn_fraction")

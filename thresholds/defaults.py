@@ -7,8 +7,25 @@ from .models import AgenciesAsked, ClockKind, DeadlineUnit, NeedDomain
 CH, WH, WD = DeadlineUnit.CLOCK_HOURS, DeadlineUnit.WORKING_HOURS, DeadlineUnit.WORKING_DAYS
 
 
-def _rating(code, label, colour, order, asked, amount, unit, description, examples="", early_help=False):
+def _rating(
+    code,
+    label,
+    colour,
+    order,
+    asked,
+    amount,
+    unit,
+    description,
+    examples="",
+    early_help=False,
+    decision=None,
+    immediate=False,
+):
+    decision_amount, decision_unit = decision or (None, "")
     return {
+        "decision_amount": Decimal(decision_amount) if decision_amount is not None else None,
+        "decision_unit": decision_unit,
+        "immediate": immediate,
         "code": code,
         "label": label,
         "colour": colour,
@@ -25,7 +42,7 @@ def _rating(code, label, colour, order, asked, amount, unit, description, exampl
 # The default BRAG scheme (Cambridgeshire, seed 000): navigator returns in clock hours.
 DEFAULT_BRAG = [
     _rating("red", "Red", "red", 1, AgenciesAsked.ALL, "4", CH,
-            "Potential child-protection issue. Immediate action.", "Serious injury to a child."),
+            "Potential child-protection issue. Immediate action.", "Serious injury to a child.", immediate=True),
     _rating("amber", "Amber", "amber", 2, AgenciesAsked.ALL, "6", CH,
             "Significant concerns; immediate action not required.", "Ongoing domestic abuse in the household."),
     _rating("green", "Green", "green", 3, AgenciesAsked.SELECTED, "24", CH,
@@ -34,21 +51,22 @@ DEFAULT_BRAG = [
             "No safeguarding concern; a universal service can respond.", "Advice to a parent about local services."),
 ]  # fmt: skip
 
-# County Durham (seed 004): Red within 4 working hours; Amber within one working day.
+# County Durham (seed 004): Red processed within 4 working hours of receipt; Amber within one working day.
 DURHAM = [
     _rating("red", "Red", "red", 1, AgenciesAsked.ALL, "4", WH,
-            "Significant and immediate concerns for the child."),
+            "Significant and immediate concerns for the child.", decision=("4", WH), immediate=True),
     _rating("amber-l4", "Amber Level 4", "amber", 2, AgenciesAsked.ALL, "1", WD,
-            "Significant concerns for the child but not immediate."),
+            "Significant concerns for the child but not immediate.", decision=("1", WD)),
     _rating("amber-l3", "Amber Level 3", "yellow", 3, AgenciesAsked.SELECTED, "1", WD,
             "Concerns for a child in need of support services but not necessarily social work support.",
-            early_help=True),
+            early_help=True, decision=("1", WD)),
 ]  # fmt: skip
 
 # Coventry (seed 003): Amber is a 24-hour MASH episode; Red and Green confirm a statutory referral at once.
 COVENTRY = [
     _rating("red", "Red", "red", 1, AgenciesAsked.NONE, None, None,
-            "Immediate response: confirm referral into statutory children's services (safeguarding)."),
+            "Immediate response: confirm referral into statutory children's services (safeguarding).",
+            immediate=True),
     _rating("amber", "Amber", "amber", 2, AgenciesAsked.ALL, "24", CH,
             "MASH episode to gather multi-agency information for 24 hours."),
     _rating("green", "Green", "green", 3, AgenciesAsked.NONE, None, None,
@@ -65,6 +83,7 @@ DEFAULT_CLOCKS = {
     ClockKind.REFERRER_FEEDBACK: ("1", WD),
     ClockKind.PLAN_REVIEW: ("30", WD),
     ClockKind.EARLY_HELP_FEEDBACK: ("1", WD),  # calls to the referrer and family, the letter to the lead professional
+    ClockKind.STRATEGY_DISCUSSION: ("1", WD),  # a strategy discussion held within one working day of the decision
 }
 
 D, P, F = NeedDomain.DEVELOPMENT, NeedDomain.PARENTING, NeedDomain.FAMILY

@@ -165,11 +165,31 @@ class RatingForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Select clock hours, working hours or working days"},
     )
+    decision_amount = _amount_field("decision deadline", "Amount")
+    decision_unit = forms.ChoiceField(
+        label="Unit",
+        required=False,
+        choices=DeadlineUnit.choices,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Select clock hours, working hours or working days"},
+    )
+    immediate = forms.BooleanField(
+        label="Immediate action: alert the managers on duty at once and put the contact at the top of the queue",
+        required=False,
+    )
     can_route_to_early_help = forms.BooleanField(label="Can be passed to the Early Help Hub", required=False)
     active = forms.BooleanField(label="In use: triage can give this rating", required=False)
 
     def clean(self):
         data = super().clean()
+        decision_amount, decision_unit = data.get("decision_amount"), data.get("decision_unit")
+        if decision_amount is None and decision_unit and "decision_amount" not in self.errors:
+            self.add_error("decision_amount", "Enter the decision deadline's amount, or clear its unit")
+        elif decision_amount is not None and decision_amount <= 0:
+            self.add_error("decision_amount", "The decision deadline must be more than 0")
+        elif decision_amount is not None and not decision_unit and "decision_unit" not in self.errors:
+            self.add_error("decision_unit", "Select the unit of the decision deadline")
+        data["decision_unit"] = decision_unit or ""
         if data.get("agencies_asked") == AgenciesAsked.NONE:
             # The deadline inputs are only shown for ratings that ask agencies.
             data["return_amount"], data["return_unit"] = None, ""

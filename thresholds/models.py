@@ -108,6 +108,14 @@ class Rating(TenantOwned):
     )
     return_unit = models.CharField(max_length=20, choices=DeadlineUnit.choices, blank=True)
     can_route_to_early_help = models.BooleanField(default=False)
+    # A rating may shorten the decision on next steps, counted from receipt (Durham: Red within 4 working hours).
+    decision_amount = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    decision_unit = models.CharField(max_length=20, choices=DeadlineUnit.choices, blank=True)
+    immediate = models.BooleanField(
+        default=False, help_text="Immediate action: alert the managers on duty at once and put the contact first."
+    )
     active = models.BooleanField(default=True)
 
     class Meta(TenantOwned.Meta):
@@ -119,6 +127,11 @@ class Rating(TenantOwned):
                 condition=(Q(agencies_asked="none") & Q(return_amount__isnull=True) & Q(return_unit=""))
                 | (~Q(agencies_asked="none") & Q(return_amount__isnull=False) & ~Q(return_unit="")),
             ),
+            models.CheckConstraint(
+                name="rating_decision_deadline_whole",
+                condition=(Q(decision_amount__isnull=True) & Q(decision_unit=""))
+                | (Q(decision_amount__isnull=False) & ~Q(decision_unit="")),
+            ),
         ]
 
     def __str__(self):
@@ -126,6 +139,8 @@ class Rating(TenantOwned):
 
     def clean(self):
         super().clean()
+        if (self.decision_amount is None) != (not self.decision_unit):
+            raise ValidationError({"decision_amount": "Give the decision deadline's amount and unit, or neither."})
         if self.agencies_asked == AgenciesAsked.NONE:
             if self.return_amount is not None or self.return_unit:
                 raise ValidationError({"return_amount": "A rating that asks no agencies has no return deadline."})
@@ -141,6 +156,13 @@ class Rating(TenantOwned):
             return None
         return {"amount": self.return_amount, "unit": self.return_unit}
 
+    @property
+    def decision_deadline(self):
+        """How soon after receipt this rating wants the decision, or None (the tenant's decision clock stands)."""
+        if self.decision_amount is None:
+            return None
+        return {"amount": self.decision_amount, "unit": self.decision_unit}
+
 
 class ClockKind(models.TextChoices):
     DECISION = "decision", "Decision on next steps"
@@ -149,6 +171,7 @@ class ClockKind(models.TextChoices):
     REFERRER_FEEDBACK = "referrer_feedback", "Feedback to the referrer"
     PLAN_REVIEW = "plan_review", "Early Help Plan review"
     EARLY_HELP_FEEDBACK = "early_help_feedback", "Early Help Hub feedback (calls and letter)"
+    STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion held"
 
 
 class ClockPolicy(TenantOwned):

@@ -60,6 +60,12 @@ class RatingSerializer(serializers.ModelSerializer):
         required=False,
         help_text="How long asked agencies have to return information; null when the rating asks no agencies.",
     )
+    decision_deadline = ReturnDeadlineSerializer(
+        allow_null=True,
+        required=False,
+        help_text="A shorter decision deadline for contacts given this rating, counted from receipt; null when "
+        "the tenant's decision clock applies. Rating or re-rating only ever brings a decision forward.",
+    )
 
     class Meta:
         model = Rating
@@ -73,6 +79,8 @@ class RatingSerializer(serializers.ModelSerializer):
             "order",
             "agencies_asked",
             "return_deadline",
+            "decision_deadline",
+            "immediate",
             "can_route_to_early_help",
             "active",
         ]
@@ -84,14 +92,20 @@ class RatingSerializer(serializers.ModelSerializer):
         except serializers.ValidationError as exc:
             # The contract's error shape is {"field": ["message"]}: flatten the nested deadline's errors.
             detail = exc.detail
-            if isinstance(detail, dict) and isinstance(detail.get("return_deadline"), dict):
-                nested = detail["return_deadline"]
-                detail["return_deadline"] = [str(m) for messages in nested.values() for m in messages]
+            for name in ("return_deadline", "decision_deadline"):
+                if isinstance(detail, dict) and isinstance(detail.get(name), dict):
+                    nested = detail[name]
+                    detail[name] = [str(m) for messages in nested.values() for m in messages]
             raise serializers.ValidationError(detail) from None
 
     def validate(self, attrs):
         """A rating that asks agencies has a deadline; one that asks none has none."""
         instance = self.instance
+        if "decision_deadline" in attrs:
+            decision = attrs.pop("decision_deadline")
+            attrs["decision_amount"], attrs["decision_unit"] = (
+                (decision["amount"], decision["unit"]) if decision is not None else (None, "")
+            )
         asked = attrs.get("agencies_asked", instance.agencies_asked if instance else None)
         if "return_deadline" in attrs:
             deadline = attrs.pop("return_deadline")

@@ -63,7 +63,8 @@ def _save_audited(*, actor, instance, fields, action):
 
 RATING_FIELDS = (
     "label", "colour", "description", "examples", "order", "agencies_asked",
-    "return_amount", "return_unit", "can_route_to_early_help", "active",
+    "return_amount", "return_unit", "decision_amount", "decision_unit", "immediate", "can_route_to_early_help",
+    "active",
 )  # fmt: skip
 
 

@@ -268,6 +268,9 @@ def rating_edit(request, code):
                 "agencies_asked": rating.agencies_asked,
                 "return_amount": plain_number(rating.return_amount),
                 "return_unit": rating.return_unit,
+                "decision_amount": plain_number(rating.decision_amount),
+                "decision_unit": rating.decision_unit,
+                "immediate": rating.immediate,
                 "can_route_to_early_help": rating.can_route_to_early_help,
                 "active": rating.active,
             }

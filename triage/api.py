@@ -16,7 +16,7 @@ from contacts.selectors import SEE_ALL_CONTACTS
 from mash.api import TenantAPIView, TenantScopedViewSet
 from mash.permissions import IsTenantMember, role_permission
 
-from . import selectors, services
+from . import selectors, services, strategy
 from .models import CaseNote
 from .serializers import (
     CaseNoteInput,
@@ -26,6 +26,8 @@ from .serializers import (
     QueueRowSerializer,
     RatingInput,
     ReporterIdentityInput,
+    StrategyDiscussionInput,
+    StrategyDiscussionSerializer,
     TakeInput,
     TriageStateSerializer,
 )
@@ -204,3 +206,33 @@ class CaseNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
         contact = _contact(request, data["contact"])
         note = services.add_case_note(contact=contact, actor=request.user, text=data["text"])
         return Response(CaseNoteSerializer(note).data, status=201)
+
+
+class StrategyDiscussionView(TenantAPIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        request=StrategyDiscussionInput,
+        responses={201: StrategyDiscussionSerializer, 409: CONFLICT},
+        description=(
+            "Record the strategy discussion (section 47) of a contact decided as `strategy_discussion` (manager, "
+            "triage). Police and health must be among the attendees (400 on `attendees` otherwise). Meets the "
+            "strategy-discussion clock started by the decision. 409 when already recorded or not so decided."
+        ),
+    )
+    def post(self, request, pk):
+        contact = _contact(request, pk)
+        data = _body(request, StrategyDiscussionInput)
+        discussion = strategy.record_strategy_discussion(
+            contact=contact,
+            actor=request.user,
+            held_at=data["held_at"],
+            chair=data["chair"],
+            attendees=[dict(a) for a in data["attendees"]],
+            decision=data["decision"],
+            notes=data.get("notes") or "",
+            shared=data.get("shared") or "",
+            actions=[{**a, "due": a["due"].isoformat() if a.get("due") else ""} for a in data.get("actions") or []],
+            conference=data.get("conference", False),
+        )
+        return Response(StrategyDiscussionSerializer(discussion).data, status=201)

@@ -12,5 +12,10 @@ urlpatterns = [
     path("contacts/<int:pk>/decision/", api.DecisionView.as_view(), name="contact-decision"),
     path("contacts/<int:pk>/take/", api.TakeView.as_view(), name="contact-take"),
     path("contacts/<int:pk>/reporter-identity/", api.ReporterIdentityView.as_view(), name="contact-reporter-identity"),
+    path(
+        "contacts/<int:pk>/strategy-discussion/",
+        api.StrategyDiscussionView.as_view(),
+        name="contact-strategy-discussion",
+    ),
     path("triage/queue/", api.QueueView.as_view(), name="triage-queue"),
 ]

@@ -73,3 +73,16 @@ class SharingBasis(models.TextChoices):
 class CallDirection(models.TextChoices):
     OUTGOING = "outgoing", "We called the referrer"
     INCOMING = "incoming", "The referrer called us"
+
+
+class StrategyDecision(models.TextChoices):
+    """What a strategy discussion decided (Working Together 2023, section 47)."""
+
+    SECTION_47_SINGLE = "section_47_single", "Section 47 enquiry by children's social care"
+    SECTION_47_JOINT = "section_47_joint", "Section 47 enquiry jointly with the police"
+    NO_SECTION_47 = "no_section_47", "No section 47 enquiry"
+    FURTHER_INFORMATION = "further_information", "Further information needed"
+
+
+# Working Together: police and health must take part in every strategy discussion.
+STRATEGY_REQUIRED_AGENCIES = {"police": "the police", "health": "health"}

@@ -8,7 +8,7 @@ from django.db.models import Q
 from contacts.choices import ConsentReason, Outcome
 from mash.tenancy import TenantOwned
 
-from .choices import CallDirection, Perspective, PrimaryNeed, SharingBasis
+from .choices import CallDirection, Perspective, PrimaryNeed, SharingBasis, StrategyDecision
 
 TEXT_MAX = 10_000
 REASON_MAX = 2_000
@@ -149,3 +149,42 @@ class Decision(TenantOwned):
     requests_closed = models.PositiveSmallIntegerField(default=0)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField()
+
+
+class ImmediateAlert(TenantOwned):
+    """One person told at once that a contact needs immediate action (Red, or reported urgent).
+
+    One row per contact and person: an urgent report later rated Red, or a re-rating to Red, never
+    tells the same person twice.
+    """
+
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="immediate_alerts")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=200)
+    notification = models.ForeignKey(
+        "deadlines.Notification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "recipient"], name="one_immediate_alert_per_contact_and_person")
+        ]
+
+
+class StrategyDiscussion(TenantOwned):
+    """The strategy discussion held after a decision to hold one (section 47), on its own clock."""
+
+    contact = models.OneToOneField("contacts.Contact", on_delete=models.CASCADE, related_name="strategy_discussion")
+    held_at = models.DateTimeField()
+    chair = models.CharField(max_length=200)
+    attendees = models.JSONField(default=list, help_text='[{"agency": slug, "name": text}]')
+    shared = models.TextField(max_length=TEXT_MAX, blank=True, help_text="What was shared.")
+    decision = models.CharField(max_length=30, choices=StrategyDecision.choices)
+    notes = models.TextField(max_length=TEXT_MAX, blank=True)
+    actions = models.JSONField(default=list, blank=True, help_text='[{"action": text, "owner": text, "due": date}]')
+    conference = models.BooleanField(default=False, help_text="An initial child protection conference is convened.")
+    due_at = models.DateTimeField(null=True, blank=True, help_text="When it was due (its clock).")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()

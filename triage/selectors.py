@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.utils import timezone
 
 from contacts import selectors as contact_selectors
@@ -102,8 +102,18 @@ def _open_contacts(user):
     return contact_selectors.contacts_for(user).filter(status__in=OPEN_STATUSES)
 
 
+# Immediate action first: an immediate-action rating (Red), or an urgent report nobody has rated yet.
+IMMEDIATE_FIRST = Case(
+    When(rating__immediate=True, then=Value(0)),
+    When(rating__isnull=True, urgent=True, then=Value(0)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
+
 def queue(user, filters: QueueFilters | None = None, *, now=None):
-    """The tenant's open contacts, the one due soonest (the most overdue) first. Scoped to the caller.
+    """The tenant's open contacts: immediate action first (whatever the sort), then the one due soonest (the
+    most overdue). Scoped to the caller.
 
     Each row carries what the worklist shows besides its fields, in the same query: the information requests
     still awaited and the soonest of their deadlines, and the first child's name (for sorting by child).
@@ -119,6 +129,7 @@ def queue(user, filters: QueueFilters | None = None, *, now=None):
         .prefetch_related(None)  # only the children are shown (and count for re-contacts)
         .prefetch_related(Prefetch("people", queryset=people))
         .annotate(
+            priority=IMMEDIATE_FIRST,
             returns_awaited=Count("information_requests", filter=awaited),
             next_return_due_at=Min("information_requests__due_at", filter=awaited),
             first_child_last=Subquery(first_child.values("last_name")[:1]),
@@ -128,8 +139,9 @@ def queue(user, filters: QueueFilters | None = None, *, now=None):
     ordering = QUEUE_SORTS[filters.sort]
     if filters.descending:
         ordering = tuple(f"-{field}" if field != "id" else "-id" for field in ordering)
-    contacts = contacts.order_by(*[F(f.lstrip("-")).desc(nulls_last=True) if f.startswith("-")
-                                   else F(f).asc(nulls_last=True) for f in ordering])  # fmt: skip
+    # Immediate action stays at the top of every sort (a Red or an urgent unrated contact is never lost).
+    contacts = contacts.order_by("priority", *[F(f.lstrip("-")).desc(nulls_last=True) if f.startswith("-")
+                                               else F(f).asc(nulls_last=True) for f in ordering])  # fmt: skip
     if filters.status:
         contacts = contacts.filter(status=filters.status)
     if filters.rating:

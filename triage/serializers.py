@@ -1,13 +1,14 @@
 """Triage API input and output. Input shapes only; the rules live in triage.services."""
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from contacts.choices import Outcome
 from contacts.models import IDENTITY_CHECK_MAX, Contact
 from navigators.models import InformationRequest
 
-from .choices import PrimaryNeed
-from .models import CaseNote
+from .choices import PrimaryNeed, StrategyDecision
+from .models import CaseNote, StrategyDiscussion
 
 
 def _optional_text(max_length: int, help_text: str = ""):
@@ -102,11 +103,13 @@ class QueueRowSerializer(serializers.ModelSerializer):
     children = serializers.SerializerMethodField()
     re_contact = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
+    immediate_action = serializers.BooleanField(source="needs_immediate_action", read_only=True)
 
     class Meta:
         model = Contact
         fields = ["id", "reference", "status", "received_at", "decision_due_at", "overdue", "rating", "source",
-                  "channel", "re_contact", "assigned_to", "children", "version"]  # fmt: skip
+                  "channel", "re_contact", "assigned_to", "children", "version", "urgent", "out_of_hours",
+                  "immediate_action"]  # fmt: skip
         read_only_fields = fields
 
     def get_children(self, contact) -> list[str]:
@@ -141,3 +144,46 @@ class CaseNoteSerializer(serializers.ModelSerializer):
 class CaseNoteInput(serializers.Serializer):
     contact = serializers.IntegerField(min_value=1)
     text = serializers.CharField(max_length=10_000, trim_whitespace=True)
+
+
+class StrategyAttendeeInput(serializers.Serializer):
+    agency = serializers.CharField(max_length=50, help_text="The agency's slug: police and health must attend.")
+    name = serializers.CharField(max_length=200)
+
+
+class StrategyActionInput(serializers.Serializer):
+    action = serializers.CharField(max_length=500)
+    owner = serializers.CharField(max_length=200)
+    due = serializers.DateField(required=False, allow_null=True)
+
+
+class StrategyDiscussionInput(serializers.Serializer):
+    held_at = serializers.DateTimeField(
+        error_messages={"invalid": "Enter when it was held as an ISO 8601 instant with an offset."}
+    )
+    chair = serializers.CharField(max_length=200, help_text="Who chaired (children's social care).")
+    attendees = StrategyAttendeeInput(many=True, help_text="Who attended from which agency; police and health.")
+    decision = serializers.ChoiceField(
+        choices=StrategyDecision.choices,
+        error_messages={"invalid_choice": "Choose section_47_single, section_47_joint, no_section_47 or "
+                        "further_information."},
+    )  # fmt: skip
+    notes = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    shared = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    actions = StrategyActionInput(many=True, required=False, default=list)
+    conference = serializers.BooleanField(required=False, default=False, help_text="Convene an initial CP conference.")
+
+    def validate_held_at(self, value):
+        if timezone.is_naive(value):
+            raise serializers.ValidationError("Give the time's offset from UTC, like 2026-03-10T15:00:00Z.")
+        return value
+
+
+class StrategyDiscussionSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = StrategyDiscussion
+        fields = ["id", "held_at", "chair", "attendees", "decision", "notes", "shared", "actions", "conference",
+                  "due_at", "recorded_by", "recorded_at"]  # fmt: skip
+        read_only_fields = fields

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.mail import send_mail
@@ -21,7 +20,7 @@ from contacts import services as contact_services
 from contacts.choices import ContactStatus, Outcome, PersonRole
 from contacts.models import IDENTITY_CHECK_MAX, Contact
 from deadlines.selectors import open_clock_for
-from deadlines.services import meet_clock, notify, start_clock
+from deadlines.services import meet_clock, notify, retime_clock, start_clock
 from earlyhelp import services as earlyhelp_services
 from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
@@ -29,8 +28,10 @@ from mash.models import Agency, AuditEvent, User
 from mash.roles import Role
 from navigators import services as navigator_services
 from navigators.models import OUTSTANDING, InformationRequest
-from thresholds.models import AgenciesAsked, ClockKind, ClockPolicy, DeadlineUnit, Rating, ThresholdIndicator
+from thresholds.calendars import calendar_for
+from thresholds.models import AgenciesAsked, ClockKind, DeadlineUnit, Rating, ThresholdIndicator
 
+from .alerts import alert_immediate_action
 from .choices import FACTOR_CODES, NO_FACTORS, Perspective, PrimaryNeed, SharingBasis
 from .models import (
     REASON_MAX,
@@ -46,6 +47,7 @@ from .models import (
     ThresholdJudgement,
 )
 from .selectors import OPEN_STATUSES
+from .strategy import start_strategy_clock
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,6 @@ DECIDERS = frozenset({Role.MANAGER})
 QUEUE_ROLES = frozenset({Role.TRIAGE, Role.MANAGER, Role.HEAD})
 # Outcomes that make the child a child in need: the census primary need and factors apply to them.
 CIN_OUTCOMES = frozenset({Outcome.ASSESSMENT, Outcome.STRATEGY_DISCUSSION})
-DEFAULT_FEEDBACK_CLOCK = (Decimal("1"), DeadlineUnit.WORKING_DAYS)
 
 # What happens next, in words for the referrer: never other agencies' information.
 NEXT_STEPS = {
@@ -234,6 +235,7 @@ def rate_contact(
         contact.assigned_to = actor
         fields.append("assigned_to")
     _save(contact, fields)
+    brought_forward = _bring_decision_forward(contact, rating=rating, actor=actor)
     entry = RatingHistory.objects.create(
         contact=contact,
         rating=rating,
@@ -257,7 +259,45 @@ def rate_contact(
             "status": [status_before, contact.status],
         },
     )
+    if rating.immediate:
+        alert_immediate_action(contact=contact, reason=f"rated {rating.label} ({rationale[:120]})", actor=actor)
+    if brought_forward is not None:
+        audit.record(
+            actor=actor,
+            action="contact.decision_brought_forward",
+            obj=contact,
+            changes={"decision_due_at": [d.isoformat() for d in brought_forward], "by_rating": rating.code},
+        )
     return entry
+
+
+def _bring_decision_forward(contact: Contact, *, rating: Rating, actor) -> tuple[datetime, datetime] | None:
+    """A rating with its own decision deadline re-times the decision clock to the earlier of the two,
+    counted from receipt; never later (a re-rating down keeps the earlier deadline). Returns (old, new)
+    when the deadline moved. The contact shows the clock's due time (the row is locked by the caller)."""
+    deadline = rating.decision_deadline
+    clock = open_clock_for(subject=contact, kind=ClockKind.DECISION)
+    if deadline is None or clock is None:
+        return None
+    due_at = calendar_for(contact.tenant).add(contact.received_at, deadline["amount"], deadline["unit"])
+    if due_at >= clock.due_at:
+        return None
+    old = clock.due_at
+    clock = retime_clock(
+        clock=clock,
+        due_at=max(due_at, clock.started_at),
+        actor=actor,
+        reason=f"Rated {rating.label}: decision due within {_describe(deadline)} of receipt.",
+    )
+    contact.decision_due_at = clock.due_at
+    _save(contact, ["decision_due_at"])
+    return old, clock.due_at
+
+
+def _describe(deadline: dict) -> str:
+    amount = deadline["amount"].normalize()
+    unit = DeadlineUnit(deadline["unit"]).label
+    return f"{amount:f} {unit[:-1] if amount == 1 else unit}"
 
 
 # --- the decision and the feedback ----------------------------------------------------------------------
@@ -362,6 +402,8 @@ def decide_contact(
     )
     if outcome == Outcome.EARLY_HELP:
         earlyhelp_services.create_from_contact(contact=contact, actor=actor, reason=reason)
+    if outcome == Outcome.STRATEGY_DISCUSSION:
+        start_strategy_clock(contact, actor=actor, at=now)
     _start_feedback_clock(contact, actor=actor, at=now)
     send_feedback(contact=contact, actor=actor, note=feedback)
     return decision
@@ -374,16 +416,12 @@ def _referrer_reachable(contact: Contact) -> bool:
 def _start_feedback_clock(contact: Contact, *, actor, at: datetime):
     if not _referrer_reachable(contact):
         return None
-    policy = ClockPolicy.objects.filter(kind=ClockKind.REFERRER_FEEDBACK).first()
-    amount, unit = (policy.amount, policy.unit) if policy and policy.amount and policy.unit else DEFAULT_FEEDBACK_CLOCK
     managers = User.objects.filter(tenant=contact.tenant, role=Role.MANAGER, is_active=True)
     return start_clock(
         tenant=contact.tenant,
         kind=ClockKind.REFERRER_FEEDBACK,
         subject=contact,
         started_at=at,
-        amount=amount,
-        unit=unit,
         responsible=[actor, *managers],
         label=contact.reference,
         url=reverse("contacts:detail", args=[contact.pk]),

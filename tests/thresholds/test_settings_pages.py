@@ -284,6 +284,7 @@ def rating_form(**change):
         "agencies_asked": "all",
         "return_amount": "4",
         "return_unit": "clock_hours",
+        "immediate": "on",
         "active": "on",
     }
     form.update(change)
