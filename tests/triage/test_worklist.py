@@ -5,12 +5,12 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from django.apps import apps
 from django.test import Client
 from django.utils import timezone
 
 from contacts.models import Contact
 from mash import tenancy, timefmt
+from mash.models import Team, TeamMember
 from tests.triage.conftest import new_contact
 
 pytestmark = pytest.mark.django_db
@@ -67,8 +67,6 @@ def test_the_strip_counts_overdue_due_within_the_hour_due_today_and_not_taken(ca
 
 
 def test_filters_by_team_and_worker_and_the_selected_filters_can_be_removed(cambs):
-    # By app label: mash.reporting is moving to a top-level app of the same label.
-    Team, TeamMember = apps.get_model("reporting", "Team"), apps.get_model("reporting", "TeamMember")
     with tenancy.tenant_context(cambs["tenant"]):
         team = Team.objects.create(tenant=cambs["tenant"], name="MASH team A")
         TeamMember.objects.create(tenant=cambs["tenant"], team=team, user=cambs["triage2"])
