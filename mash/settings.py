@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "mash.security.middleware.SecurityHeadersMiddleware",
     "mash.middleware.GovukAssetsWhiteNoiseMiddleware",
     "mash.middleware.RequestIdMiddleware",
+    # Before sessions and sign-in: a character that cannot be stored is refused for everyone alike.
+    "mash.security.input.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -177,6 +179,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["mash.permissions.IsTenantMember"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # JSON only: the guarded parser refuses unstorable characters and deep nesting (mash.parsers); the
+    # browsable API (?format=api) is off, so a format the API does not speak is 404.
+    "DEFAULT_PARSER_CLASSES": [
+        "mash.parsers.GuardedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "mash.schema.TenantAwareAutoSchema",
     "EXCEPTION_HANDLER": "mash.api.exception_handler",

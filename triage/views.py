@@ -57,7 +57,7 @@ def queue(request):
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
-    rows, total = selectors.queue_page(request.user, filters, page=page)
+    rows, total, page = selectors.queue_page(request.user, filters, page=page)
     context = {
         "rows": rows,
         "total": total,
