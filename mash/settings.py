@@ -183,12 +183,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["mash.permissions.IsTenantMember"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    # JSON only: the guarded parser refuses unstorable characters and deep nesting (mash.parsers); the
-    # browsable API (?format=api) is off, so a format the API does not speak is 404.
+    # The guarded parsers refuse unstorable characters and deep nesting (mash.parsers); JSON out only:
+    # the browsable API (?format=api) is off, so a format the API does not speak is 404.
     "DEFAULT_PARSER_CLASSES": [
         "mash.parsers.GuardedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "mash.parsers.GuardedFormParser",
+        "mash.parsers.GuardedMultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "PAGE_SIZE": 50,

@@ -403,6 +403,16 @@ def test_nul_or_a_lone_surrogate_in_a_json_string_is_a_400_on_the_field(hub):
         assert list(response.json()) == ["concerns"]
 
 
+def test_nul_in_a_form_encoded_patch_to_the_api_is_a_400_on_the_field(hub):
+    # DRF parses PUT and PATCH form bodies itself, after the input middleware (which reads POST forms).
+    _, api = _clients(hub)[Role.ADMIN]
+    response = api.patch("/api/v1/ratings/red/", "label=Red%00", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["label"]
+    with tenancy.tenant_context(hub.tenant):
+        assert Rating.objects.get(code="red").label != "Red\x00"
+
+
 @pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 10_000])
 def test_json_nested_too_deep_is_a_400_on_the_anonymous_public_endpoint(hub, depth):
     body = '{"children": ' + "[" * depth + "]" * depth + "}"
