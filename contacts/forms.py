@@ -70,7 +70,7 @@ class DateField(forms.MultiValueField):
         day, month, year = values
         try:
             return date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a part too large for the C date (10**23)
             raise ValidationError(f"{self.noun} must be a real date") from None
 
     def clean(self, value):

@@ -1,5 +1,7 @@
 from functools import cache
 
+from mash import tenancy
+
 from . import selectors
 
 
@@ -15,6 +17,9 @@ def notifications(request):
 
     @cache
     def unread_notifications() -> int:
-        return selectors.unread_notification_count(user=user)
+        # The user's own tenant: DRF renders some HTML (the API docs' error pages) after authenticating a
+        # token, when TenantMiddleware has already run for an anonymous request.
+        with tenancy.tenant_context(user.tenant_id):
+            return selectors.unread_notification_count(user=user)
 
     return {"unread_notifications": unread_notifications}

@@ -1,3 +1,4 @@
+import re
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -20,6 +21,11 @@ class GovukAssetsWhiteNoiseMiddleware(WhiteNoiseMiddleware):
                 self.add_files(str(root), prefix="assets/")
 
 
+# A proxy's or partner's request id (a UUID, a hex or base64url token) is kept so logs can be joined up;
+# anything else (too long, spaces, control characters, markup) is replaced, never truncated or stored.
+WELL_FORMED_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
 class RequestIdMiddleware:
     """Give every request an id, echoed in a header and stamped on its audit events."""
 
@@ -27,7 +33,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.request_id = request.headers.get("X-Request-Id", "")[:64] or new_request_id()
+        supplied = request.headers.get("X-Request-Id", "")
+        request.request_id = supplied if WELL_FORMED_REQUEST_ID.fullmatch(supplied) else new_request_id()
         token = audit.set_request_id(request.request_id)
         try:
             response = self.get_response(request)

@@ -9,7 +9,10 @@ from importlib import import_module
 
 from rest_framework.routers import DefaultRouter
 
+# No format-suffix routes (/contacts.json): the API speaks JSON only (docs/API.md), and the suffix
+# routes passed a ``format`` argument that the viewsets' own actions do not take (a 500).
 router = DefaultRouter()
+router.include_format_suffixes = False
 
 CAPABILITIES = [
     "mash",

@@ -205,13 +205,15 @@ def annotate_queue_rows(contacts) -> None:
 
 
 def queue_page(user, filters: QueueFilters | None = None, *, page: int = 1, size: int = QUEUE_PAGE_SIZE):
-    """One page of the queue with its total and each row's re-contact flag, in a fixed number of queries."""
+    """One page of the queue, its total and the page shown, with each row's re-contact flag, in a fixed number
+    of queries. A page past the end shows the last page (as Django's ``Paginator.get_page``), so no page
+    number, however large, reaches the database as an offset."""
     contacts = queue(user, filters)
     total = contacts.count()
-    page = max(1, page)
+    page = min(max(1, page), max(1, -(-total // size)))
     rows = list(contacts[(page - 1) * size : page * size])
     prepare_queue_rows(rows)
-    return rows, total
+    return rows, total, page
 
 
 def prepare_queue_rows(rows) -> None:

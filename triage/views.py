@@ -66,7 +66,7 @@ def queue(request):
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
-    rows, total = selectors.queue_page(request.user, filters, page=page)
+    rows, total, page = selectors.queue_page(request.user, filters, page=page)
     selectors.annotate_queue_rows(rows)  # e.g. "also open: <reference>" (people: contacts that belong together)
     workers = selectors.queue_workers(request.user)
     teams = sorted({w.team_membership.team for w in workers if hasattr(w, "team_membership")}, key=str)

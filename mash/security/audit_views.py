@@ -14,6 +14,8 @@ from mash.decorators import role_required
 from mash.models import AuditEvent
 from mash.roles import Role
 
+from .input import date_in_range
+
 PAGE_SIZE = 50
 
 
@@ -21,8 +23,11 @@ class AuditFilterForm(forms.Form):
     reference = forms.CharField(label="Contact reference", required=False, max_length=32)
     user = forms.CharField(label="User name", required=False, max_length=150)
     action = forms.CharField(label="Action", required=False, max_length=100)
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # Bounded: the search adds a day to the end date and converts both to UTC (year 1 and 9999 cannot be).
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                validators=[date_in_range])  # fmt: skip
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                              validators=[date_in_range])  # fmt: skip
 
     def clean(self):
         cleaned = super().clean()
@@ -94,4 +99,5 @@ def audit_log(request):
         request,
         "security/audit.html",
         {"form": form, "page": page, "not_found": not_found, "query": query.urlencode()},
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )

@@ -1,15 +1,20 @@
 """schemathesis against the OpenAPI document: no input gives a 500, and every documented response
-conforms to the schema. A bounded number of generated examples per operation, as a tenant user
-authenticated with an API token (as partner systems call the API)."""
+conforms to the schema. A bounded number of generated examples per operation, as tenant users
+authenticated with an API token (as partner systems call the API); then, on the operations open to
+them, as a referrer and as the anonymous public. Strings are drawn from all of Unicode, NUL included
+(schemathesis' ``allow_x00`` and ``codec`` generation settings), in valid and invalid shapes."""
 
 import pytest
 import schemathesis
+from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from mash.roles import Role
+from mash.tenancy import tenant_context
 from tests.factories import token_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -19,6 +24,11 @@ EXAMPLES_PER_OPERATION = 8
 
 # The document is fetched from the application itself (no database needed to serve it).
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
+# Explicit, though schemathesis' defaults today: NUL in strings, any UTF-8 character, positive and negative cases.
+schema.config.generation.update(allow_x00=True, codec="utf-8", modes=list(GenerationMode))
+# A referrer's and the public's operations (API.md): MARFs, early-help requests, notifications, the public report.
+referrer_and_public = schema.include(path_regex=r"^/api/v1/(contacts/|early-help/requests/|notifications/|public/)")
+EXAMPLES_AS_REFERRER_OR_PUBLIC = 4
 
 
 @pytest.fixture(autouse=True)
@@ -67,3 +77,29 @@ def test_no_input_causes_a_server_error_and_responses_match_the_schema(case, cal
             headers={"Authorization": f"Token {token}"},
             checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
         )
+
+
+@pytest.fixture
+def referrer(tenant_a, make_user):
+    from thresholds.services import ensure_default_policy
+
+    with tenant_context(tenant_a):
+        ensure_default_policy(tenant=tenant_a)
+    return {"Authorization": f"Token {token_for(make_user(tenant_a, Role.REFERRER))}"}
+
+
+@referrer_and_public.parametrize()
+@settings(
+    max_examples=EXAMPLES_AS_REFERRER_OR_PUBLIC,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_no_input_from_a_referrer_or_the_anonymous_public_causes_a_server_error(case, referrer, tenant_a):
+    if "tenant_slug" in (case.path_parameters or {}):
+        case.path_parameters["tenant_slug"] = tenant_a.slug  # the public report: a real hub, so bodies are read
+    # A referrer sees their own records with limited fields (API.md), narrower than the documented staff
+    # shape, and refusals to the public need not match a documented response: both are held to no 500
+    # and a JSON body.
+    for headers in (referrer, {}):
+        cache.clear()  # the public report's throttle counts in the cache; each example starts afresh
+        case.call_and_validate(headers=headers, checks=[not_a_server_error, content_type_conformance])
