@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mash import audit, tenancy
-from mash.api import TenantScopedViewSet
+from mash.drf import TenantScopedViewSet
 from mash.exceptions import DomainError
 from mash.models import Tenant
 from mash.permissions import IsTenantMember
