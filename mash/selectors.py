@@ -1,16 +1,11 @@
 """Reads the core pages and API need, scoped to the active tenant by construction."""
 
-from .models import Agency, Heartbeat, User
+from .models import Agency, Heartbeat
 
 
 def agencies(*, include_inactive: bool = True):
     qs = Agency.objects.all()
     return qs if include_inactive else qs.filter(active=True)
-
-
-def tenant_users(*, tenant):
-    """Users are not a TenantOwned table (sign-in must find them), so scope them explicitly."""
-    return User.objects.filter(tenant=tenant).select_related("agency")
 
 
 def last_heartbeat(source: str):
