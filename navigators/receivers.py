@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from deadlines.signals import clock_stage_changed
+from deadlines.signals import mirror_clock_stages
 from mash.tenancy import tenant_context
 from thresholds.models import ClockKind
 
@@ -13,17 +13,16 @@ from . import access
 from .models import InformationRequest, RequestStatus
 
 
-@receiver(clock_stage_changed, dispatch_uid="navigators.mirror_return_clock")
-def mirror_return_clock(sender, clock, changes, **kwargs):
-    if clock.kind != ClockKind.NAVIGATOR_RETURN or clock.subject_type != InformationRequest._meta.label_lower:
-        return
-    fields = {name: changes[name] for name in ("breached_at", "escalation_level") if name in changes}
-    if not fields:
-        return
-    requests = InformationRequest.objects.filter(pk=clock.subject_id)
-    requests.update(**fields)
-    if "breached_at" in fields:
-        requests.filter(status=RequestStatus.OPEN).update(status=RequestStatus.OVERDUE)
+def _mark_overdue(requests):
+    requests.filter(status=RequestStatus.OPEN).update(status=RequestStatus.OVERDUE)
+
+
+mirror_clock_stages(
+    kind=ClockKind.NAVIGATOR_RETURN,
+    model=InformationRequest,
+    dispatch_uid="navigators.mirror_return_clock",
+    on_breach=_mark_overdue,
+)
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="navigators.agency_group_membership")
