@@ -11,6 +11,7 @@ from rest_framework import serializers
 from thresholds import selectors as threshold_selectors
 
 from .choices import (
+    ENQUIRY_CLOSED,
     PUBLIC_RELATIONSHIPS,
     Channel,
     Consent,
@@ -424,7 +425,7 @@ class ReferrerContactSerializer(serializers.ModelSerializer):
         return ChildSerializer(_children(contact), many=True).data
 
     def get_outcome(self, contact) -> str | None:
-        return contact.outcome if contact.status in (ContactStatus.DECIDED, ContactStatus.CLOSED) else None
+        return contact.outcome if contact.status in ENQUIRY_CLOSED else None
 
 
 class ReferenceSerializer(serializers.Serializer):

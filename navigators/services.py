@@ -9,6 +9,7 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from contacts.choices import ENQUIRY_CLOSED
 from deadlines.selectors import open_clock_for
 from deadlines.services import cancel_clock, meet_clock, notify, retime_clock, start_clock
 from mash import audit
@@ -177,8 +178,6 @@ def close_outstanding(*, contact, actor, reason: str) -> list[InformationRequest
 
 
 # --- the return: drafts, submission, addenda -------------------------------------------------------
-
-ENQUIRY_CLOSED = ("decided", "closed")  # contact statuses after which a request is read-only
 
 
 def _check_may_work_on(request: InformationRequest, actor, *, roles=(Role.NAVIGATOR,)) -> None:
