@@ -17,8 +17,8 @@ from django.utils import timezone
 from deadlines.services import notify, start_clock
 from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
-from mash.models import User
 from mash.roles import Role
+from mash.selectors import tenant_staff
 from thresholds.calendars import calendar_for
 from thresholds.models import ClockKind, ClockPolicy, DeadlineUnit
 
@@ -250,7 +250,7 @@ def _start_decision_clock(contact: Contact, *, policy, amount, unit, actor):
     Runs inside the submission's transaction, so a contact is never stored without its clock. Until
     someone takes the contact, the tenant's triage workers are the ones warned before it is due.
     """
-    triage_workers = User.objects.filter(tenant=contact.tenant, role=Role.TRIAGE, is_active=True)
+    triage_workers = tenant_staff(tenant=contact.tenant, roles=[Role.TRIAGE])
     return start_clock(
         tenant=contact.tenant,
         kind=ClockKind.DECISION,

@@ -23,6 +23,7 @@ from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import User
 from mash.roles import Role
+from mash.selectors import tenant_staff
 from thresholds.models import ClockKind
 from thresholds.selectors import calendar_settings
 
@@ -83,7 +84,7 @@ def request_url(request: EarlyHelpRequest) -> str:
 
 
 def _coordinators(tenant) -> list[User]:
-    return list(User.objects.filter(tenant=tenant, role=Role.EHCOORD, is_active=True))
+    return list(tenant_staff(tenant=tenant, roles=[Role.EHCOORD]))
 
 
 def _require_coordinator(actor, what: str) -> None:

@@ -228,7 +228,7 @@ def addendum_add(request, pk):
 @require_http_methods(["GET", "POST"])
 def assign(request, pk):
     obj = _request_or_404(request, pk)
-    navigators = list(selectors.agency_navigators(obj.agency_id))
+    navigators = list(selectors.agency_navigators(obj.agency_id, tenant=obj.tenant_id))
     if request.method == "POST":
         form = AssignForm(request.POST, navigators=navigators)
         if form.is_valid():

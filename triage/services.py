@@ -25,8 +25,9 @@ from deadlines.services import meet_clock, notify, start_clock
 from earlyhelp import services as earlyhelp_services
 from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
-from mash.models import Agency, AuditEvent, User
+from mash.models import Agency, AuditEvent
 from mash.roles import Role
+from mash.selectors import tenant_staff
 from navigators import services as navigator_services
 from navigators.models import OUTSTANDING, InformationRequest
 from thresholds.models import AgenciesAsked, ClockKind, ClockPolicy, DeadlineUnit, Rating, ThresholdIndicator
@@ -376,7 +377,7 @@ def _start_feedback_clock(contact: Contact, *, actor, at: datetime):
         return None
     policy = ClockPolicy.objects.filter(kind=ClockKind.REFERRER_FEEDBACK).first()
     amount, unit = (policy.amount, policy.unit) if policy and policy.amount and policy.unit else DEFAULT_FEEDBACK_CLOCK
-    managers = User.objects.filter(tenant=contact.tenant, role=Role.MANAGER, is_active=True)
+    managers = tenant_staff(tenant=contact.tenant, roles=[Role.MANAGER])
     return start_clock(
         tenant=contact.tenant,
         kind=ClockKind.REFERRER_FEEDBACK,
