@@ -1,12 +1,12 @@
 """Receivers: a request mirrors its return clock (breach, escalation, "overdue"); agency staff stay in their
-agency's group; an enquiry that closes leaves every agency read-only access to its requests."""
+agency's group. (An enquiry that closes leaves every agency read-only access to its requests: the decision's
+service does that, navigators.services.close_outstanding.)"""
 
 from django.conf import settings
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from deadlines.signals import mirror_clock_stages
-from mash.tenancy import tenant_context
 from thresholds.models import ClockKind
 
 from . import access
@@ -34,13 +34,3 @@ def keep_agency_group_in_step(sender, instance, raw=False, update_fields=None, *
         return  # e.g. last_login on signing in: membership cannot have changed
     access.sync_membership(instance)
 
-
-@receiver(post_save, sender="contacts.Contact", dispatch_uid="navigators.enquiry_closed_read_only")
-def narrow_when_enquiry_closes(sender, instance, raw=False, update_fields=None, **kwargs):
-    """Once the contact is decided or closed, every agency's grant on its requests becomes read-only."""
-    if raw or instance.status not in ("decided", "closed"):
-        return
-    if update_fields is not None and "status" not in update_fields:
-        return
-    with tenant_context(instance.tenant_id):
-        access.narrow_to_read_only(InformationRequest.objects.filter(contact_id=instance.pk))
