@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -17,6 +16,7 @@ from django.utils import timezone
 from deadlines.services import notify, start_clock
 from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
+from mash.references import allocate_reference
 from mash.roles import Role
 from mash.selectors import tenant_staff
 from thresholds.calendars import calendar_for
@@ -68,7 +68,7 @@ def submit_contact(*, tenant, actor, channel: str, data: dict) -> Contact:
         )
         if not contact.source:
             raise PolicyViolation("Choose who is making this referral.", field="source")
-        contact.reference = _allocate_reference(tenant, received_at)
+        contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
         try:
             with transaction.atomic():
                 contact.save()
@@ -99,19 +99,6 @@ def _decision_clock(policy: ClockPolicy | None) -> tuple[Decimal, str]:
     if policy is None or policy.amount is None or not policy.unit:
         return DEFAULT_DECISION_CLOCK
     return policy.amount, policy.unit
-
-
-def _allocate_reference(tenant, received_at: datetime) -> str:
-    """``<prefix>-<year>-<number>``; the counter row is updated first, so concurrent submissions queue on its lock."""
-    year = timezone.localtime(received_at, ZoneInfo(tenant.time_zone)).year
-    counters = ReferenceCounter.objects.filter(year=year)
-    if not counters.update(last_number=F("last_number") + 1):
-        ReferenceCounter.objects.bulk_create(
-            [ReferenceCounter(tenant_id=tenant.pk, year=year, last_number=0)], ignore_conflicts=True
-        )
-        counters.update(last_number=F("last_number") + 1)
-    number = counters.values_list("last_number", flat=True).get()
-    return f"{tenant.reference_prefix}-{year}-{number:06d}"
 
 
 def _add_people(contact: Contact, data: dict) -> None:

@@ -22,6 +22,7 @@ from deadlines.services import cancel_clock, meet_clock, notify, start_clock
 from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import User
+from mash.references import allocate_reference
 from mash.roles import Role
 from mash.selectors import tenant_staff
 from thresholds.models import ClockKind
@@ -63,19 +64,6 @@ MAX_CHILDREN = 20
 REVIEW_STEP = timedelta(microseconds=360_000)
 
 
-def _allocate_reference(tenant, at: datetime) -> str:
-    """``EH-<prefix>-<year>-<number>``; the counter row is updated first, so concurrent requests queue on its lock."""
-    year = timezone.localtime(at, ZoneInfo(tenant.time_zone)).year
-    counters = EarlyHelpCounter.objects.filter(year=year)
-    if not counters.update(last_number=F("last_number") + 1):
-        EarlyHelpCounter.objects.bulk_create(
-            [EarlyHelpCounter(tenant_id=tenant.pk, year=year, last_number=0)], ignore_conflicts=True
-        )
-        counters.update(last_number=F("last_number") + 1)
-    number = counters.values_list("last_number", flat=True).get()
-    return f"EH-{tenant.reference_prefix}-{year}-{number:06d}"
-
-
 def request_url(request: EarlyHelpRequest) -> str:
     try:
         return reverse("earlyhelp:request", args=[request.pk])
@@ -112,7 +100,7 @@ def receive(
     """File an early-help request and start its review clock (the tenant's early-help review policy)."""
     received_at = received_at or timezone.now()
     request = EarlyHelpRequest.objects.create(
-        reference=_allocate_reference(tenant, received_at),
+        reference=allocate_reference(EarlyHelpCounter, tenant=tenant, at=received_at, kind_prefix="EH-"),
         contact=contact,
         received_at=received_at,
         requested_by=actor,
