@@ -9,7 +9,7 @@ from contacts import services
 from contacts.models import Contact
 from mash import tenancy
 from mash.roles import Role
-from tests.contacts.conftest import marf
+from tests.contacts.builders import marf
 from tests.factories import TenantFactory, UserFactory
 from thresholds.services import ensure_default_policy
 

@@ -12,7 +12,7 @@ from contacts.serializers import StaffContactInput
 from mash import tenancy
 from mash.models import Agency, Tenant, User
 from navigators import services
-from tests.contacts.conftest import marf
+from tests.contacts.builders import marf
 from tests.e2e.conftest import sign_in
 from thresholds.models import Rating
 

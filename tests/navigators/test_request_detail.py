@@ -5,7 +5,7 @@ import pytest
 from contacts.models import Contact
 from mash import tenancy
 from navigators import access, services
-from tests.navigators.conftest import good_return
+from tests.navigators.builders import good_return
 from triage import services as triage_services
 
 pytestmark = pytest.mark.django_db
