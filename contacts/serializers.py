@@ -25,6 +25,7 @@ from .choices import (
     Sex,
 )
 from .models import CONCERNS_MAX, NAME_MAX, NOTES_MAX, TEXT_MAX, Contact, ContactPerson, PersonMatchCandidate
+from .submissions import ContactSubmission, SubmittedPerson
 
 MAX_CHILDREN = 20
 MAX_HOUSEHOLD = 30
@@ -203,6 +204,10 @@ class ContactInput(serializers.Serializer):
             attrs["consent_reason"] = ""
         return attrs
 
+    def to_submission(self, *, channel: str | None = None) -> ContactSubmission:
+        """The validated contact as ``services.submit_contact`` takes it (staff input carries its own channel)."""
+        return ContactSubmission.from_data(self.validated_data, channel=channel)
+
 
 class StaffContactInput(ContactInput):
     """Hub staff recording a contact (a phone call, or a MARF that came by email): it may have come in earlier."""
@@ -271,8 +276,8 @@ class PublicContactInput(serializers.Serializer):
     def validate_postcode(self, value):
         return clean_postcode(value)
 
-    def to_contact_data(self) -> dict:
-        """The validated report in the shape ``services.submit_contact`` takes."""
+    def to_submission(self) -> ContactSubmission:
+        """The validated report as ``services.submit_contact`` takes it."""
         v = self.validated_data
         anonymous = not v["reporter_name"]
         source = (
@@ -280,17 +285,18 @@ class PublicContactInput(serializers.Serializer):
             if anonymous
             else PUBLIC_RELATIONSHIPS.get(v["relationship"], ("", ReferralSource.INDIVIDUAL_OTHER))[1]
         )
-        return {
-            "children": [{**child, "postcode": v["postcode"]} for child in v["children"]],
-            "concerns": v["concerns"],
-            "address": v["address"],
-            "postcode": v["postcode"],
-            "source": source,
-            "referrer_name": v["reporter_name"],
-            "referrer_phone": v["reporter_phone"],
-            "referrer_email": v["reporter_email"],
-            "referrer_role": PUBLIC_RELATIONSHIPS.get(v["relationship"], ("",))[0],
-        }
+        return ContactSubmission(
+            channel=Channel.PUBLIC,
+            children=tuple(SubmittedPerson(**child, postcode=v["postcode"]) for child in v["children"]),
+            concerns=v["concerns"],
+            address=v["address"],
+            postcode=v["postcode"],
+            source=source,
+            referrer_name=v["reporter_name"],
+            referrer_phone=v["reporter_phone"],
+            referrer_email=v["reporter_email"],
+            referrer_role=PUBLIC_RELATIONSHIPS.get(v["relationship"], ("",))[0],
+        )
 
 
 class PoliceNotificationBatch(serializers.Serializer):

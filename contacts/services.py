@@ -23,9 +23,10 @@ from thresholds.calendars import calendar_for
 from thresholds.models import ClockKind, ClockPolicy, DeadlineUnit
 
 from . import matching
-from .choices import Channel, MatchStatus, PersonRole
+from .choices import MatchStatus, PersonRole
 from .models import Contact, ContactPerson, MarfDraft, Person, PersonMatchCandidate, ReferenceCounter
 from .signals import people_merged
+from .submissions import ContactSubmission
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ PERSON_FIELDS = (
 # --- receiving a contact -------------------------------------------------------------------------
 
 
-def submit_contact(*, tenant, actor, channel: str, data: dict) -> Contact:
+def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
     """Receive a contact (MARF, public report, phone call or police notification) from validated input.
 
     Gives it the next reference of the tenant's year, sets the decision deadline, links every
@@ -56,15 +57,15 @@ def submit_contact(*, tenant, actor, channel: str, data: dict) -> Contact:
     ``actor`` is None for a report from the public.
     """
     with transaction.atomic():
-        received_at = data.get("received_at") or timezone.now()
+        received_at = submission.received_at or timezone.now()
         policy = ClockPolicy.objects.filter(kind=ClockKind.DECISION).first()
         amount, unit = _decision_clock(policy)
         contact = Contact(
-            channel=channel,
+            channel=submission.channel,
             received_at=received_at,
             decision_due_at=calendar_for(tenant).add(received_at, amount, unit),
             submitted_by=actor if actor is not None and actor.role == Role.REFERRER else None,
-            **{f: data[f] for f in CONTACT_FIELDS if f in data},
+            **{f: getattr(submission, f) for f in CONTACT_FIELDS},
         )
         if not contact.source:
             raise PolicyViolation("Choose who is making this referral.", field="source")
@@ -78,15 +79,15 @@ def submit_contact(*, tenant, actor, channel: str, data: dict) -> Contact:
                     "A contact with this reference has already been received.", field="external_reference"
                 ) from exc
             raise
-        _add_people(contact, data)
+        _add_people(contact, submission)
         audit.record(
             actor=actor,
             action="contact.received",
             obj=contact,
             changes={
-                "channel": channel,
+                "channel": submission.channel,
                 "source": contact.source,
-                "children": len(data.get("children", [])),
+                "children": len(submission.children),
                 "received_at": received_at.isoformat(),
             },
         )
@@ -101,16 +102,16 @@ def _decision_clock(policy: ClockPolicy | None) -> tuple[Decimal, str]:
     return policy.amount, policy.unit
 
 
-def _add_people(contact: Contact, data: dict) -> None:
+def _add_people(contact: Contact, submission: ContactSubmission) -> None:
     order = 0
     linked: set[int] = set()
-    entries = [(PersonRole.CHILD, child) for child in data.get("children", [])]
-    entries += [(member.get("role") or PersonRole.OTHER_ADULT, member) for member in data.get("household", [])]
+    entries = [(PersonRole.CHILD, child) for child in submission.children]
+    entries += [(member.role or PersonRole.OTHER_ADULT, member) for member in submission.household]
     pending = False
     for role, entry in entries:
         mention = ContactPerson(
             contact=contact, role=role, order=order, matching_pending=True,
-            **{f: entry[f] for f in PERSON_FIELDS if f in entry},
+            **{f: getattr(entry, f) for f in PERSON_FIELDS},
         )  # fmt: skip
         if role == PersonRole.CHILD and not mention.postcode:
             mention.postcode = contact.postcode
@@ -388,9 +389,9 @@ def discard_draft(*, actor, reason: str = "discarded") -> None:
         draft.delete()
 
 
-def submit_marf(*, tenant, actor, data: dict) -> Contact:
+def submit_marf(*, tenant, actor, submission: ContactSubmission) -> Contact:
     """A referrer's MARF from their draft: the contact is received and the draft removed, both or neither."""
     with transaction.atomic():
-        contact = submit_contact(tenant=tenant, actor=actor, channel=Channel.MARF, data=data)
+        contact = submit_contact(tenant=tenant, actor=actor, submission=submission)
         discard_draft(actor=actor, reason="submitted")
     return contact

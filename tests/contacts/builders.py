@@ -1,6 +1,8 @@
 """Builders of contacts for tests: a good MARF as the API takes it, its submission through the API, and a
 contact made through the contacts service outside the API (the isolation tests make one per tenant)."""
 
+from dataclasses import replace
+
 from contacts import services
 from contacts.serializers import StaffContactInput
 from mash import tenancy
@@ -11,9 +13,8 @@ def make_contact(tenant, key, **overrides):
     with tenancy.tenant_context(tenant):
         serializer = StaffContactInput(data=marf(**overrides))
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data["external_reference"] = key
-        return services.submit_contact(tenant=tenant, actor=None, channel=data.pop("channel"), data=data)
+        submission = replace(serializer.to_submission(), external_reference=key)
+        return services.submit_contact(tenant=tenant, actor=None, submission=submission)
 
 
 def marf(**overrides):

@@ -32,7 +32,7 @@ def test_concurrent_submissions_get_distinct_consecutive_references():
                 serializer.is_valid(raise_exception=True)
                 start.wait()
                 contact = services.submit_contact(
-                    tenant=tenant, actor=referrer, channel="marf", data=serializer.validated_data
+                    tenant=tenant, actor=referrer, submission=serializer.to_submission(channel="marf")
                 )
                 references.append(contact.reference)
         except Exception as exc:  # noqa: BLE001 - reported below

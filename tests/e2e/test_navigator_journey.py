@@ -26,10 +26,7 @@ def _red_enquiry():
     with tenancy.tenant_context(tenant):
         serializer = StaffContactInput(data=marf())
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        contact = contact_services.submit_contact(
-            tenant=tenant, actor=triage, channel=data.pop("channel"), data=data
-        )
+        contact = contact_services.submit_contact(tenant=tenant, actor=triage, submission=serializer.to_submission())
         requests = services.open_requests(
             contact=contact,
             rating=Rating.objects.get(code="red"),
