@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mash import audit, tenancy
-from mash.api import TenantScopedViewSet
+from mash.drf import TenantScopedViewSet
 from mash.exceptions import DomainError
 from mash.models import Tenant
 from mash.permissions import IsTenantMember
@@ -119,13 +119,12 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
             serializer = ContactInput(data=request.data)
             serializer.is_valid(raise_exception=True)
             contact = services.submit_contact(
-                tenant=request.tenant, actor=user, channel=Channel.MARF, data=serializer.validated_data
+                tenant=request.tenant, actor=user, submission=serializer.to_submission(channel=Channel.MARF)
             )
         else:
             serializer = StaffContactInput(data=request.data)
             serializer.is_valid(raise_exception=True)
-            data = dict(serializer.validated_data)
-            contact = services.submit_contact(tenant=request.tenant, actor=user, channel=data.pop("channel"), data=data)
+            contact = services.submit_contact(tenant=request.tenant, actor=user, submission=serializer.to_submission())
         contact = self.get_queryset().get(pk=contact.pk)
         selectors.attach_previous_contacts([contact])
         output = ReferrerContactSerializer if user.role == Role.REFERRER else ContactSerializer
@@ -159,8 +158,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
                         contact = services.submit_contact(
                             tenant=request.tenant,
                             actor=request.user,
-                            channel=Channel.POLICE_NOTIFICATION,
-                            data=serializer.validated_data,
+                            submission=serializer.to_submission(channel=Channel.POLICE_NOTIFICATION),
                         )
                 except DomainError as exc:
                     results.append({"index": index, "errors": exc.as_errors()})
@@ -223,9 +221,7 @@ class PublicContactView(APIView):
             with tenancy.tenant_context(tenant):
                 serializer = PublicContactInput(data=request.data)
                 serializer.is_valid(raise_exception=True)
-                contact = services.submit_contact(
-                    tenant=tenant, actor=None, channel=Channel.PUBLIC, data=serializer.to_contact_data()
-                )
+                contact = services.submit_contact(tenant=tenant, actor=None, submission=serializer.to_submission())
             accepted = True
         finally:
             if not accepted:  # a refused report does not use up the sender's allowance

@@ -11,6 +11,10 @@ class ContactStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# The enquiry is over: the outcome stands and every agency's information request is read-only.
+ENQUIRY_CLOSED = (ContactStatus.DECIDED, ContactStatus.CLOSED)
+
+
 class Channel(models.TextChoices):
     MARF = "marf", "Online referral form (MARF)"
     PUBLIC = "public", "Report from the public"

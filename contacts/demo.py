@@ -1,5 +1,6 @@
 """Demo contacts drawn from the seed documents, filed through the same service as real ones. Idempotent."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 from django.utils import timezone
@@ -89,9 +90,11 @@ def seed(tenant):
         data = {k: v for k, v in spec.items() if k not in ("key", "hours_ago", "channel")}
         serializer = ContactInput(data=data)
         serializer.is_valid(raise_exception=True)
-        values = dict(serializer.validated_data)
-        values["external_reference"] = external
-        values["received_at"] = timezone.now() - timedelta(hours=spec["hours_ago"])
         channel = spec.get("channel", "marf")
+        submission = replace(
+            serializer.to_submission(channel=channel),
+            external_reference=external,
+            received_at=timezone.now() - timedelta(hours=spec["hours_ago"]),
+        )
         actor = referrer if channel == "marf" and referrer and referrer.role == Role.REFERRER else triage
-        services.submit_contact(tenant=tenant, actor=actor, channel=channel, data=values)
+        services.submit_contact(tenant=tenant, actor=actor, submission=submission)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from .choices import (
     PUBLIC_RELATIONSHIPS,
+    Channel,
     Consent,
     ConsentReason,
     Ethnicity,
@@ -21,6 +22,7 @@ from .choices import (
 )
 from .models import CONCERNS_MAX, NAME_MAX, NOTES_MAX, TEXT_MAX
 from .serializers import EARLIEST_BIRTH, clean_postcode
+from .submissions import ContactSubmission, SubmittedPerson
 
 
 class DatePartsWidget(forms.MultiWidget):
@@ -350,19 +352,19 @@ class PhoneContactForm(DraftForm):
                 self.add_error("consent_decided_by", "Enter who decided to proceed without consent")
         return data
 
-    def to_contact_data(self) -> dict:
+    def to_submission(self) -> ContactSubmission:
         d = self.cleaned_data
-        return {
-            "received_at": d["received_at"],
-            "children": [
-                {
-                    "first_name": d["child_first_name"],
-                    "last_name": d["child_last_name"],
-                    "date_of_birth": d["child_date_of_birth"],
-                    "postcode": d["postcode"],
-                }
-            ],
-            "household": [],
+        return ContactSubmission(
+            channel=Channel.PHONE,
+            received_at=d["received_at"],
+            children=(
+                SubmittedPerson(
+                    first_name=d["child_first_name"],
+                    last_name=d["child_last_name"],
+                    date_of_birth=d["child_date_of_birth"],
+                    postcode=d["postcode"],
+                ),
+            ),
             **{
                 f: d[f]
                 for f in (
@@ -382,7 +384,7 @@ class PhoneContactForm(DraftForm):
                     "consent_decided_by",
                 )
             },
-        }
+        )
 
 
 class PublicReportForm(forms.Form):

@@ -6,7 +6,17 @@ from datetime import date
 
 from django.urls import reverse
 
-from .choices import Consent, ConsentReason, ContactStatus, Ethnicity, Outcome, ParentsAware, PersonRole, ReferralSource
+from .choices import (
+    ENQUIRY_CLOSED,
+    Consent,
+    ConsentReason,
+    ContactStatus,
+    Ethnicity,
+    Outcome,
+    ParentsAware,
+    PersonRole,
+    ReferralSource,
+)
 
 STEP_OF_FIELD = {
     "children": "children",
@@ -193,7 +203,7 @@ def check_answers_sections(data: dict, step_url) -> list[dict]:
 
 def referrer_status(contact) -> dict:
     """Plain words for where a referral is, for the referrer (a tag colour always comes with a word)."""
-    if contact.status in (ContactStatus.DECIDED, ContactStatus.CLOSED) and contact.outcome:
+    if contact.status in ENQUIRY_CLOSED and contact.outcome:
         return {"text": "Decided", "colour": "green", "outcome": Outcome(contact.outcome).label}
     if contact.status == ContactStatus.RECEIVED:
         return {"text": "Received", "colour": "blue", "outcome": None}

@@ -2,22 +2,13 @@
 
 from django.dispatch import receiver
 
-from deadlines.signals import clock_stage_changed
+from deadlines.signals import mirror_clock_stages
 from mash.accounts.signals import OpenWork, open_work_requested
 from thresholds.models import ClockKind
 
 from .models import Contact
 
-MIRRORED = ("breached_at", "escalation_level")
-
-
-@receiver(clock_stage_changed, dispatch_uid="contacts.mirror_decision_clock")
-def mirror_decision_clock(sender, clock, changes, **kwargs):
-    if clock.kind != ClockKind.DECISION or clock.subject_type != Contact._meta.label_lower:
-        return
-    fields = {name: changes[name] for name in MIRRORED if name in changes}
-    if fields:
-        Contact.objects.filter(pk=clock.subject_id).update(**fields)
+mirror_clock_stages(kind=ClockKind.DECISION, model=Contact, dispatch_uid="contacts.mirror_decision_clock")
 
 
 @receiver(open_work_requested, dispatch_uid="contacts.open_work")

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from thresholds import selectors as threshold_selectors
 
 from .choices import (
+    ENQUIRY_CLOSED,
     PUBLIC_RELATIONSHIPS,
     Channel,
     Consent,
@@ -25,6 +26,7 @@ from .choices import (
     Sex,
 )
 from .models import CONCERNS_MAX, NAME_MAX, NOTES_MAX, TEXT_MAX, Contact, ContactPerson, PersonMatchCandidate
+from .submissions import ContactSubmission, SubmittedPerson
 
 MAX_CHILDREN = 20
 MAX_HOUSEHOLD = 30
@@ -206,6 +208,10 @@ class ContactInput(serializers.Serializer):
             attrs["consent_reason"] = ""
         return attrs
 
+    def to_submission(self, *, channel: str | None = None) -> ContactSubmission:
+        """The validated contact as ``services.submit_contact`` takes it (staff input carries its own channel)."""
+        return ContactSubmission.from_data(self.validated_data, channel=channel)
+
 
 class StaffContactInput(ContactInput):
     """Hub staff recording a contact (a phone call, or a MARF that came by email): it may have come in earlier."""
@@ -275,8 +281,8 @@ class PublicContactInput(serializers.Serializer):
     def validate_postcode(self, value):
         return clean_postcode(value)
 
-    def to_contact_data(self) -> dict:
-        """The validated report in the shape ``services.submit_contact`` takes."""
+    def to_submission(self) -> ContactSubmission:
+        """The validated report as ``services.submit_contact`` takes it."""
         v = self.validated_data
         anonymous = not v["reporter_name"]
         source = (
@@ -284,18 +290,19 @@ class PublicContactInput(serializers.Serializer):
             if anonymous
             else PUBLIC_RELATIONSHIPS.get(v["relationship"], ("", ReferralSource.INDIVIDUAL_OTHER))[1]
         )
-        return {
-            "children": [{**child, "postcode": v["postcode"]} for child in v["children"]],
-            "concerns": v["concerns"],
-            "address": v["address"],
-            "postcode": v["postcode"],
-            "source": source,
-            "referrer_name": v["reporter_name"],
-            "referrer_phone": v["reporter_phone"],
-            "referrer_email": v["reporter_email"],
-            "referrer_role": PUBLIC_RELATIONSHIPS.get(v["relationship"], ("",))[0],
-            "urgent": v["urgent"],
-        }
+        return ContactSubmission(
+            channel=Channel.PUBLIC,
+            children=tuple(SubmittedPerson(**child, postcode=v["postcode"]) for child in v["children"]),
+            concerns=v["concerns"],
+            address=v["address"],
+            postcode=v["postcode"],
+            source=source,
+            referrer_name=v["reporter_name"],
+            referrer_phone=v["reporter_phone"],
+            referrer_email=v["reporter_email"],
+            referrer_role=PUBLIC_RELATIONSHIPS.get(v["relationship"], ("",))[0],
+            urgent=v["urgent"],
+        )
 
 
 class PoliceNotificationBatch(serializers.Serializer):
@@ -449,7 +456,7 @@ class ReferrerContactSerializer(serializers.ModelSerializer):
         return ChildSerializer(_children(contact), many=True).data
 
     def get_outcome(self, contact) -> str | None:
-        return contact.outcome if contact.status in (ContactStatus.DECIDED, ContactStatus.CLOSED) else None
+        return contact.outcome if contact.status in ENQUIRY_CLOSED else None
 
 
 class ReferenceSerializer(serializers.Serializer):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -17,15 +16,17 @@ from django.utils import timezone
 from deadlines.services import notify, start_clock
 from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
-from mash.models import User
+from mash.references import allocate_reference
 from mash.roles import Role
+from mash.selectors import tenant_staff
 from thresholds.calendars import calendar_for
 from thresholds.models import ClockKind
 
 from . import matching
-from .choices import Channel, MatchStatus, PersonRole
+from .choices import MatchStatus, PersonRole
 from .models import Contact, ContactPerson, MarfDraft, Person, PersonMatchCandidate, ReferenceCounter
 from .signals import contact_received, people_merged
+from .submissions import ContactSubmission
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ PERSON_FIELDS = (
 # --- receiving a contact -------------------------------------------------------------------------
 
 
-def submit_contact(*, tenant, actor, channel: str, data: dict) -> Contact:
+def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
     """Receive a contact (MARF, public report, phone call or police notification) from validated input.
 
     Gives it the next reference of the tenant's year, sets the decision deadline, links every
@@ -54,17 +55,17 @@ def submit_contact(*, tenant, actor, channel: str, data: dict) -> Contact:
     ``actor`` is None for a report from the public.
     """
     with transaction.atomic():
-        received_at = data.get("received_at") or timezone.now()
+        received_at = submission.received_at or timezone.now()
         contact = Contact(
-            channel=channel,
+            channel=submission.channel,
             received_at=received_at,
             submitted_by=actor if actor is not None and actor.role == Role.REFERRER else None,
-            **{f: data[f] for f in CONTACT_FIELDS if f in data},
+            **{f: getattr(submission, f) for f in CONTACT_FIELDS},
         )
         if not contact.source:
             raise PolicyViolation("Choose who is making this referral.", field="source")
         contact.out_of_hours = not calendar_for(tenant).is_working_time(received_at)
-        contact.reference = _allocate_reference(tenant, received_at)
+        contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
         try:
             with transaction.atomic():
                 contact.save()
@@ -74,15 +75,15 @@ def submit_contact(*, tenant, actor, channel: str, data: dict) -> Contact:
                     "A contact with this reference has already been received.", field="external_reference"
                 ) from exc
             raise
-        _add_people(contact, data)
+        _add_people(contact, submission)
         audit.record(
             actor=actor,
             action="contact.received",
             obj=contact,
             changes={
-                "channel": channel,
+                "channel": submission.channel,
                 "source": contact.source,
-                "children": len(data.get("children", [])),
+                "children": len(submission.children),
                 "received_at": received_at.isoformat(),
             },
         )
@@ -94,29 +95,16 @@ def submit_contact(*, tenant, actor, channel: str, data: dict) -> Contact:
     return contact
 
 
-def _allocate_reference(tenant, received_at: datetime) -> str:
-    """``<prefix>-<year>-<number>``; the counter row is updated first, so concurrent submissions queue on its lock."""
-    year = timezone.localtime(received_at, ZoneInfo(tenant.time_zone)).year
-    counters = ReferenceCounter.objects.filter(year=year)
-    if not counters.update(last_number=F("last_number") + 1):
-        ReferenceCounter.objects.bulk_create(
-            [ReferenceCounter(tenant_id=tenant.pk, year=year, last_number=0)], ignore_conflicts=True
-        )
-        counters.update(last_number=F("last_number") + 1)
-    number = counters.values_list("last_number", flat=True).get()
-    return f"{tenant.reference_prefix}-{year}-{number:06d}"
-
-
-def _add_people(contact: Contact, data: dict) -> None:
+def _add_people(contact: Contact, submission: ContactSubmission) -> None:
     order = 0
     linked: set[int] = set()
-    entries = [(PersonRole.CHILD, child) for child in data.get("children", [])]
-    entries += [(member.get("role") or PersonRole.OTHER_ADULT, member) for member in data.get("household", [])]
+    entries = [(PersonRole.CHILD, child) for child in submission.children]
+    entries += [(member.role or PersonRole.OTHER_ADULT, member) for member in submission.household]
     pending = False
     for role, entry in entries:
         mention = ContactPerson(
             contact=contact, role=role, order=order, matching_pending=True,
-            **{f: entry[f] for f in PERSON_FIELDS if f in entry},
+            **{f: getattr(entry, f) for f in PERSON_FIELDS},
         )  # fmt: skip
         if role == PersonRole.CHILD and not mention.postcode:
             mention.postcode = contact.postcode
@@ -244,7 +232,7 @@ def _start_decision_clock(contact: Contact, *, actor):
     Runs inside the submission's transaction, so a contact is never stored without its clock. Until
     someone takes the contact, the tenant's triage workers are the ones warned before it is due.
     """
-    triage_workers = User.objects.filter(tenant=contact.tenant, role=Role.TRIAGE, is_active=True)
+    triage_workers = tenant_staff(tenant=contact.tenant, roles=[Role.TRIAGE])
     return start_clock(
         tenant=contact.tenant,
         kind=ClockKind.DECISION,
@@ -392,9 +380,9 @@ def discard_draft(*, actor, reason: str = "discarded") -> None:
         draft.delete()
 
 
-def submit_marf(*, tenant, actor, data: dict) -> Contact:
+def submit_marf(*, tenant, actor, submission: ContactSubmission) -> Contact:
     """A referrer's MARF from their draft: the contact is received and the draft removed, both or neither."""
     with transaction.atomic():
-        contact = submit_contact(tenant=tenant, actor=actor, channel=Channel.MARF, data=data)
+        contact = submit_contact(tenant=tenant, actor=actor, submission=submission)
         discard_draft(actor=actor, reason="submitted")
     return contact

@@ -268,7 +268,7 @@ def marf_check(request):
         if serializer.is_valid():
             try:
                 contact = services.submit_marf(
-                    tenant=request.tenant, actor=request.user, data=serializer.validated_data
+                    tenant=request.tenant, actor=request.user, submission=serializer.to_submission(channel=Channel.MARF)
                 )
             except DomainError as exc:
                 errors = [{"href": "#main-content", "text": exc.message}]
@@ -363,7 +363,7 @@ def phone_contact(request):
         if form.is_valid():
             try:
                 contact = services.submit_contact(
-                    tenant=request.tenant, actor=request.user, channel=Channel.PHONE, data=form.to_contact_data()
+                    tenant=request.tenant, actor=request.user, submission=form.to_submission()
                 )
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -406,7 +406,7 @@ def public_report(request, tenant_slug):
                 serializer = PublicContactInput(data=form.to_api_data())
                 if serializer.is_valid():
                     contact = services.submit_contact(
-                        tenant=tenant, actor=None, channel=Channel.PUBLIC, data=serializer.to_contact_data()
+                        tenant=tenant, actor=None, submission=serializer.to_submission()
                     )
             if contact is None:
                 for text in (t for messages_ in serializer.errors.values() for t in _plain(messages_)):

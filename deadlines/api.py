@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from mash.api import TenantAPIView
+from mash.drf import TenantAPIView
 
 from . import selectors, services
 from .serializers import NotificationSerializer, PaginatedNotificationListSerializer

@@ -36,6 +36,7 @@ from django.utils import timezone
 from mash import audit
 from mash.exceptions import Conflict, PolicyViolation
 from mash.models import User
+from mash.selectors import tenant_staff
 from mash.tenancy import TenantNotSet, current_tenant_id, system_context, tenant_context
 from thresholds.calendars import calendar_for
 from thresholds.defaults import DEFAULT_CLOCKS
@@ -454,7 +455,7 @@ def _process_locked(clock: Clock, now: datetime) -> list[str]:
     if not updated:
         return []
     users = list(
-        User.objects.filter(tenant_id=clock.tenant_id, is_active=True)
+        tenant_staff(tenant=clock.tenant_id)
         .filter(Q(pk__in=clock.responsible_ids) | Q(role__in=engine.roles_needed(steps)))
         .order_by("pk")
     )

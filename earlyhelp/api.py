@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from mash import audit
-from mash.api import TenantScopedViewSet
+from mash.drf import TenantScopedViewSet
 from mash.permissions import IsTenantMember
 from mash.roles import Role
 

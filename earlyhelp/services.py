@@ -15,14 +15,18 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from contacts import services as contact_services
-from contacts.choices import Channel, Consent, PersonRole, ReferralSource
-from contacts.serializers import ContactInput
+from contacts.choices import Channel, Consent, ConsentReason, ParentsAware, PersonRole, ReferralSource
+from contacts.models import CONCERNS_MAX
+from contacts.models import TEXT_MAX as CONTACT_TEXT_MAX
+from contacts.submissions import ContactSubmission, SubmittedPerson
 from deadlines.selectors import clocks_for_subject, open_clock_for
 from deadlines.services import cancel_clock, meet_clock, notify, start_clock
 from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import User
+from mash.references import allocate_reference
 from mash.roles import Role
+from mash.selectors import tenant_staff
 from thresholds.models import ClockKind
 from thresholds.selectors import calendar_settings
 
@@ -62,19 +66,6 @@ MAX_CHILDREN = 20
 REVIEW_STEP = timedelta(microseconds=360_000)
 
 
-def _allocate_reference(tenant, at: datetime) -> str:
-    """``EH-<prefix>-<year>-<number>``; the counter row is updated first, so concurrent requests queue on its lock."""
-    year = timezone.localtime(at, ZoneInfo(tenant.time_zone)).year
-    counters = EarlyHelpCounter.objects.filter(year=year)
-    if not counters.update(last_number=F("last_number") + 1):
-        EarlyHelpCounter.objects.bulk_create(
-            [EarlyHelpCounter(tenant_id=tenant.pk, year=year, last_number=0)], ignore_conflicts=True
-        )
-        counters.update(last_number=F("last_number") + 1)
-    number = counters.values_list("last_number", flat=True).get()
-    return f"EH-{tenant.reference_prefix}-{year}-{number:06d}"
-
-
 def request_url(request: EarlyHelpRequest) -> str:
     try:
         return reverse("earlyhelp:request", args=[request.pk])
@@ -83,7 +74,7 @@ def request_url(request: EarlyHelpRequest) -> str:
 
 
 def _coordinators(tenant) -> list[User]:
-    return list(User.objects.filter(tenant=tenant, role=Role.EHCOORD, is_active=True))
+    return list(tenant_staff(tenant=tenant, roles=[Role.EHCOORD]))
 
 
 def _require_coordinator(actor, what: str) -> None:
@@ -111,7 +102,7 @@ def receive(
     """File an early-help request and start its review clock (the tenant's early-help review policy)."""
     received_at = received_at or timezone.now()
     request = EarlyHelpRequest.objects.create(
-        reference=_allocate_reference(tenant, received_at),
+        reference=allocate_reference(EarlyHelpCounter, tenant=tenant, at=received_at, kind_prefix="EH-"),
         contact=contact,
         received_at=received_at,
         requested_by=actor,
@@ -704,6 +695,41 @@ def history_summary(request: EarlyHelpRequest) -> str:
     return render_to_string("earlyhelp/history.txt", {"request": request}).strip()
 
 
+# What contacts' MARF rules (contacts.serializers.ContactInput) ask of the answers a step-up gives, with their
+# words: the step-up builds its submission from the request's stored children and the coordinator's answers.
+STEP_UP_CHOICES = (
+    ("parents_aware", ParentsAware, "whether parents know about this referral"),
+    ("consent_to_referral", Consent, "consent to the referral"),
+    ("consent_to_sharing", Consent, "consent to sharing information"),
+)
+
+
+def _check_step_up(submission: ContactSubmission) -> None:
+    if not submission.children:
+        raise PolicyViolation("Add at least one child.", field="children")
+    if any(not (c.first_name and c.last_name and c.date_of_birth) for c in submission.children):
+        # The child's record needs correcting first.
+        raise PolicyViolation(
+            "A child's details are incomplete (each needs a name and date of birth).", field="children"
+        )
+    if len(submission.concerns) > CONCERNS_MAX:
+        raise PolicyViolation(
+            f"What you are worried about must be {CONCERNS_MAX:,} characters or fewer.", field="concerns"
+        )
+    for field, choices, label in STEP_UP_CHOICES:
+        value = getattr(submission, field)
+        if value is None:
+            raise PolicyViolation(f"Select {label}.", field=field)
+        if value not in choices.values:
+            raise PolicyViolation(f"Choose a valid option for {label}.", field=field)
+    if submission.consent_reason and submission.consent_reason not in ConsentReason.values:
+        raise PolicyViolation("Choose a valid option for why consent was not given.", field="consent_reason")
+    if len(submission.consent_decided_by) > CONTACT_TEXT_MAX:
+        raise PolicyViolation(
+            f"Who decided must be {CONTACT_TEXT_MAX:,} characters or fewer.", field="consent_decided_by"
+        )
+
+
 def step_up(
     *,
     request,
@@ -729,46 +755,38 @@ def step_up(
         children = list(request.children.all())
         history = history_summary(request)
         given = consent_to_referral == Consent.GIVEN and consent_to_sharing == Consent.GIVEN
-        body = {
-            "children": [
-                {
-                    "first_name": c.first_name,
-                    "last_name": c.last_name,
-                    "date_of_birth": c.date_of_birth.isoformat() if c.date_of_birth else None,
-                    "sex": c.sex,
-                    "ethnicity": c.ethnicity,
-                    "postcode": c.postcode,
-                }
-                for c in children
-            ],
-            "concerns": f"{concerns.strip()}\n\nStepped up from early help {request.reference}.",
-            "support_provided": history[:5000],
-            "parents_aware": parents_aware,
-            "consent_to_referral": consent_to_referral,
-            "consent_to_sharing": consent_to_sharing,
-            "consent_reason": "" if given else consent_reason,
-            "consent_decided_by": "" if given else consent_decided_by,
-            "source": ReferralSource.LA_EARLY_HELP.value,
-            "referrer_name": actor.get_full_name() or actor.get_username(),
-            "referrer_role": actor.job_title or actor.get_role_display(),
-            "referrer_organisation": "Early Help Hub" if actor.role == Role.EHCOORD else request.referrer_organisation,
-            "referrer_email": actor.email,
-        }
         if not given and not consent_reason:
             raise PolicyViolation("Select why consent was not given or not sought.", field="consent_reason")
         if not given and not (consent_decided_by or "").strip():
             raise PolicyViolation("Enter who decided to refer without consent.", field="consent_decided_by")
-        serializer = ContactInput(data=body)
-        if not serializer.is_valid():
-            field, messages = next(iter(serializer.errors.items()))
-            message = messages[0] if isinstance(messages, list) and messages else str(messages)
-            if isinstance(message, dict):  # a child's field: the child's record needs correcting first
-                message = "A child's details are incomplete (each needs a name and date of birth)."
-                field = "children"
-            raise PolicyViolation(str(message), field=field)
-        contact = contact_services.submit_contact(
-            tenant=request.tenant, actor=actor, channel=Channel.MARF, data=serializer.validated_data
+        submission = ContactSubmission(
+            channel=Channel.MARF,
+            children=tuple(
+                SubmittedPerson(
+                    first_name=c.first_name,
+                    last_name=c.last_name,
+                    date_of_birth=c.date_of_birth,
+                    sex=c.sex,
+                    ethnicity=c.ethnicity,
+                    postcode=c.postcode,
+                )
+                for c in children
+            ),
+            concerns=f"{concerns.strip()}\n\nStepped up from early help {request.reference}.",
+            support_provided=history[:5000],
+            parents_aware=parents_aware,
+            consent_to_referral=consent_to_referral,
+            consent_to_sharing=consent_to_sharing,
+            consent_reason="" if given else consent_reason,
+            consent_decided_by="" if given else consent_decided_by.strip(),
+            source=ReferralSource.LA_EARLY_HELP.value,
+            referrer_name=actor.get_full_name() or actor.get_username(),
+            referrer_role=actor.job_title or actor.get_role_display(),
+            referrer_organisation="Early Help Hub" if actor.role == Role.EHCOORD else request.referrer_organisation,
+            referrer_email=actor.email,
         )
+        _check_step_up(submission)
+        contact = contact_services.submit_contact(tenant=request.tenant, actor=actor, submission=submission)
         old = request.status
         now = timezone.now()
         request.stepped_up_to = contact

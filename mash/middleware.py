@@ -47,7 +47,7 @@ class RequestIdMiddleware:
 class TenantMiddleware:
     """Activate the signed-in user's tenant for the whole request (pages).
 
-    API views authenticate by token inside DRF, so :class:`mash.api.TenantScopedMixin`
+    API views authenticate by token inside DRF, so :class:`mash.drf.TenantScopedMixin`
     activates the tenant again after authentication; this middleware also guarantees
     the context is reset when the request ends, whatever happened inside.
     """

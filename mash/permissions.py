@@ -1,4 +1,4 @@
-"""API permission classes (kept apart from mash.api: DRF imports these while it is still loading)."""
+"""API permission classes (kept apart from mash.drf: DRF imports these while it is still loading)."""
 
 from django.http import Http404
 from rest_framework import permissions
@@ -37,7 +37,7 @@ def role_permission(*roles: str, safe_roles: tuple[str, ...] | None = None):
 class ObjectGrantPermission(IsTenantMember):
     """django-guardian object permissions for the roles a viewset names in ``object_grant_roles``.
 
-    Opt-in: :class:`mash.api.TenantScopedViewSet` adds this class (and narrows its queryset to the
+    Opt-in: :class:`mash.drf.TenantScopedViewSet` adds this class (and narrows its queryset to the
     objects granted) only when the viewset sets ``object_grant_roles``. For those roles an object
     without a ``view`` grant does not exist (404); an action needing more (``object_grant_actions``
     maps the action to ``change`` or another codename prefix; unsafe methods default to ``change``)

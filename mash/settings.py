@@ -211,7 +211,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "mash.schema.TenantAwareAutoSchema",
-    "EXCEPTION_HANDLER": "mash.api.exception_handler",
+    "EXCEPTION_HANDLER": "mash.drf.exception_handler",
     # Public reports accepted per client per local authority, and every POST however it ends (mash.throttling).
     "DEFAULT_THROTTLE_RATES": {
         "public_marf": env.str("PUBLIC_MARF_RATE", default="10/hour"),

@@ -6,7 +6,7 @@ from rest_framework import mixins, status
 from rest_framework.response import Response
 
 from . import selectors, services
-from .api import TenantAPIView, TenantScopedViewSet, role_permission
+from .drf import TenantAPIView, TenantScopedViewSet, role_permission
 from .models import Agency
 from .roles import STAFF_ROLES, Role
 from .serializers import AgencySerializer, HealthSerializer, PingResultSerializer, PingSerializer

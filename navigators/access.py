@@ -84,7 +84,7 @@ def sync_membership(user) -> None:
 
 def granted(user, queryset, action: str = "view"):
     """``queryset`` narrowed to the requests ``user`` holds the ``action`` grant on (one SQL query)."""
-    from mash.api import granted_objects
+    from mash.drf import granted_objects
 
     return granted_objects(user, queryset, action)
 

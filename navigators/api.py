@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from mash import audit
-from mash.api import TenantScopedViewSet
+from mash.drf import TenantScopedViewSet
 from mash.models import User
 from mash.permissions import role_permission
 from mash.roles import AGENCY_ROLES, Role

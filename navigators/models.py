@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from contacts.choices import Consent, ConsentReason
+from contacts.choices import ENQUIRY_CLOSED, Consent, ConsentReason
 from mash.tenancy import TenantOwned
 
 QUESTIONS_MAX = 5_000
@@ -70,7 +70,7 @@ class InformationRequest(TenantOwned):
         """Why the agency may no longer change this request (shown as a 409 instead of a bare 403)."""
         if self.status == RequestStatus.CLOSED:
             return "This request was closed: it can no longer take a return."
-        if self.contact.status in ("decided", "closed"):
+        if self.contact.status in ENQUIRY_CLOSED:
             return "The MASH enquiry is closed: this request can no longer be changed."
         return ""
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from contacts.choices import PersonRole
 from contacts.models import ContactPerson
-from mash.models import User
 from mash.roles import AGENCY_ROLES, Role
+from mash.selectors import tenant_staff
 
 from . import access
 from .models import (
@@ -109,8 +109,8 @@ def breaches_for(user, *, limit: int = 50):
     )
 
 
-def agency_navigators(agency_id: int):
-    return User.objects.filter(agency_id=agency_id, role=Role.NAVIGATOR, is_active=True).order_by(
+def agency_navigators(agency_id: int, *, tenant):
+    return tenant_staff(tenant=tenant, roles=[Role.NAVIGATOR], agencies=[agency_id]).order_by(
         "first_name", "username"
     )
 

@@ -9,12 +9,14 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from contacts.choices import ENQUIRY_CLOSED
 from deadlines.selectors import open_clock_for
 from deadlines.services import cancel_clock, meet_clock, notify, retime_clock, start_clock
 from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
-from mash.models import Agency, User
+from mash.models import Agency
 from mash.roles import Role
+from mash.selectors import tenant_staff
 from thresholds.calendars import calendar_for
 from thresholds.models import ClockKind, Rating
 
@@ -65,8 +67,8 @@ def open_requests(
     due_at = calendar_for(contact.tenant).add(at, rating.return_amount, rating.return_unit)
     templates = {t.agency_id: t for t in QuestionTemplate.objects.filter(agency__in=agencies)}
     navigators: dict[int, list[int]] = {}
-    for user_id, agency_id in User.objects.filter(
-        tenant=contact.tenant, role=Role.NAVIGATOR, is_active=True, agency__in=agencies
+    for user_id, agency_id in tenant_staff(
+        tenant=contact.tenant, roles=[Role.NAVIGATOR], agencies=agencies
     ).values_list("pk", "agency_id"):
         navigators.setdefault(agency_id, []).append(user_id)
     created = []
@@ -177,8 +179,6 @@ def close_outstanding(*, contact, actor, reason: str) -> list[InformationRequest
 
 
 # --- the return: drafts, submission, addenda -------------------------------------------------------
-
-ENQUIRY_CLOSED = ("decided", "closed")  # contact statuses after which a request is read-only
 
 
 def _check_may_work_on(request: InformationRequest, actor, *, roles=(Role.NAVIGATOR,)) -> None:

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from contacts.choices import PersonRole
+from contacts.choices import ENQUIRY_CLOSED, PersonRole
 from contacts.selectors import contacts_for
 from deadlines.selectors import clocks_for_subject
 from mash import audit, timefmt
@@ -126,7 +126,7 @@ def _render_request(request, obj, *, form=None, addendum_form=None, status=200):
         user.role == Role.NAVIGATOR
         and user.agency_id == obj.agency_id
         and obj.is_outstanding
-        and obj.contact.status not in services.ENQUIRY_CLOSED
+        and obj.contact.status not in ENQUIRY_CLOSED
         and (ret is None or not ret.is_submitted)
     )
     may_add = (
@@ -134,7 +134,7 @@ def _render_request(request, obj, *, form=None, addendum_form=None, status=200):
         and user.agency_id == obj.agency_id
         and ret is not None
         and ret.is_submitted
-        and obj.contact.status not in services.ENQUIRY_CLOSED
+        and obj.contact.status not in ENQUIRY_CLOSED
     )
     if may_answer and form is None:
         form = _return_form(obj, ret)
@@ -233,7 +233,7 @@ def addendum_add(request, pk):
 @require_http_methods(["GET", "POST"])
 def assign(request, pk):
     obj = _request_or_404(request, pk)
-    navigators = list(selectors.agency_navigators(obj.agency_id))
+    navigators = list(selectors.agency_navigators(obj.agency_id, tenant=obj.tenant_id))
     if request.method == "POST":
         form = AssignForm(request.POST, navigators=navigators)
         if form.is_valid():

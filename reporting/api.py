@@ -5,7 +5,7 @@ from rest_framework import mixins, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from mash.api import TenantAPIView, TenantScopedViewSet, role_permission
+from mash.drf import TenantAPIView, TenantScopedViewSet, role_permission
 from mash.models import Team
 from mash.roles import Role
 

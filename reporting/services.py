@@ -20,7 +20,7 @@ from contacts.selectors import RECONTACT_WINDOW, _counts_as_same_child, add_matc
 from deadlines.models import Clock
 from earlyhelp.models import EarlyHelpRequest, EarlyHelpStatus
 from mash import audit
-from mash.models import Team, TeamMember, Tenant
+from mash.models import Tenant
 from mash.tenancy import require_tenant_id, tenant_context
 from navigators.models import OUTSTANDING, InformationRequest
 from thresholds.calendars import calendar_for
@@ -382,18 +382,6 @@ def _fill(pending, tenant_id, contacts, cascade, early_help):
     pending.contacts[tenant_id].update(i for i in contacts if i)
     pending.cascade[tenant_id].update(i for i in cascade if i)
     pending.early_help[tenant_id].update(i for i in early_help if i)
-
-
-# --- teams ------------------------------------------------------------------------------------------
-
-
-def create_team(*, actor, name: str, members=()) -> Team:
-    with transaction.atomic():
-        team = Team.objects.create(name=name)
-        for user in members:
-            TeamMember.objects.update_or_create(user=user, defaults={"team": team})
-        audit.record(actor=actor, action="team.created", obj=team, changes={"members": [u.pk for u in members]})
-    return team
 
 
 def record_download(*, actor, what: str, changes: dict) -> None:

@@ -31,33 +31,34 @@ def _own_cache_namespace(settings):
 # marked verified the way django-otp does. Tests of the second factor itself use
 # ``client.force_login_password_only(user)``.
 
-_password_only_login = Client._login
+@pytest.fixture(autouse=True)
+def _sign_in_completes_the_second_factor(monkeypatch):
+    """Installs, for the test's duration, the sign-in described above on Django's test client (and so
+    on DRF's APIClient, its subclass), and ``force_login_password_only`` beside it."""
+    password_only_login = Client._login
 
+    def login_with_second_factor(self, user, backend=None):
+        password_only_login(self, user, backend)
+        from django_otp import DEVICE_ID_SESSION_KEY
 
-def _login_with_second_factor(self, user, backend=None):
-    _password_only_login(self, user, backend)
-    from django_otp import DEVICE_ID_SESSION_KEY
+        from mash.security import mfa
 
-    from mash.security import mfa
+        if getattr(self, "_mash_password_only", False) or not mfa.required_for(user):
+            return
+        device = mfa.ensure_confirmed_device(user)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
 
-    if getattr(self, "_mash_password_only", False) or not mfa.required_for(user):
-        return
-    device = mfa.ensure_confirmed_device(user)
-    session = self.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    def force_login_password_only(self, user, backend=None):
+        self._mash_password_only = True
+        try:
+            self.force_login(user, backend)
+        finally:
+            self._mash_password_only = False
 
-
-def _force_login_password_only(self, user, backend=None):
-    self._mash_password_only = True
-    try:
-        self.force_login(user, backend)
-    finally:
-        self._mash_password_only = False
-
-
-Client._login = _login_with_second_factor
-Client.force_login_password_only = _force_login_password_only
+    monkeypatch.setattr(Client, "_login", login_with_second_factor)
+    monkeypatch.setattr(Client, "force_login_password_only", force_login_password_only, raising=False)
 
 
 @pytest.fixture(autouse=True)

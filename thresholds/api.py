@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import exceptions, mixins
 from rest_framework.response import Response
 
-from mash.api import TenantAPIView, TenantScopedViewSet, role_permission
+from mash.drf import TenantAPIView, TenantScopedViewSet, role_permission
 from mash.roles import STAFF_ROLES, Role
 
 from . import selectors, services

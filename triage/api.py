@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from contacts import selectors as contact_selectors
 from contacts.models import Contact
 from contacts.selectors import SEE_ALL_CONTACTS
-from mash.api import TenantAPIView, TenantScopedViewSet
+from mash.drf import TenantAPIView, TenantScopedViewSet
 from mash.permissions import IsTenantMember, role_permission
 
 from . import selectors, services, strategy

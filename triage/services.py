@@ -24,8 +24,9 @@ from deadlines.services import meet_clock, notify, retime_clock, start_clock
 from earlyhelp import services as earlyhelp_services
 from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
-from mash.models import Agency, AuditEvent, User
+from mash.models import Agency, AuditEvent
 from mash.roles import Role
+from mash.selectors import tenant_staff
 from navigators import services as navigator_services
 from navigators.models import OUTSTANDING, InformationRequest
 from thresholds.calendars import calendar_for
@@ -416,7 +417,7 @@ def _referrer_reachable(contact: Contact) -> bool:
 def _start_feedback_clock(contact: Contact, *, actor, at: datetime):
     if not _referrer_reachable(contact):
         return None
-    managers = User.objects.filter(tenant=contact.tenant, role=Role.MANAGER, is_active=True)
+    managers = tenant_staff(tenant=contact.tenant, roles=[Role.MANAGER])
     return start_clock(
         tenant=contact.tenant,
         kind=ClockKind.REFERRER_FEEDBACK,

@@ -7,7 +7,7 @@ import time_machine
 
 from mash import tenancy
 from mash.models import AuditEvent
-from tests.contacts.conftest import marf, submit
+from tests.contacts.builders import marf, submit
 
 pytestmark = pytest.mark.django_db
 

@@ -147,7 +147,7 @@ def test_the_threshold_page_shows_the_tenants_indicators_and_links_to_the_docume
 
 
 def test_my_referrals_show_the_outcome_and_feedback_when_decided(hub, browser, api_as):
-    from tests.contacts.conftest import submit
+    from tests.contacts.builders import submit
 
     contact = submit(api_as(hub["referrer"]))
     with tenancy.tenant_context(hub["tenant"]):
@@ -160,7 +160,7 @@ def test_my_referrals_show_the_outcome_and_feedback_when_decided(hub, browser, a
 
 
 def test_a_referrers_record_page_shows_only_their_view(hub, browser, api_as):
-    from tests.contacts.conftest import submit
+    from tests.contacts.builders import submit
 
     mine = submit(api_as(hub["referrer"]))
     theirs = submit(api_as(hub["referrer2"]))
@@ -172,7 +172,7 @@ def test_a_referrers_record_page_shows_only_their_view(hub, browser, api_as):
 
 @pytest.mark.parametrize("who", ["nav_police", "lead_health"])
 def test_navigators_do_not_see_contacts_pages(hub, api_as, who):
-    from tests.contacts.conftest import submit
+    from tests.contacts.builders import submit
 
     contact = submit(api_as(hub["referrer"]))
     client = Client()
@@ -182,7 +182,7 @@ def test_navigators_do_not_see_contacts_pages(hub, api_as, who):
 
 
 def test_staff_see_the_list_and_the_record_with_possible_matches(hub, api_as):
-    from tests.contacts.conftest import submit
+    from tests.contacts.builders import submit
 
     child = [{"first_name": "Olivia", "last_name": "Smith", "date_of_birth": "2015-03-27"}]
     submit(api_as(hub["referrer"]), children=child)

@@ -10,7 +10,7 @@ from contacts.models import ContactPerson, Person, PersonMatchCandidate
 from mash import tenancy
 from mash.exceptions import Conflict, NotAllowed
 from mash.models import AuditEvent
-from tests.contacts.conftest import marf, submit
+from tests.contacts.builders import marf, submit
 
 pytestmark = pytest.mark.django_db
 DOB = date(2015, 3, 27)

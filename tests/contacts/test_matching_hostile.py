@@ -22,8 +22,7 @@ from contacts import matching, services, tasks
 from contacts.models import NAME_MAX, Contact, ContactPerson, Person, PersonMatchCandidate
 from mash import tenancy
 from mash.models import AuditEvent
-from tests.contacts.conftest import marf
-from tests.contacts.helpers import make_contact
+from tests.contacts.builders import make_contact, marf
 
 NO_LETTERS = [
     "-", "'", ".", "2015-02-30", "0123456789", "😀👶🏽", "\u0301\u0308\u0327", " \t\u00a0\u3000 ", "- -", "''--..",

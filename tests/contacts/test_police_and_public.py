@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from contacts.models import Contact, ContactPerson
 from mash import tenancy
 from mash.models import AuditEvent
-from tests.contacts.conftest import marf
+from tests.contacts.builders import marf
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/contacts/police-notifications/"

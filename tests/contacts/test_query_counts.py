@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.contacts.conftest import submit
+from tests.contacts.builders import submit
 
 pytestmark = pytest.mark.django_db
 

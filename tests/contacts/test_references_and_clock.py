@@ -9,7 +9,7 @@ from contacts import services
 from contacts.models import Contact
 from mash import tenancy
 from mash.roles import Role
-from tests.contacts.conftest import marf
+from tests.contacts.builders import marf
 from tests.factories import TenantFactory, UserFactory
 from thresholds.services import ensure_default_policy
 
@@ -32,7 +32,7 @@ def test_concurrent_submissions_get_distinct_consecutive_references():
                 serializer.is_valid(raise_exception=True)
                 start.wait()
                 contact = services.submit_contact(
-                    tenant=tenant, actor=referrer, channel="marf", data=serializer.validated_data
+                    tenant=tenant, actor=referrer, submission=serializer.to_submission(channel="marf")
                 )
                 references.append(contact.reference)
         except Exception as exc:  # noqa: BLE001 - reported below

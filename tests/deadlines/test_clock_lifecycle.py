@@ -14,7 +14,7 @@ from deadlines.models import Clock, EscalationStep, Notification
 from mash import tenancy
 from mash.exceptions import Conflict, PolicyViolation
 from mash.models import AuditEvent
-from tests.deadlines.conftest import HOUR, T0, notices, refreshed, start
+from tests.deadlines.builders import HOUR, T0, notices, refreshed, start
 from thresholds.services import ensure_default_policy
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from deadlines import services
 from deadlines.models import Clock, Notification
 from mash import tenancy
 from mash.models import AuditEvent, Tenant
-from tests.deadlines.conftest import HOUR, T0, as_the_system, make_hub, start
+from tests.deadlines.builders import HOUR, T0, as_the_system, make_hub, start
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

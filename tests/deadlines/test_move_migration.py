@@ -16,7 +16,7 @@ from django.db.migrations.executor import MigrationExecutor
 from deadlines import services
 from deadlines.models import Clock, EscalationStep, Notification
 from mash.security import rls
-from tests.deadlines.conftest import T0, as_the_system
+from tests.deadlines.builders import T0, as_the_system
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

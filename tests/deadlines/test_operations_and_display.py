@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 
 from deadlines import services
 from mash import tenancy
-from tests.deadlines.conftest import HOUR, T0, refreshed, start
+from tests.deadlines.builders import HOUR, T0, refreshed, start
 
 pytestmark = pytest.mark.django_db
 

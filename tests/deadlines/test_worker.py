@@ -22,7 +22,7 @@ from deadlines.models import Clock, Notification
 from deadlines.tasks import sweep_clocks
 from mash.models import AuditEvent, Tenant
 from mash.tenancy import tenant_context
-from tests.deadlines.conftest import as_the_system, make_hub, start
+from tests.deadlines.builders import as_the_system, make_hub, start
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -12,7 +12,7 @@ from contacts.serializers import StaffContactInput
 from mash import tenancy
 from mash.models import Agency, Tenant, User
 from navigators import services
-from tests.contacts.conftest import marf
+from tests.contacts.builders import marf
 from tests.e2e.conftest import sign_in
 from thresholds.models import Rating
 
@@ -26,10 +26,7 @@ def _red_enquiry():
     with tenancy.tenant_context(tenant):
         serializer = StaffContactInput(data=marf())
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        contact = contact_services.submit_contact(
-            tenant=tenant, actor=triage, channel=data.pop("channel"), data=data
-        )
+        contact = contact_services.submit_contact(tenant=tenant, actor=triage, submission=serializer.to_submission())
         requests = services.open_requests(
             contact=contact,
             rating=Rating.objects.get(code="red"),

@@ -12,7 +12,7 @@ from deadlines.services import process_due
 from earlyhelp import services
 from earlyhelp.models import EarlyHelpRequest, PlanReview
 from mash import tenancy
-from tests.earlyhelp.conftest import stepped_down
+from tests.earlyhelp.builders import stepped_down
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2025, 11, 24, 10, 0, tzinfo=UTC)  # a Monday morning

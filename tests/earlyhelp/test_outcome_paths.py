@@ -14,7 +14,7 @@ from earlyhelp.models import EarlyHelpRequest, FeedbackTask, PlanReview
 from mash import tenancy
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import AuditEvent
-from tests.earlyhelp.conftest import file_direct, stepped_down
+from tests.earlyhelp.builders import file_direct, stepped_down
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")

@@ -12,7 +12,7 @@ from earlyhelp import services
 from earlyhelp.models import EarlyHelpDraft, EarlyHelpRequest, FeedbackTask
 from mash import tenancy
 from mash.models import AuditEvent
-from tests.earlyhelp.conftest import file_direct, make_hub, stepped_down
+from tests.earlyhelp.builders import file_direct, make_hub, stepped_down
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2025, 11, 24, 10, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from earlyhelp import services
 from mash import tenancy
-from tests.earlyhelp.conftest import file_direct, stepped_down
+from tests.earlyhelp.builders import file_direct, stepped_down
 
 pytestmark = pytest.mark.django_db
 

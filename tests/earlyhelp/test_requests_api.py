@@ -6,7 +6,7 @@ import pytest
 from django.utils.dateparse import parse_datetime
 
 from mash.models import AuditEvent
-from tests.earlyhelp.conftest import ASSESSMENT, direct_body, file_direct, referrers_contact, stepped_down
+from tests.earlyhelp.builders import ASSESSMENT, direct_body, file_direct, referrers_contact, stepped_down
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/early-help/requests/"

@@ -12,7 +12,7 @@ from earlyhelp import services
 from earlyhelp.models import EarlyHelpRequest
 from mash import tenancy
 from mash.exceptions import PolicyViolation
-from tests.earlyhelp.conftest import direct_body, file_direct
+from tests.earlyhelp.builders import direct_body, file_direct
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/early-help/requests/"

@@ -11,7 +11,7 @@ from earlyhelp.models import EarlyHelpRequest
 from mash import tenancy
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import AuditEvent
-from tests.earlyhelp.conftest import decide_early_help, file_direct, stepped_down
+from tests.earlyhelp.builders import decide_early_help, file_direct, stepped_down
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from mash import tenancy
 from mash.models import Agency
 from mash.routing import router
 from mash.tenancy import TenantNotSet
-from tests.contacts.helpers import make_contact
+from tests.contacts.builders import make_contact
 from tests.factories import AgencyFactory, UserFactory
 from tests.mash.isolation import Resource
 from tests.thresholds.helpers import make_rating

@@ -5,7 +5,7 @@ from django.utils import timezone
 from mash import tenancy
 from mash.roles import Role
 from navigators import services
-from tests.contacts.helpers import make_contact
+from tests.contacts.builders import make_contact
 from tests.factories import AgencyFactory, UserFactory
 from tests.mash.isolation import Resource
 from tests.thresholds.helpers import make_rating

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from mash import tenancy
 from navigators import access, services
 from navigators.models import InformationRequest
-from tests.navigators.conftest import good_return, open_enquiry
+from tests.navigators.builders import good_return, open_enquiry
 
 pytestmark = pytest.mark.django_db
 

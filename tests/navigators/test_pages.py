@@ -10,7 +10,7 @@ from mash import tenancy
 from mash.models import AuditEvent
 from navigators import services
 from navigators.models import InformationRequest, InformationReturn, QuestionTemplate
-from tests.navigators.conftest import good_return, open_enquiry, refreshed
+from tests.navigators.builders import good_return, open_enquiry, refreshed
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.navigators.conftest import open_enquiry
+from tests.navigators.builders import open_enquiry
 
 pytestmark = pytest.mark.django_db
 

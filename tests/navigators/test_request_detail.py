@@ -5,7 +5,8 @@ import pytest
 from contacts.models import Contact
 from mash import tenancy
 from navigators import access, services
-from tests.navigators.conftest import good_return
+from tests.navigators.builders import good_return
+from triage import services as triage_services
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +44,13 @@ def test_deciding_the_contact_makes_every_agencys_grant_read_only(hub, enquiry, 
     contact, requests = enquiry
     with tenancy.tenant_context(hub.tenant):
         ret = services.submit_return(request=requests["police"], actor=hub.nav_police, values=good_return())
-        decided = Contact.objects.get(pk=contact.pk)
-        decided.status = "decided"
-        decided.save(update_fields=["status"])
+        triage_services.decide_contact(
+            contact=Contact.objects.get(pk=contact.pk),
+            actor=hub.manager,
+            outcome="nfa",
+            reason="Known to police only; nothing further for the hub.",
+            override_reason="Health's answer would not change the decision.",
+        )
     navigator = type(hub.nav_police).objects.get(pk=hub.nav_police.pk)
     assert navigator.has_perm(access.VIEW, requests["police"])
     assert not navigator.has_perm(access.CHANGE, requests["police"])

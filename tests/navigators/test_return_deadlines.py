@@ -12,7 +12,7 @@ from deadlines.selectors import clocks_for_subject
 from mash import tenancy
 from navigators import services
 from navigators.models import RequestStatus
-from tests.navigators.conftest import good_return, open_enquiry, refreshed
+from tests.navigators.builders import good_return, open_enquiry, refreshed
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from mash.exceptions import Conflict, NotAllowed
 from mash.models import AuditEvent
 from navigators import services
 from navigators.models import InformationReturn, InformationShare, RequestStatus, ReturnAddendum
-from tests.navigators.conftest import good_return, refreshed
+from tests.navigators.builders import good_return, refreshed
 
 pytestmark = pytest.mark.django_db
 

@@ -43,7 +43,6 @@ from thresholds.models import Rating
 from thresholds.services import ensure_default_policy
 
 LONDON = ZoneInfo("Europe/London")
-RANGE = {"from": "2026-08-01", "to": "2026-09-30"}
 
 
 def at(y, m, d, hh=0, mm=0):

@@ -4,8 +4,8 @@ import pytest
 
 from mash.roles import Role
 from reporting.services import rebuild
-from tests.contacts.helpers import make_contact
-from tests.reporting.conftest import RANGE
+from tests.contacts.builders import make_contact
+from tests.reporting.builders import RANGE
 
 pytestmark = pytest.mark.django_db
 

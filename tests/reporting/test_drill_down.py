@@ -5,7 +5,7 @@ import re
 import pytest
 
 from mash.models import AuditEvent
-from tests.reporting.conftest import RANGE
+from tests.reporting.builders import RANGE
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.reporting.conftest import RANGE
+from tests.reporting.builders import RANGE
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from mash import tenancy
 from navigators.models import InformationRequest
 from reporting.models import ContactFact, EarlyHelpFact, ReturnFact
 from reporting.services import rebuild
-from tests.contacts.helpers import make_contact
-from tests.reporting.conftest import RANGE
+from tests.contacts.builders import make_contact
+from tests.reporting.builders import RANGE
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")

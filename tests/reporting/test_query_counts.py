@@ -10,7 +10,7 @@ from contacts.models import Contact
 from mash import tenancy
 from navigators.models import InformationRequest
 from reporting.services import rebuild
-from tests.reporting.conftest import RANGE
+from tests.reporting.builders import RANGE
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from mash import audit, tenancy
 from mash.models import AuditEvent
 from mash.roles import Role
-from tests.contacts.conftest import submit
+from tests.contacts.builders import submit
 
 pytestmark = pytest.mark.django_db
 

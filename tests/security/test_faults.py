@@ -18,7 +18,7 @@ from deadlines.models import Clock
 from mash.celery import app as celery_app
 from mash.roles import Role
 from mash.tenancy import tenant_context
-from tests.contacts.conftest import marf, submit
+from tests.contacts.builders import marf, submit
 from tests.factories import token_for
 
 

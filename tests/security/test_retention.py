@@ -12,7 +12,7 @@ from mash.models import AuditEvent
 from mash.roles import Role
 from mash.security.models import RetentionPolicy, RetentionRule
 from mash.tenancy import tenant_context
-from tests.contacts.conftest import submit
+from tests.contacts.builders import submit
 
 pytestmark = pytest.mark.django_db
 

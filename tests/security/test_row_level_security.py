@@ -169,7 +169,7 @@ def test_the_deadline_sweep_still_works_across_tenants_as_named_system_work(tena
 
     from deadlines import services
     from deadlines.models import Clock
-    from tests.deadlines.conftest import T0, make_hub, start
+    from tests.deadlines.builders import T0, make_hub, start
 
     clocks = [start(make_hub(tenant)) for tenant in (tenant_a, tenant_b)]
     assert tenancy.current_tenant_id() is None  # the sweep runs as beat runs it: in no tenant
@@ -186,7 +186,7 @@ def test_the_operations_report_lists_missed_clocks_of_every_tenant(tenant_a, ten
     from datetime import timedelta
 
     from deadlines.selectors import overdue_unprocessed_clocks
-    from tests.deadlines.conftest import T0, make_hub, start
+    from tests.deadlines.builders import T0, make_hub, start
 
     clocks = [start(make_hub(tenant)) for tenant in (tenant_a, tenant_b)]
     missed = overdue_unprocessed_clocks(now=T0 + timedelta(hours=5))

@@ -5,7 +5,6 @@ import pytest
 from mash import tenancy
 from mash.demo import DEMO_AGENCIES
 from mash.roles import Role
-from tests.contacts.helpers import make_contact
 from tests.factories import AgencyFactory, TenantFactory
 from thresholds.services import ensure_default_policy
 
@@ -38,7 +37,3 @@ def cambs(make_hub):
 @pytest.fixture
 def durham(make_hub):
     return make_hub("durham")
-
-
-def new_contact(hub, key="c1", **overrides):
-    return make_contact(hub["tenant"], key, **overrides)

@@ -6,7 +6,7 @@ isolation is proved in tests/triage/test_isolation.py.
 
 from mash import tenancy
 from mash.roles import Role
-from tests.contacts.helpers import make_contact
+from tests.contacts.builders import make_contact
 from tests.factories import UserFactory
 from tests.mash.isolation import Resource
 from triage import services

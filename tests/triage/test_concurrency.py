@@ -12,7 +12,7 @@ from django.db import connection, connections
 from mash import tenancy
 from mash.models import AuditEvent
 from navigators.models import InformationRequest
-from tests.triage.conftest import new_contact
+from tests.triage.builders import new_contact
 from triage.models import RatingHistory
 
 pytestmark = [

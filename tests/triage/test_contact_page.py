@@ -7,7 +7,7 @@ from django.test import Client
 from contacts.models import PersonMatchCandidate
 from mash import tenancy
 from mash.models import AuditEvent
-from tests.triage.conftest import new_contact
+from tests.triage.builders import new_contact
 from triage.models import SignsOfSafetyMap
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from deadlines.models import Clock, Notification
 from earlyhelp.models import EarlyHelpRequest
 from mash import tenancy
 from navigators.models import InformationRequest
-from tests.contacts.conftest import submit
-from tests.triage.conftest import new_contact
+from tests.contacts.builders import submit
+from tests.triage.builders import new_contact
 
 pytestmark = pytest.mark.django_db
 

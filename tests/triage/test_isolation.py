@@ -6,7 +6,7 @@ from django.test import Client
 from contacts.models import Contact
 from mash import tenancy
 from navigators.models import InformationRequest
-from tests.triage.conftest import new_contact
+from tests.triage.builders import new_contact
 from triage.models import CaseNote, SignsOfSafetyMap
 
 pytestmark = pytest.mark.django_db

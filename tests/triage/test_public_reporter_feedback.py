@@ -15,8 +15,8 @@ from contacts.models import Contact
 from deadlines.models import Clock, Notification
 from mash import tenancy
 from mash.models import AuditEvent
-from tests.contacts.conftest import submit
-from tests.triage.conftest import new_contact
+from tests.contacts.builders import submit
+from tests.triage.builders import new_contact
 
 pytestmark = pytest.mark.django_db
 ADDRESS = "worried.neighbour@example.org"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from contacts.models import Contact
 from mash import tenancy
-from tests.triage.conftest import new_contact
+from tests.triage.builders import new_contact
 
 pytestmark = pytest.mark.django_db
 

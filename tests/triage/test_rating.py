@@ -13,7 +13,7 @@ from deadlines.models import Clock
 from mash import tenancy
 from mash.models import AuditEvent
 from navigators.models import InformationRequest
-from tests.triage.conftest import new_contact
+from tests.triage.builders import new_contact
 from thresholds.calendars import due_at
 from triage.models import RatingHistory
 

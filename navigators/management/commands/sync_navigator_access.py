@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from contacts.choices import ENQUIRY_CLOSED
 from mash import tenancy
 from mash.models import Tenant, User
 from mash.roles import AGENCY_ROLES
@@ -24,7 +25,7 @@ class Command(BaseCommand):
             with tenancy.tenant_context(tenant):
                 requests = list(InformationRequest.objects.select_related("contact"))
                 access.grant(requests)
-                closed = [r for r in requests if r.contact.status in ("decided", "closed") or r.status == "closed"]
+                closed = [r for r in requests if r.contact.status in ENQUIRY_CLOSED or r.status == "closed"]
                 access.narrow_to_read_only(closed)
                 granted, narrowed = granted + len(requests), narrowed + len(closed)
         self.stdout.write(self.style.SUCCESS(f"{granted} requests granted to their agencies; {narrowed} read-only."))
