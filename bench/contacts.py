@@ -116,7 +116,7 @@ def _api_throughput(tenant, user, register, n: int) -> None:
     from rest_framework.test import APIClient
 
     from bench.people import variant
-    from tests.contacts.conftest import marf
+    from tests.contacts.builders import marf
 
     rng = random.Random(9)
     client = APIClient()

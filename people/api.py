@@ -10,7 +10,7 @@ from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from mash.api import TenantAPIView
+from mash.drf import TenantAPIView
 
 from . import search as person_search
 from . import selectors, services

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
-from mash.api import TenantScopedViewSet, role_permission
+from mash.drf import TenantScopedViewSet, role_permission
 from mash.models import User
 from mash.roles import Role
 

@@ -10,7 +10,7 @@ from mash import tenancy
 from mash.exceptions import PolicyViolation
 from mash.models import AuditEvent
 from mash.roles import Role
-from tests.deadlines.conftest import HOUR, T0, notices, start
+from tests.deadlines.builders import HOUR, T0, notices, start
 from tests.factories import UserFactory
 
 

@@ -7,7 +7,7 @@ from contacts.choices import ContactStatus
 from contacts.models import Contact
 from mash import tenancy
 from mash.models import Tenant
-from tests.contacts.helpers import make_contact
+from tests.contacts.builders import make_contact
 from tests.e2e.conftest import _RUN_AXE, sign_in
 
 pytestmark = pytest.mark.e2e

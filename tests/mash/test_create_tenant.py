@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from mash import tenancy
 from mash.models import Agency, AuditEvent, Tenant, User
 from mash.roles import Role
-from tests.contacts.conftest import marf
+from tests.contacts.builders import marf
 
 PASSWORD = "norfolk-broads-passphrase-7"
 

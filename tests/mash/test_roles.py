@@ -25,7 +25,7 @@ def test_each_role_is_refused_every_other_roles_home(role, client, tenant_a, mak
             continue
         response = client.get(f"/home/{home.slug}/")
         assert response.status_code == 403, (role, other)
-        assert "You cannot open this page" in response.content.decode()
+        assert "You do not have permission to view this page" in response.content.decode()
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, db):

@@ -17,7 +17,7 @@ from mash import tenancy
 from mash.models import AuditEvent, Team, TeamMember, User
 from mash.roles import Role
 from mash.security import mfa
-from tests.contacts.helpers import make_contact
+from tests.contacts.builders import make_contact
 from tests.factories import AgencyFactory, UserFactory, token_for
 from tests.navigators.isolation import make_request
 

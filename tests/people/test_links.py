@@ -5,8 +5,8 @@ import pytest
 from mash import tenancy
 from mash.models import AuditEvent
 from people.models import ContactLink
-from tests.earlyhelp.conftest import decide_early_help
-from tests.people.conftest import child, contact_about
+from tests.earlyhelp.builders import decide_early_help
+from tests.people.builders import child, contact_about
 
 pytestmark = pytest.mark.django_db
 LEO = child("Leo", "Hart", "2015-04-02")

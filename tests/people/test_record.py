@@ -14,8 +14,8 @@ from mash import tenancy
 from mash.models import AuditEvent
 from people import selectors
 from people.models import ChronologyEntry
-from tests.earlyhelp.conftest import decide_early_help
-from tests.people.conftest import child, contact_about, person_named
+from tests.earlyhelp.builders import decide_early_help
+from tests.people.builders import child, contact_about, person_named
 from triage import services as triage
 
 pytestmark = pytest.mark.django_db

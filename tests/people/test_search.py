@@ -12,7 +12,7 @@ from contacts.models import Person
 from mash import tenancy
 from mash.models import AuditEvent
 from people import search
-from tests.people.conftest import child, contact_about, person_named
+from tests.people.builders import child, contact_about, person_named
 
 pytestmark = pytest.mark.django_db
 

@@ -38,7 +38,7 @@ from mash.roles import Role
 from mash.security.input import MAX_JSON_DEPTH
 from navigators import demo as navigators_demo
 from navigators import services as navigator_services
-from tests.contacts.conftest import marf
+from tests.contacts.builders import marf
 from tests.factories import AgencyFactory, token_for
 from thresholds.models import ClosureDay, Rating, ThresholdIndicator
 from thresholds.services import ensure_default_policy

@@ -12,7 +12,7 @@ import time_machine
 from contacts.models import Contact
 from deadlines.models import Clock
 from mash import tenancy
-from tests.triage.conftest import new_contact
+from tests.triage.builders import new_contact
 from tests.triage.test_rating import rate
 
 pytestmark = pytest.mark.django_db

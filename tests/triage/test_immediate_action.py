@@ -13,7 +13,7 @@ from contacts.models import Contact
 from deadlines.models import Notification
 from mash import tenancy
 from mash.roles import Role
-from tests.triage.conftest import new_contact
+from tests.triage.builders import new_contact
 from tests.triage.test_rating import rate
 from triage.models import ImmediateAlert
 

@@ -10,7 +10,7 @@ from django.test import Client
 from deadlines.models import Clock, Notification
 from deadlines.services import process_due
 from mash import tenancy
-from tests.triage.conftest import new_contact
+from tests.triage.builders import new_contact
 from tests.triage.test_decision import decide
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.utils import timezone
 from contacts.models import Contact
 from mash import tenancy, timefmt
 from mash.models import Team, TeamMember
-from tests.triage.conftest import new_contact
+from tests.triage.builders import new_contact
 
 pytestmark = pytest.mark.django_db
 
