@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from mash import tenancy
-from mash.models import AuditEvent
+from tests.audit_helpers import audit_event, audit_events
 from tests.contacts.builders import marf, submit
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def test_a_referrers_marf_gets_a_reference_and_a_decision_due_one_working_day_la
     assert contact.decision_due_at == datetime(2026, 1, 19, 10, 0, tzinfo=UTC)
     assert contact.channel == "marf" and contact.source == "3A" and contact.submitted_by == hub["referrer"]
     assert contact.postcode == "CB1 2AB"
-    received = AuditEvent.objects.get(action="contact.received")
+    received = audit_event(hub["tenant"], action="contact.received")
     assert received.actor == hub["referrer"] and received.object_id == str(contact.pk)
 
 
@@ -188,7 +188,7 @@ def test_contacts_are_not_changed_through_this_resource(hub, api_as, method):
 def test_reading_a_contact_is_audited(hub, api_as):
     contact = submit(api_as(hub["referrer"]))
     api_as(hub["triage"]).get(f"/api/v1/contacts/{contact['id']}/")
-    viewed = AuditEvent.objects.filter(action="contact.viewed")
+    viewed = audit_events(hub["tenant"], action="contact.viewed")
     assert [(e.actor, e.object_id) for e in viewed] == [(hub["triage"], str(contact["id"]))]
 
 

@@ -9,7 +9,7 @@ from contacts import matching, selectors, services
 from contacts.models import ContactPerson, Person, PersonMatchCandidate
 from mash import tenancy
 from mash.exceptions import Conflict, NotAllowed
-from mash.models import AuditEvent
+from tests.audit_helpers import audit_event, audit_events
 from tests.contacts.builders import marf, submit
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +130,7 @@ def test_triage_confirms_a_match_and_the_register_entries_merge(hub, api_as):
     detail = triage.get(f"/api/v1/contacts/{second['id']}/").data
     assert detail["previous_contacts"] == [first["id"]]
     assert detail["match_candidates"][0]["status"] == "confirmed"
-    event = AuditEvent.objects.get(action="person_match.confirmed")
+    event = audit_event(hub["tenant"], action="person_match.confirmed")
     assert event.actor == hub["triage"] and event.object_id == str(second["id"])
 
     with tenancy.tenant_context(hub["tenant"]), pytest.raises(Conflict):
@@ -144,7 +144,7 @@ def test_triage_rejects_a_strong_match_and_it_no_longer_counts(hub, api_as):
     with tenancy.tenant_context(hub["tenant"]):
         services.reject_match(actor=hub["manager"], candidate=_candidate(hub["tenant"]))
     assert api_as(hub["triage"]).get(f"/api/v1/contacts/{second['id']}/").data["previous_contacts"] == []
-    assert AuditEvent.objects.filter(action="person_match.rejected", actor=hub["manager"]).count() == 1
+    assert len(audit_events(hub["tenant"], action="person_match.rejected", actor=hub["manager"])) == 1
 
 
 @pytest.mark.parametrize("who", ["referrer", "head", "nav_police"])

@@ -22,6 +22,7 @@ from contacts import matching, services, tasks
 from contacts.models import NAME_MAX, Contact, ContactPerson, Person, PersonMatchCandidate
 from mash import tenancy
 from mash.models import AuditEvent
+from tests.audit_helpers import audit_events
 from tests.contacts.builders import make_contact, marf
 
 NO_LETTERS = [
@@ -387,7 +388,7 @@ def test_when_matching_fails_the_contact_is_received_and_a_worker_links_its_peop
     assert client.get(f"/api/v1/contacts/{contact.pk}/").data["previous_contacts"] == [earlier.pk]
 
     assert tasks.match_pending_people(contact.pk, tenant.pk) == 0  # again: nothing more happens
-    assert AuditEvent.objects.filter(action="contact.people_matched").count() == 1
+    assert len(audit_events(tenant, action="contact.people_matched")) == 1
 
 
 @pytest.mark.django_db

@@ -23,8 +23,8 @@ from rest_framework.test import APIClient
 
 from contacts.models import Contact
 from mash import tenancy
-from mash.models import AuditEvent
 from mash.throttling import ACCEPTED_SCOPE, POSTS_SCOPE, PublicReportLimit
+from tests.audit_helpers import audit_event
 from thresholds.services import ensure_default_policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -327,7 +327,7 @@ def test_a_tenant_admin_sets_the_numbers_the_public_page_shows(hub):
     numbers = {"mash_phone": "01632 960 777", "out_of_hours_phone": "0808 157 0777"}
     saved = admin.post("/settings/phone-numbers/", numbers)
     assert saved.status_code == 302
-    event = AuditEvent.objects.get(action="tenant.phone_numbers_changed")
+    event = audit_event(hub["tenant"], action="tenant.phone_numbers_changed")
     assert event.actor == hub["admin"] and event.changes["mash_phone"] == ["", "01632 960 777"]
     html = Client().get(PAGE.format(slug="alpha")).content.decode()
     assert "01632 960 777" in html and "0808 157 0777" in html

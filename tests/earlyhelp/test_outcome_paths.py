@@ -14,6 +14,7 @@ from earlyhelp.models import EarlyHelpRequest, FeedbackTask, PlanReview
 from mash import tenancy
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import AuditEvent
+from tests.audit_helpers import audit_event
 from tests.earlyhelp.builders import file_direct, stepped_down
 
 pytestmark = pytest.mark.django_db
@@ -260,5 +261,5 @@ def test_recording_the_assessment_dates_is_audited(hub, api_as):
         stored = EarlyHelpRequest.objects.get(pk=request.pk)
     assert (stored.assessment_started_on, stored.assessment_completed_on) == (date(2026, 1, 5), date(2026, 1, 19))
     assert stored.assessment_organisation == "North District Family Work"
-    event = AuditEvent.objects.get(action="early_help.assessment_recorded")
+    event = audit_event(hub.tenant, action="early_help.assessment_recorded")
     assert event.changes["assessment_organisation"] == ["", "North District Family Work"]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from earlyhelp import services
 from earlyhelp.models import EarlyHelpDraft, EarlyHelpRequest, FeedbackTask
 from mash import tenancy
-from mash.models import AuditEvent
+from tests.audit_helpers import audit_events
 from tests.earlyhelp.builders import file_direct, make_hub, stepped_down
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def test_the_request_page_logs_the_read_and_offers_coordinators_the_outcome(hub,
     request = stepped_down(hub)
     body = signed_in(client, hub.ehcoord).get(f"/early-help/{request.pk}/").content.decode()
     assert "Record the outcome" in body and "Leo Hart" in body and request.contact.reference in body
-    assert AuditEvent.objects.filter(action="early_help.viewed", object_id=str(request.pk), actor=hub.ehcoord).exists()
+    assert audit_events(hub.tenant, action="early_help.viewed", object_id=str(request.pk), actor=hub.ehcoord)
     manager_view = signed_in(client, hub.manager).get(f"/early-help/{request.pk}/").content.decode()
     assert "Leo Hart" in manager_view and "Record the outcome" not in manager_view
 

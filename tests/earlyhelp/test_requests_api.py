@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils.dateparse import parse_datetime
 
-from mash.models import AuditEvent
+from tests.audit_helpers import audit_event, audit_events
 from tests.earlyhelp.builders import ASSESSMENT, direct_body, file_direct, referrers_contact, stepped_down
 
 pytestmark = pytest.mark.django_db
@@ -103,13 +103,13 @@ def test_filters_by_contact_and_status(hub, api_as):
 def test_reading_a_request_is_logged(hub, api_as):
     request_id = file_direct(api_as(hub.referrer))["id"]
     api_as(hub.manager).get(f"{URL}{request_id}/")
-    event = AuditEvent.objects.get(action="early_help.viewed", object_id=str(request_id))
+    event = audit_event(hub.tenant, action="early_help.viewed", object_id=str(request_id))
     assert event.actor == hub.manager
 
 
 def test_filing_is_audited(hub, api_as):
     request_id = file_direct(api_as(hub.referrer))["id"]
-    assert AuditEvent.objects.filter(action="early_help.received", object_id=str(request_id)).exists()
+    assert audit_events(hub.tenant, action="early_help.received", object_id=str(request_id))
 
 
 @pytest.mark.parametrize("method", ["patch", "put", "delete"])

@@ -10,7 +10,7 @@ from earlyhelp import selectors, services
 from earlyhelp.models import EarlyHelpRequest
 from mash import tenancy
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
-from mash.models import AuditEvent
+from tests.audit_helpers import audit_events
 from tests.earlyhelp.builders import decide_early_help, file_direct, stepped_down
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def test_a_step_up_makes_a_linked_5d_contact_with_the_early_help_history(hub):
         assert not Clock.objects.filter(
             subject_type__startswith="earlyhelp.", met_at__isnull=True, cancelled_at__isnull=True
         ).exists()
-    assert AuditEvent.objects.filter(action="early_help.stepped_up", object_id=str(request.pk)).exists()
+    assert audit_events(hub.tenant, action="early_help.stepped_up", object_id=str(request.pk))
 
 
 def test_both_directions_show_one_history_from_either_side(hub):

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from mash.models import AuditEvent
+from tests.audit_helpers import audit_event, audit_events
 
 pytestmark = pytest.mark.django_db
 
@@ -66,11 +66,11 @@ def test_the_six_months_end_on_the_chosen_date(manager_client):
 
 def test_every_download_is_audited(manager_client, history):
     _download(manager_client, 1)
-    event = AuditEvent.objects.get(action="reporting.annex_a_list_1_downloaded")
+    event = audit_event(history["tenant"], action="reporting.annex_a_list_1_downloaded")
     assert event.actor == history["manager"]
     assert event.changes == {"list": 1, "from": "2026-03-31", "to": "2026-09-30", "rows": 7}
     manager_client.get("/dashboard/figures.csv", {"from": "2026-08-01", "to": "2026-09-30"})
-    assert AuditEvent.objects.filter(action="reporting.figures_downloaded", actor=history["manager"]).exists()
+    assert audit_events(history["tenant"], action="reporting.figures_downloaded", actor=history["manager"])
 
 
 @pytest.mark.parametrize(
@@ -82,8 +82,8 @@ def test_every_download_is_audited(manager_client, history):
         ({"list": "1", "on": "0001-03-01"}, "Enter a date between 1900 and 2100."),
     ],
 )
-def test_a_bad_download_request_shows_the_error_and_no_file(manager_client, query, message):
+def test_a_bad_download_request_shows_the_error_and_no_file(manager_client, history, query, message):
     response = manager_client.get(URL, query)
     assert response.status_code == 400
     assert "govuk-error-summary" in response.content.decode() and message in response.content.decode()
-    assert not AuditEvent.objects.filter(action__endswith="_downloaded").exists()
+    assert not audit_events(history["tenant"], action__endswith="_downloaded")

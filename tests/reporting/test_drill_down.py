@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from mash.models import AuditEvent
+from tests.audit_helpers import audit_event
 from tests.reporting.builders import RANGE
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_the_dashboard_links_each_figure_to_its_records(manager):
 
 def test_viewing_the_records_is_audited(manager, history):
     _references(manager, "decided_late")
-    event = AuditEvent.objects.get(action="reporting.records_viewed")
+    event = audit_event(history["tenant"], action="reporting.records_viewed")
     assert event.actor == history["manager"]
     assert event.changes["figure"] == "decided_late" and event.changes["shown"] == ["ALP-2026-000002"]
 

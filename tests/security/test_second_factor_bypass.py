@@ -22,10 +22,10 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from drf_spectacular.generators import SchemaGenerator
 
-from mash.models import AuditEvent
 from mash.roles import Role
 from mash.security import mfa
 from mash.security.middleware import OPEN_PREFIXES
+from tests.audit_helpers import audit_events
 from tests.factories import token_for
 
 pytestmark = pytest.mark.django_db
@@ -206,7 +206,7 @@ def test_an_idle_session_is_signed_out_whatever_authorization_header_it_sends(he
         refused = api.post("/api/v1/notifications/1/read/", **_headers(header, user))
         assert refused.status_code == 401
         assert api.get("/api/v1/notifications/").status_code in REFUSED_API  # signed out for good
-    assert AuditEvent.objects.filter(actor=user, action="user.session_expired").count() == 2
+    assert len(audit_events(tenant_a, actor=user, action="user.session_expired")) == 2
 
 
 # -- recovery codes ------------------------------------------------------------------------------
@@ -257,7 +257,7 @@ def test_recovery_codes_come_only_with_a_code_from_the_app_in_the_same_step(tena
         replaced = client.post("/security/two-factor/recovery-codes/", {"code": _code(device)})
     second = re.findall(r"<li><code>([0-9a-f]{8})</code></li>", replaced.content.decode())
     assert len(second) == mfa.RECOVERY_CODES and not set(second) & set(first)
-    assert AuditEvent.objects.filter(actor=user, action="mfa.recovery_codes_replaced").exists()
+    assert audit_events(tenant_a, actor=user, action="mfa.recovery_codes_replaced")
 
 
 # -- the sign-in page does not confirm a password ---------------------------------------------

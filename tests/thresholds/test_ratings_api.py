@@ -6,8 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from mash import tenancy
-from mash.models import AuditEvent, User
+from mash.models import User
 from mash.roles import Role
+from tests.audit_helpers import audit_event, audit_events
 from thresholds.models import Rating
 from thresholds.services import ensure_default_policy
 
@@ -90,7 +91,7 @@ def test_admin_changes_own_rating_and_the_change_is_audited(tenant_a, make_user,
     assert Decimal(str(response.data["return_deadline"]["amount"])) == Decimal("2.5")
     red = rating(tenant_a, "red")
     assert (red.return_amount, red.return_unit) == (Decimal("2.5"), "working_hours")
-    event = AuditEvent.objects.get(action="rating.changed")
+    event = audit_event(tenant_a, action="rating.changed")
     assert event.actor == admin
     assert event.tenant == tenant_a
     assert set(event.changes) == {"label", "return_amount", "return_unit"}
@@ -103,7 +104,7 @@ def test_reading_then_sending_back_the_same_values_records_no_change(tenant_a, m
     current = client.get("/api/v1/ratings/amber/").data
     body = {k: v for k, v in current.items() if k not in {"id", "code"}}
     assert client.put("/api/v1/ratings/amber/", body).status_code == 200
-    assert not AuditEvent.objects.filter(action="rating.changed").exists()
+    assert not audit_events(tenant_a, action="rating.changed")
 
 
 def test_admin_cannot_change_another_tenants_rating(tenant_a, tenant_b, make_user, api_as):
@@ -177,7 +178,7 @@ def test_bad_changes_answer_400_naming_the_field_and_change_nothing(
         before.return_amount,
         before.return_unit,
     )
-    assert not AuditEvent.objects.filter(action="rating.changed").exists()
+    assert not audit_events(tenant_a, action="rating.changed")
 
 
 def test_asking_no_agencies_clears_the_deadline(tenant_a, make_user, api_as):

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from mash import tenancy
-from mash.models import AuditEvent
 from mash.roles import Role
+from tests.audit_helpers import audit_events
 from thresholds.models import CalendarSettings, ClockPolicy, ClosureDay, Rating, ThresholdIndicator, ThresholdLevel
 from thresholds.services import ensure_default_policy
 
@@ -74,10 +74,6 @@ def assert_rejected(response, message, field_id):
     assert "govuk-error-message" in body
     assert message in text(response)
     assert text(response).strip().startswith("Error:") or "<title>Error:" in body
-
-
-def events(action):
-    return list(AuditEvent.objects.filter(action=action))
 
 
 # --- who may open them ----------------------------------------------------------------------------
@@ -154,7 +150,7 @@ def test_admin_saves_the_working_calendar_and_it_is_audited(browser, policy, adm
     calendar = in_tenant(policy, CalendarSettings.objects.get)
     assert (calendar.nation, calendar.working_weekdays) == ("WLS", [0, 1, 2, 3])
     assert (calendar.day_start, calendar.day_end) == (time(8, 30), time(16, 30))
-    [event] = events("calendar.changed")
+    [event] = audit_events(policy, action="calendar.changed")
     assert event.actor == admin
     assert set(event.changes) == {"nation", "working_weekdays", "day_start", "day_end"}
     assert event.changes["day_start"] == ["09:00:00", "08:30:00"]
@@ -180,7 +176,7 @@ def test_the_calendar_form_rejects_bad_input_and_keeps_what_was_saved(browser, p
     assert_rejected(response, message, field_id)
     calendar = in_tenant(policy, CalendarSettings.objects.get)
     assert (calendar.nation, calendar.working_weekdays, calendar.day_start) == ("ENG", [0, 1, 2, 3, 4], time(9))
-    assert not events("calendar.changed")
+    assert not audit_events(policy, action="calendar.changed")
 
 
 def test_a_saved_calendar_changes_deadlines_from_then_on(browser, policy, api_as, admin):
@@ -205,7 +201,7 @@ def test_admin_adds_a_closure_day_and_it_is_listed_and_audited(browser, policy, 
     assert "Friday 24 December 2027" in text(response)
     assert "Christmas Eve closure" in text(response)
     assert in_tenant(policy, lambda: list(ClosureDay.objects.values_list("date", flat=True))) == [date(2027, 12, 24)]
-    [event] = events("closure_day.added")
+    [event] = audit_events(policy, action="closure_day.added")
     assert event.actor == admin
     assert event.changes == {"date": "2027-12-24", "reason": "Christmas Eve closure"}
 
@@ -228,7 +224,7 @@ def test_the_closure_form_rejects_bad_input(browser, policy, form, message, fiel
     assert_rejected(response, message, field_id)
     assert f'value="{form["date_day"]}"' in response.content.decode()  # what was typed is kept
     assert not in_tenant(policy, ClosureDay.objects.exists)
-    assert not events("closure_day.added")
+    assert not audit_events(policy, action="closure_day.added")
 
 
 def test_a_day_cannot_be_closed_twice(browser, policy):
@@ -244,7 +240,7 @@ def test_admin_removes_a_coming_closure_day_and_it_is_audited(browser, policy, a
     response = browser.post(f"/settings/closure-days/{closure.pk}/remove/", follow=True)
     assert "Closure day 24 December 2027 removed" in text(response)
     assert not in_tenant(policy, ClosureDay.objects.exists)
-    [event] = events("closure_day.removed")
+    [event] = audit_events(policy, action="closure_day.removed")
     assert event.actor == admin
     assert event.changes["date"] == "2027-12-24"
 
@@ -256,7 +252,7 @@ def test_a_past_closure_day_cannot_be_removed(browser, policy):
     response = browser.post(f"/settings/closure-days/{past.pk}/remove/", follow=True)
     assert "cannot be removed" in text(response)
     assert in_tenant(policy, ClosureDay.objects.exists)
-    assert not events("closure_day.removed")
+    assert not audit_events(policy, action="closure_day.removed")
 
 
 def test_another_tenants_closure_day_cannot_be_removed(browser, tenant_b):
@@ -327,7 +323,7 @@ def test_admin_changes_a_rating_on_the_page_and_it_is_audited(browser, policy, a
     assert "1.5 working days" in text(response)
     red = in_tenant(policy, lambda: Rating.objects.get(code="red"))
     assert (red.return_amount, red.return_unit) == (Decimal("1.5"), "working_days")
-    [event] = events("rating.changed")
+    [event] = audit_events(policy, action="rating.changed")
     assert event.actor == admin
     assert set(event.changes) == {"return_amount", "return_unit"}
 
@@ -358,7 +354,7 @@ def test_the_rating_form_rejects_bad_input_and_keeps_what_was_saved(browser, pol
     assert_rejected(response, message, field_id)
     red = in_tenant(policy, lambda: Rating.objects.get(code="red"))
     assert (red.label, red.return_amount, red.return_unit) == ("Red", Decimal(4), "clock_hours")
-    assert not events("rating.changed")
+    assert not audit_events(policy, action="rating.changed")
 
 
 def test_the_last_active_rating_cannot_be_retired_on_the_page(browser, policy):
@@ -403,7 +399,7 @@ def test_admin_changes_a_clock_and_it_is_audited(browser, policy, admin):
         "working_days",
         Decimal("0.80"),
     )
-    [event] = events("clock_policy.changed")
+    [event] = audit_events(policy, action="clock_policy.changed")
     assert event.actor == admin
     assert set(event.changes) == {"amount", "unit", "warn_fraction"}
 
@@ -426,7 +422,7 @@ def test_the_clock_form_rejects_bad_input_and_keeps_what_was_saved(browser, poli
     assert_rejected(response, message, field_id)
     decision = in_tenant(policy, lambda: ClockPolicy.objects.get(kind="decision"))
     assert (decision.amount, decision.unit, decision.warn_fraction) == (Decimal(1), "working_days", Decimal("0.75"))
-    assert not events("clock_policy.changed")
+    assert not audit_events(policy, action="clock_policy.changed")
 
 
 @pytest.mark.parametrize("kind", ["navigator_return", "bedtime"])
@@ -454,7 +450,7 @@ def test_admin_adds_an_indicator_and_it_is_audited(browser, policy, admin):
         policy, lambda: ThresholdIndicator.objects.select_related("level").get(text="Parent recently bereaved")
     )
     assert (added.level.number, added.domain) == (2, "family")
-    [event] = events("threshold_indicator.added")
+    [event] = audit_events(policy, action="threshold_indicator.added")
     assert event.actor == admin
     assert event.changes == {"level": 2, "domain": "family", "text": "Parent recently bereaved"}
 
@@ -467,7 +463,7 @@ def test_admin_changes_an_indicator_and_it_is_audited(browser, policy):
     assert response.status_code == 302
     indicator = in_tenant(policy, lambda: ThresholdIndicator.objects.get(pk=indicator.pk))
     assert (indicator.domain, indicator.text) == ("parenting", "Reworded indicator")
-    [event] = events("threshold_indicator.changed")
+    [event] = audit_events(policy, action="threshold_indicator.changed")
     assert event.changes["text"][1] == "Reworded indicator"
     assert "domain" in event.changes
 
@@ -479,14 +475,14 @@ def test_admin_removes_an_indicator_after_confirming_and_it_is_audited(browser, 
     assert indicator.text in text(confirm)
     browser.post(f"/settings/thresholds/indicators/{indicator.pk}/remove/")
     assert not in_tenant(policy, lambda: ThresholdIndicator.objects.filter(pk=indicator.pk).exists())
-    [event] = events("threshold_indicator.removed")
+    [event] = audit_events(policy, action="threshold_indicator.removed")
     assert event.changes["text"] == indicator.text
 
 
 def test_admin_renames_a_level_and_it_is_audited(browser, policy):
     browser.post("/settings/thresholds/levels/3/", {"name": "Targeted help", "description": "Needs are complex."})
     assert level(policy, 3).name == "Targeted help"
-    [event] = events("threshold_level.changed")
+    [event] = audit_events(policy, action="threshold_level.changed")
     assert set(event.changes) == {"name", "description"}
 
 
@@ -509,7 +505,7 @@ def test_the_indicator_form_rejects_bad_input(browser, policy, form, message, fi
     response = browser.post("/settings/thresholds/levels/2/indicators/add/", form)
     assert_rejected(response, message, field_id)
     assert in_tenant(policy, ThresholdIndicator.objects.count) == before
-    assert not events("threshold_indicator.added")
+    assert not audit_events(policy, action="threshold_indicator.added")
 
 
 def test_the_level_form_rejects_an_empty_name(browser, policy):
@@ -539,7 +535,7 @@ def test_a_tenant_without_saved_policy_can_save_its_first_calendar_and_clock(cli
     )
     assert in_tenant(tenant_b, lambda: CalendarSettings.objects.get().nation) == "WLS"
     assert in_tenant(tenant_b, lambda: ClockPolicy.objects.get(kind="decision").warn_fraction) == Decimal("0.60")
-    assert {e.action for e in AuditEvent.objects.filter(tenant=tenant_b)} == {
+    assert {e.action for e in audit_events(tenant_b)} == {
         "calendar.changed",
         "clock_policy.changed",
     }

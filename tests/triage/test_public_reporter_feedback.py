@@ -15,6 +15,7 @@ from contacts.models import Contact
 from deadlines.models import Clock, Notification
 from mash import tenancy
 from mash.models import AuditEvent
+from tests.audit_helpers import audit_events
 from tests.contacts.builders import submit
 from tests.triage.builders import new_contact
 
@@ -99,7 +100,7 @@ def test_after_staff_verify_who_they_are_the_outcome_is_sent(cambs, api_as, djan
     with tenancy.tenant_context(cambs["tenant"]):
         event = AuditEvent.objects.get(action="contact.reporter_identity_verified", object_id=str(contact.pk))
     assert event.actor == cambs["triage"] and event.changes == {"check": CHECK}
-    assert AuditEvent.objects.filter(action="contact.feedback_sent", object_id=str(contact.pk)).exists()
+    assert audit_events(cambs["tenant"], action="contact.feedback_sent", object_id=str(contact.pk))
     detail = api_as(cambs["manager"]).get(f"/api/v1/contacts/{contact.pk}/").data
     assert detail["reporter_identity_verified"] is True and detail["reporter_identity_check"] == CHECK
 
