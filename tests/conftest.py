@@ -99,6 +99,13 @@ def pytest_itemcollected(item):
     # never needs chromium. (Marked as each test is collected, before -m selects.)
     if "browser" in getattr(item, "fixturenames", ()) and item.get_closest_marker("e2e") is None:
         item.add_marker(pytest.mark.e2e)
+    # schemathesis names each operation's test "test_x[GET /api/v1/...]", but under pytest 9.2 every
+    # one of them gets the same node id, "...::test_x" (its ids are built from structured parts now).
+    # pytest-xdist keys tests by node id: --dist loadfile would run one operation of the 43 and
+    # silently drop the rest. Give each the id its name says.
+    name, node_id = item.name, getattr(item, "_id", None)
+    if "[" in name and name.endswith("]") and node_id is not None and not item.nodeid.endswith("]"):
+        item._id = node_id.with_params(name.partition("[")[2][:-1])
 
 
 @pytest.fixture(autouse=True)
