@@ -87,11 +87,33 @@ if _worker_index() is not None:
     _split_shared_state_between_workers(_worker_index())
 
 
-# bin/test hands out whole test files (--dist loadfile): a file's tests run in one process, in order,
-# sharing its module fixtures. That also keeps apart what must not run twice at once, such as the
-# application role's ALTER ROLE (tests/security/test_row_level_security.py: PostgreSQL refuses
-# concurrent changes of one role, "tuple concurrently updated"). Not xdist_group/--dist loadgroup:
-# pytest-xdist 3.8 no longer groups under pytest 9.2 (pytest-dev/pytest-xdist#1386).
+# bin/test runs `-n <CPUs> --dist loadgroup`, and the groups are chosen here: tests are handed out one
+# by one (the schemathesis operations alone are minutes of work), except the files below, whose tests
+# run in one process, in order. xdist_group marks would be the usual way, but pytest-xdist 3.8 no
+# longer sees them under pytest 9.2 (pytest-dev/pytest-xdist#1386); the controller that schedules has
+# only node ids, so the groups are files.
+ONE_PROCESS_FILES = {
+    # The application role is server-wide: its session fixture's ALTER ROLE, run by two processes at
+    # once, can fail in PostgreSQL with "tuple concurrently updated".
+    "tests/security/test_row_level_security.py",
+    # Real Celery workers with timing limits: two of these tests at once on a two-core machine would
+    # race four worker processes against each other's deadlines.
+    "tests/deadlines/test_worker.py",
+}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class OneByOneButSomeFilesTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid):
+            path = nodeid.split("::", 1)[0]
+            return path if path in ONE_PROCESS_FILES else super()._split_scope(nodeid)
+
+    return OneByOneButSomeFilesTogether(config, log)
 
 
 def pytest_itemcollected(item):
