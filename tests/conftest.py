@@ -1,11 +1,134 @@
+import os
+import urllib.parse
 import uuid
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 from rest_framework.test import APIClient
 
 from mash.roles import Role
 from tests.factories import AgencyFactory, TenantFactory, UserFactory, token_for
+
+# -- parallel runs (pytest-xdist; bin/test runs ``-n 2``) --------------------------------------------
+# Each xdist worker ("gw0", "gw1", ...) runs in a process of its own. pytest-django gives each its own
+# test database (test_<name>_gw0, ...): migrated, and walled by row-level security (the policies and
+# grants are installed per database after migrate; the application role is server-wide, created once by
+# bin/test). What else tests share is split here, at import, before any test module reads it:
+#
+# * Redis: a database index per worker, counted up from REDIS_URL's (9 -> 9, 10, ...), or down when
+#   that would pass 15 (the default 15 -> 15, 14, ...). Not a queue name or key prefix: the worker
+#   tests (tests/deadlines/test_worker.py) start real Celery workers that must consume only their own
+#   process's tasks, and simulate a lost broker with FLUSHDB, which empties a whole database index.
+# * MASH_VAR_DIR (mail, beat schedule, the filesystem broker without REDIS_URL): a folder per worker.
+# * Hypothesis' example database: a folder per worker.
+#
+# Settings were read before this file (pytest-django sets Django up first), so the derived settings and
+# the Celery app's broker are updated too; subprocesses the tests start inherit the environment.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+REDIS_DATABASES = 16  # Redis' default number of database indexes
+
+
+def _worker_index() -> int | None:
+    if XDIST_WORKER.startswith("gw") and XDIST_WORKER[2:].isdigit():
+        return int(XDIST_WORKER[2:])
+    return None
+
+
+def _redis_url_of_worker(url: str, index: int) -> str:
+    parts = urllib.parse.urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    db = base + index if base + index < REDIS_DATABASES else base - index
+    if db < 0:
+        raise pytest.UsageError(f"too many xdist workers for one Redis database each from {url}")
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def _split_shared_state_between_workers(index: int) -> None:
+    redis_url = os.environ.get("REDIS_URL", "")
+    if redis_url:
+        redis_url = _redis_url_of_worker(redis_url, index)
+        os.environ["REDIS_URL"] = redis_url
+        django_settings.REDIS_URL = redis_url
+        django_settings.CELERY_BROKER_URL = redis_url
+        from mash.celery import app
+
+        app.conf.broker_url = redis_url
+
+    var_dir = Path(django_settings.VAR_DIR) / f"test-{XDIST_WORKER}"
+    os.environ["MASH_VAR_DIR"] = str(var_dir)
+    django_settings.VAR_DIR = var_dir
+    django_settings.EMAIL_FILE_PATH = var_dir / "mail"
+    django_settings.CELERY_BEAT_SCHEDULE_FILENAME = str(var_dir / "celerybeat-schedule")
+    if not redis_url:  # kombu's filesystem broker, under the worker's own folder
+        broker = var_dir / "broker"
+        options = {
+            "data_folder_in": str(broker / "out"),
+            "data_folder_out": str(broker / "out"),
+            "processed_folder": str(broker / "processed"),
+            "control_folder": str(broker / "control"),
+        }
+        django_settings.CELERY_BROKER_TRANSPORT_OPTIONS = {**django_settings.CELERY_BROKER_TRANSPORT_OPTIONS, **options}
+        from mash.celery import app
+
+        app.conf.broker_transport_options = django_settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        for folder in options.values():
+            os.makedirs(folder, exist_ok=True)
+
+    from hypothesis import settings as hypothesis_settings
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
+    examples = Path(django_settings.BASE_DIR) / ".hypothesis" / f"examples-{XDIST_WORKER}"
+    hypothesis_settings.register_profile("xdist-worker", database=DirectoryBasedExampleDatabase(examples))
+    hypothesis_settings.load_profile("xdist-worker")
+
+
+if _worker_index() is not None:
+    _split_shared_state_between_workers(_worker_index())
+
+
+# bin/test runs `-n <CPUs> --dist loadgroup`, and the groups are chosen here: tests are handed out one
+# by one (the schemathesis operations alone are minutes of work), except the files below, whose tests
+# run in one process, in order. xdist_group marks would be the usual way, but pytest-xdist 3.8 no
+# longer sees them under pytest 9.2 (pytest-dev/pytest-xdist#1386); the controller that schedules has
+# only node ids, so the groups are files.
+ONE_PROCESS_FILES = {
+    # The application role is server-wide: its session fixture's ALTER ROLE, run by two processes at
+    # once, can fail in PostgreSQL with "tuple concurrently updated".
+    "tests/security/test_row_level_security.py",
+    # Real Celery workers with timing limits: two of these tests at once on a two-core machine would
+    # race four worker processes against each other's deadlines.
+    "tests/deadlines/test_worker.py",
+}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class OneByOneButSomeFilesTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid):
+            path = nodeid.split("::", 1)[0]
+            return path if path in ONE_PROCESS_FILES else super()._split_scope(nodeid)
+
+    return OneByOneButSomeFilesTogether(config, log)
+
+
+def pytest_itemcollected(item):
+    # A test that drives the browser is a browser test, whatever its module says: `-m "not e2e"` then
+    # never needs chromium. (Marked as each test is collected, before -m selects.)
+    if "browser" in getattr(item, "fixturenames", ()) and item.get_closest_marker("e2e") is None:
+        item.add_marker(pytest.mark.e2e)
+    # schemathesis names each operation's test "test_x[GET /api/v1/...]", but under pytest 9.2 every
+    # one of them gets the same node id, "...::test_x" (its ids are built from structured parts now).
+    # pytest-xdist keys tests by node id: --dist loadfile would run one operation of the 43 and
+    # silently drop the rest. Give each the id its name says.
+    name, node_id = item.name, getattr(item, "_id", None)
+    if "[" in name and name.endswith("]") and node_id is not None and not item.nodeid.endswith("]"):
+        item._id = node_id.with_params(name.partition("[")[2][:-1])
 
 
 @pytest.fixture(autouse=True)

@@ -56,7 +56,8 @@ def _api_views(patterns=None, prefix=""):
                 yield prefix + str(entry.pattern), entry.callback
 
 
-@pytest.mark.parametrize(("route", "callback"), list(_api_views()), ids=lambda v: str(v))
+# Ids by name, never by address: parallel workers (pytest-xdist) must collect the same test ids.
+@pytest.mark.parametrize(("route", "callback"), list(_api_views()), ids=lambda v: getattr(v, "__name__", str(v)))
 def test_every_api_view_queryset_holds_only_the_callers_tenant(route, callback, tenant_a, tenant_b, make_user):
     for resource in RESOURCES.values():
         resource.make(tenant_a, "in-a")
