@@ -1,11 +1,62 @@
 """The Celery app. Tasks take ids and the tenant explicitly; the schedule lives in code."""
 
+import logging
 import os
 
 from celery import Celery
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mash.settings")
+
+log = logging.getLogger(__name__)
+
+
+def _guard_redis_restore_unacked():
+    """Keep the worker alive when Redis goes away while it holds unacknowledged messages.
+
+    kombu 5.7.0 (the pinned release; no later release in this venv fixes it, see
+    celery/kombu#582 and #970 for the same path): on a lost connection Celery closes the
+    channel, whose QoS then tries to restore the unacknowledged messages (every ETA wake-up
+    the worker holds) to Redis through a connection that is already closed. Building a client
+    for it reads ``connection.client.hostname`` with ``client`` None, the AttributeError
+    escapes ``ignore_errors`` (which only swallows connection errors) and the worker dies
+    (``Unrecoverable error``), so nothing is breached until someone restarts it.
+
+    Restoring cannot work at that moment anyway (Redis is unreachable). The messages are
+    either still in Redis's unacked hash (restored to the queue after the visibility timeout
+    by any worker) or were lost with Redis's data; either way the deadline sweep (beat, every
+    minute) finds whatever falls due from the database and re-plans the next minute's
+    wake-ups. So the guard forgets the held messages locally, logs, and lets Celery reconnect.
+    Remove it once kombu builds the client safely on a closed channel.
+    """
+    try:
+        from kombu.transport import redis as redis_transport
+    except ImportError:  # no Redis client installed: the filesystem broker has no such path
+        return
+    original = redis_transport.QoS.restore_unacked
+    if getattr(original, "mash_guarded", False):
+        return
+
+    def restore_unacked(self, client=None):
+        try:
+            return original(self, client)
+        except AttributeError:
+            if client is not None or getattr(self.channel.connection, "client", None) is not None:
+                raise  # not the closed-connection case: a real bug, let it show
+            held = len(self._delivered)
+            self._delivered.clear()
+            log.warning(
+                "Broker connection closed with %s unacknowledged message(s) held; not restoring them "
+                "(Redis keeps them until the visibility timeout; the deadline sweep covers wake-ups).",
+                held,
+            )
+            return None
+
+    restore_unacked.mash_guarded = True
+    redis_transport.QoS.restore_unacked = restore_unacked
+
+
+_guard_redis_restore_unacked()
 
 app = Celery("mash")
 app.config_from_object("django.conf:settings", namespace="CELERY")
