@@ -5,8 +5,8 @@ How a deadline is never missed nor doubled:
 * The database is the source of truth. A clock row says when it warns (``warn_at``), when it
   is due (``due_at``) and when it next escalates (``next_escalation_at``).
 * Wake-ups are only hints. ``start_clock`` and ``retime_clock`` enqueue ``wake_clock`` with
-  an ETA after commit when the next stage is within :func:`wake_horizon`, safely shorter than
-  Redis's visibility timeout; the minute sweep plans a ``process_due_clocks`` wake-up for
+  an ETA after commit when the next stage is within :func:`wake_horizon` (the sweep's
+  look-ahead, far shorter than Redis's visibility timeout); the minute sweep plans a ``process_due_clocks`` wake-up for
   every :data:`TICK` slot in the next :data:`SWEEP_LOOKAHEAD` holding a stage, and processes
   itself whatever is already due, so a wake-up lost to a broker restart or a killed worker
   costs at most one sweep interval.
@@ -35,8 +35,7 @@ from django.utils import timezone
 
 from mash import audit
 from mash.exceptions import Conflict, PolicyViolation
-from mash.models import User
-from mash.selectors import tenant_staff
+from mash.models import AuditEvent, User
 from mash.tenancy import TenantNotSet, current_tenant_id, system_context, tenant_context
 from thresholds.calendars import calendar_for
 from thresholds.defaults import DEFAULT_CLOCKS
@@ -154,13 +153,17 @@ def change_ladder(*, actor, tenant, kind: str, steps: list[tuple[str, timedelta]
 
 
 def wake_horizon() -> timedelta:
-    """How far ahead an exact (ETA) wake-up may be queued: half the broker's visibility timeout.
+    """How far ahead an exact (ETA) wake-up may be queued: the sweep's look-ahead, and never
+    more than half the broker's visibility timeout.
 
-    Redis keeps an ETA message unacknowledged until it runs and re-delivers it after the
-    visibility timeout, so a longer ETA would run twice (harmless, but noisy) or pile up.
+    A worker holds an ETA message unacknowledged until it runs. If the worker is killed (or
+    Redis loses it), the message is stranded until the visibility timeout; but every stage
+    within the look-ahead is planned again by the next sweep (every 60 s) and whatever is due
+    is processed by it, so keeping exact wake-ups inside the look-ahead bounds what a lost
+    message can delay to one sweep interval. Later stages are planned by the sweeps.
     """
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
-    return timedelta(seconds=options.get("visibility_timeout", 2 * 60 * 60) / 2)
+    return min(SWEEP_LOOKAHEAD, timedelta(seconds=options.get("visibility_timeout", 2 * 60 * 60) / 2))
 
 
 def next_wake_at(clock: Clock) -> datetime | None:
@@ -439,45 +442,93 @@ def process_clock(*, clock_id: int, now: datetime | None = None) -> list[str]:
 
 def _process_locked(clock: Clock, now: datetime) -> list[str]:
     """Take every step ``clock`` (locked by the caller's transaction, its tenant active) is due for."""
-    steps = engine.due_steps(clock, now)
-    if not steps:
-        return []
-    # Guarded by the state just read: under the row lock this always matches, and if it
-    # ever did not (no lock on SQLite), the step is simply not taken twice.
-    changes = engine.state_after(clock, steps, now)
-    updated = Clock.objects.filter(
-        OPEN,
-        pk=clock.pk,
-        warned_at=clock.warned_at,
-        breached_at=clock.breached_at,
-        escalation_level=clock.escalation_level,
-    ).update(**changes)
-    if not updated:
-        return []
-    users = list(
-        tenant_staff(tenant=clock.tenant_id)
-        .filter(Q(pk__in=clock.responsible_ids) | Q(role__in=engine.roles_needed(steps)))
-        .order_by("pk")
-    )
-    for name, value in changes.items():
-        setattr(clock, name, value)
-    clock_stage_changed.send(sender=Clock, clock=clock, changes=changes)
-    notices = []
-    for step in steps:
-        people = engine.recipients(clock, step, users)
-        notices += [(step, person) for person in people]
-        audit.record(
-            actor=None,
-            action=AUDIT_ACTIONS[step.kind],
-            obj=clock,
-            tenant=clock.tenant,
-            changes=_audit_changes(clock, step, people, now),
-        )
-    _notify(clock, notices, now=now)
+    done = _process_batch([clock], now)
     # The engine's own follow-ups (the next level) only need an exact wake-up if it falls
     # before the next sweep's look-ahead would plan one; later ones are planned by the sweep.
-    _schedule_wake(clock, now=now, horizon=SWEEP_LOOKAHEAD)
-    return [step.name for step in steps]
+    if done:
+        _schedule_wake(clock, now=now, horizon=SWEEP_LOOKAHEAD)
+    return done.get(clock.pk, [])
+
+
+def _process_batch(clocks: list[Clock], now: datetime) -> dict[int, list[str]]:
+    """Take every step each of ``clocks`` is due for, set-based: one UPDATE of the clocks, one
+    recipient query, one INSERT of audit events and one of notices for the whole batch.
+
+    The caller's transaction holds every row locked (``FOR UPDATE``), and either one tenant is
+    active (a single clock's wake-up) or the sweep's system context is (clocks across tenants).
+    Each clock's state is re-derived from its locked row, so a step is never taken twice.
+    Returns {clock id: [step names]} for the clocks that moved.
+    """
+    plans = []
+    for clock in clocks:
+        steps = engine.due_steps(clock, now)
+        if steps:
+            plans.append((clock, steps, engine.state_after(clock, steps, now)))
+    if not plans:
+        return {}
+    if len(plans) == 1:
+        # One clock (a wake-up; SQLite has no row lock): guarded by the state just read, so a
+        # step is not taken twice even without the lock.
+        clock, steps, changes = plans[0]
+        updated = Clock.all_tenants.filter(
+            OPEN,
+            pk=clock.pk,
+            warned_at=clock.warned_at,
+            breached_at=clock.breached_at,
+            escalation_level=clock.escalation_level,
+        ).update(**changes)
+        if not updated:
+            return {}
+        for name, value in changes.items():
+            setattr(clock, name, value)
+    else:
+        fields = sorted({name for _clock, _steps, changes in plans for name in changes})
+        for clock, _steps, changes in plans:
+            for name, value in changes.items():
+                setattr(clock, name, value)
+        Clock.all_tenants.bulk_update([clock for clock, _steps, _changes in plans], fields)
+
+    roles = engine.roles_needed([step for _clock, steps, _changes in plans for step in steps])
+    responsible = {pk for clock, _steps, _changes in plans for pk in clock.responsible_ids}
+    users_by_tenant: dict[int, list[User]] = {}
+    for user in (
+        User.objects.filter(tenant_id__in={clock.tenant_id for clock, _s, _c in plans}, is_active=True)
+        .filter(Q(pk__in=responsible) | Q(role__in=roles))
+        .order_by("pk")
+    ):
+        users_by_tenant.setdefault(user.tenant_id, []).append(user)
+
+    # Subjects mirror the new state inside their own tenant (receivers read the subject's rows).
+    for clock, _steps, changes in plans:
+        if current_tenant_id() == clock.tenant_id:
+            clock_stage_changed.send(sender=Clock, clock=clock, changes=changes)
+        else:
+            with tenant_context(clock.tenant_id):
+                clock_stage_changed.send(sender=Clock, clock=clock, changes=changes)
+
+    events, notices = [], []
+    request_id = ""  # engine work: no request caused it
+    for clock, steps, _changes in plans:
+        users = users_by_tenant.get(clock.tenant_id, [])
+        for step in steps:
+            people = engine.recipients(clock, step, users)
+            notices += [(clock, step, person) for person in people]
+            events.append(
+                AuditEvent(
+                    tenant_id=clock.tenant_id,
+                    actor=None,
+                    actor_label="system",
+                    action=AUDIT_ACTIONS[step.kind],
+                    object_type=Clock._meta.label_lower,
+                    object_id=str(clock.pk),
+                    object_label=str(clock)[:200],
+                    changes=_audit_changes(clock, step, people, now),
+                    request_id=request_id,
+                )
+            )
+    AuditEvent.objects.bulk_create(events)
+    _notify_many(notices, now=now)
+    return {clock.pk: [step.name for step in steps] for clock, steps, _changes in plans}
 
 
 def _audit_changes(clock: Clock, step, people: list[User], now: datetime) -> dict:
@@ -492,14 +543,15 @@ def _audit_changes(clock: Clock, step, people: list[User], now: datetime) -> dic
     return changes
 
 
-def _notify(clock: Clock, notices: list, *, now: datetime) -> list[int]:
+def _notify_many(notices: list, *, now: datetime) -> list[int]:
     """Tell each person once per step; breaches and escalations are emailed too, after commit, at most once.
 
-    The email is claimed (``emailed_at``) in the same transaction that creates the notice, so a
-    duplicate run can never email again; a failed send clears the claim for the operators to see.
+    ``notices`` are (clock, step, person). One INSERT for all of them. The email is claimed
+    (``emailed_at``) in the same transaction that creates the notice, so a duplicate run can
+    never email again; a failed send clears the claim for the operators to see.
     """
     rows = []
-    for step, person in notices:
+    for clock, step, person in notices:
         by_email = step.kind in (NotificationKind.BREACH, NotificationKind.ESCALATION) and person.email
         rows.append(
             Notification(
@@ -519,7 +571,7 @@ def _notify(clock: Clock, notices: list, *, now: datetime) -> list[int]:
         return []
     try:
         with transaction.atomic():
-            created = Notification.objects.bulk_create(rows)
+            created = Notification.all_tenants.bulk_create(rows)
     except IntegrityError:
         # Someone already told some of them: keep the first notice, never send a second.
         created = []
@@ -529,16 +581,15 @@ def _notify(clock: Clock, notices: list, *, now: datetime) -> list[int]:
                     row.save()
                 created.append(row)
             except IntegrityError:
-                log.warning("Duplicate %s notice for clock %s suppressed.", row.kind, clock.pk)
-    emails = [
-        (row.pk, row.recipient.email, f"MASH {row.get_kind_display().lower()}: {row.subject}", row.message)
-        for row in created
-        if row.emailed_at is not None
-    ]
-    if emails:
-        transaction.on_commit(
-            partial(_send_emails, emails=emails, url=clock.subject_url, tenant_id=clock.tenant_id), robust=True
-        )
+                log.warning("Duplicate %s notice for clock %s suppressed.", row.kind, row.clock_id)
+    emails: dict[tuple[int, str], list] = {}
+    for row in created:
+        if row.emailed_at is not None:
+            emails.setdefault((row.tenant_id, row.url), []).append(
+                (row.pk, row.recipient.email, f"MASH {row.get_kind_display().lower()}: {row.subject}", row.message)
+            )
+    for (tenant_id, url), batch in emails.items():
+        transaction.on_commit(partial(_send_emails, emails=batch, url=url, tenant_id=tenant_id), robust=True)
     return [row.pk for row in created]
 
 
@@ -664,32 +715,64 @@ def _tick(instant: datetime) -> datetime:
     return _EPOCH + timedelta(microseconds=-(-us // step) * step)
 
 
-def process_due(*, now: datetime | None = None) -> SweepResult:
-    """Process every clock with a stage due, across tenants, each in its own tenant and transaction.
+# How many due clocks one transaction claims and processes. Large enough that a burst costs a
+# few statements per batch, small enough that locks and the transaction stay short.
+SWEEP_BATCH = 500
 
-    Several may run at once (overlapping wake-ups, sweeps): each claims the next due clock
-    nobody else holds, so together they share the work and each clock is done once.
-    ``now`` is for tests; by default each step is stamped with the time it is taken.
+
+def claim_due(now: datetime, *, limit: int = SWEEP_BATCH, exclude: set[int] = frozenset()) -> tuple[list[Clock], bool]:
+    """Lock up to ``limit`` due clocks per stage nobody else holds (run in the sweep's system
+    context, inside a transaction). Returns them, and whether more may be waiting."""
+    claimed: dict[int, Clock] = {}
+    full = False
+    for queryset in claim_querysets(now):
+        if exclude:
+            queryset = queryset.exclude(pk__in=exclude)
+        rows = list(queryset[:limit])
+        full = full or len(rows) == limit
+        for clock in rows:
+            claimed.setdefault(clock.pk, clock)
+    return list(claimed.values()), full
+
+
+def process_due(
+    *, now: datetime | None = None, batch: int = SWEEP_BATCH, planned: frozenset[datetime] = frozenset()
+) -> SweepResult:
+    """Process every clock with a stage due, across tenants, a batch per transaction.
+
+    Each batch is claimed with ``FOR UPDATE SKIP LOCKED`` in stage-time order and processed
+    set-based (:func:`_process_batch`), so several sweeps or wake-ups running at once share a
+    burst, each clock done by exactly one of them. ``now`` is for tests; by default each batch
+    is stamped with the time it is taken. ``planned``: wake-ups the caller already queued.
     """
     result = SweepResult()
     stuck: set[int] = set()  # claimed but nothing to do (an inconsistent row): never claim it again
-    while True:
+    more = True
+    while more:
         stamp = now or timezone.now()
         with transaction.atomic():
             # Claiming reads across tenants: named system work, so row-level security lets it see
-            # every tenant's due clocks. Processing then re-enters the clock's own tenant.
+            # every tenant's due clocks; the batch's writes run in the same system context.
             with system_context(SWEEP_REASON):
-                claims = (qs.exclude(pk__in=stuck) if stuck else qs for qs in claim_querysets(stamp))
-                clock = next((row for qs in claims for row in qs[:1]), None)  # breaches first
-            if clock is None:
-                break
-            with tenant_context(clock.tenant_id):
-                events = _process_locked(clock, stamp)
-        if not events:
-            log.error("Clock %s is due but the engine found nothing to do; skipping it.", clock.pk)
-            stuck.add(clock.pk)
-        result.clocks += 1
-        result.events += len(events)
+                clocks, more = claim_due(stamp, limit=batch, exclude=stuck)
+                done = _process_batch(clocks, stamp) if clocks else {}
+                # A next level falling due before the next sweep's look-ahead gets its exact
+                # wake-up now: one message per TICK slot, not one per clock.
+                follow_ups = {
+                    _tick(at)
+                    for clock in clocks
+                    if clock.pk in done and (at := next_wake_at(clock)) is not None and at - stamp <= SWEEP_LOOKAHEAD
+                }
+                for tick in sorted(follow_ups - planned):
+                    transaction.on_commit(partial(_enqueue_tick, tick), robust=True)
+        for clock in clocks:
+            if clock.pk not in done:
+                log.error("Clock %s is due but the engine found nothing to do; skipping it.", clock.pk)
+                stuck.add(clock.pk)
+        result.clocks += len(clocks)
+        result.events += sum(len(events) for events in done.values())
+        if not clocks:
+            break
     return result
 
 
@@ -717,7 +800,7 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
         ticks = sorted({_tick(instant) for instant in _upcoming_instants(at, at + SWEEP_LOOKAHEAD)})
     for tick in ticks:
         transaction.on_commit(partial(_enqueue_tick, tick), robust=True)
-    result = process_due(now=now)
+    result = process_due(now=now, planned=frozenset(ticks))
     result.planned = len(ticks)
     heartbeat(source=SWEEP_HEARTBEAT_SOURCE)
     result.seconds = round(time.monotonic() - started, 3)

@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.utils import timezone
 
 from .pages import HOMES_BY_SLUG, ROLE_HOMES
 
@@ -28,8 +31,31 @@ def role_home(request, slug):
     return render(request, "mash/home.html", {"home": home})
 
 
+# A worker records a heartbeat every minute (beat's schedule) and beat records its own every
+# 30 s; three minutes of silence means that part of the engine has stopped.
+ENGINE_STALE_AFTER = timedelta(minutes=3)
+
+
 def liveness(request):
-    """For load balancers and docker health checks: the process answers. Discloses nothing."""
+    """For load balancers and docker health checks: the web process answers, and the deadline
+    engine (worker and beat) has shown a sign of life lately.
+
+    ``{"status": "ok"}`` (200) when healthy. When the worker's or beat's last heartbeat is older
+    than :data:`ENGINE_STALE_AFTER`: 503 with ``status`` "engine_stopped" and which part is
+    silent, so an operator or a load balancer sees a stopped engine. A part that never recorded
+    a heartbeat (a fresh install, a test database) is not reported here; the operations view
+    (``/api/v1/health/``) shows it. Discloses no tenant data.
+    """
+    from .models import Heartbeat
+
+    now = timezone.now()
+    stale = []
+    for source in ("worker", "beat"):
+        last = Heartbeat.objects.filter(source=source).order_by("-at").values_list("at", flat=True).first()
+        if last is not None and now - last > ENGINE_STALE_AFTER:
+            stale.append(source)
+    if stale:
+        return JsonResponse({"status": "engine_stopped", "stale": stale}, status=503)
     return JsonResponse({"status": "ok"})
 
 
