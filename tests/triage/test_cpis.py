@@ -8,9 +8,9 @@ import time_machine
 
 from mash import tenancy
 from mash.models import AuditEvent
-from thresholds.models import Rating
 from tests.triage.conftest import new_contact
 from tests.triage.test_decision import decide
+from thresholds.models import Rating
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,8 @@ def test_a_red_decision_without_a_cpis_check_is_refused_unless_an_override_reaso
         assert api_as(coventry["manager"]).get(f"/api/v1/contacts/{contact.pk}/").data["status"] != "decided"
 
         done = decide(api_as, coventry["manager"], contact.pk, outcome="assessment", reason="Injury.",
-                      primary_need="N1", override_reason="CP-IS unavailable overnight; police attending now.")  # fmt: skip
+                      primary_need="N1",
+                      override_reason="CP-IS unavailable overnight; police attending now.")  # fmt: skip
     assert done.status_code == 200, done.content
     shown = api_as(coventry["manager"]).get(f"/api/v1/contacts/{contact.pk}/").data
     assert shown["status"] == "decided" and shown["cpis_check"] is None
@@ -70,9 +71,12 @@ def test_once_checked_the_decision_needs_no_override_and_the_contact_shows_the_c
     assert response.data["checked_by"] == coventry["triage"].username
     shown = api_as(coventry["manager"]).get(f"/api/v1/contacts/{contact.pk}/").data["cpis_check"]
     assert shown == {"checked_at": "2026-03-10T10:30:00Z", "result": "child_protection_plan",
-                     "details": "On a CP plan with Warwickshire since 2025.", "checked_by": coventry["triage"].username}  # fmt: skip
+                     "details": "On a CP plan with Warwickshire since 2025.",
+                     "checked_by": coventry["triage"].username}  # fmt: skip
     with time_machine.travel(NOW, tick=False):
-        done = decide(api_as, coventry["manager"], contact.pk, outcome="assessment", reason="Injury.", primary_need="N1")
+        done = decide(
+            api_as, coventry["manager"], contact.pk, outcome="assessment", reason="Injury.", primary_need="N1"
+        )
     assert done.status_code == 200, done.content
     with tenancy.tenant_context(coventry["tenant"]):
         assert contact.decision.override_reason == ""
