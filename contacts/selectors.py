@@ -15,7 +15,7 @@ from .models import Contact, ContactPerson, MarfDraft, PersonMatchCandidate
 
 # Roles that see every contact of the tenant. Navigators and agency leads see none through contacts:
 # they answer information requests, which carry only what they need.
-SEE_ALL_CONTACTS = frozenset({Role.TRIAGE, Role.MANAGER, Role.HEAD, Role.ADMIN, Role.EHCOORD})
+SEE_ALL_CONTACTS = frozenset({Role.TRIAGE, Role.MANAGER, Role.HEAD, Role.ADMIN, Role.EHCOORD, Role.EDT})
 # "Re-contacts within 12 months matter" (DOMAIN.md).
 RECONTACT_WINDOW = timedelta(days=365)
 
@@ -38,9 +38,10 @@ def contacts_for(user, *, with_candidates: bool = False):
                 queryset=PersonMatchCandidate.objects.select_related("person").order_by("-score", "id"),
             )
         )
-    # strategy_discussion: triage's one-to-one record, shown on the contact (joined, never a query per row).
+    # strategy_discussion, cpis_check: triage's one-to-one records, shown on the contact (joined, never a query
+    # per row).
     queryset = Contact.objects.select_related(
-        "rating", "threshold_level", "assigned_to", "strategy_discussion"
+        "rating", "threshold_level", "assigned_to", "strategy_discussion", "cpis_check__checked_by"
     ).prefetch_related(Prefetch("people", queryset=people))
     if user.role in SEE_ALL_CONTACTS:
         return queryset

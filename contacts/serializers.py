@@ -367,6 +367,7 @@ class ContactSerializer(serializers.ModelSerializer):
     household = serializers.SerializerMethodField()
     previous_contacts = serializers.SerializerMethodField()
     strategy_discussion = serializers.SerializerMethodField()
+    cpis_check = serializers.SerializerMethodField()
     threshold_level = serializers.IntegerField(source="threshold_level.number", read_only=True, allow_null=True)
     assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     status = serializers.ChoiceField(choices=ContactStatus.choices, read_only=True)
@@ -388,7 +389,7 @@ class ContactSerializer(serializers.ModelSerializer):
             "referrer_phone", "call_notes", "assigned_to", "internal_notes", "feedback_to_referrer",
             "feedback_sent_at", "version", "created_at", "updated_at",
             "reporter_identity_verified", "reporter_identity_verified_at", "reporter_identity_check",
-            "urgent", "out_of_hours", "strategy_discussion",
+            "urgent", "out_of_hours", "strategy_discussion", "cpis_check",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -407,6 +408,19 @@ class ContactSerializer(serializers.ModelSerializer):
             "decision": record.decision,
             "notes": record.notes,
             "due_at": instant(record.due_at) if record.due_at else None,
+        }
+
+    def get_cpis_check(self, contact) -> dict | None:
+        """Triage's CP-IS check (issue 19), read through its reverse relation."""
+        try:
+            check = contact.cpis_check
+        except ObjectDoesNotExist:
+            return None
+        return {
+            "checked_at": serializers.DateTimeField().to_representation(check.checked_at),
+            "result": check.result,
+            "details": check.details,
+            "checked_by": check.checked_by.get_username(),
         }
 
     def get_children(self, contact) -> list[dict]:

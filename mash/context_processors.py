@@ -21,6 +21,7 @@ WORK_LINKS: dict[str, list[tuple[str, str]]] = {
     Role.REFERRER: [("Your referrals", "contacts:mine"), ("Your early help requests", "earlyhelp:mine")],
     Role.NAVIGATOR: [("Information requests", "navigators:workspace")],
     Role.AGENCY_LEAD: [("Information requests", "navigators:workspace")],
+    Role.EDT: [("Out-of-hours queue", "triage:edt-queue")],
     Role.ADMIN: [
         ("Settings", "thresholds:settings"),
         ("Staff accounts", "accounts:list"),

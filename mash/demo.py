@@ -41,6 +41,7 @@ DEMO_ROLE_USERS = [
     ("referrer", Role.REFERRER, "Designated safeguarding lead (school)"),
     ("ehcoord", Role.EHCOORD, "Early Help coordinator"),
     ("head", Role.HEAD, "Head of service"),
+    ("edt", Role.EDT, "Emergency Duty Team social worker"),
 ]
 # ... and <tenant>-nav-<agency>, <tenant>-lead-<agency> for every agency.
 DEMO_AGENCY_USERS = [("nav", Role.NAVIGATOR, "navigator"), ("lead", Role.AGENCY_LEAD, "agency lead")]

@@ -106,6 +106,18 @@ ROLE_HOMES: dict[str, RoleHome] = {
                 "See your agency's breaches and escalations",
             ),
         ),
+        RoleHome(
+            Role.EDT,
+            "emergency-duty-team",
+            "Emergency Duty Team",
+            "Respond to contacts that reach the hub out of hours, and hand them back at the next working start.",
+            (
+                "See the out-of-hours queue, urgent and Red contacts first",
+                "Be alerted at once to an urgent or Red contact received out of hours",
+                "Record what you did overnight: calls, visits, police involvement and immediate safety actions",
+                "Hand the contact back to the MASH with a handover note",
+            ),
+        ),
     ]
 }
 HOMES_BY_SLUG = {h.slug: h for h in ROLE_HOMES.values()}

@@ -12,6 +12,7 @@ class Role(models.TextChoices):
     HEAD = "head", "Head of service"
     NAVIGATOR = "navigator", "Agency navigator"
     AGENCY_LEAD = "agency_lead", "Agency lead"
+    EDT = "edt", "Emergency Duty Team"
 
 
 AGENCY_ROLES = frozenset({Role.NAVIGATOR, Role.AGENCY_LEAD})
@@ -44,4 +45,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.HEAD: ["mash.view_agency", "mash.view_auditevent", *_READ_ENQUIRIES],
     Role.NAVIGATOR: ["mash.view_agency"],
     Role.AGENCY_LEAD: ["mash.view_agency"],
+    # Out of hours the EDT reads what the hub has on a contact, agencies' returns included.
+    Role.EDT: ["mash.view_agency", *_READ_ENQUIRIES],
 }  # fmt: skip

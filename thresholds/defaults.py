@@ -26,6 +26,9 @@ def _rating(
         "decision_amount": Decimal(decision_amount) if decision_amount is not None else None,
         "decision_unit": decision_unit,
         "immediate": immediate,
+        # CP-IS (issue 19): by default a check is required before any decision on a Red or Amber contact
+        # (Durham's "Amber Level 3" is drawn yellow but is still Amber).
+        "cpis_check_required": colour in ("red", "amber") or code.startswith("amber"),
         "code": code,
         "label": label,
         "colour": colour,
@@ -84,6 +87,7 @@ DEFAULT_CLOCKS = {
     ClockKind.PLAN_REVIEW: ("30", WD),
     ClockKind.EARLY_HELP_FEEDBACK: ("1", WD),  # calls to the referrer and family, the letter to the lead professional
     ClockKind.STRATEGY_DISCUSSION: ("1", WD),  # a strategy discussion held within one working day of the decision
+    ClockKind.EDT_RESPONSE: ("1", CH),  # the Emergency Duty Team responds to an urgent out-of-hours contact in an hour
 }
 
 D, P, F = NeedDomain.DEVELOPMENT, NeedDomain.PARENTING, NeedDomain.FAMILY

@@ -177,6 +177,10 @@ class RatingForm(forms.Form):
         label="Immediate action: alert the managers on duty at once and put the contact at the top of the queue",
         required=False,
     )
+    cpis_check_required = forms.BooleanField(
+        label="A CP-IS check (Child Protection Information Sharing) must be recorded before the decision",
+        required=False,
+    )
     can_route_to_early_help = forms.BooleanField(label="Can be passed to the Early Help Hub", required=False)
     active = forms.BooleanField(label="In use: triage can give this rating", required=False)
 

@@ -116,6 +116,11 @@ class Rating(TenantOwned):
     immediate = models.BooleanField(
         default=False, help_text="Immediate action: alert the managers on duty at once and put the contact first."
     )
+    # CP-IS (issue 19): the tenant decides which ratings need a check of the NHS CP-IS record before the decision
+    # (default: Red and Amber); deciding without one then needs an override reason.
+    cpis_check_required = models.BooleanField(
+        default=False, help_text="A CP-IS check must be recorded before the decision (or an override reason given)."
+    )
     active = models.BooleanField(default=True)
 
     class Meta(TenantOwned.Meta):
@@ -172,6 +177,7 @@ class ClockKind(models.TextChoices):
     PLAN_REVIEW = "plan_review", "Early Help Plan review"
     EARLY_HELP_FEEDBACK = "early_help_feedback", "Early Help Hub feedback (calls and letter)"
     STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion held"
+    EDT_RESPONSE = "edt_response", "Emergency Duty Team response (urgent, out of hours)"
 
 
 class ClockPolicy(TenantOwned):

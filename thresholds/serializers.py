@@ -81,6 +81,7 @@ class RatingSerializer(serializers.ModelSerializer):
             "return_deadline",
             "decision_deadline",
             "immediate",
+            "cpis_check_required",
             "can_route_to_early_help",
             "active",
         ]

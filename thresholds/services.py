@@ -64,7 +64,7 @@ def _save_audited(*, actor, instance, fields, action):
 RATING_FIELDS = (
     "label", "colour", "description", "examples", "order", "agencies_asked",
     "return_amount", "return_unit", "decision_amount", "decision_unit", "immediate", "can_route_to_early_help",
-    "active",
+    "active", "cpis_check_required",
 )  # fmt: skip
 
 

@@ -271,6 +271,7 @@ def rating_edit(request, code):
                 "decision_amount": plain_number(rating.decision_amount),
                 "decision_unit": rating.decision_unit,
                 "immediate": rating.immediate,
+                "cpis_check_required": rating.cpis_check_required,
                 "can_route_to_early_help": rating.can_route_to_early_help,
                 "active": rating.active,
             }

@@ -1,5 +1,6 @@
 """Immediate action (issue 19): a Red rating, any rating the tenant marks immediate, or an urgent report
-tells the MASH managers on duty and the triage worker at once, in the app and by email, once each."""
+tells the MASH managers on duty and the triage worker at once, in the app and by email, once each; out of hours,
+the Emergency Duty Team too."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from mash import audit
 from mash.models import User
 from mash.roles import Role
 
+from . import edt
 from .models import ImmediateAlert
 
 
@@ -31,6 +33,9 @@ def alert_immediate_action(*, contact: Contact, reason: str, actor=None) -> list
     worker = contact.assigned_to if contact.assigned_to_id else None
     if worker is not None and worker.is_active and worker.role == Role.TRIAGE:
         people.append(worker)
+    # Out of hours the Emergency Duty Team is told too, and its response clock starts.
+    duty_team = edt.edt_to_alert(contact)
+    people += duty_team
     already = set(ImmediateAlert.objects.filter(contact=contact).values_list("recipient_id", flat=True))
     url = reverse("triage:contact", args=[contact.pk])
     sent = []
@@ -52,6 +57,7 @@ def alert_immediate_action(*, contact: Contact, reason: str, actor=None) -> list
         )
         alert.save(update_fields=["notification"])
         sent.append(alert)
+    edt.start_response_clock(contact, team=duty_team, actor=actor)
     if sent:
         audit.record(
             actor=actor,

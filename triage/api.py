@@ -16,11 +16,13 @@ from contacts.selectors import SEE_ALL_CONTACTS
 from mash.drf import TenantAPIView, TenantScopedViewSet
 from mash.permissions import IsTenantMember, role_permission
 
-from . import selectors, services, strategy
+from . import cpis, selectors, services, strategy
 from .models import CaseNote
 from .serializers import (
     CaseNoteInput,
     CaseNoteSerializer,
+    CpisCheckInput,
+    CpisCheckSerializer,
     DecisionInput,
     PaginatedQueueSerializer,
     QueueRowSerializer,
@@ -236,3 +238,28 @@ class StrategyDiscussionView(TenantAPIView):
             conference=data.get("conference", False),
         )
         return Response(StrategyDiscussionSerializer(discussion).data, status=201)
+
+
+class CpisCheckView(TenantAPIView):
+    permission_classes = [IsTenantMember]
+
+    @extend_schema(
+        request=CpisCheckInput,
+        responses={201: CpisCheckSerializer},
+        description=(
+            "Record the CP-IS (Child Protection Information Sharing) check triage made (triage, manager): when, "
+            "the result, and the details. Checking again replaces the earlier check. Where the contact's rating "
+            "requires a check, deciding without one needs an `override_reason`."
+        ),
+    )
+    def post(self, request, pk):
+        contact = _contact(request, pk)
+        data = _body(request, CpisCheckInput)
+        check = cpis.record_cpis_check(
+            contact=contact,
+            actor=request.user,
+            checked_at=data["checked_at"],
+            result=data["result"],
+            details=data.get("details") or "",
+        )
+        return Response(CpisCheckSerializer(check).data, status=201)

@@ -17,5 +17,6 @@ urlpatterns = [
         api.StrategyDiscussionView.as_view(),
         name="contact-strategy-discussion",
     ),
+    path("contacts/<int:pk>/cpis-check/", api.CpisCheckView.as_view(), name="contact-cpis-check"),
     path("triage/queue/", api.QueueView.as_view(), name="triage-queue"),
 ]

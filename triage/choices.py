@@ -86,3 +86,12 @@ class StrategyDecision(models.TextChoices):
 
 # Working Together: police and health must take part in every strategy discussion.
 STRATEGY_REQUIRED_AGENCIES = {"police": "the police", "health": "health"}
+
+
+class CpisResult(models.TextChoices):
+    """What the NHS Child Protection Information Sharing (CP-IS) record said about the child."""
+
+    NO_RECORD = "no_record", "No record"
+    CHILD_PROTECTION_PLAN = "child_protection_plan", "On a child protection plan"
+    LOOKED_AFTER = "looked_after", "Looked after"
+    UNBORN_PRE_BIRTH_PLAN = "unborn_pre_birth_plan", "Unborn, on a pre-birth plan"

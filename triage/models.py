@@ -8,7 +8,7 @@ from django.db.models import Q
 from contacts.choices import ConsentReason, Outcome
 from mash.tenancy import TenantOwned
 
-from .choices import CallDirection, Perspective, PrimaryNeed, SharingBasis, StrategyDecision
+from .choices import CallDirection, CpisResult, Perspective, PrimaryNeed, SharingBasis, StrategyDecision
 
 TEXT_MAX = 10_000
 REASON_MAX = 2_000
@@ -188,3 +188,49 @@ class StrategyDiscussion(TenantOwned):
     due_at = models.DateTimeField(null=True, blank=True, help_text="When it was due (its clock).")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
+
+
+class CpisCheck(TenantOwned):
+    """The check of the NHS CP-IS record triage made (the product cannot reach CP-IS: the worker records it).
+
+    One per contact: checking again (say, after a new child is named) replaces it; the audit log keeps each.
+    """
+
+    contact = models.OneToOneField("contacts.Contact", on_delete=models.CASCADE, related_name="cpis_check")
+    checked_at = models.DateTimeField()
+    result = models.CharField(max_length=30, choices=CpisResult.choices)
+    details = models.TextField(max_length=TEXT_MAX, blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = "CP-IS check"
+
+
+class EdtHandover(TenantOwned):
+    """What the Emergency Duty Team did out of hours on a contact, then handed back to the MASH with a note.
+
+    Saved as the EDT works (the first save is its response, meeting the EDT clock); handed back once.
+    """
+
+    contact = models.OneToOneField("contacts.Contact", on_delete=models.CASCADE, related_name="edt_handover")
+    calls = models.TextField(max_length=TEXT_MAX, blank=True, help_text="Calls made and who was spoken to.")
+    visits = models.TextField(max_length=TEXT_MAX, blank=True, help_text="Visits made and whether the child was seen.")
+    police_involvement = models.TextField(max_length=TEXT_MAX, blank=True)
+    safety_actions = models.TextField(max_length=TEXT_MAX, blank=True, help_text="Immediate safety actions taken.")
+    handover_note = models.TextField(max_length=TEXT_MAX, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    responded_at = models.DateTimeField(help_text="When the EDT first recorded what it did.")
+    updated_at = models.DateTimeField()
+    handed_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handed_back_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = "EDT handover"
+        constraints = [
+            models.CheckConstraint(
+                name="edt_handover_has_a_note", condition=Q(handed_back_at__isnull=True) | ~Q(handover_note="")
+            )
+        ]

@@ -110,6 +110,13 @@ IMMEDIATE_FIRST = Case(
     output_field=IntegerField(),
 )
 
+# The Emergency Duty Team's handovers first (issue 19): handed back overnight and not yet taken by the MASH.
+EDT_HANDOVER_FIRST = Case(
+    When(edt_handover__handed_back_at__isnull=False, assigned_to__isnull=True, then=Value(0)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
 
 def queue(user, filters: QueueFilters | None = None, *, now=None):
     """The tenant's open contacts: immediate action first (whatever the sort), then the one due soonest (the
@@ -130,6 +137,7 @@ def queue(user, filters: QueueFilters | None = None, *, now=None):
         .prefetch_related(Prefetch("people", queryset=people))
         .annotate(
             priority=IMMEDIATE_FIRST,
+            edt_handover_first=EDT_HANDOVER_FIRST,
             returns_awaited=Count("information_requests", filter=awaited),
             next_return_due_at=Min("information_requests__due_at", filter=awaited),
             first_child_last=Subquery(first_child.values("last_name")[:1]),
@@ -139,9 +147,11 @@ def queue(user, filters: QueueFilters | None = None, *, now=None):
     ordering = QUEUE_SORTS[filters.sort]
     if filters.descending:
         ordering = tuple(f"-{field}" if field != "id" else "-id" for field in ordering)
-    # Immediate action stays at the top of every sort (a Red or an urgent unrated contact is never lost).
-    contacts = contacts.order_by("priority", *[F(f.lstrip("-")).desc(nulls_last=True) if f.startswith("-")
-                                               else F(f).asc(nulls_last=True) for f in ordering])  # fmt: skip
+    # EDT handovers, then immediate action, stay at the top of every sort (a Red or an urgent unrated contact
+    # is never lost; what the EDT did overnight is read first in the morning).
+    contacts = contacts.order_by("edt_handover_first", "priority",
+                                 *[F(f.lstrip("-")).desc(nulls_last=True) if f.startswith("-")
+                                   else F(f).asc(nulls_last=True) for f in ordering])  # fmt: skip
     if filters.status:
         contacts = contacts.filter(status=filters.status)
     if filters.rating:

@@ -7,8 +7,8 @@ from contacts.choices import Outcome
 from contacts.models import IDENTITY_CHECK_MAX, Contact
 from navigators.models import InformationRequest
 
-from .choices import PrimaryNeed, StrategyDecision
-from .models import CaseNote, StrategyDiscussion
+from .choices import CpisResult, PrimaryNeed, StrategyDecision
+from .models import CaseNote, CpisCheck, StrategyDiscussion
 
 
 def _optional_text(max_length: int, help_text: str = ""):
@@ -104,12 +104,13 @@ class QueueRowSerializer(serializers.ModelSerializer):
     re_contact = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
     immediate_action = serializers.BooleanField(source="needs_immediate_action", read_only=True)
+    edt_handover = serializers.SerializerMethodField(help_text="Handed back by the Emergency Duty Team, not yet taken.")
 
     class Meta:
         model = Contact
         fields = ["id", "reference", "status", "received_at", "decision_due_at", "overdue", "rating", "source",
                   "channel", "re_contact", "assigned_to", "children", "version", "urgent", "out_of_hours",
-                  "immediate_action"]  # fmt: skip
+                  "immediate_action", "edt_handover"]  # fmt: skip
         read_only_fields = fields
 
     def get_children(self, contact) -> list[str]:
@@ -117,6 +118,9 @@ class QueueRowSerializer(serializers.ModelSerializer):
 
     def get_re_contact(self, contact) -> bool:
         return bool(getattr(contact, "previous_contact_ids", []))
+
+    def get_edt_handover(self, contact) -> bool:
+        return getattr(contact, "edt_handover_first", 1) == 0
 
     def get_overdue(self, contact) -> bool:
         return bool(getattr(contact, "is_overdue", False))
@@ -186,4 +190,30 @@ class StrategyDiscussionSerializer(serializers.ModelSerializer):
         model = StrategyDiscussion
         fields = ["id", "held_at", "chair", "attendees", "decision", "notes", "shared", "actions", "conference",
                   "due_at", "recorded_by", "recorded_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class CpisCheckInput(serializers.Serializer):
+    checked_at = serializers.DateTimeField(
+        error_messages={"invalid": "Enter when the check was made as an ISO 8601 instant with an offset."}
+    )
+    result = serializers.ChoiceField(
+        choices=CpisResult.choices,
+        error_messages={"invalid_choice": "Choose no_record, child_protection_plan, looked_after or "
+                        "unborn_pre_birth_plan."},
+    )  # fmt: skip
+    details = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+
+    def validate_checked_at(self, value):
+        if timezone.is_naive(value):
+            raise serializers.ValidationError("Give the time's offset from UTC, like 2026-03-10T15:00:00Z.")
+        return value
+
+
+class CpisCheckSerializer(serializers.ModelSerializer):
+    checked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CpisCheck
+        fields = ["checked_at", "result", "details", "checked_by", "recorded_at"]
         read_only_fields = fields

@@ -32,6 +32,7 @@ from navigators.models import OUTSTANDING, InformationRequest
 from thresholds.calendars import calendar_for
 from thresholds.models import AgenciesAsked, ClockKind, DeadlineUnit, Rating, ThresholdIndicator
 
+from . import cpis
 from .alerts import alert_immediate_action
 from .choices import FACTOR_CODES, NO_FACTORS, Perspective, PrimaryNeed, SharingBasis
 from .models import (
@@ -362,6 +363,13 @@ def decide_contact(
             "say why you are deciding before every return is in.",
             field="override_reason",
         )
+    without_cpis = cpis.missing_required_check(contact)
+    if without_cpis and not override_reason:
+        raise PolicyViolation(
+            f"A {contact.rating.label} contact needs a CP-IS check before the decision: record the check, "
+            "or say why you are deciding without one.",
+            field="override_reason",
+        )
     now = timezone.now()
     # Always: besides closing what is still waiting, it narrows every agency's grant to read-only.
     closed = navigator_services.close_outstanding(
@@ -373,7 +381,7 @@ def decide_contact(
         contact=contact,
         outcome=outcome,
         reason=reason,
-        override_reason=override_reason if outstanding else "",
+        override_reason=override_reason if outstanding or without_cpis else "",
         primary_need=primary_need,
         factors=factors,
         requests_closed=len(closed),
@@ -397,6 +405,7 @@ def decide_contact(
             "outcome": outcome,
             "reason": reason,
             **({"override_reason": override_reason, "requests_closed": len(closed)} if outstanding else {}),
+            **({"override_reason": override_reason, "cpis_check_missing": True} if without_cpis else {}),
             **({"primary_need": primary_need, "factors": factors} if primary_need else {}),
             "status": [status_before, contact.status],
         },

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import harm_views, views
 
 pages = [
     path("", views.queue, name="queue"),
@@ -14,6 +14,10 @@ pages = [
     path("contacts/<int:pk>/threshold/", views.threshold, name="threshold"),
     path("contacts/<int:pk>/sharing/", views.sharing, name="sharing"),
     path("contacts/<int:pk>/notes/", views.add_note, name="note"),
+    path("contacts/<int:pk>/cpis-check/", harm_views.cpis_check, name="cpis-check"),
+    path("contacts/<int:pk>/strategy-discussion/", harm_views.strategy_discussion, name="strategy-discussion"),
+    path("contacts/<int:pk>/out-of-hours/", harm_views.edt_record, name="edt-record"),
+    path("out-of-hours/", harm_views.edt_queue, name="edt-queue"),
     path("contacts/<int:pk>/matches/<int:candidate_pk>/<slug:verdict>/", views.decide_match, name="match"),
 ]
 

@@ -17,6 +17,7 @@ EXPECTED = {
     Role.NAVIGATOR: {"Information requests"},
     Role.AGENCY_LEAD: {"Information requests"},
     Role.ADMIN: {"Settings", "Navigator settings", "Audit log"},
+    Role.EDT: {"Out-of-hours queue"},
 }
 # Staff pages carry the MoJ primary navigation; referrers' pages the GOV.UK service navigation.
 NAV_LINK = re.compile(

@@ -5,7 +5,7 @@ from mash import tenancy
 from mash.demo import DEMO_AGENCIES, DEMO_TENANTS
 from mash.models import Agency, Tenant, User
 
-API_MD_ROLES = ["admin", "triage", "manager", "referrer", "ehcoord", "head"]
+API_MD_ROLES = ["admin", "triage", "manager", "referrer", "ehcoord", "head", "edt"]
 
 
 def _snapshot():
@@ -52,7 +52,7 @@ def test_seed_demo_creates_the_api_md_tenants_agencies_and_users(seeded):
 
 def test_every_demo_user_can_sign_in(seeded, client, settings):
     users = list(User.objects.filter(tenant__isnull=False))
-    assert len(users) == 3 * (6 + 2 * 9)
+    assert len(users) == 3 * (7 + 2 * 9)
     for user in users:
         response = client.post("/sign-in/", {"username": user.username, "password": settings.DEMO_PASSWORD})
         assert response.status_code == 302, user.username
