@@ -8,7 +8,7 @@ import time_machine
 
 from mash import tenancy
 from mash.models import AuditEvent
-from tests.triage.conftest import new_contact
+from tests.triage.builders import new_contact
 from tests.triage.test_decision import decide
 from thresholds.models import Rating
 

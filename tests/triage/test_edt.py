@@ -12,7 +12,7 @@ from deadlines.services import process_due
 from mash import tenancy
 from mash.models import AuditEvent
 from mash.roles import Role
-from tests.triage.conftest import new_contact
+from tests.triage.builders import new_contact
 
 pytestmark = pytest.mark.django_db
 

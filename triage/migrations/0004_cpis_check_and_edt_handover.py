@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contacts', '0007_contact_urgent_out_of_hours'),
-        ('mash', '0100_user_role_edt'),
+        ('mash', '0010_user_role_edt'),
         ('triage', '0003_strategy_discussion'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
