@@ -84,6 +84,7 @@ DEFAULT_CLOCKS = {
     ClockKind.PLAN_REVIEW: ("30", WD),
     ClockKind.EARLY_HELP_FEEDBACK: ("1", WD),  # calls to the referrer and family, the letter to the lead professional
     ClockKind.STRATEGY_DISCUSSION: ("1", WD),  # a strategy discussion held within one working day of the decision
+    ClockKind.HANDOVER_ACKNOWLEDGEMENT: ("1", WD),  # the receiving team acknowledges the MASH summary
 }
 
 D, P, F = NeedDomain.DEVELOPMENT, NeedDomain.PARENTING, NeedDomain.FAMILY

@@ -172,6 +172,7 @@ class ClockKind(models.TextChoices):
     PLAN_REVIEW = "plan_review", "Early Help Plan review"
     EARLY_HELP_FEEDBACK = "early_help_feedback", "Early Help Hub feedback (calls and letter)"
     STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion held"
+    HANDOVER_ACKNOWLEDGEMENT = "handover_acknowledgement", "Receiving team acknowledges the handover"
 
 
 class ClockPolicy(TenantOwned):
