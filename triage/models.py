@@ -188,3 +188,8 @@ class StrategyDiscussion(TenantOwned):
     due_at = models.DateTimeField(null=True, blank=True, help_text="When it was due (its clock).")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
+
+
+# --- after the decision: the handover and the advice line (issue 20) ----------------------------------
+
+from .handover_models import Consultation, Handover  # noqa: E402,F401  (registered with the triage app)

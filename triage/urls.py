@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import handover_views, views
 
 pages = [
     path("", views.queue, name="queue"),
@@ -14,6 +14,13 @@ pages = [
     path("contacts/<int:pk>/threshold/", views.threshold, name="threshold"),
     path("contacts/<int:pk>/sharing/", views.sharing, name="sharing"),
     path("contacts/<int:pk>/notes/", views.add_note, name="note"),
+    path("contacts/<int:pk>/handover/", handover_views.summary_page, name="handover"),
+    path("contacts/<int:pk>/handover/print/", handover_views.summary_print, name="handover-print"),
+    path("contacts/<int:pk>/handover/summary.pdf", handover_views.summary_pdf, name="handover-pdf"),
+    path("contacts/<int:pk>/handover/send/", handover_views.send, name="handover-send"),
+    path("contacts/<int:pk>/handover/acknowledge/", handover_views.acknowledge, name="handover-acknowledge"),
+    path("consultations/", handover_views.consultation_list, name="consultations"),
+    path("consultations/new/", handover_views.consultation_new, name="consultation-new"),
     path("contacts/<int:pk>/matches/<int:candidate_pk>/<slug:verdict>/", views.decide_match, name="match"),
 ]
 
