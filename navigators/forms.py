@@ -63,6 +63,11 @@ class ReturnForm(forms.Form):
         choices=[("", "Not applicable: consent was given"), *ConsentReason.choices],
         required=False,
     )
+    not_for_onward_sharing = forms.BooleanField(
+        label="Not for onward sharing: for the MASH's decision only",
+        help_text="The receiving team's summary will say your agency returned information, not what it was.",
+        required=False,
+    )
 
     def __init__(self, *args, questions: list[str], history_rows: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,6 +98,7 @@ class ReturnForm(forms.Form):
             "lawful_basis": values.get("lawful_basis", ""),
             "consent_status": values.get("consent_status", ""),
             "consent_reason": values.get("consent_reason", ""),
+            "not_for_onward_sharing": bool(values.get("not_for_onward_sharing")),
         }
         for i, answer in enumerate(values.get("answers") or []):
             initial[f"answer_{i}"] = answer.get("answer", "")
@@ -106,6 +112,7 @@ class ReturnForm(forms.Form):
         data = self.data
         values = {name: data.get(name, "") for name in ("known_to_agency", "summary", "recommendation")}
         values |= {name: data.get(name, "") for name in ("lawful_basis", "consent_status", "consent_reason")}
+        values["not_for_onward_sharing"] = data.get("not_for_onward_sharing", "") in ("on", "true", "1", "yes")
         values["risk_indicators"] = data.get("risk_indicators", "")
         values["sources_checked"] = data.get("sources_checked", "")
         values["answers"] = [

@@ -155,6 +155,11 @@ class InformationReturn(TenantOwned):
     lawful_basis = models.CharField(max_length=20, choices=LawfulBasis.choices, default=LawfulBasis.PUBLIC_TASK)
     consent_status = models.CharField(max_length=12, choices=Consent.choices, default=Consent.NOT_SOUGHT)
     consent_reason = models.CharField(max_length=20, choices=ConsentReason.choices, blank=True)
+    # Shared with the MASH to decide, but not to go further (e.g. police intelligence): the receiving
+    # team's summary names the agency and its lawful basis and leaves the content out.
+    not_for_onward_sharing = models.BooleanField(
+        default=False, help_text="For the MASH's decision only: not to be passed on to the receiving team."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -71,7 +71,8 @@ class InformationReturnSerializer(serializers.ModelSerializer):
         fields = [
             "id", "request", "agency", "contact", "status", "known_to_agency", "summary", "answers", "history",
             "risk_indicators", "sources_checked", "recommendation", "lawful_basis", "consent_status",
-            "consent_reason", "submitted_at", "submitted_by", "submitted_late", "late_by_seconds", "addenda",
+            "consent_reason", "not_for_onward_sharing", "submitted_at", "submitted_by", "submitted_late",
+            "late_by_seconds", "addenda",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -160,6 +161,10 @@ class ReturnInput(serializers.Serializer):
     lawful_basis = serializers.ChoiceField(choices=LawfulBasis.choices, required=False)
     consent_status = serializers.ChoiceField(choices=Consent.choices, required=False)
     consent_reason = serializers.ChoiceField(choices=ConsentReason.choices, required=False, allow_blank=True)
+    not_for_onward_sharing = serializers.BooleanField(
+        required=False,
+        help_text="For the MASH's decision only: the receiving team's summary leaves the content out.",
+    )
 
     def validate_history(self, value):
         return [{"date": item["date"].isoformat(), "details": item["details"]} for item in value]

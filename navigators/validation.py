@@ -16,7 +16,9 @@ from .models import ITEM_MAX, ITEMS_MAX, SUMMARY_MAX, LawfulBasis
 TEXT_FIELDS = ("summary", "recommendation")
 LIST_FIELDS = ("risk_indicators", "sources_checked")
 CHOICE_FIELDS = {"lawful_basis": LawfulBasis, "consent_status": Consent, "consent_reason": ConsentReason}
-FIELDS = ("known_to_agency", *TEXT_FIELDS, *LIST_FIELDS, "answers", "history", *CHOICE_FIELDS)
+FIELDS = (
+    "known_to_agency", *TEXT_FIELDS, *LIST_FIELDS, "answers", "history", *CHOICE_FIELDS, "not_for_onward_sharing",
+)  # fmt: skip
 
 
 class ReturnInvalid(PolicyViolation):
@@ -97,6 +99,8 @@ def clean(values: dict, *, submitting: bool) -> dict:
     cleaned: dict = {}
     if "known_to_agency" in values:
         cleaned["known_to_agency"] = _bool(values["known_to_agency"])
+    if "not_for_onward_sharing" in values:
+        cleaned["not_for_onward_sharing"] = bool(_bool(values["not_for_onward_sharing"]))
     for name in TEXT_FIELDS:
         if name in values:
             cleaned[name] = _text(values[name], SUMMARY_MAX)

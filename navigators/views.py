@@ -108,7 +108,7 @@ def _return_form(obj, ret, data=None):
     values = (
         {name: getattr(ret, name) for name in ("known_to_agency", "summary", "risk_indicators", "sources_checked",
                                                "recommendation", "lawful_basis", "consent_status", "consent_reason",
-                                               "answers", "history")}
+                                               "not_for_onward_sharing", "answers", "history")}
         if ret is not None else services.initial_return_values(obj)
     )  # fmt: skip
     questions = [a["question"] for a in values.get("answers") or []] or list(obj.question_list)

@@ -88,6 +88,7 @@ DEFAULT_CLOCKS = {
     ClockKind.EARLY_HELP_FEEDBACK: ("1", WD),  # calls to the referrer and family, the letter to the lead professional
     ClockKind.STRATEGY_DISCUSSION: ("1", WD),  # a strategy discussion held within one working day of the decision
     ClockKind.EDT_RESPONSE: ("1", CH),  # the Emergency Duty Team responds to an urgent out-of-hours contact in an hour
+    ClockKind.HANDOVER_ACKNOWLEDGEMENT: ("1", WD),  # the receiving team acknowledges the MASH summary
 }
 
 D, P, F = NeedDomain.DEVELOPMENT, NeedDomain.PARENTING, NeedDomain.FAMILY

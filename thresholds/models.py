@@ -178,6 +178,7 @@ class ClockKind(models.TextChoices):
     EARLY_HELP_FEEDBACK = "early_help_feedback", "Early Help Hub feedback (calls and letter)"
     STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion held"
     EDT_RESPONSE = "edt_response", "Emergency Duty Team response (urgent, out of hours)"
+    HANDOVER_ACKNOWLEDGEMENT = "handover_acknowledgement", "Receiving team acknowledges the handover"
 
 
 class ClockPolicy(TenantOwned):

@@ -115,6 +115,9 @@ class DecisionView(TenantAPIView):
             factors=data.get("factors") or [],
             feedback=data.get("feedback") or "",
             version=data.get("version", contact.version),
+            team=data.get("team"),
+            service_name=data.get("service_name") or "",
+            service_contact=data.get("service_contact") or "",
         )
         return Response(_state(contact))
 

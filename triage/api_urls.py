@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, handover_api
 
 
 def register(router):
@@ -19,4 +19,11 @@ urlpatterns = [
     ),
     path("contacts/<int:pk>/cpis-check/", api.CpisCheckView.as_view(), name="contact-cpis-check"),
     path("triage/queue/", api.QueueView.as_view(), name="triage-queue"),
+    path("contacts/<int:pk>/handover/", handover_api.HandoverView.as_view(), name="contact-handover"),
+    path(
+        "contacts/<int:pk>/handover/acknowledge/",
+        handover_api.HandoverAcknowledgeView.as_view(),
+        name="contact-handover-acknowledge",
+    ),
+    path("consultations/", handover_api.ConsultationsView.as_view(), name="consultations"),
 ]

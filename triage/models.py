@@ -234,3 +234,8 @@ class EdtHandover(TenantOwned):
                 name="edt_handover_has_a_note", condition=Q(handed_back_at__isnull=True) | ~Q(handover_note="")
             )
         ]
+
+
+# --- after the decision: the handover and the advice line (issue 20) ----------------------------------
+
+from .handover_models import Consultation, Handover  # noqa: E402,F401  (registered with the triage app)

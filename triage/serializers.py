@@ -52,6 +52,11 @@ class DecisionInput(serializers.Serializer):
     )  # fmt: skip
     feedback = _optional_text(10_000, "An extra note for the referrer, added to the outcome and next steps.")
     version = serializers.IntegerField(required=False, min_value=1, help_text=VERSION_HELP)
+    team = serializers.IntegerField(
+        required=False, allow_null=True, help_text="The receiving team (a passing-on outcome): the summary goes there."
+    )
+    service_name = _optional_text(200, "For other_service without a team: the outside service's name.")
+    service_contact = _optional_text(500, "The outside service's contact details.")
 
 
 SAY_HOW = "Say how you confirmed who they are."

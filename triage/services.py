@@ -32,7 +32,7 @@ from navigators.models import OUTSTANDING, InformationRequest
 from thresholds.calendars import calendar_for
 from thresholds.models import AgenciesAsked, ClockKind, DeadlineUnit, Rating, ThresholdIndicator
 
-from . import cpis
+from . import cpis, handover
 from .alerts import alert_immediate_action
 from .choices import FACTOR_CODES, NO_FACTORS, Perspective, PrimaryNeed, SharingBasis
 from .models import (
@@ -337,12 +337,16 @@ def decide_contact(
     factors=(),
     feedback: str = "",
     version: int | None = None,
+    team=None,
+    service_name: str = "",
+    service_contact: str = "",
 ) -> Decision:
     """The manager decides next steps on the fullest picture.
 
     Deciding before every return is in needs an override reason; the outstanding requests are then
     closed. Meets the decision clock, steps down to Early Help when that is the outcome, and sends the
-    referrer proportionate feedback on its own clock.
+    referrer proportionate feedback on its own clock. A passing-on outcome may name its receiving ``team``
+    (or an outside service) at once: the summary goes to them. The agencies that returned are told the outcome.
     """
     _require(actor, DECIDERS, "decide outcomes (MASH team managers only)")
     if outcome not in Outcome.values:
@@ -416,6 +420,11 @@ def decide_contact(
         start_strategy_clock(contact, actor=actor, at=now)
     _start_feedback_clock(contact, actor=actor, at=now)
     send_feedback(contact=contact, actor=actor, note=feedback)
+    if outcome in handover.PASSING_ON and (team not in (None, "") or service_name):
+        handover.send_handover(
+            contact=contact, actor=actor, team=team, service_name=service_name, service_contact=service_contact
+        )
+    handover.tell_partners(contact=contact, actor=actor)
     return decision
 
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import harm_views, views
+from . import handover_views, harm_views, views
 
 pages = [
     path("", views.queue, name="queue"),
@@ -18,6 +18,13 @@ pages = [
     path("contacts/<int:pk>/strategy-discussion/", harm_views.strategy_discussion, name="strategy-discussion"),
     path("contacts/<int:pk>/out-of-hours/", harm_views.edt_record, name="edt-record"),
     path("out-of-hours/", harm_views.edt_queue, name="edt-queue"),
+    path("contacts/<int:pk>/handover/", handover_views.summary_page, name="handover"),
+    path("contacts/<int:pk>/handover/print/", handover_views.summary_print, name="handover-print"),
+    path("contacts/<int:pk>/handover/summary.pdf", handover_views.summary_pdf, name="handover-pdf"),
+    path("contacts/<int:pk>/handover/send/", handover_views.send, name="handover-send"),
+    path("contacts/<int:pk>/handover/acknowledge/", handover_views.acknowledge, name="handover-acknowledge"),
+    path("consultations/", handover_views.consultation_list, name="consultations"),
+    path("consultations/new/", handover_views.consultation_new, name="consultation-new"),
     path("contacts/<int:pk>/matches/<int:candidate_pk>/<slug:verdict>/", views.decide_match, name="match"),
 ]
 
