@@ -16,7 +16,7 @@ from . import selectors, services
 FORBIDDEN = {
     "is_superuser": "Platform superusers are created by the platform, never through a council's account.",
     "is_staff": "Platform staff access is not given through a council's account.",
-    "password": "Nobody sets another person's password: the new user is emailed a set-up link.",
+    "password": "Nobody sets another person's password: the new user is emailed a set-up link.",  # nosec B105 - a message, not a secret
     "groups": "Permissions follow the role.",
     "user_permissions": "Permissions follow the role.",
 }
