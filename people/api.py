@@ -36,18 +36,32 @@ def _person_fields(person, score=None, contact_ids=None) -> dict:
     return data
 
 
-_Person = inline_serializer(
-    "PersonMatch",
+def _person_match(**kwargs):
+    return inline_serializer(
+        "PersonMatch",
+        {
+            "id": serializers.IntegerField(),
+            "first_name": serializers.CharField(),
+            "last_name": serializers.CharField(),
+            "date_of_birth": serializers.DateField(allow_null=True),
+            "postcode": serializers.CharField(),
+            "nhs_number": serializers.CharField(allow_null=True),
+            "score": serializers.FloatField(),
+            "reasons": serializers.DictField(),
+            "contacts": serializers.ListField(child=serializers.IntegerField()),
+        },
+        **kwargs,
+    )
+
+
+# What the search answers: a page of matches (PeoplePagination), not one match.
+_PersonPage = inline_serializer(
+    "PaginatedPersonMatchList",
     {
-        "id": serializers.IntegerField(),
-        "first_name": serializers.CharField(),
-        "last_name": serializers.CharField(),
-        "date_of_birth": serializers.DateField(allow_null=True),
-        "postcode": serializers.CharField(),
-        "nhs_number": serializers.CharField(allow_null=True),
-        "score": serializers.FloatField(),
-        "reasons": serializers.DictField(),
-        "contacts": serializers.ListField(child=serializers.IntegerField()),
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": _person_match(many=True),
     },
 )
 
@@ -65,7 +79,7 @@ class PeopleSearchView(TenantAPIView):
             OpenApiParameter("postcode", str),
             OpenApiParameter("page", int),
         ],
-        responses={200: _Person},
+        responses={200: _PersonPage},
     )
     def get(self, request):
         user = request.user
