@@ -29,6 +29,17 @@ class TimelinessSerializer(serializers.Serializer):
     outcomes = serializers.DictField(child=serializers.IntegerField())
     ratings = serializers.DictField(child=serializers.IntegerField())
     re_contacts_within_12_months = serializers.IntegerField()
+    consultations = serializers.IntegerField(
+        help_text="Calls to the advice line recorded on the range's dates (the tenant's zone)"
+    )
+    consultations_by_organisation_type = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Those calls by the caller's type of organisation"
+    )
+    strategy_discussions_within_deadline_pct = serializers.FloatField(
+        allow_null=True,
+        help_text="Of the strategy discussions due for contacts received in the range (held, or unrecorded past "
+        "their due time), the percentage held by their clock's due time; null when none were due",
+    )
     step_ups = serializers.IntegerField()
     step_downs = serializers.IntegerField()
     sources = serializers.DictField(child=serializers.IntegerField())
@@ -61,7 +72,7 @@ class TimelinessView(TenantAPIView):
         form = FiltersForm(request.query_params)
         if not form.is_valid():
             raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
-        return Response(selectors.timeliness(form.filters()))
+        return Response(selectors.timeliness(form.filters(), tenant=request.tenant))
 
 
 class TeamSerializer(serializers.ModelSerializer):

@@ -10,15 +10,19 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Aggregate, Count, FloatField, Q, Subquery, Sum
-from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.db.models import Aggregate, CharField, Count, F, FloatField, Q, Subquery, Sum
+from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from contacts.choices import Outcome, ReferralSource
+from contacts.models import Contact
+from deadlines.models import Clock
 from earlyhelp.models import EarlyHelpOutcome
-from mash.models import Agency, Team, TeamMember
+from mash import tenancy
+from mash.models import Agency, Team, TeamMember, Tenant
 from mash.roles import Role
-from thresholds.models import Rating
+from thresholds.models import ClockKind, Rating
+from triage.handover_models import Consultation, OrganisationType
 
 from .models import ContactFact, EarlyHelpFact, ReturnFact
 
@@ -115,9 +119,41 @@ def _round(value):
     return None if value is None else round(value, 2)
 
 
-def timeliness(filters: Filters, *, now: datetime | None = None) -> dict:
-    """The dashboard's figures for contacts received in the range (API.md's fields first)."""
+def _consultations_by_type(filters: Filters, tenant) -> dict[str, int]:
+    """Calls to the advice line recorded on the range's local dates (the tenant's zone), per type of caller
+    organisation; with a team, those its members recorded (one query)."""
+    since, until = local_bounds(tenant, filters.start, filters.end)
+    rows = Consultation.objects.filter(recorded_at__gte=since, recorded_at__lt=until)
+    if filters.team is not None:
+        rows = rows.filter(
+            recorded_by_id__in=Subquery(TeamMember.objects.filter(team=filters.team).values("user_id"))
+        )
+    counted = dict(rows.order_by().values_list("organisation_type").annotate(n=Count("pk")).values_list(
+        "organisation_type", "n"))  # fmt: skip
+    return {code: counted[code] for code in OrganisationType.values if counted.get(code)}
+
+
+def _strategy_discussions(filters: Filters, now: datetime) -> dict[str, int]:
+    """The strategy discussions due for contacts received in the range, and how many were held by their clock's
+    due time (one query). Due: met (held), or still open past the due time (breached unrecorded, counted as not
+    within the deadline); a clock not yet due, or stopped, is not counted either way."""
+    subjects = _in_range(ContactFact.objects.all(), filters).annotate(subject=Cast("contact_id", CharField()))
+    return Clock.objects.filter(
+        kind=ClockKind.STRATEGY_DISCUSSION,
+        subject_type=Contact._meta.label_lower,
+        subject_id__in=Subquery(subjects.values("subject")),
+        cancelled_at__isnull=True,
+    ).aggregate(
+        due=Count("pk", filter=Q(met_at__isnull=False) | Q(due_at__lte=now) | Q(breached_at__isnull=False)),
+        within=Count("pk", filter=Q(met_at__lte=F("due_at"))),
+    )
+
+
+def timeliness(filters: Filters, *, now: datetime | None = None, tenant: Tenant | None = None) -> dict:
+    """The dashboard's figures for contacts received in the range (API.md's fields first). ``tenant`` is the
+    active one (the request's, already loaded; read here when not given) for its zone."""
     now = now or timezone.now()
+    tenant = tenant or Tenant.objects.get(pk=tenancy.require_tenant_id())
     ratings = {pk: (code, label) for pk, code, label in Rating.objects.values_list("pk", "code", "label")}
     agencies = {pk: (slug, name) for pk, slug, name in Agency.objects.values_list("pk", "slug", "name")}
 
@@ -195,6 +231,8 @@ def timeliness(filters: Filters, *, now: datetime | None = None) -> dict:
     return_times = _times(_in_range(ReturnFact.objects.all(), filters), "rating_id", "elapsed")
     eh_times = _times(_in_range(EarlyHelpFact.objects.all(), filters), "unit", "elapsed")
     rating_units = dict(Rating.objects.values_list("pk", "return_unit"))
+    consultations = _consultations_by_type(filters, tenant)
+    strategy = _strategy_discussions(filters, now)
 
     return {
         "from": filters.start.isoformat(),
@@ -211,6 +249,8 @@ def timeliness(filters: Filters, *, now: datetime | None = None) -> dict:
         "outcomes": {o: outcomes.get(o, 0) for o in Outcome.values},
         "ratings": {code: by_rating.get(code, 0) for code, _label in ratings.values()},
         "re_contacts_within_12_months": totals["re_contacts"],
+        "consultations": sum(consultations.values()),
+        "strategy_discussions_within_deadline_pct": _pct(strategy["within"], strategy["due"]),
         # the rest of the dashboard
         "children": totals["children"],
         "decided_within_deadline": totals["in_time"],
@@ -233,6 +273,9 @@ def timeliness(filters: Filters, *, now: datetime | None = None) -> dict:
         "early_help_reviews_within_deadline": early_help["in_time"],
         "early_help_outcomes": {o: eh_outcomes.get(o, 0) for o in EarlyHelpOutcome.values},
         "early_help_stepped_up": early_help["stepped_up"],
+        "consultations_by_organisation_type": consultations,
+        "strategy_discussions_due": strategy["due"],
+        "strategy_discussions_within_deadline": strategy["within"],
         "times": {
             "decision": [dict(unit=unit, **v) for unit, v in sorted(decision_times.items())],
             "return_by_rating": {

@@ -12,6 +12,7 @@ from mash import audit
 from mash.decorators import role_required
 from mash.models import Agency
 from thresholds.models import Rating
+from triage.handover_models import OrganisationType
 
 from . import annex_a, csvsafe, selectors, services
 from .forms import AnnexAForm, FiltersForm, default_range
@@ -34,6 +35,7 @@ def _labels():
             code: (label, colour) for code, label, colour in Rating.objects.values_list("code", "label", "colour")
         },
         "agencies": dict(Agency.objects.values_list("slug", "name")),
+        "organisation_types": dict(OrganisationType.choices),
     }
 
 
@@ -44,7 +46,7 @@ def dashboard(request):
     if not form.is_valid():
         return render(request, "reporting/dashboard.html", context, status=400)
     filters = form.filters()
-    figures = selectors.timeliness(filters)
+    figures = selectors.timeliness(filters, tenant=request.tenant)
     labels = _labels()
     context.update(
         filters=filters,
@@ -69,6 +71,10 @@ def dashboard(request):
         ],
         eh_outcome_rows=[
             (code, labels["early_help_outcomes"][code], n) for code, n in figures["early_help_outcomes"].items()
+        ],
+        consultation_rows=[
+            (labels["organisation_types"].get(code, code), n)
+            for code, n in figures["consultations_by_organisation_type"].items()
         ],
         chart_data=_chart_data(figures, labels),
     )
@@ -150,7 +156,7 @@ def figures_csv(request):
         return render(request, "reporting/dashboard.html", {"form": form, "teams": selectors.teams(),
                                                               "annex_form": AnnexAForm()}, status=400)  # fmt: skip
     filters = form.filters()
-    figures = selectors.timeliness(filters)
+    figures = selectors.timeliness(filters, tenant=request.tenant)
     services.record_download(
         actor=request.user,
         what="figures",
