@@ -126,9 +126,10 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
             serializer.is_valid(raise_exception=True)
             contact = services.submit_contact(tenant=request.tenant, actor=user, submission=serializer.to_submission())
         contact = self.get_queryset().get(pk=contact.pk)
+        if user.role == Role.REFERRER:  # a referrer is never shown earlier contacts: none looked up
+            return Response(ReferrerContactSerializer(contact).data, status=status.HTTP_201_CREATED)
         selectors.attach_previous_contacts([contact])
-        output = ReferrerContactSerializer if user.role == Role.REFERRER else ContactSerializer
-        return Response(output(contact).data, status=status.HTTP_201_CREATED)
+        return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=PoliceNotificationBatch,

@@ -64,11 +64,15 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
         )
         if not contact.source:
             raise PolicyViolation("Choose who is making this referral.", field="source")
+        contact.tenant = tenant  # the audit, the clock and the acknowledgement read it: no query for it
         contact.out_of_hours = not calendar_for(tenant).is_working_time(received_at)
         contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
         try:
-            with transaction.atomic():
-                contact.save()
+            if not contact.external_reference:
+                contact.save()  # no other unique value a sender chooses: no savepoint needed
+            else:
+                with transaction.atomic():
+                    contact.save()
         except IntegrityError as exc:
             if contact.external_reference and "external_reference" in str(exc):
                 raise PolicyViolation(

@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from mash.tenancy import TenantOwned
+from mash.tenancy import AllTenantsManager, TenantOwned, TenantQuerySet, TenantScopedManager
 
 from .workcalendar import NATIONS, Unit
 
@@ -32,6 +32,37 @@ def _validate_weekdays(value):
         raise ValidationError("Choose at least one working day.")
 
 
+class _CalendarQuerySet(TenantQuerySet):
+    """Bulk writes send no save signal: they drop the cached working calendar themselves."""
+
+    def _forget(self, tenant_ids=None):
+        from .calendars import forget_calendar
+
+        for tenant_id in set(self.values_list("tenant_id", flat=True) if tenant_ids is None else tenant_ids):
+            forget_calendar(tenant_id)
+
+    def update(self, **kwargs):
+        self._forget()
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        self._forget({obj.tenant_id for obj in created})
+        return created
+
+    def bulk_update(self, objs, *args, **kwargs):
+        self._forget({obj.tenant_id for obj in objs})
+        return super().bulk_update(objs, *args, **kwargs)
+
+
+class _CalendarManager(TenantScopedManager.from_queryset(_CalendarQuerySet)):
+    pass
+
+
+class _AllCalendarsManager(AllTenantsManager.from_queryset(_CalendarQuerySet)):
+    pass
+
+
 class CalendarSettings(TenantOwned):
     """The tenant's working calendar. The time zone is the tenant's own (Tenant.time_zone)."""
 
@@ -42,6 +73,9 @@ class CalendarSettings(TenantOwned):
     day_start = models.TimeField(default=time(9, 0))
     day_end = models.TimeField(default=time(17, 0))
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = _CalendarManager()
+    all_tenants = _AllCalendarsManager()
 
     class Meta(TenantOwned.Meta):
         verbose_name_plural = "calendar settings"
@@ -68,6 +102,9 @@ class ClosureDay(TenantOwned):
 
     date = models.DateField()
     reason = models.CharField(max_length=200)
+
+    objects = _CalendarManager()
+    all_tenants = _AllCalendarsManager()
 
     class Meta(TenantOwned.Meta):
         ordering = ["date"]

@@ -30,7 +30,9 @@
   ``SET LOCAL`` (``set_config(..., true)``, undone with the transaction); in autocommit, where
   each statement is its own transaction and ``SET LOCAL`` would vanish at once, as session
   settings that are re-synchronised before the next statement whenever the wanted ones differ.
-  So a pooled connection never carries one request's tenant or role into the next. Celery tasks
+  So a pooled connection never carries one request's tenant or role into the next. Either is
+  issued only when the wanted tenant or role differs from what the database holds: once per
+  transaction at most, again after a rollback to a savepoint (which may have undone it). Celery tasks
   enter ``tenant_context(tenant_id)`` (per task) and reach the same wrapper.
 
 Under SQLite (the embedded default) there is no row security; the ORM scoping stands alone.
@@ -49,6 +51,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
+from psycopg.pq import TransactionStatus
 
 from mash import tenancy
 
@@ -92,6 +95,8 @@ SET_SESSION = _SET_SQL.format(local="false")
 SET_LOCAL = _SET_SQL.format(local="true")
 NO_ROLE = "none"  # the role the connection logged in as (the owner, in owner mode)
 _TRANSACTION_CONTROL = {"SAVEPOIN", "RELEASE ", "ROLLBACK"}
+_IDLE = TransactionStatus.IDLE
+_UNKNOWN = ("?", "?")  # never wanted: the settings must be issued again
 
 
 @functools.lru_cache(maxsize=4)
@@ -206,6 +211,8 @@ def _hand_over(execute, sql, params, many, context):
         or (isinstance(sql, str) and sql[:8].upper() in _TRANSACTION_CONTROL)
     ):
         # Savepoint statements touch no rows, and a rollback must run even in a failed transaction.
+        if isinstance(sql, str) and sql[:8].upper() == "ROLLBACK" and getattr(connection, "_mash_rls_local", None):
+            connection._mash_rls_local = _UNKNOWN  # a SET LOCAL may be undone: issue it again
         return execute(sql, params, many, context)
     wanted = _wanted()
     in_transaction = not connection.get_autocommit()
@@ -217,13 +224,16 @@ def _hand_over(execute, sql, params, many, context):
             statement = SET_SESSION
             connection._mash_rls_session = wanted
     else:
-        # Once a SET LOCAL was issued in this transaction, issue it before every statement
-        # until the transaction ends: a rolled-back savepoint may have undone it.
-        marker = connection.atomic_blocks[0] if connection.atomic_blocks else None
+        # What a SET LOCAL made the settings in this transaction: None for none (the session's hold),
+        # _UNKNOWN after a rollback to a savepoint (it may have undone one). Reset when this
+        # statement opens a new transaction (libpq says idle: no BEGIN yet), so a SET LOCAL is
+        # issued once per transaction and tenant, not before every statement.
+        if connection.connection.info.transaction_status == _IDLE:
+            connection._mash_rls_local = None
         local = getattr(connection, "_mash_rls_local", None)
-        if wanted != session or (local is not None and local is marker) or marker is None:
+        if (session if local is None else local) != wanted:
             statement = SET_LOCAL
-            connection._mash_rls_local = marker if marker is not None else False
+            connection._mash_rls_local = wanted
     if statement is not None:
         tenant, role = wanted
         value = signed_tenant(int(tenant), connection.connection.info.backend_pid) if tenant else ""
@@ -234,6 +244,8 @@ def _hand_over(execute, sql, params, many, context):
         except Exception:
             if statement is SET_SESSION:
                 connection._mash_rls_session = None  # unknown: set again before the next statement
+            else:
+                connection._mash_rls_local = _UNKNOWN
             raise
         finally:
             connection._mash_rls_busy = False
@@ -261,6 +273,7 @@ def assume_app_role(connection) -> None:
         with connection.connection.cursor() as cursor:  # scoping: allowed - session role, no rows
             cursor.execute(f'SET ROLE "{role}"')
         connection._mash_rls_session = None  # the wrapper re-synchronises before the next statement
+        connection._mash_rls_local = _UNKNOWN  # a session SET overrides a SET LOCAL too
 
 
 def reset_role(connection) -> None:
@@ -268,6 +281,7 @@ def reset_role(connection) -> None:
         with connection.connection.cursor() as cursor:  # scoping: allowed - session role, no rows
             cursor.execute("RESET ROLE")
         connection._mash_rls_session = None
+        connection._mash_rls_local = _UNKNOWN
 
 
 @contextmanager

@@ -290,3 +290,43 @@ def test_a_forged_tenant_setting_shows_nothing_even_through_the_application_conn
                 [forged, theirs],
             )[1]
             assert rows[0][1] == 0, forged
+
+
+def test_the_tenant_policy_is_checked_once_per_statement_not_once_per_row(tenant_a, as_app):
+    """The fast form: the signed-tenant check is a scalar sub-select, evaluated once (an InitPlan)."""
+    qualifiers = _raw(
+        "SELECT tablename, qual, with_check FROM pg_policies WHERE policyname = %s AND tablename = ANY(%s)",
+        [rls.POLICY, rls.walled_tables()],
+    )[1]
+    assert {table for table, *_ in qualifiers} == set(rls.walled_tables())
+    for table, using, check in qualifiers:
+        for text in (using, check):
+            assert "".join(text.split()) == "(tenant_id=(SELECTmash_tenant_id()ASmash_tenant_id))", (table, text)
+    with tenancy.tenant_context(tenant_a), transaction.atomic():
+        plan = "\n".join(row for (row,) in _raw("EXPLAIN (COSTS OFF) SELECT * FROM mash_auditevent")[1])
+    assert "InitPlan" in plan, plan
+
+
+def test_the_tenant_is_handed_over_once_per_transaction_and_again_after_a_rollback(tenant_a, as_app, monkeypatch):
+    issued = []
+    real = rls.signed_tenant
+    monkeypatch.setattr(rls, "signed_tenant", lambda *args: issued.append(args) or real(*args))
+    mine = plant(AuditEvent, tenant_a.pk)
+    with tenancy.tenant_context(tenant_a), transaction.atomic():
+        issued.clear()
+        for _ in range(5):
+            assert _count(AuditEvent, mine) == 1
+        assert len(issued) == 1  # not before every statement
+        try:
+            with transaction.atomic(), tenancy.tenant_context(None):  # a savepoint, rolled back: it
+                assert _count(AuditEvent, mine) == 0  # undoes the SET LOCAL of no tenant made in it
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        with tenancy.tenant_context(None):
+            assert _count(AuditEvent, mine) == 0  # so no tenant is handed over again, not assumed
+        assert _count(AuditEvent, mine) == 1
+    with tenancy.tenant_context(tenant_a), transaction.atomic():
+        issued.clear()
+        assert _count(AuditEvent, mine) == 1
+        assert len(issued) <= 1
