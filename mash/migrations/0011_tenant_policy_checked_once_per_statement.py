@@ -19,7 +19,7 @@ def reinstall(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mash', '0009_team_active'),
+        ('mash', '0010_user_role_edt'),
     ]
 
     operations = [
