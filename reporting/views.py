@@ -8,13 +8,13 @@ from django.shortcuts import render
 
 from contacts.choices import Outcome, ReferralSource
 from earlyhelp.models import EarlyHelpOutcome
-from mash import audit
+from mash import audit, csvsafe
 from mash.decorators import role_required
 from mash.models import Agency
 from thresholds.models import Rating
 from triage.handover_models import OrganisationType
 
-from . import annex_a, csvsafe, selectors, services
+from . import annex_a, selectors, services
 from .forms import AnnexAForm, FiltersForm, default_range
 
 ALLOWED = selectors.DASHBOARD_ROLES

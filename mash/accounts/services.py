@@ -9,7 +9,6 @@ another person's password: a new account gets a single-use set-up link by email 
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from functools import partial
@@ -25,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from mash import audit
+from mash import audit, csvsafe
 from mash.exceptions import NotAllowed, PolicyViolation
 from mash.models import Agency, Team, TeamMember, User
 from mash.roles import AGENCY_ROLES, Role
@@ -418,7 +417,7 @@ def import_users(*, actor, content: bytes) -> ImportResult:
     except UnicodeDecodeError:
         result.errors.append((0, "The file must be a CSV saved as UTF-8"))
         return result
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csvsafe.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     required = {"username", "email", "role"}
     known = {name for name, _ in CSV_COLUMNS}
