@@ -8,8 +8,8 @@ import pytest
 from deadlines import services
 from mash import tenancy
 from mash.exceptions import PolicyViolation
-from mash.models import AuditEvent
 from mash.roles import Role
+from tests.audit_helpers import audit_event
 from tests.deadlines.builders import HOUR, T0, notices, start
 from tests.factories import UserFactory
 
@@ -35,7 +35,7 @@ def test_a_changed_ladder_is_used_by_the_next_breach_and_running_clocks_keep_the
     assert ("escalation", 1, "alpha-head") not in notices(before)
     _process(after, due + 2 * HOUR)
     assert ("escalation", 2, "alpha-manager") in notices(after)
-    event = AuditEvent.objects.get(action="escalation_ladder.changed")
+    event = audit_event(hub.tenant, action="escalation_ladder.changed")
     assert event.actor == admin and event.changes["after"] == [["head", 0], ["manager", 7200]]
     assert event.changes["before"] == [["manager", 0], ["head", 4 * 3600]]
 

@@ -11,8 +11,9 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mash import tenancy
-from mash.models import Agency, AuditEvent, Tenant, User
+from mash.models import Agency, Tenant, User
 from mash.roles import Role
+from tests.audit_helpers import audit_events
 from tests.contacts.builders import marf
 
 PASSWORD = "norfolk-broads-passphrase-7"
@@ -94,7 +95,7 @@ def test_a_new_council_from_the_template_takes_a_marf_and_triage_rates_it(
     )
     assert rated.status_code == 200, rated.content
     assert triage.get(f"/api/v1/contacts/{contact_id}/").json()["rating"] == "red"
-    assert AuditEvent.objects.filter(action="tenant.created", tenant=tenant).exists()
+    assert audit_events(tenant, action="tenant.created")
 
 
 def test_a_taken_slug_is_refused_and_nothing_changes(db, mailoutbox, django_capture_on_commit_callbacks):

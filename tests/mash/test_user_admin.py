@@ -14,9 +14,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from mash import tenancy
-from mash.models import AuditEvent, Team, TeamMember, User
+from mash.models import Team, TeamMember, User
 from mash.roles import Role
 from mash.security import mfa
+from tests.audit_helpers import audit_event, audit_events
 from tests.contacts.builders import make_contact
 from tests.factories import AgencyFactory, UserFactory, token_for
 from tests.navigators.isolation import make_request
@@ -97,7 +98,7 @@ def test_an_added_person_sets_a_password_then_an_authenticator_app_through_the_e
     assert Client().post(link, {"password1": "x" + PASSWORD, "password2": "x" + PASSWORD}).status_code == 404
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
-    actions = set(AuditEvent.objects.filter(object_id=str(user.pk)).values_list("action", flat=True))
+    actions = {e.action for e in audit_events(user.tenant_id, object_id=str(user.pk))}
     assert {"user.created", "user.set_up_link_sent", "user.set_up_password"} <= actions
 
 
@@ -181,7 +182,7 @@ def test_a_leavers_session_and_api_token_stop_working_at_once(admin_client, tena
     assert not Token.objects.filter(user=leaver).exists()
     assert Session.objects.count() == 1  # the administrator is still signed in
     assert admin_client.get("/settings/users/").status_code == 200
-    event = AuditEvent.objects.get(action="user.deactivated", object_id=str(leaver.pk))
+    event = audit_event(leaver.tenant_id, action="user.deactivated", object_id=str(leaver.pk))
     assert event.changes["sessions_ended"] == 1 and event.changes["api_tokens_revoked"] == 1
 
 
@@ -256,7 +257,7 @@ def test_resetting_a_second_factor_needs_a_reason_and_makes_them_set_up_again(
     assert response.url.startswith("/security/two-factor/set-up/")
     (mail,) = mailoutbox
     assert mail.to == ["lost@example.org"] and "Lost phone, rang the duty line" in mail.body
-    event = AuditEvent.objects.get(action="user.second_factor_reset", object_id=str(user.pk))
+    event = audit_event(user.tenant_id, action="user.second_factor_reset", object_id=str(user.pk))
     assert event.changes["reason"] == "Lost phone, rang the duty line" and event.actor.username == "alpha-admin"
 
 
@@ -302,7 +303,7 @@ def test_a_clean_import_creates_every_account_and_emails_each_person(
     with tenancy.tenant_context(tenant_a):
         assert User.objects.get(username="alpha-two").agency.slug == "police"
     assert sorted(m.to[0] for m in mailoutbox) == ["one@example.org", "two@example.org"]
-    assert AuditEvent.objects.filter(action="users.imported").get().changes["count"] == 2
+    assert audit_event(tenant_a, action="users.imported").changes["count"] == 2
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,9 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from mash import tenancy
-from mash.models import AuditEvent, Team, User
+from mash.models import Team, User
 from mash.roles import AGENCY_ROLES, Role
+from tests.audit_helpers import audit_event
 from tests.factories import AgencyFactory
 
 URL = "/api/v1/users/"
@@ -109,7 +110,7 @@ def test_patch_changes_role_and_is_audited(admin, tenant_a, make_user, api_as):
     user = make_user(tenant_a, Role.TRIAGE)
     response = api_as(admin).patch(f"{URL}{user.pk}/", {"role": Role.MANAGER}, format="json")
     assert response.status_code == 200 and response.data["role"] == Role.MANAGER
-    event = AuditEvent.objects.get(action="user.changed", object_id=str(user.pk))
+    event = audit_event(tenant_a, action="user.changed", object_id=str(user.pk))
     assert event.changes["role"] == [Role.TRIAGE, Role.MANAGER] and event.actor == admin
 
 

@@ -281,6 +281,7 @@ def rating_form(**change):
         "return_amount": "4",
         "return_unit": "clock_hours",
         "immediate": "on",
+        "cpis_check_required": "on",  # Red: a CP-IS check before the decision (issue 19)
         "active": "on",
     }
     form.update(change)
