@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -100,7 +100,7 @@ class HandoverAcknowledgeView(TenantAPIView):
 
 class ConsultationSerializer(drf_serializers.ModelSerializer):
     contact = drf_serializers.PrimaryKeyRelatedField(read_only=True)
-    contact_reference = drf_serializers.CharField(source="contact.reference", read_only=True, default=None)
+    contact_reference = drf_serializers.CharField(source="contact.reference", read_only=True, default=None, allow_null=True)
     recorded_by = drf_serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -136,11 +136,23 @@ class ConsultationPagination(PageNumberPagination):
     page_size = 50
 
 
+# What the list answers: a page of consultations (ConsultationPagination), not a bare list.
+_ConsultationPage = inline_serializer(
+    "PaginatedConsultationList",
+    {
+        "count": drf_serializers.IntegerField(),
+        "next": drf_serializers.URLField(allow_null=True),
+        "previous": drf_serializers.URLField(allow_null=True),
+        "results": ConsultationSerializer(many=True),
+    },
+)
+
+
 class ConsultationsView(TenantAPIView):
     permission_classes = [role_permission(*consultations.RECORDERS)]
 
     @extend_schema(
-        responses={200: ConsultationSerializer(many=True)},
+        responses={200: _ConsultationPage},
         parameters=[OpenApiParameter("q", str, description="Search caller, organisation, question, advice, child")],
         description="The advice line's consultations, newest first (triage, manager).",
     )

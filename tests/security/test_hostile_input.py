@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework import serializers
 
-from contacts.models import PersonMatchCandidate
+from contacts.models import Person, PersonMatchCandidate
 from deadlines.models import Notification
 from deadlines.services import ensure_default_ladders
 from earlyhelp import services as earlyhelp_services
@@ -171,6 +171,7 @@ def _world(tenant, make_user):
         indicator = ThresholdIndicator.objects.select_related("level").first()
         team = Team.objects.create(name="Team North")
         review = plan.reviews.first()
+        person = Person.objects.first()
     mail.outbox.clear()
     assert candidate is not None and indicator is not None and review is not None
 
@@ -180,13 +181,16 @@ def _world(tenant, make_user):
         ("api/v1/early-help/requests/", early_help), ("api/v1/teams/", team), ("notifications/", notification),
         ("settings/closure-days/", closure), ("settings/thresholds/indicators/", indicator),
         ("contacts/", contact), ("triage/contacts/", contact), ("navigators/requests/", request),
-        ("early-help/", early_help),
+        ("early-help/", early_help), ("api/v1/users/", users[Role.TRIAGE]), ("settings/users/", users[Role.TRIAGE]),
+        ("api/v1/people/", person), ("people/links/contacts/", contact),
+        ("people/links/", SimpleNamespace(pk=999_999)),  # a link that does not exist: its 404 is under test
+        ("people/", person),
     ]  # fmt: skip
     values = {
         "tenant_slug": tenant.slug, "code": "red", "kind": "decision", "number": indicator.level.number,
         "index": 0, "step": "concerns", "figure": "contacts", "candidate_pk": candidate.pk, "verdict": "reject",
         "contact_id": contact.pk, "agency_slug": "police", "task_pk": tasks["call_family"].pk,
-        "review_pk": review.pk, "format": "json",
+        "review_pk": review.pk, "format": "json", "uidb64": "MQ", "token": "not-a-token",
     }  # fmt: skip
 
     def path(pattern, role):
