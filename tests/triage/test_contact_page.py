@@ -154,7 +154,14 @@ def test_rating_on_the_page_shows_requests_with_their_deadlines_and_the_timeline
     assert done.status_code == 302
     html = page(client, contact)
     assert "Police" in html and "Domestic abuse service" in html
-    assert html.count('<strong class="govuk-tag govuk-tag--blue">Open</strong>') == len(cambs["agencies"])
+    # Each request says how long is left in the one wording, its state in words (and the decision too, in the
+    # identity bar at the top).
+    requests = html[html.index('id="requests"') : html.index("</table>", html.index('id="requests"'))]
+    assert requests.count('mash-time-left__tag">On time</strong>') == len(cambs["agencies"])
+    assert requests.count("h left<") + requests.count("min left<") == len(cambs["agencies"])
+    identity = html[html.index('id="identity"') : html.index("</dl>", html.index('id="identity"'))]
+    assert "Red" in identity and contact.reference in identity and "On time</strong>" in identity
+    assert html.index('id="identity"') < html.index('id="requests"') < html.index('id="people"')
     for words in ("Contact received", "Rated (red)", "Information requested", "Deadline started"):
         assert words in html
     assert f'href="/navigators/enquiries/{contact.pk}/"' in html  # every return side by side
@@ -282,3 +289,31 @@ def test_a_navigators_return_shows_on_the_record_and_in_the_timeline(cambs, api_
     html = page(browser(cambs["manager"]), contact)
     assert html.count('<strong class="govuk-tag govuk-tag--green">Returned</strong>') == 1
     assert "Information returned" in html
+
+
+def test_the_identity_bar_names_the_child_their_age_and_how_long_is_left_and_the_timeline_is_newest_first(cambs):
+    from django.utils import timezone
+
+    from mash import timefmt
+
+    contact = new_contact(
+        cambs, children=[{"first_name": "Ruby", "last_name": "Hart", "date_of_birth": "2019-03-05"}]
+    )
+    client = browser(cambs["triage"])
+    client.post(f"/triage/contacts/{contact.pk}/notes/", {"text": "Checked the school's records."})
+    identity = lambda html: html[html.index('id="identity"') : html.index("</dl>", html.index('id="identity"'))]  # noqa: E731
+    bar = identity(page(client, contact))
+    age = timefmt.age_in_years(timezone.localdate().replace(year=2019, month=3, day=5))
+    assert "Ruby Hart" in bar and f"5 March 2019 ({age} years)" in bar
+    assert contact.reference in bar and "Not rated yet" in bar and "Not taken" in bar
+    assert f"(due {timefmt.govuk_datetime(contact.decision_due_at)})" in bar
+    with tenancy.tenant_context(cambs["tenant"]):
+        type(contact).objects.filter(pk=contact.pk).update(
+            decision_due_at=timezone.now() - timezone.timedelta(minutes=20, seconds=30)
+        )
+    late = identity(page(client, contact))
+    assert 'govuk-tag--red mash-time-left__tag">Overdue</strong>' in late and "Overdue by 20 min" in late
+    html = page(client, contact)
+    timeline = html[html.index('class="moj-timeline"') :]
+    assert timeline.count('class="moj-timeline__item"') >= 2
+    assert timeline.index("Case note added") < timeline.index("Contact received")  # the newest first
