@@ -116,6 +116,13 @@ def test_a_coordinator_works_a_district_service_through_the_pages(hub, client):
     assert client.post(f"/early-help/{request.pk}/tasks/{tasks['call_family'].pk}/call/", call).status_code == 302
     letter = client.get(f"/early-help/{request.pk}/tasks/{tasks['letter_lead_professional'].pk}/letter/")
     assert "Dear Jo Patel" in letter.content.decode()
+    # It prints as a letter through a stylesheet the content-security policy allows (no inline <style>).
+    assert "<style" not in letter.content.decode()
+    assert 'href="/static/mash/print.css" media="print"' in letter.content.decode()
+    from django.contrib.staticfiles import finders
+
+    print_css = open(finders.find("mash/print.css")).read()
+    assert "@media print" in print_css and ".moj-header" in print_css and "form" in print_css
     from django.test import TestCase
 
     mail.outbox.clear()
