@@ -317,3 +317,26 @@ def test_the_identity_bar_names_the_child_their_age_and_how_long_is_left_and_the
     timeline = html[html.index('class="moj-timeline"') :]
     assert timeline.count('class="moj-timeline__item"') >= 2
     assert timeline.index("Case note added") < timeline.index("Contact received")  # the newest first
+
+
+def test_the_level_of_need_page_keeps_ticked_indicators_on_error_and_groups_the_chosen_levels_by_domain(cambs):
+    contact = new_contact(cambs)
+    client = browser(cambs["triage"])
+    with tenancy.tenant_context(cambs["tenant"]):
+        from thresholds.models import ThresholdIndicator
+
+        level4 = ThresholdIndicator.objects.get(text="Suspected non-accidental injury")
+    response = client.post(f"/triage/contacts/{contact.pk}/threshold/", {"level": "4", "indicators": [str(level4.pk)]})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Enter why this level applies." in html
+    # What was ticked is still ticked, under its level (revealed) and its domain's heading.
+    assert f'name="indicators" type="checkbox" value="{level4.pk}" checked' in html
+    assert html.count(" checked") == 2  # the level and its indicator, nothing else
+    assert 'href="#id_level_0"' not in html and html.count('id="id_indicators"') == 1  # in level 4's block
+    assert html.index('id="conditional-level-4"') < html.index('id="id_indicators"')
+    assert 'value="4" checked data-aria-controls="conditional-level-4"' in html
+    level4_block = html[html.index('id="conditional-level-4"') :]
+    assert level4_block.index("govuk-heading-s") < level4_block.index("Suspected non-accidental injury")
+    assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden" id="conditional-level-2"' in html
+    assert 'class="govuk-radios__conditional" id="conditional-level-4"' in html
