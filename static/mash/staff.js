@@ -40,3 +40,15 @@ document.body.addEventListener("htmx:afterSwap", function () {
   contain(document);
   initAll({ scope: document, onError: function () {} });
 });
+
+// An error-summary link whose field sits in a closed expander (the decision page's census codes) or a hidden
+// conditional panel opens it first, so GOV.UK Frontend can move focus to the field (a field inside a closed
+// <details> cannot take focus). Capture phase: this runs before the error summary's own handler.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest(".govuk-error-summary a[href^='#']");
+  if (!link) return;
+  var field = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+  for (var node = field; node; node = node.parentElement) {
+    if (node.tagName === "DETAILS" && !node.open) node.open = true;
+  }
+}, true);

@@ -340,3 +340,18 @@ def test_the_level_of_need_page_keeps_ticked_indicators_on_error_and_groups_the_
     assert level4_block.index("govuk-heading-s") < level4_block.index("Suspected non-accidental injury")
     assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden" id="conditional-level-2"' in html
     assert 'class="govuk-radios__conditional" id="conditional-level-4"' in html
+
+
+def test_a_missing_primary_need_opens_the_census_codes_expander_so_its_error_link_reaches_the_field(cambs):
+    contact = new_contact(cambs)
+    manager = browser(cambs["manager"])
+    closed = manager.get(f"/triage/contacts/{contact.pk}/decision/").content.decode()
+    assert '<details class="govuk-details">' in closed  # nothing to show yet: kept out of the way
+    response = manager.post(
+        f"/triage/contacts/{contact.pk}/decision/", {"outcome": "assessment", "reason": "Needs an assessment."}
+    )
+    html = response.content.decode()
+    assert response.status_code in (400, 409) and "Choose the child" in html
+    assert '<details class="govuk-details" open>' in html
+    assert 'href="#id_primary_need"' in html and 'id="id_primary_need"' in html
+    assert "Needs an assessment." in html  # what was typed is kept
