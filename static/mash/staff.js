@@ -52,3 +52,15 @@ document.addEventListener("click", function (event) {
     if (node.tagName === "DETAILS" && !node.open) node.open = true;
   }
 }, true);
+
+// GOV.UK Frontend marks a radio that reveals a question with aria-expanded, which ARIA does not allow on a radio
+// (axe: aria-allowed-attr, critical). The revealed question follows its radio and aria-controls stays, so the
+// attribute is dropped after GOV.UK Frontend sets it (on start, on every change, and when the page is restored).
+function dropRadioExpanded() {
+  document.querySelectorAll(".govuk-radios__input[aria-expanded]").forEach(function (input) {
+    input.removeAttribute("aria-expanded");
+  });
+}
+dropRadioExpanded();
+document.addEventListener("change", dropRadioExpanded);
+window.addEventListener("pageshow", function () { setTimeout(dropRadioExpanded, 0); });
