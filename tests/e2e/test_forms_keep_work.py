@@ -45,3 +45,17 @@ def test_the_level_of_need_shows_the_chosen_levels_indicators_and_keeps_ticks_on
     assert page.get_by_label("Suspected non-accidental injury").is_checked()
     page.locator(".govuk-error-summary a[href='#id_rationale']").click()
     assert page.evaluate("() => document.activeElement.id") == "id_rationale"
+
+
+def test_why_consent_was_not_given_is_asked_only_once_consent_is_refused_or_not_sought(page, live_server, demo_data):
+    sign_in(page, live_server, "cambridgeshire-triage")
+    page.goto(f"{live_server.url}/contacts/phone/")
+    why = page.get_by_role("group", name="If consent was not given or not sought, why?")
+    assert not why.is_visible()
+    page.get_by_role("group", name="Consent to the referral").get_by_label("Given").check()
+    page.get_by_role("group", name="Consent to sharing information").get_by_label("Given").check()
+    assert not why.is_visible()
+    page.get_by_role("group", name="Consent to sharing information").get_by_label("Not sought").check()
+    assert why.is_visible()
+    page.get_by_role("group", name="Consent to sharing information").get_by_label("Given").check()
+    assert not why.is_visible()
