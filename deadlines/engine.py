@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from django.utils import timezone
-
+from mash import timefmt
 from mash.roles import Role
 
 from .models import Clock, EscalationTarget, NotificationKind
@@ -114,17 +112,17 @@ def recipients(clock: Clock, step: Step, users: list) -> list:
 
 
 def local_time(clock: Clock, instant: datetime) -> str:
-    local = timezone.localtime(instant, ZoneInfo(clock.time_zone))
-    return f"{local:%H:%M} on {local.day} {local:%B %Y}"
+    """``1 December 2026 at 2:15pm`` in the clock's zone: the one way time is told (mash.timefmt)."""
+    return timefmt.govuk_datetime(instant, clock.time_zone)
 
 
 def message(clock: Clock, step: Step) -> str:
     what = f"{clock.get_kind_display()} for {clock.subject_label}"
     due = local_time(clock, clock.due_at)
     if step.kind == NotificationKind.WARNING:
-        return f"{what} is due at {due}."
+        return f"{what} is due on {due}."
     if step.kind == NotificationKind.BREACH:
-        return f"{what} is overdue. It was due at {due}."
+        return f"{what} is overdue. It was due on {due}."
     return (
         f"Escalation level {step.level} of {clock.top_level}: {what} has been overdue since {due}. "
         f"You are told as {EscalationTarget(step.who).label.lower()}."

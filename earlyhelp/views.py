@@ -53,28 +53,72 @@ def _countdown(request_, now, warn_fraction):
     return timefmt.time_left(request_.review_due_at, warn_at=warn_at, now=now)
 
 
-def _queue_context():
+# The queue's filters: where the request came from and how soon it is due (applied to the rows already loaded).
+SOURCE_FILTERS = [("", "Anywhere"), ("mash", "A MASH contact"), ("direct", "A direct request")]
+DUE_FILTERS = [("", "Any time"), ("overdue", "Overdue"), ("due_soon", "Due soon"), ("today", "Due today")]
+
+
+def _queue_filters(params) -> dict[str, str]:
+    source, due = params.get("source", ""), params.get("due", "")
+    return {
+        "source": source if source in dict(SOURCE_FILTERS) else "",
+        "due": due if due in dict(DUE_FILTERS) else "",
+    }
+
+
+def _due_today(row, today) -> bool:
+    return not row["countdown"].is_overdue and timezone.localdate(row["request"].review_due_at) == today
+
+
+def _queue_context(params):
+    """The queue, its counts and its filters in a fixed number of queries: counting and filtering work on the
+    rows already loaded (at most QUEUE_LIMIT)."""
     now = timezone.now()
+    today = timezone.localdate(now)
     fraction = threshold_selectors.warn_fractions()[ClockKind.EARLY_HELP_REVIEW]
-    rows = [{"request": r, "countdown": _countdown(r, now, fraction)} for r in selectors.queue()[:QUEUE_LIMIT]]
+    rows = []
+    for r in selectors.queue()[:QUEUE_LIMIT]:
+        children = list(r.children.all())
+        rows.append({"request": r, "countdown": _countdown(r, now, fraction), "first_child": children[0] if
+                     children else None, "other_children": children[1:]})  # fmt: skip
+    reviews = list(selectors.reviews_due()[:QUEUE_LIMIT])
+    tasks = list(selectors.open_feedback_tasks()[:QUEUE_LIMIT])
+    counts = {
+        "overdue": sum(1 for row in rows if row["countdown"].is_overdue),
+        "due_soon": sum(1 for row in rows if row["countdown"].is_due_soon),
+        "today": sum(1 for row in rows if _due_today(row, today)),
+        "feedback": len(tasks),
+        "reviews": len(reviews),
+    }
+    filters = _queue_filters(params)
+    if filters["source"]:
+        rows = [row for row in rows if bool(row["request"].contact_id) == (filters["source"] == "mash")]
+    if filters["due"] == "today":
+        rows = [row for row in rows if _due_today(row, today)]
+    elif filters["due"]:
+        rows = [row for row in rows if row["countdown"].state == filters["due"]]
     return {
         "rows": rows,
-        "reviews": list(selectors.reviews_due()[:QUEUE_LIMIT]),
-        "tasks": list(selectors.open_feedback_tasks()[:QUEUE_LIMIT]),
+        "reviews": reviews,
+        "tasks": tasks,
         "now": now,
+        "counts": counts,
+        "filters": filters,
+        "source_filters": SOURCE_FILTERS,
+        "due_filters": DUE_FILTERS,
     }
 
 
 @role_required(*QUEUE_ROLES)
 def queue(request):
-    return render(request, "earlyhelp/queue.html", {**_queue_context(), "can_request": request.user.role in
-                                                    services.REQUESTERS})  # fmt: skip
+    return render(request, "earlyhelp/queue.html", {**_queue_context(request.GET), "can_request": request.user.role
+                                                    in services.REQUESTERS})  # fmt: skip
 
 
 @role_required(*QUEUE_ROLES)
 def queue_rows(request):
     """htmx: the queue's tables, refreshed every minute so the countdowns stay true."""
-    return render(request, "earlyhelp/partials/queue_tables.html", _queue_context())
+    return render(request, "earlyhelp/partials/queue_tables.html", _queue_context(request.GET))
 
 
 # --- one request -------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from thresholds.models import ClockKind
 
 from . import selectors, services
 from .forms import HISTORY_SPARE_ROWS, AddendumForm, AssignForm, NavigatorSettingsForm, QuestionTemplateForm, ReturnForm
+from .models import OUTSTANDING
 from .validation import ReturnInvalid
 
 agency_staff = role_required(*AGENCY_ROLES)
@@ -51,6 +52,19 @@ def _errors_from(form) -> list[dict]:
 # --- the workspace --------------------------------------------------------------------------------
 
 
+def _counts(rows, now) -> dict[str, int]:
+    """The strip of counts above the list, from the rows already loaded (no further query): returns still
+    awaited that are overdue, due soon (the tenant's warning point), due today, and not assigned."""
+    awaited = [r for r in rows if r.status in OUTSTANDING]
+    today = timezone.localdate(now)
+    return {
+        "overdue": sum(1 for r in awaited if r.time_left.is_overdue),
+        "due_soon": sum(1 for r in awaited if r.time_left.is_due_soon),
+        "today": sum(1 for r in awaited if not r.time_left.is_overdue and timezone.localdate(r.due_at) == today),
+        "unassigned": sum(1 for r in awaited if r.assigned_to_id is None),
+    }
+
+
 @agency_staff
 def workspace(request):
     """The agency's requests, overdue first then by time left. htmx refreshes the rows in place."""
@@ -75,9 +89,13 @@ def workspace(request):
     )
     # "Due soon" from the tenant's warning point for returns (one query, whatever the rows).
     fraction = threshold_selectors.warn_fractions()[ClockKind.NAVIGATOR_RETURN]
+    now = timezone.now()
     for row in rows:
         row.warn_at = timefmt.warning_time(row.requested_at, row.due_at, fraction)
-    context = {"rows": rows, "filters": filters, "now": timezone.now(), "is_lead": is_lead}
+        row.time_left = timefmt.time_left(row.due_at, warn_at=row.warn_at, now=now)
+        children = row.contact.children
+        row.first_child, row.other_children = (children[0] if children else None), children[1:]
+    context = {"rows": rows, "filters": filters, "now": now, "is_lead": is_lead, "counts": _counts(rows, now)}
     if request.headers.get("HX-Request"):
         return render(request, "navigators/partials/workspace_rows.html", context)
     context |= {

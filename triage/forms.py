@@ -138,6 +138,24 @@ class ThresholdForm(forms.Form):
         self.fields["indicators"].choices = [
             (str(i.pk), i.text) for d in document for domain in d.domains for i in domain.indicators
         ]
+        # The page shows one level's indicators at a time, grouped by domain, under the level's radio.
+        self.levels = [
+            {
+                "entry": d,
+                "number": str(d.level.number),
+                "first": next((i.pk for domain in d.domains for i in domain.indicators), None),
+            }
+            for d in document
+        ]
+
+    @property
+    def chosen_level(self) -> str:
+        return str(self["level"].value() or "")
+
+    @property
+    def ticked(self) -> set[str]:
+        """The indicators ticked, kept when the page comes back with an error."""
+        return {str(v) for v in (self["indicators"].value() or [])}
 
 
 class SharingForm(forms.Form):

@@ -271,6 +271,7 @@ class ContactRecord:
     decision: Decision | None
     clocks: list
     timeline: list
+    requests_outstanding: int = 0  # open or overdue: the identity bar's "returns awaited"
 
 
 def contact_for(user, pk):
@@ -342,6 +343,7 @@ def contact_record(contact: Contact) -> ContactRecord:
     )
     # Both directions: stepped down from this contact, or stepped up into it (one linked history).
     early_help = list(early_help_selectors.requests_for_contact(contact))
+    _attach_time_left(contact, requests)
     return ContactRecord(
         contact=contact,
         children=[p for p in people if p.role == PersonRole.CHILD],
@@ -366,7 +368,21 @@ def contact_record(contact: Contact) -> ContactRecord:
         decision=Decision.objects.filter(contact=contact).select_related("decided_by").first(),
         clocks=list(clocks_for_subject(subject=contact)),
         timeline=timeline(contact, requests=requests, early_help=early_help),
+        requests_outstanding=sum(1 for q in requests if q.status in OUTSTANDING),
     )
+
+
+def _attach_time_left(contact: Contact, requests: list) -> None:
+    """Time left to the decision and to each agency's return, due soon from the tenant's warning points
+    (one query for both), as the queue and the navigators' workspace tell it."""
+    fractions = threshold_selectors.warn_fractions()
+    now = timezone.now()
+    contact.warn_at = timefmt.warning_time(contact.received_at, contact.decision_due_at, fractions[ClockKind.DECISION])
+    contact.time_left = timefmt.time_left(contact.decision_due_at, warn_at=contact.warn_at, now=now)
+    for request in requests:
+        request.warn_at = timefmt.warning_time(
+            request.requested_at, request.due_at, fractions[ClockKind.NAVIGATOR_RETURN]
+        )
 
 
 def agencies():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from mash.decorators import role_required
 from mash.models import AuditEvent
 from mash.roles import Role
 
+from ..date_input import GovukDateField, date_parts
 from .input import date_in_range
 
 PAGE_SIZE = 50
@@ -22,12 +24,12 @@ PAGE_SIZE = 50
 class AuditFilterForm(forms.Form):
     reference = forms.CharField(label="Contact reference", required=False, max_length=32)
     user = forms.CharField(label="User name", required=False, max_length=150)
-    action = forms.CharField(label="Action", required=False, max_length=100)
-    # Bounded: the search adds a day to the end date and converts both to UTC (year 1 and 9999 cannot be).
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                                validators=[date_in_range])  # fmt: skip
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                              validators=[date_in_range])  # fmt: skip
+    action = forms.CharField(label="What happened", required=False, max_length=100,
+                             help_text="For example, contact opened")  # fmt: skip
+    # GOV.UK date inputs, not a browser date picker. Bounded: the search adds a day to the end date and converts
+    # both to UTC (year 1 and 9999 cannot be).
+    date_from = GovukDateField(label="From", noun="the start date", required=False, validators=[date_in_range])
+    date_to = GovukDateField(label="To", noun="the end date", required=False, validators=[date_in_range])
 
     def clean(self):
         cleaned = super().clean()
@@ -61,6 +63,14 @@ def _record_objects(reference: str) -> list[tuple[str, str]] | None:
     return objects
 
 
+def _action_pattern(typed: str) -> str:
+    """What was typed, as words or as a code ("contact opened", "contact.viewed", "agency."): each word in
+    turn, separated by a dot, underscore or space; "opened" also finds reads (stored as ``.viewed``)."""
+    words = [re.escape(w) for w in re.split(r"[\s._]+", typed.strip().lower()) if w]
+    words = ["(opened|viewed)" if w in ("opened", "viewed") else w for w in words]
+    return "[._ ]?".join(words) if words else ""
+
+
 @role_required(Role.ADMIN, Role.HEAD)
 def audit_log(request):
     """Every audit event of the tenant, newest first, filtered; 50 a page, a fixed number of queries."""
@@ -85,19 +95,26 @@ def audit_log(request):
         if data["user"]:
             events = events.filter(actor_label__icontains=data["user"].strip())
         if data["action"]:
-            events = events.filter(action__icontains=data["action"].strip())
+            events = events.filter(action__iregex=_action_pattern(data["action"]))
         if data["date_from"]:
             events = events.filter(at__gte=datetime.combine(data["date_from"], time.min, tzinfo=zone))
         if data["date_to"]:
             events = events.filter(at__lt=datetime.combine(data["date_to"] + timedelta(days=1), time.min, tzinfo=zone))
     elif form.is_bound:
         events = events.none()
-    page = Paginator(events.order_by("-at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(events.select_related("actor").order_by("-at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "security/audit.html",
-        {"form": form, "page": page, "not_found": not_found, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "not_found": not_found,
+            "query": query.urlencode(),
+            "date_from_parts": date_parts(form["date_from"]),
+            "date_to_parts": date_parts(form["date_to"]),
+        },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )

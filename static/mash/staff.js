@@ -40,3 +40,27 @@ document.body.addEventListener("htmx:afterSwap", function () {
   contain(document);
   initAll({ scope: document, onError: function () {} });
 });
+
+// An error-summary link whose field sits in a closed expander (the decision page's census codes) or a hidden
+// conditional panel opens it first, so GOV.UK Frontend can move focus to the field (a field inside a closed
+// <details> cannot take focus). Capture phase: this runs before the error summary's own handler.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest(".govuk-error-summary a[href^='#']");
+  if (!link) return;
+  var field = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+  for (var node = field; node; node = node.parentElement) {
+    if (node.tagName === "DETAILS" && !node.open) node.open = true;
+  }
+}, true);
+
+// GOV.UK Frontend marks a radio that reveals a question with aria-expanded, which ARIA does not allow on a radio
+// (axe: aria-allowed-attr, critical). The revealed question follows its radio and aria-controls stays, so the
+// attribute is dropped after GOV.UK Frontend sets it (on start, on every change, and when the page is restored).
+function dropRadioExpanded() {
+  document.querySelectorAll(".govuk-radios__input[aria-expanded]").forEach(function (input) {
+    input.removeAttribute("aria-expanded");
+  });
+}
+dropRadioExpanded();
+document.addEventListener("change", dropRadioExpanded);
+window.addEventListener("pageshow", function () { setTimeout(dropRadioExpanded, 0); });

@@ -266,3 +266,17 @@ def test_an_inconsistent_clock_cannot_trap_the_sweep_in_a_loop(hub, caplog):
     assert result.events == 2  # the other clock's breach and first level
     assert refreshed(other).escalation_level == 1
     assert "nothing to do" in caplog.text
+
+
+def test_notices_and_emails_tell_the_time_the_one_govuk_way_in_the_clocks_zone(hub, django_capture_on_commit_callbacks):
+    clock = start(hub)  # 10am on 24 November 2025 (GMT), 4 clock hours
+    process(clock, T0 + 3 * HOUR)
+    with django_capture_on_commit_callbacks(execute=True):
+        process(clock, T0 + 4 * HOUR)
+    with tenancy.tenant_context(clock.tenant_id):
+        messages = dict(Notification.objects.filter(clock=clock).values_list("kind", "message"))
+    assert messages["warning"].endswith("is due on 24 November 2025 at 2pm.")
+    assert messages["breach"].endswith("is overdue. It was due on 24 November 2025 at 2pm.")
+    assert "overdue since 24 November 2025 at 2pm" in messages["escalation"]
+    assert all("14:00" not in m for m in messages.values())
+    assert any("24 November 2025 at 2pm" in m.body for m in mail.outbox)

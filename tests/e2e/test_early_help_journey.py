@@ -58,7 +58,9 @@ def test_a_stepped_down_contact_is_decided_district_service_called_and_planned(p
     row = page.locator("#queue-table").get_by_role("row").filter(has_text=request.reference)
     text = row.inner_text()
     assert "Ruby Ellis" in text and "MASH contact" in text
-    assert due.strftime("%a %-d %b %Y %H:%M") in text  # the deadline, in London time
+    from mash import timefmt
+
+    assert timefmt.govuk_datetime(due, "Europe/London") in text  # the deadline, in London time, the GOV.UK way
     assert "On time" in text and "left" in text
 
     row.get_by_role("link", name=request.reference).click()

@@ -62,11 +62,13 @@ def test_triage_rates_red_the_manager_decides_and_the_referrer_sees_the_feedback
     page.get_by_label("Why this rating").fill("Ruby looks after her brother and may be neglected.")
     _click(page, "button", "Save rating")
     expect(page.locator(".govuk-notification-banner")).to_contain_text(f"Rated Red: {AGENCIES} agencies asked")
-    requests = page.locator("#requests + table tbody tr")
+    requests = page.locator("#requests + .mash-table-scroll table tbody tr")
     expect(requests).to_have_count(AGENCIES)
     assert any("Police" in row for row in requests.all_inner_texts())
     for row in requests.all_inner_texts():
-        assert "Open" in row and re.search(r"\d{1,2} \w{3} \d{4}, \d{2}:\d{2}", row), row
+        # Time left in the one wording, with its state in words, and the deadline the GOV.UK way.
+        assert re.search(r"(On time|Due soon|Overdue)", row), row
+        assert re.search(r"\d{1,2} \w+ \d{4} at (\d{1,2}(:\d{2})?[ap]m|midday|midnight)", row), row
     assert "MASH enquiry" in page.locator("main").inner_text()
 
     # The manager decides before the returns are in, with an override reason.

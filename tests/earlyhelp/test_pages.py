@@ -48,6 +48,14 @@ def test_the_queue_puts_overdue_first_and_says_the_time_left_in_words(hub, clien
     assert "On time" in body[body.index(newest.reference):]
     assert 'hx-trigger="every 60s"' in body
     assert "<html" not in partial and old.reference in partial
+    counts = body[body.index('id="early-help-counts"') : body.index("</ul>", body.index('id="early-help-counts"'))]
+    assert ">1</span> overdue" in counts and ">1</span> due soon" in counts
+    assert 'data-module="moj-sortable-table"' in body and "moj-filter-layout" in body
+    with time_machine.travel(T0 + timedelta(hours=50), tick=False):
+        overdue_only = client.get("/early-help/", {"due": "overdue"}).content.decode()
+        refreshed = client.get("/early-help/queue/rows/", {"due": "overdue"}, HTTP_HX_REQUEST="true").content.decode()
+    assert old.reference in overdue_only and new.reference not in overdue_only and newest.reference not in overdue_only
+    assert new.reference not in refreshed and "?due=overdue" in refreshed  # the refresh keeps the filter
     # Deadlines on screen are in the tenant's zone, GOV.UK style: Wednesday 26 November, 10:00 GMT.
     assert "26 November 2025 at 10am" in body
 
@@ -116,6 +124,13 @@ def test_a_coordinator_works_a_district_service_through_the_pages(hub, client):
     assert client.post(f"/early-help/{request.pk}/tasks/{tasks['call_family'].pk}/call/", call).status_code == 302
     letter = client.get(f"/early-help/{request.pk}/tasks/{tasks['letter_lead_professional'].pk}/letter/")
     assert "Dear Jo Patel" in letter.content.decode()
+    # It prints as a letter through a stylesheet the content-security policy allows (no inline <style>).
+    assert "<style" not in letter.content.decode()
+    assert 'href="/static/mash/print.css" media="print"' in letter.content.decode()
+    from django.contrib.staticfiles import finders
+
+    print_css = open(finders.find("mash/print.css")).read()
+    assert "@media print" in print_css and ".moj-header" in print_css and "form" in print_css
     from django.test import TestCase
 
     mail.outbox.clear()

@@ -245,3 +245,17 @@ def test_the_admin_edits_an_agencys_question_template(hub, client):
 def test_the_settings_page_lists_every_agencys_questions(hub, client):
     page = _page(client, hub.admin, "/navigators/settings/")
     assert "Police" in page and "GP registration" in page and "Exclusions" in page
+
+
+def test_the_workspace_is_a_worklist_with_counts_and_the_child_named_first_with_their_age(hub, client):
+    now = timezone.now()
+    _c, late = open_enquiry(hub, "late", rating="red", agencies=[hub.police], at=now - timedelta(hours=5))
+    _c, _fresh = open_enquiry(hub, "fresh", rating="green", agencies=[hub.police], at=now - timedelta(minutes=5))
+    page = _page(client, hub.nav_police, "/navigators/")
+    counts = page[page.index('id="workspace-counts"') : page.index("</ul>", page.index('id="workspace-counts"'))]
+    assert ">1</span> overdue" in counts and ">2</span> not assigned" in counts
+    row = page[page.index(f'id="request-{late["police"].pk}"') :].split("</tr>")[0]
+    assert row.index("Hart") < row.index(f"/navigators/requests/{late['police'].pk}/")  # the child first
+    assert " years<" in row or " year<" in row  # with their age
+    assert "Overdue by" in row and "Red" in row
+    assert 'data-module="moj-sortable-table"' in page and "moj-filter-layout" in page

@@ -35,8 +35,8 @@ def test_an_admin_finds_everyone_who_opened_a_childs_contact_by_its_reference(pe
     page = _client(people[Role.ADMIN]).get("/security/audit/", {"reference": contact["reference"]})
     html = page.content.decode()
     assert page.status_code == 200
-    assert "contact.viewed" in html and people[Role.TRIAGE].username in html
-    assert html.count("contact.viewed") == 1  # the other contact's read is not this child's record
+    assert "Contact opened" in html and people[Role.TRIAGE].username in html
+    assert html.count("Contact opened") == 1  # the other contact's read is not this child's record
     with tenancy.tenant_context(people[Role.ADMIN].tenant):
         mine = AuditEvent.objects.filter(object_type="contacts.contact", object_id=str(contact["id"])).count()
     assert f"{mine} event" in html
@@ -53,9 +53,11 @@ def test_filters_by_user_action_and_dates_and_rejects_a_backwards_range(people, 
     client = _client(admin)
 
     by_user = client.get("/security/audit/", {"user": triage.username}).content.decode()
-    assert "contact.viewed" in by_user and "agency.changed" not in by_user
+    assert "Contact opened" in by_user and "Agency changed" not in by_user
     by_action = client.get("/security/audit/", {"action": "agency."}).content.decode()
-    assert "agency.changed" in by_action and "contact.viewed" not in by_action
+    assert "Agency changed" in by_action and "Contact opened" not in by_action
+    in_words = client.get("/security/audit/", {"action": "contact opened"}).content.decode()
+    assert "Contact opened" in in_words and "Agency changed" not in in_words
     today = timezone.localdate()
     future = client.get("/security/audit/", {"date_from": (today + timedelta(days=1)).isoformat()}).content.decode()
     assert "No events match" in future
@@ -89,3 +91,42 @@ def test_the_audit_log_costs_the_same_queries_for_ten_or_a_hundred_events(people
     assert len(many) == len(few)
     html = page.content.decode()
     assert "Page 1 of 2" in html and 'rel="next"' in html  # 50 a page
+
+
+def test_the_log_reads_as_words_not_codes_and_python_values(people, tenant_a):
+    admin, triage = people[Role.ADMIN], people[Role.TRIAGE]
+    triage.first_name, triage.last_name = "Priya", "Shah"
+    triage.save()
+    audit.record(
+        actor=triage, action="rating.changed", tenant=tenant_a, label="Red",
+        changes={"rating": ["amber", "red"], "urgent": True, "ids": [12, 14], "note": None},
+    )  # fmt: skip
+    html = _client(admin).get("/security/audit/").content.decode()
+    assert "Rating changed" in html and "rating.changed" not in html
+    assert "Priya Shah" in html
+    assert "Rating: amber to red" in html and "Urgent: Yes" in html and "Records: 12, 14" in html
+    assert "Note: none" in html
+    for python in ("True", "None", "[", "{", "&#x27;"):
+        assert python not in html.split("<tbody")[1].split("</tbody>")[0]
+
+
+def test_dates_are_typed_into_govuk_date_boxes_kept_on_error_and_each_error_links_to_its_first_box(people):
+    client = _client(people[Role.ADMIN])
+    blank = client.get("/security/audit/").content.decode()
+    assert 'type="date"' not in blank
+    for box in ("date_from-day", "date_from-month", "date_from-year", "date_to-day", "date_to-month", "date_to-year"):
+        assert f'name="{box}"' in blank
+    today = timezone.localdate()
+    parts = {"date_from-day": str(today.day), "date_from-month": str(today.month), "date_from-year": str(today.year)}
+    assert client.get("/security/audit/", parts).status_code == 200
+    wrong = client.get(
+        "/security/audit/",
+        {"date_from-day": "31", "date_from-month": "2", "date_from-year": "2026", "date_to-day": "3",
+         "date_to-year": "2026", "user": "kept"},
+    )  # fmt: skip
+    html = wrong.content.decode()
+    assert wrong.status_code == 400
+    assert "The start date must be a real date" in html and "The end date must include a month" in html
+    assert 'href="#id_date_from-day"' in html and 'href="#id_date_to-day"' in html
+    assert 'id="id_date_from-day" name="date_from-day" type="text" inputmode="numeric" value="31"' in html
+    assert 'value="kept"' in html

@@ -154,7 +154,14 @@ def test_rating_on_the_page_shows_requests_with_their_deadlines_and_the_timeline
     assert done.status_code == 302
     html = page(client, contact)
     assert "Police" in html and "Domestic abuse service" in html
-    assert html.count('<strong class="govuk-tag govuk-tag--blue">Open</strong>') == len(cambs["agencies"])
+    # Each request says how long is left in the one wording, its state in words (and the decision too, in the
+    # identity bar at the top).
+    requests = html[html.index('id="requests"') : html.index("</table>", html.index('id="requests"'))]
+    assert requests.count('mash-time-left__tag">On time</strong>') == len(cambs["agencies"])
+    assert requests.count("h left<") + requests.count("min left<") == len(cambs["agencies"])
+    identity = html[html.index('id="identity"') : html.index("</dl>", html.index('id="identity"'))]
+    assert "Red" in identity and contact.reference in identity and "On time</strong>" in identity
+    assert html.index('id="identity"') < html.index('id="requests"') < html.index('id="people"')
     for words in ("Contact received", "Rated (red)", "Information requested", "Deadline started"):
         assert words in html
     assert f'href="/navigators/enquiries/{contact.pk}/"' in html  # every return side by side
@@ -282,3 +289,69 @@ def test_a_navigators_return_shows_on_the_record_and_in_the_timeline(cambs, api_
     html = page(browser(cambs["manager"]), contact)
     assert html.count('<strong class="govuk-tag govuk-tag--green">Returned</strong>') == 1
     assert "Information returned" in html
+
+
+def test_the_identity_bar_names_the_child_their_age_and_how_long_is_left_and_the_timeline_is_newest_first(cambs):
+    from django.utils import timezone
+
+    from mash import timefmt
+
+    contact = new_contact(
+        cambs, children=[{"first_name": "Ruby", "last_name": "Hart", "date_of_birth": "2019-03-05"}]
+    )
+    client = browser(cambs["triage"])
+    client.post(f"/triage/contacts/{contact.pk}/notes/", {"text": "Checked the school's records."})
+    identity = lambda html: html[html.index('id="identity"') : html.index("</dl>", html.index('id="identity"'))]  # noqa: E731
+    bar = identity(page(client, contact))
+    age = timefmt.age_in_years(timezone.localdate().replace(year=2019, month=3, day=5))
+    assert "Ruby Hart" in bar and f"5 March 2019 ({age} years)" in bar
+    assert contact.reference in bar and "Not rated yet" in bar and "Not taken" in bar
+    assert f"(due {timefmt.govuk_datetime(contact.decision_due_at)})" in bar
+    with tenancy.tenant_context(cambs["tenant"]):
+        type(contact).objects.filter(pk=contact.pk).update(
+            decision_due_at=timezone.now() - timezone.timedelta(minutes=20, seconds=30)
+        )
+    late = identity(page(client, contact))
+    assert 'govuk-tag--red mash-time-left__tag">Overdue</strong>' in late and "Overdue by 20 min" in late
+    html = page(client, contact)
+    timeline = html[html.index('class="moj-timeline"') :]
+    assert timeline.count('class="moj-timeline__item"') >= 2
+    assert timeline.index("Case note added") < timeline.index("Contact received")  # the newest first
+
+
+def test_the_level_of_need_page_keeps_ticked_indicators_on_error_and_groups_the_chosen_levels_by_domain(cambs):
+    contact = new_contact(cambs)
+    client = browser(cambs["triage"])
+    with tenancy.tenant_context(cambs["tenant"]):
+        from thresholds.models import ThresholdIndicator
+
+        level4 = ThresholdIndicator.objects.get(text="Suspected non-accidental injury")
+    response = client.post(f"/triage/contacts/{contact.pk}/threshold/", {"level": "4", "indicators": [str(level4.pk)]})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Enter why this level applies." in html
+    # What was ticked is still ticked, under its level (revealed) and its domain's heading.
+    assert f'name="indicators" type="checkbox" value="{level4.pk}" checked' in html
+    assert html.count(" checked") == 2  # the level and its indicator, nothing else
+    assert 'href="#id_level_0"' not in html and html.count('id="id_indicators"') == 1  # in level 4's block
+    assert html.index('id="conditional-level-4"') < html.index('id="id_indicators"')
+    assert 'value="4" checked data-aria-controls="conditional-level-4"' in html
+    level4_block = html[html.index('id="conditional-level-4"') :]
+    assert level4_block.index("govuk-heading-s") < level4_block.index("Suspected non-accidental injury")
+    assert 'class="govuk-radios__conditional govuk-radios__conditional--hidden" id="conditional-level-2"' in html
+    assert 'class="govuk-radios__conditional" id="conditional-level-4"' in html
+
+
+def test_a_missing_primary_need_opens_the_census_codes_expander_so_its_error_link_reaches_the_field(cambs):
+    contact = new_contact(cambs)
+    manager = browser(cambs["manager"])
+    closed = manager.get(f"/triage/contacts/{contact.pk}/decision/").content.decode()
+    assert '<details class="govuk-details">' in closed  # nothing to show yet: kept out of the way
+    response = manager.post(
+        f"/triage/contacts/{contact.pk}/decision/", {"outcome": "assessment", "reason": "Needs an assessment."}
+    )
+    html = response.content.decode()
+    assert response.status_code in (400, 409) and "Choose the child" in html
+    assert '<details class="govuk-details" open>' in html
+    assert 'href="#id_primary_need"' in html and 'id="id_primary_need"' in html
+    assert "Needs an assessment." in html  # what was typed is kept
