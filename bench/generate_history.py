@@ -124,8 +124,9 @@ class Copier:
                 value = f.get_default()
                 self.defaults[f.attname] = json.dumps(value) if isinstance(value, (dict, list)) else value
             else:
-                self.defaults[f.attname] = "" if (not f.null and f.get_internal_type() in ("CharField", "TextField",
-                                                                                            "EmailField")) else None
+                self.defaults[f.attname] = (
+                    "" if (not f.null and f.get_internal_type() in ("CharField", "TextField", "EmailField")) else None
+                )
 
     def write(self, rows) -> int:
         from django.db import connection
@@ -304,8 +305,11 @@ def generate(tenant, *, years: float, scale: float, seed: int, now: datetime) ->
                 del recent[:10000]
             # Information requests once rated (Red/Amber: every agency; Green-like: two to four).
             if contact["rating_id"] and rating.agencies_asked != "none" and agencies:
-                asked = agencies if rating.agencies_asked == "all" else rng.sample(agencies, min(len(agencies),
-                                                                                               rng.randint(2, 4)))
+                asked = (
+                    agencies
+                    if rating.agencies_asked == "all"
+                    else rng.sample(agencies, min(len(agencies), rng.randint(2, 4)))
+                )
                 requested = received + timedelta(minutes=rng.randint(20, 180))
                 for agency_id in asked:
                     req_due = calendar.add(requested, rating.return_amount, rating.return_unit)
@@ -374,8 +378,14 @@ def generate(tenant, *, years: float, scale: float, seed: int, now: datetime) ->
         flush("requests", InformationRequest, requests, force=True)
         Copier(EarlyHelpRequest, set().union(*(r.keys() for r in eh_requests))).write(eh_requests)
         Copier(EarlyHelpChild, eh_children[0].keys()).write(eh_children)
-        _reset_sequences("contacts_person", "contacts_contact", "contacts_contactperson",
-                         "navigators_informationrequest", "earlyhelp_earlyhelprequest", "earlyhelp_earlyhelpchild")
+        _reset_sequences(
+            "contacts_person",
+            "contacts_contact",
+            "contacts_contactperson",
+            "navigators_informationrequest",
+            "earlyhelp_earlyhelprequest",
+            "earlyhelp_earlyhelpchild",
+        )
     return {**written, "early_help": len(eh_requests)}
 
 
@@ -484,7 +494,6 @@ def main(argv=None) -> None:
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
-
 
 
 if __name__ == "__main__":

@@ -211,9 +211,7 @@ class Person(TenantOwned):
             models.Index(fields=["tenant", "surname_key"], name="person_surname_block_idx"),
             models.Index(fields=["tenant", "postcode_key"], name="person_postcode_block_idx"),
             models.Index(fields=["tenant", "postcode"], name="person_postcode_idx"),
-            models.Index(
-                fields=["tenant", "nhs_number"], name="person_nhs_number_idx", condition=~Q(nhs_number="")
-            ),
+            models.Index(fields=["tenant", "nhs_number"], name="person_nhs_number_idx", condition=~Q(nhs_number="")),
         ]
 
     def __str__(self):

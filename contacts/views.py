@@ -405,9 +405,7 @@ def public_report(request, tenant_slug):
             with tenancy.tenant_context(tenant):
                 serializer = PublicContactInput(data=form.to_api_data())
                 if serializer.is_valid():
-                    contact = services.submit_contact(
-                        tenant=tenant, actor=None, submission=serializer.to_submission()
-                    )
+                    contact = services.submit_contact(tenant=tenant, actor=None, submission=serializer.to_submission())
             if contact is None:
                 for text in (t for messages_ in serializer.errors.values() for t in _plain(messages_)):
                     form.add_error(None, text)

@@ -56,8 +56,12 @@ def requests_for(user):
 
 def request_detail(user):
     """``requests_for`` with everything the request page shows."""
-    queryset = requests_for(user).select_related("requested_by", "outcome_by", "plan").prefetch_related(
-        Prefetch("plan__reviews", queryset=PlanReview.objects.select_related("recorded_by").order_by("number")),
+    queryset = (
+        requests_for(user)
+        .select_related("requested_by", "outcome_by", "plan")
+        .prefetch_related(
+            Prefetch("plan__reviews", queryset=PlanReview.objects.select_related("recorded_by").order_by("number")),
+        )
     )
     return queryset if user.role == Role.REFERRER else queryset.prefetch_related(_tasks())
 

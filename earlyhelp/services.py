@@ -276,7 +276,11 @@ def record_assessment(
 
 
 def outcome_errors(
-    *, outcome: str, lead_professional: str = "", district_services: str = "", further_assessment=None,
+    *,
+    outcome: str,
+    lead_professional: str = "",
+    district_services: str = "",
+    further_assessment=None,
     signposted_to: str = "",
 ) -> dict[str, str]:
     """What an outcome is missing (field to message): the API reports them all at once, the service the first."""
@@ -425,9 +429,7 @@ def _finish_task(task: FeedbackTask, *, actor, at: datetime) -> None:
 
 
 @transaction.atomic
-def record_call(
-    *, task, actor, spoke_to: str, called_at: datetime, outcome: str, notes: str = ""
-) -> FeedbackTask:
+def record_call(*, task, actor, spoke_to: str, called_at: datetime, outcome: str, notes: str = "") -> FeedbackTask:
     """One call to the referrer or the family: who, when, and how it went. Telling them the decision ends the task."""
     _require_coordinator(actor, "record feedback calls")
     task = _locked_task(task)

@@ -401,9 +401,7 @@ def new_request(request):
         if draft is not None:
             initial |= _initial_from_draft(draft.data)
         form = EarlyHelpRequestForm(initial=initial, records_assessment=staff)
-    return render(
-        request, "earlyhelp/new.html", {"form": form, "draft": draft}, status=400 if form.errors else 200
-    )
+    return render(request, "earlyhelp/new.html", {"form": form, "draft": draft}, status=400 if form.errors else 200)
 
 
 @role_required(*services.REQUESTERS)

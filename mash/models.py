@@ -203,4 +203,3 @@ class Heartbeat(models.Model):
 
 def new_request_id() -> str:
     return uuid.uuid4().hex
-

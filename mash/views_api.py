@@ -100,4 +100,3 @@ class HealthPingView(TenantAPIView):
         token = uuid.uuid4().hex
         heartbeat.delay(source="worker", token=token)
         return Response({"token": token}, status=status.HTTP_202_ACCEPTED)
-

@@ -91,4 +91,3 @@ def granted(user, queryset, action: str = "view"):
 
 def may_change(user, request: InformationRequest) -> bool:
     return user.has_perm(CHANGE, request)
-

@@ -61,9 +61,7 @@ class RequestFilter(django_filters.FilterSet):
         return selectors.search(queryset, value)
 
 
-class InformationRequestViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet
-):
+class InformationRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
     """Information requests: agency staff see their own agency's only; triage, managers and the head all."""
 
     model = InformationRequest
@@ -154,9 +152,7 @@ class ReturnFilter(django_filters.FilterSet):
         return queryset.filter(Q(request__in=requests.values("pk")))
 
 
-class InformationReturnViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet
-):
+class InformationReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
     """Submitted returns, read-only (they never change); addenda add to them."""
 
     model = InformationReturn

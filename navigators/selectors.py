@@ -110,9 +110,7 @@ def breaches_for(user, *, limit: int = 50):
 
 
 def agency_navigators(agency_id: int, *, tenant):
-    return tenant_staff(tenant=tenant, roles=[Role.NAVIGATOR], agencies=[agency_id]).order_by(
-        "first_name", "username"
-    )
+    return tenant_staff(tenant=tenant, roles=[Role.NAVIGATOR], agencies=[agency_id]).order_by("first_name", "username")
 
 
 def enquiry_requests(contact):

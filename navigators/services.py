@@ -195,8 +195,10 @@ def _check_may_work_on(request: InformationRequest, actor, *, roles=(Role.NAVIGA
 
 
 def _locked_request(request: InformationRequest) -> InformationRequest:
-    return InformationRequest.objects.select_for_update(of=("self",)).select_related("contact", "agency").get(
-        pk=request.pk
+    return (
+        InformationRequest.objects.select_for_update(of=("self",))
+        .select_related("contact", "agency")
+        .get(pk=request.pk)
     )
 
 

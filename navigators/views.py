@@ -117,9 +117,7 @@ def _return_of(obj):
 
 
 def _request_or_404(request, pk):
-    return get_object_or_404(
-        selectors.granted_requests_for(request.user, with_people=True, with_return=True), pk=pk
-    )
+    return get_object_or_404(selectors.granted_requests_for(request.user, with_people=True, with_return=True), pk=pk)
 
 
 def _return_form(obj, ret, data=None):
@@ -365,4 +363,3 @@ def template_edit(request, agency_slug):
         {"agency": agency, "form": form, "errors": _errors_from(form) if form.is_bound else []},
         status=400 if form.is_bound and form.errors else 200,
     )
-

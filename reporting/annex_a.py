@@ -161,9 +161,7 @@ def list_3(tenant, chosen: date) -> list[list[str]]:
         contact = child.contact
         referred = contact.decided_at.astimezone(zone).date()
         year_before = _twelve_months_before(referred)
-        count = (
-            sum(1 for d in history[child.person_id] if year_before < d <= referred) if child.person_id else 1
-        )
+        count = sum(1 for d in history[child.person_id] if year_before < d <= referred) if child.person_id else 1
         worker = contact.assigned_to
         rows.append(
             [

@@ -95,4 +95,3 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScoped
 
     def scoped_queryset(self):
         return selectors.teams().prefetch_related("members__user")
-

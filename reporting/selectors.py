@@ -125,9 +125,7 @@ def _consultations_by_type(filters: Filters, tenant) -> dict[str, int]:
     since, until = local_bounds(tenant, filters.start, filters.end)
     rows = Consultation.objects.filter(recorded_at__gte=since, recorded_at__lt=until)
     if filters.team is not None:
-        rows = rows.filter(
-            recorded_by_id__in=Subquery(TeamMember.objects.filter(team=filters.team).values("user_id"))
-        )
+        rows = rows.filter(recorded_by_id__in=Subquery(TeamMember.objects.filter(team=filters.team).values("user_id")))
     counted = dict(rows.order_by().values_list("organisation_type").annotate(n=Count("pk")).values_list(
         "organisation_type", "n"))  # fmt: skip
     return {code: counted[code] for code in OrganisationType.values if counted.get(code)}
@@ -157,15 +155,19 @@ def timeliness(filters: Filters, *, now: datetime | None = None, tenant: Tenant 
     ratings = {pk: (code, label) for pk, code, label in Rating.objects.values_list("pk", "code", "label")}
     agencies = {pk: (slug, name) for pk, slug, name in Agency.objects.values_list("pk", "slug", "name")}
 
-    contact_rows = _in_range(ContactFact.objects.all(), filters).values("outcome", "rating_id", "source").annotate(
-        contacts=Count("pk"),
-        children=Sum("children"),
-        decisions=Count("pk", filter=Q(decided_at__isnull=False)),
-        in_time=Count("pk", filter=Q(decided_in_time=True)),
-        re_contacts=Count("pk", filter=Q(re_contact_children__gt=0)),
-        re_contact_children=Sum("re_contact_children"),
-        step_ups=Count("pk", filter=Q(stepped_up=True)),
-        step_downs=Count("pk", filter=Q(stepped_down=True)),
+    contact_rows = (
+        _in_range(ContactFact.objects.all(), filters)
+        .values("outcome", "rating_id", "source")
+        .annotate(
+            contacts=Count("pk"),
+            children=Sum("children"),
+            decisions=Count("pk", filter=Q(decided_at__isnull=False)),
+            in_time=Count("pk", filter=Q(decided_in_time=True)),
+            re_contacts=Count("pk", filter=Q(re_contact_children__gt=0)),
+            re_contact_children=Sum("re_contact_children"),
+            step_ups=Count("pk", filter=Q(stepped_up=True)),
+            step_downs=Count("pk", filter=Q(stepped_down=True)),
+        )
     )
     totals = defaultdict(int)
     outcomes, by_rating, sources = defaultdict(int), defaultdict(int), defaultdict(int)

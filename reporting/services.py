@@ -183,9 +183,7 @@ def refresh_contacts(contact_ids, *, fresh: bool = False) -> int:
                     re_contact_children=re_contacts.get(c["id"], 0),
                     decided_at=decided,
                     decision_due_at=c["decision_due_at"],
-                    decided_in_time=(decided <= c["decision_due_at"])
-                    if decided and c["decision_due_at"]
-                    else None,
+                    decided_in_time=(decided <= c["decision_due_at"]) if decided and c["decision_due_at"] else None,
                     decision_elapsed=_elapsed(calendar, c["received_at"], decided, unit),
                     decision_unit=unit if decided else "",
                     breached_at=c["breached_at"],

@@ -60,13 +60,24 @@ def dashboard(request):
         ],
         source_rows=[(code, labels["sources"].get(code, code), n) for code, n in figures["sources"].items()],
         agency_rows=[
-            (slug, labels["agencies"].get(slug, slug), v["returns"], v["on_time"],
-             figures["returns_on_time_pct_by_agency"][slug])
+            (
+                slug,
+                labels["agencies"].get(slug, slug),
+                v["returns"],
+                v["on_time"],
+                figures["returns_on_time_pct_by_agency"][slug],
+            )
             for slug, v in figures["returns_by_agency"].items()
         ],
         rating_return_rows=[
-            (code, labels["ratings"].get(code, (code, ""))[0], v["returns"], v["on_time"],
-             figures["returns_on_time_pct_by_rating"][code], figures["times"]["return_by_rating"].get(code))
+            (
+                code,
+                labels["ratings"].get(code, (code, ""))[0],
+                v["returns"],
+                v["on_time"],
+                figures["returns_on_time_pct_by_rating"][code],
+                figures["times"]["return_by_rating"].get(code),
+            )
             for code, v in figures["returns_by_rating"].items()
         ],
         eh_outcome_rows=[

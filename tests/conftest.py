@@ -154,6 +154,7 @@ def _own_cache_namespace(settings):
 # marked verified the way django-otp does. Tests of the second factor itself use
 # ``client.force_login_password_only(user)``.
 
+
 @pytest.fixture(autouse=True)
 def _sign_in_completes_the_second_factor(monkeypatch):
     """Installs, for the test's duration, the sign-in described above on Django's test client (and so

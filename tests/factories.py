@@ -48,9 +48,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user-{n}")
     tenant = factory.SubFactory(TenantFactory)
     role = Role.TRIAGE
-    agency = factory.LazyAttribute(
-        lambda o: AgencyFactory(tenant=o.tenant) if o.role in AGENCY_ROLES else None
-    )
+    agency = factory.LazyAttribute(lambda o: AgencyFactory(tenant=o.tenant) if o.role in AGENCY_ROLES else None)
     password = factory.django.Password("correct horse battery")
 
 

@@ -100,7 +100,9 @@ class HandoverAcknowledgeView(TenantAPIView):
 
 class ConsultationSerializer(drf_serializers.ModelSerializer):
     contact = drf_serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    contact_reference = drf_serializers.CharField(source="contact.reference", read_only=True, default=None, allow_null=True)
+    contact_reference = drf_serializers.CharField(
+        source="contact.reference", read_only=True, default=None, allow_null=True
+    )
     recorded_by = drf_serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:

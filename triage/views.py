@@ -168,7 +168,8 @@ def contact_page(request, pk):
             "can_work": request.user.role in WORKERS and contact.status in selectors.OPEN_STATUSES,
             "can_decide": request.user.role == Role.MANAGER and contact.status in selectors.OPEN_STATUSES,
             "can_match": request.user.role in WORKERS,
-            "can_verify_reporter": request.user.role in WORKERS and contact.reporter_is_public
+            "can_verify_reporter": request.user.role in WORKERS
+            and contact.reporter_is_public
             and not contact.reporter_identity_verified,
             "note_form": CaseNoteForm(),
         },

@@ -133,4 +133,3 @@ def reset_devices(*, user) -> int:
         removed += model.objects.filter(user=user).count()
         model.objects.filter(user=user).delete()
     return removed
-

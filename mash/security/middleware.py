@@ -68,9 +68,7 @@ class OTPSessionMiddleware:
         from django_otp import DEVICE_ID_SESSION_KEY
         from django_otp.models import Device
 
-        user.is_verified = lambda: bool(
-            user.is_authenticated and request.session.get(DEVICE_ID_SESSION_KEY)
-        )
+        user.is_verified = lambda: bool(user.is_authenticated and request.session.get(DEVICE_ID_SESSION_KEY))
         if user.is_authenticated and request.session.get(DEVICE_ID_SESSION_KEY):
             from django.utils.functional import SimpleLazyObject
 

@@ -163,8 +163,7 @@ def tenant_owned_models() -> list:
     return [
         model
         for model in apps.get_models()
-        if issubclass(model, TenantOwned) and not model._meta.abstract and model._meta.managed
-        and not model._meta.proxy
+        if issubclass(model, TenantOwned) and not model._meta.abstract and model._meta.managed and not model._meta.proxy
     ]
 
 

@@ -169,7 +169,7 @@ def new_recovery_codes(request):
 
 
 def keep_alive(request):
-    """"Stay signed in" (the timeout warning's button): record activity, answer with the time left."""
+    """ "Stay signed in" (the timeout warning's button): record activity, answer with the time left."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     if not request.user.is_authenticated:
@@ -180,4 +180,3 @@ def keep_alive(request):
 
     request.session[LAST_SEEN] = time.time()
     return JsonResponse({"signed_in": True, "seconds_left": settings.SESSION_IDLE_TIMEOUT})
-

@@ -408,8 +408,10 @@ def test_the_worker_makes_the_same_links_and_possible_matches_as_intake_would_ha
                 (
                     m.first_name,
                     sorted(m.person.mentions.values_list("contact__external_reference", flat=True)),
-                    sorted((c.person.first_name, c.person.last_name, str(c.score), tuple(sorted(c.reasons.items())))
-                           for c in m.match_candidates.all()),
+                    sorted(
+                        (c.person.first_name, c.person.last_name, str(c.score), tuple(sorted(c.reasons.items())))
+                        for c in m.match_candidates.all()
+                    ),
                 )
                 for m in contact.people.order_by("order")
             ]
@@ -496,4 +498,3 @@ def test_with_the_broker_down_a_contact_whose_matching_failed_is_still_received(
         response = api_as(hub["referrer"]).post("/api/v1/contacts/", marf(), format="json")
     assert response.status_code == 201
     assert "the sweep will retry it" in caplog.text
-

@@ -253,8 +253,13 @@ def test_closing_needs_a_reason_and_other_needs_words(hub, api_as):
 def test_recording_the_assessment_dates_is_audited(hub, api_as):
     request = stepped_down(hub)
     with tenancy.tenant_context(hub.tenant):
-        services.record_assessment(request=request, actor=hub.ehcoord, started_on=date(2026, 1, 5),
-                                   completed_on=date(2026, 1, 19), organisation="North District Family Work")
+        services.record_assessment(
+            request=request,
+            actor=hub.ehcoord,
+            started_on=date(2026, 1, 5),
+            completed_on=date(2026, 1, 19),
+            organisation="North District Family Work",
+        )
         with pytest.raises(PolicyViolation):
             services.record_assessment(request=request, actor=hub.ehcoord, started_on=None,
                                        completed_on=date(2026, 1, 19), organisation="X")  # fmt: skip

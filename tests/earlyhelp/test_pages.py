@@ -41,11 +41,11 @@ def test_the_queue_puts_overdue_first_and_says_the_time_left_in_words(hub, clien
         partial = client.get("/early-help/queue/rows/", HTTP_HX_REQUEST="true").content.decode()
     order = [body.index(r.reference) for r in (old, new, newest)]
     assert order == sorted(order)
-    row = body[body.index(old.reference):body.index(new.reference)]
+    row = body[body.index(old.reference) : body.index(new.reference)]
     assert "Overdue" in row and "Overdue by 2 h" in row
-    row = body[body.index(new.reference):body.index(newest.reference)]
+    row = body[body.index(new.reference) : body.index(newest.reference)]
     assert "Due soon" in row  # 10 hours of its 48 left: under a quarter
-    assert "On time" in body[body.index(newest.reference):]
+    assert "On time" in body[body.index(newest.reference) :]
     assert 'hx-trigger="every 60s"' in body
     assert "<html" not in partial and old.reference in partial
     counts = body[body.index('id="early-help-counts"') : body.index("</ul>", body.index('id="early-help-counts"'))]
@@ -185,8 +185,16 @@ def test_the_assessment_form_saves_a_draft_restores_it_and_sends(hub, client):
     assert "Date of birth must include a day, month and year" in response.content.decode()
     with tenancy.tenant_context(hub.tenant):
         assert EarlyHelpDraft.objects.get(owner=hub.referrer).data["referrer_organisation"] == "Ridgeway Primary"
-    response = client.post("/early-help/new/", {**draft, "action": "send", "child1_date_of_birth_2": "2014",
-                                                "referrer_name": "Ms Grant", "referrer_organisation": "Ridgeway"})
+    response = client.post(
+        "/early-help/new/",
+        {
+            **draft,
+            "action": "send",
+            "child1_date_of_birth_2": "2014",
+            "referrer_name": "Ms Grant",
+            "referrer_organisation": "Ridgeway",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == "/early-help/mine/"
     with tenancy.tenant_context(hub.tenant):
         request = EarlyHelpRequest.objects.get()

@@ -155,10 +155,13 @@ def test_the_contact_page_partial_links_both_directions_and_shows_the_history(hu
     request = stepped_down(hub)
     up = step_up(hub, request)
     with tenancy.tenant_context(hub.tenant):
-        down_side = render_to_string("earlyhelp/partials/contact_links.html",
-                                     {"contact": request.contact, **selectors.for_contact_page(request.contact)})
-        up_side = render_to_string("earlyhelp/partials/contact_links.html", {"contact": up,
-                                                                            **selectors.for_contact_page(up)})
+        down_side = render_to_string(
+            "earlyhelp/partials/contact_links.html",
+            {"contact": request.contact, **selectors.for_contact_page(request.contact)},
+        )
+        up_side = render_to_string(
+            "earlyhelp/partials/contact_links.html", {"contact": up, **selectors.for_contact_page(up)}
+        )
     assert f"/early-help/{request.pk}/" in down_side and "stepped down from this contact" in down_side
     assert f"/early-help/{request.pk}/" in up_side and "stepped up into this contact" in up_side
     for side in (down_side, up_side):

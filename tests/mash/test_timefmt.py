@@ -109,6 +109,6 @@ def test_the_template_tag_marks_overdue_and_due_soon_with_words_not_colour_alone
     assert '<strong class="govuk-tag govuk-tag--red mash-time-left__tag">Overdue</strong>' in html
     assert "Overdue by 21 min" in html and "|1 December 2026 at 2:15pm|" in html
     html = template.render(Context({"due": now + timedelta(minutes=50), "warn": now - timedelta(minutes=1)}))
-    assert "govuk-tag--yellow mash-time-left__tag\">Due soon</strong>" in html and "min left" in html
+    assert 'govuk-tag--yellow mash-time-left__tag">Due soon</strong>' in html and "min left" in html
     html = template.render(Context({"due": now + timedelta(hours=5), "warn": now + timedelta(hours=1)}))
     assert "govuk-tag" not in html and "h 59 min left" in html

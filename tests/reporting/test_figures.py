@@ -65,9 +65,7 @@ def test_step_ups_and_step_downs(figures):
 def test_median_and_90th_percentile_decision_time_in_working_days_skip_the_bank_holiday(figures):
     # c1: Fri 10:00 to Tue 10:00 over the bank holiday Monday = 1 working day (not 2);
     # c2: 1.375; c4: 0.5; c5: 0.125. Median of 0.125, 0.5, 1, 1.375 = 0.75; p90 = 1 + 0.7 x 0.375.
-    assert figures["times"]["decision"] == [
-        {"unit": "working_days", "count": 4, "median": 0.75, "p90": 1.26}
-    ]
+    assert figures["times"]["decision"] == [{"unit": "working_days", "count": 4, "median": 0.75, "p90": 1.26}]
 
 
 def test_return_and_early_help_times_in_clock_hours(figures):

@@ -61,9 +61,7 @@ def _count(model, pk):
 
 
 def test_the_application_role_is_neither_superuser_nor_exempt_nor_owner(as_app):
-    rows = _raw(
-        "SELECT current_user, r.rolsuper, r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user"
-    )[1]
+    rows = _raw("SELECT current_user, r.rolsuper, r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user")[1]
     assert rows == [(APP_ROLE, False, False)]
     owners = _raw(
         "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class WHERE relname = ANY(%s)", [rls.tenant_owned_tables()]

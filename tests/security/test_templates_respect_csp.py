@@ -16,4 +16,4 @@ INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*\bnonce=)[^>]*>", r
 def test_no_template_uses_an_inline_style_or_an_inline_script_without_the_nonce(template):
     text = template.read_text()
     assert not STYLE_ATTRIBUTE.search(text), "use a class (e.g. mash-pre-wrap): CSP refuses style attributes"
-    assert not INLINE_SCRIPT.search(text), "inline scripts need nonce=\"{{ request.csp_nonce }}\""
+    assert not INLINE_SCRIPT.search(text), 'inline scripts need nonce="{{ request.csp_nonce }}"'

@@ -40,9 +40,7 @@ def _login(role):
 
 def _hand_tenant(conn, tenant_id):
     """What mash.security.rls does before a statement of a request in tenant ``tenant_id``."""
-    conn.execute(
-        "SELECT set_config('mash.tenant', %s, false)", [rls.signed_tenant(tenant_id, conn.info.backend_pid)]
-    )
+    conn.execute("SELECT set_config('mash.tenant', %s, false)", [rls.signed_tenant(tenant_id, conn.info.backend_pid)])
 
 
 def _visible(conn, predicate, params):

@@ -39,7 +39,7 @@ def test_everyone_of_the_tenant_can_read_the_guidance(role, client, policy, make
     assert "Family and environmental factors" in page
     assert "Suspected non-accidental injury" in page
     # Read-only: the guidance itself has no change links (an admin's header still links to Settings).
-    main = response.content.decode().split('<main', 1)[1].split('</main>', 1)[0]
+    main = response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
     assert 'href="/settings/' not in main
 
 

@@ -296,9 +296,7 @@ def test_the_identity_bar_names_the_child_their_age_and_how_long_is_left_and_the
 
     from mash import timefmt
 
-    contact = new_contact(
-        cambs, children=[{"first_name": "Ruby", "last_name": "Hart", "date_of_birth": "2019-03-05"}]
-    )
+    contact = new_contact(cambs, children=[{"first_name": "Ruby", "last_name": "Hart", "date_of_birth": "2019-03-05"}])
     client = browser(cambs["triage"])
     client.post(f"/triage/contacts/{contact.pk}/notes/", {"text": "Checked the school's records."})
     identity = lambda html: html[html.index('id="identity"') : html.index("</dl>", html.index('id="identity"'))]  # noqa: E731

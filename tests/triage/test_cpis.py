@@ -107,6 +107,7 @@ def test_the_tenant_decides_which_ratings_need_a_check(coventry, api_as, client)
         refused = decide(api_as, coventry["manager"], contact.pk, outcome="nfa", reason="Housing need only.")
     assert refused.status_code == 400 and "override_reason" in refused.data
 
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

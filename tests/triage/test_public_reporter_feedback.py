@@ -105,9 +105,7 @@ def test_after_staff_verify_who_they_are_the_outcome_is_sent(cambs, api_as, djan
     assert detail["reporter_identity_verified"] is True and detail["reporter_identity_check"] == CHECK
 
 
-def test_verified_before_the_decision_they_hear_the_outcome_with_it(
-    cambs, api_as, django_capture_on_commit_callbacks
-):
+def test_verified_before_the_decision_they_hear_the_outcome_with_it(cambs, api_as, django_capture_on_commit_callbacks):
     contact = report_from_the_public(cambs, django_capture_on_commit_callbacks, reporter_name="Jo Green")
     assert verify(api_as, cambs["manager"], contact, django_capture_on_commit_callbacks).status_code == 200
     decide_section_47(api_as, cambs, contact, django_capture_on_commit_callbacks)
@@ -120,8 +118,12 @@ def test_verified_before_the_decision_they_hear_the_outcome_with_it(
 def test_a_caller_from_the_public_recorded_by_triage_is_held_back_too(
     cambs, api_as, django_capture_on_commit_callbacks
 ):
-    contact = new_contact(cambs, source="1A", referrer_email=ADDRESS, children=[
-        {"first_name": "Mia", "last_name": "Cole", "date_of_birth": "2019-05-04", "postcode": "CB4 1AA"}])
+    contact = new_contact(
+        cambs,
+        source="1A",
+        referrer_email=ADDRESS,
+        children=[{"first_name": "Mia", "last_name": "Cole", "date_of_birth": "2019-05-04", "postcode": "CB4 1AA"}],
+    )
     decide_section_47(api_as, cambs, contact, django_capture_on_commit_callbacks)
     for email in to_reporter():
         assert contact.reference in email.body

@@ -25,7 +25,7 @@ def page(user, query=""):
 
 
 def rows(html):
-    body = html[html.index("<tbody"):html.index("</tbody>")]
+    body = html[html.index("<tbody") : html.index("</tbody>")]
     texts = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in body.split("</tr>")[:-1]]
     return [text.replace(" ,", ",") for text in texts]
 
@@ -56,7 +56,7 @@ def test_the_strip_counts_overdue_due_within_the_hour_due_today_and_not_taken(ca
         Contact.objects.filter(external_reference="later").update(assigned_to=cambs["triage"])
     html = page(cambs["triage"])
     start = html.index('id="queue-counts"')
-    strip = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start:html.index("</ul>", start)]))
+    strip = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start : html.index("</ul>", start)]))
     assert "1 overdue" in strip and "1 due within the hour" in strip and "2 not taken" in strip
     due_today = 2 if (now + timedelta(days=3)).date() != timezone.localdate() else 3
     assert f"{due_today} due today" in strip
