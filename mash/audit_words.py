@@ -14,7 +14,7 @@ ACTION_WORDS = {
     "user.second_factor_verified": "Second factor checked",
     "user.second_factor_reset": "Second factor reset",
     "user.set_up_link_sent": "Set-up link sent",
-    "user.set_up_password": "Password set",
+    "user.set_up_password": "Password set",  # nosec B105 - an audit action in words, not a secret
     "users.imported": "Users imported",
     "contact.enquiry_viewed": "Agencies' returns opened side by side",
     "contact.people_matched": "People matched against the register",
