@@ -52,6 +52,9 @@ def _split_shared_state_between_workers(index: int) -> None:
         os.environ["REDIS_URL"] = redis_url
         django_settings.REDIS_URL = redis_url
         django_settings.CELERY_BROKER_URL = redis_url
+        for config in django_settings.CACHES.values():  # the rate-limit counters (and the calendar cache)
+            if config["BACKEND"].endswith("RedisCache"):
+                config["LOCATION"] = redis_url
         from mash.celery import app
 
         app.conf.broker_url = redis_url

@@ -75,7 +75,7 @@ class CalendarSettings(TenantOwned):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = _CalendarManager()
-    all_tenants = _AllCalendarsManager()
+    all_tenants = _AllCalendarsManager()  # scoping: allowed - a declaration, no query
 
     class Meta(TenantOwned.Meta):
         verbose_name_plural = "calendar settings"
@@ -104,7 +104,7 @@ class ClosureDay(TenantOwned):
     reason = models.CharField(max_length=200)
 
     objects = _CalendarManager()
-    all_tenants = _AllCalendarsManager()
+    all_tenants = _AllCalendarsManager()  # scoping: allowed - a declaration, no query
 
     class Meta(TenantOwned.Meta):
         ordering = ["date"]
