@@ -82,9 +82,12 @@ def _split_shared_state_between_workers(index: int) -> None:
     from hypothesis import settings as hypothesis_settings
     from hypothesis.database import DirectoryBasedExampleDatabase
 
-    examples = Path(django_settings.BASE_DIR) / ".hypothesis" / f"examples-{XDIST_WORKER}"
-    hypothesis_settings.register_profile("xdist-worker", database=DirectoryBasedExampleDatabase(examples))
-    hypothesis_settings.load_profile("xdist-worker")
+    # Under CI Hypothesis loads its "ci" profile: derandomized, so no example database at all (and
+    # giving one is an error). Elsewhere each worker keeps its own.
+    if not hypothesis_settings.default.derandomize:
+        examples = Path(django_settings.BASE_DIR) / ".hypothesis" / f"examples-{XDIST_WORKER}"
+        hypothesis_settings.register_profile("xdist-worker", database=DirectoryBasedExampleDatabase(examples))
+        hypothesis_settings.load_profile("xdist-worker")
 
 
 if _worker_index() is not None:
