@@ -16,11 +16,9 @@ def contacts_assigned_to(sender, user, **kwargs):
     """A leaver's undecided contacts, for the administrator to reassign (staff accounts page)."""
     from django.urls import reverse
 
-    from .choices import ContactStatus
+    from .choices import ENQUIRY_CLOSED
 
-    open_contacts = Contact.objects.filter(assigned_to=user).exclude(
-        status__in=[ContactStatus.DECIDED, ContactStatus.CLOSED]
-    )
+    open_contacts = Contact.objects.filter(assigned_to=user).exclude(status__in=ENQUIRY_CLOSED)
     return [
         OpenWork("Contact", c.reference, c.get_status_display(), reverse("contacts:detail", args=[c.pk]))
         for c in open_contacts.order_by("received_at")

@@ -11,8 +11,8 @@ from django.utils import timezone
 from contacts.models import Contact
 from deadlines.services import notify
 from mash import audit
-from mash.models import User
 from mash.roles import Role
+from mash.selectors import tenant_staff
 
 from . import edt
 from .models import ImmediateAlert
@@ -20,7 +20,7 @@ from .models import ImmediateAlert
 
 def managers_on_duty(tenant) -> list:
     """The MASH managers on duty. There is no rota yet, so: every active manager of the tenant."""
-    return list(User.objects.filter(tenant=tenant, role=Role.MANAGER, is_active=True).order_by("id"))
+    return list(tenant_staff(tenant=tenant, roles=[Role.MANAGER]).order_by("id"))
 
 
 def alert_immediate_action(*, contact: Contact, reason: str, actor=None) -> list[ImmediateAlert]:

@@ -18,8 +18,8 @@ from deadlines.selectors import clocks_for_subject, open_clock_for
 from deadlines.services import meet_clock, start_clock
 from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
-from mash.models import User
 from mash.roles import Role
+from mash.selectors import tenant_staff
 from thresholds.calendars import calendar_for
 from thresholds.models import ClockKind
 
@@ -38,7 +38,7 @@ LABELS = {
 
 def edt_team(tenant) -> list:
     """The tenant's Emergency Duty Team. There is no rota yet, so: every active EDT user."""
-    return list(User.objects.filter(tenant=tenant, role=Role.EDT, is_active=True).order_by("id"))
+    return list(tenant_staff(tenant=tenant, roles=[Role.EDT]).order_by("id"))
 
 
 def is_out_of_hours(tenant, at=None) -> bool:

@@ -16,8 +16,9 @@ from deadlines.selectors import clocks_for_subject
 from earlyhelp import selectors as early_help_selectors
 from earlyhelp.models import EarlyHelpRequest
 from mash import timefmt
-from mash.models import Agency, AuditEvent, User
+from mash.models import Agency, AuditEvent
 from mash.roles import Role
+from mash.selectors import tenant_staff
 from navigators.models import OUTSTANDING, InformationRequest, InformationReturn
 from thresholds import selectors as threshold_selectors
 from thresholds.models import ClockKind
@@ -190,7 +191,7 @@ def queue_workers(user) -> list:
     if user.role not in contact_selectors.SEE_ALL_CONTACTS:
         return []
     return list(
-        User.objects.filter(tenant_id=user.tenant_id, role__in=QUEUE_WORKER_ROLES, is_active=True)
+        tenant_staff(tenant=user.tenant_id, roles=QUEUE_WORKER_ROLES)
         .select_related("team_membership__team")
         .order_by("last_name", "first_name", "username")
     )

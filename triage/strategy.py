@@ -15,8 +15,9 @@ from deadlines.selectors import open_clock_for
 from deadlines.services import meet_clock, start_clock
 from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
-from mash.models import Agency, User
+from mash.models import Agency
 from mash.roles import Role
+from mash.selectors import tenant_staff
 from thresholds.models import ClockKind
 
 from .choices import STRATEGY_REQUIRED_AGENCIES, StrategyDecision
@@ -27,7 +28,7 @@ RECORDERS = frozenset({Role.MANAGER, Role.TRIAGE})
 
 def start_strategy_clock(contact: Contact, *, actor, at: datetime):
     """The decision was a strategy discussion: its own clock starts now; the managers are responsible."""
-    managers = User.objects.filter(tenant=contact.tenant, role=Role.MANAGER, is_active=True)
+    managers = tenant_staff(tenant=contact.tenant, roles=[Role.MANAGER])
     return start_clock(
         tenant=contact.tenant,
         kind=ClockKind.STRATEGY_DISCUSSION,
