@@ -20,6 +20,7 @@ class Step:
     kind: str  # NotificationKind.WARNING, BREACH or ESCALATION
     level: int = 0  # the escalation level; 0 for warnings and breaches
     who: str = EscalationTarget.RESPONSIBLE
+    team_id: int | None = None  # the team told, when ``who`` is a named team
 
     @property
     def name(self) -> str:
@@ -58,7 +59,8 @@ def due_steps(clock: Clock, now: datetime) -> list[Step]:
     level, ladder = clock.escalation_level, clock.ladder
     while next_escalation is not None and next_escalation <= now and level < len(ladder):
         level += 1
-        steps.append(Step(NotificationKind.ESCALATION, level, ladder[level - 1]["who"]))
+        rung = ladder[level - 1]
+        steps.append(Step(NotificationKind.ESCALATION, level, rung["who"], rung.get("team_id")))
         next_escalation = escalation_due(clock, level + 1)
     return steps
 
@@ -84,13 +86,21 @@ def roles_needed(steps: list[Step]) -> set[str]:
     if roles:
         roles |= {EscalationTarget.HEAD.value, Role.ADMIN.value}
     roles.discard(EscalationTarget.RESPONSIBLE.value)
+    roles.discard(EscalationTarget.TEAM.value)
     return roles
 
 
-def recipients(clock: Clock, step: Step, users: list) -> list:
-    """Who hears of ``step``, from the tenant's active ``users`` fetched for these steps.
+def teams_needed(steps: list[Step]) -> set[int]:
+    """Teams whose active members a recipient query must fetch."""
+    return {step.team_id for step in steps if step.kind == NotificationKind.ESCALATION and step.team_id}
 
-    Warnings and breaches go to the people responsible. An escalation level whose people are
+
+def recipients(clock: Clock, step: Step, users: list) -> list:
+    """Who hears of ``step``, from the tenant's active ``users`` fetched for these steps (each
+    annotated with ``escalation_team_id``, the team they are in).
+
+    Warnings and breaches go to the people responsible; a named team's level, to the team's active
+    members. An escalation level whose people are
     missing (no agency lead, nobody responsible) goes to the heads of service, then the tenant
     administrators: an escalation that reaches nobody is a silent breach.
     """
@@ -98,6 +108,8 @@ def recipients(clock: Clock, step: Step, users: list) -> list:
     def of(who: str) -> list:
         if who == EscalationTarget.RESPONSIBLE:
             return [u for u in users if u.pk in clock.responsible_ids]
+        if who == EscalationTarget.TEAM:
+            return [u for u in users if step.team_id and getattr(u, "escalation_team_id", None) == step.team_id]
         if who == EscalationTarget.AGENCY_LEAD:
             return [u for u in users if u.role == who and clock.agency_id and u.agency_id == clock.agency_id]
         return [u for u in users if u.role == who]
@@ -123,7 +135,12 @@ def message(clock: Clock, step: Step) -> str:
         return f"{what} is due on {due}."
     if step.kind == NotificationKind.BREACH:
         return f"{what} is overdue. It was due on {due}."
+    if step.who == EscalationTarget.TEAM:
+        rung = clock.ladder[step.level - 1] if step.level <= clock.top_level else {}
+        told_as = f"a member of {rung.get('team') or 'the team named on the ladder'}"
+    else:
+        told_as = EscalationTarget(step.who).label.lower()
     return (
         f"Escalation level {step.level} of {clock.top_level}: {what} has been overdue since {due}. "
-        f"You are told as {EscalationTarget(step.who).label.lower()}."
+        f"You are told as {told_as}."
     )

@@ -45,13 +45,22 @@ OPEN = Q(met_at__isnull=True, cancelled_at__isnull=True)
 
 
 class EscalationTarget(models.TextChoices):
-    """Who an escalation level tells. Roles are the tenant's; ``agency_lead`` is the subject agency's."""
+    """Who an escalation level tells. Roles are the tenant's; ``agency_lead`` is the subject agency's;
+    ``team`` is the active members of the step's named team."""
 
     RESPONSIBLE = "responsible", "The people responsible"
     AGENCY_LEAD = Role.AGENCY_LEAD.value, "Agency lead"
     MANAGER = Role.MANAGER.value, "MASH team manager"
     EHCOORD = Role.EHCOORD.value, "Early Help coordinator"
     HEAD = Role.HEAD.value, "Head of service"
+    TEAM = "team", "A named team"
+
+
+def step_target_label(step: dict) -> str:
+    """Who a ladder step (as a clock copies it) tells, in words: a team's name, else the target's label."""
+    if step.get("who") == EscalationTarget.TEAM and step.get("team"):
+        return str(step["team"])
+    return EscalationTarget(step["who"]).label
 
 
 class EscalationStep(TenantOwned):
@@ -65,6 +74,8 @@ class EscalationStep(TenantOwned):
     kind = ClockKindField()
     level = models.PositiveSmallIntegerField()
     who = models.CharField(max_length=20, choices=EscalationTarget.choices)
+    # The team told when ``who`` is ``team`` (its active members); empty for every other target.
+    team = models.ForeignKey("mash.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     after = models.DurationField(default=timedelta(0))
 
     class Meta(TenantOwned.Meta):
@@ -74,10 +85,15 @@ class EscalationStep(TenantOwned):
             models.UniqueConstraint(fields=["tenant", "kind", "level"], name="one_escalation_step_per_level"),
             models.CheckConstraint(condition=Q(level__gte=1), name="escalation_level_from_one"),
             models.CheckConstraint(condition=Q(after__gte=timedelta(0)), name="escalation_after_not_negative"),
+            models.CheckConstraint(
+                condition=Q(who="team", team__isnull=False) | (~Q(who="team") & Q(team__isnull=True)),
+                name="escalation_team_iff_team_target",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} level {self.level}: {self.get_who_display()} after {self.after}"
+        who = self.team.name if self.team_id else self.get_who_display()
+        return f"{self.get_kind_display()} level {self.level}: {who} after {self.after}"
 
 
 class Clock(TenantOwned):
@@ -170,7 +186,7 @@ class Clock(TenantOwned):
         """Who the current escalation level told, in words ("" when not escalated)."""
         for step in self.ladder:
             if step["level"] == self.escalation_level:
-                return EscalationTarget(step["who"]).label
+                return step_target_label(step)
         return ""
 
     @property

@@ -30,12 +30,12 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from mash import audit
 from mash.exceptions import Conflict, PolicyViolation
-from mash.models import AuditEvent, User
+from mash.models import AuditEvent, Team, User
 from mash.tenancy import TenantNotSet, current_tenant_id, system_context, tenant_context
 from thresholds.calendars import calendar_for
 from thresholds.defaults import DEFAULT_CLOCKS
@@ -100,52 +100,85 @@ MAX_LADDER_STEPS = 10
 MAX_STEP_WAIT = timedelta(days=30)
 
 
-def ladder(kind: str) -> list[tuple[str, timedelta]]:
-    """The tenant's ladder for ``kind`` as the next clock would copy it (its own rows, else the default)."""
-    return [(s["who"], timedelta(seconds=s["after_seconds"])) for s in _ladder_snapshot(ClockKind(kind))]
+def _parts(step) -> tuple[str, timedelta, object]:
+    """A ladder step as (who, after, team): steps are ``(who, after)`` or, to tell a named team,
+    ``("team", after, team)`` with a :class:`mash.models.Team` or its id."""
+    who, after, *rest = step
+    return str(who), after, (rest[0] if rest else None)
 
 
-def preview_ladder(steps: list[tuple[str, timedelta]], *, breach_at: datetime) -> list[tuple[datetime, str]]:
-    """What a clock breaching at ``breach_at`` would do under ``steps``: (when, who is told), in order."""
+def _team_id(team) -> int | None:
+    return None if team is None else (team if isinstance(team, int) else team.pk)
+
+
+def ladder(kind: str) -> list[tuple]:
+    """The tenant's ladder for ``kind`` as the next clock would copy it (its own rows, else the default):
+    ``(who, after)`` per step, ``("team", after, team_id)`` for a step that tells a named team."""
+    out = []
+    for s in _ladder_snapshot(ClockKind(kind)):
+        after = timedelta(seconds=s["after_seconds"])
+        out.append((s["who"], after, s["team_id"]) if s.get("team_id") else (s["who"], after))
+    return out
+
+
+def preview_ladder(steps: list[tuple], *, breach_at: datetime) -> list[tuple[datetime, str]]:
+    """What a clock breaching at ``breach_at`` would do under ``steps``: (when, who is told), in order.
+    A team step names its team when given the team itself (its id alone says "A named team")."""
     at, out = breach_at, []
-    for who, after in steps:
+    for step in steps:
+        who, after, team = _parts(step)
         at = at + after
-        out.append((at, EscalationTarget(who).label))
+        label = team.name if who == EscalationTarget.TEAM and hasattr(team, "name") else EscalationTarget(who).label
+        out.append((at, label))
+    return out
+
+
+def _audit_steps(steps) -> list[list]:
+    out = []
+    for step in steps:
+        who, after, team = _parts(step)
+        out.append([who, int(after.total_seconds())] + ([_team_id(team)] if who == EscalationTarget.TEAM else []))
     return out
 
 
 @transaction.atomic
-def change_ladder(*, actor, tenant, kind: str, steps: list[tuple[str, timedelta]]) -> None:
+def change_ladder(*, actor, tenant, kind: str, steps: list[tuple]) -> None:
     """Replace the tenant's escalation ladder for ``kind``. Clocks started from now on copy the new
-    ladder; running clocks keep the one they started with (``start_clock`` snapshots it)."""
+    ladder; running clocks keep the one they started with (``start_clock`` snapshots it).
+
+    A step is ``(who, after)``, or ``("team", after, team)`` to tell the active members of one of the
+    tenant's own active teams (a team of another tenant does not exist here)."""
     try:
         kind = ClockKind(kind)
     except ValueError:
         raise PolicyViolation("There is no such kind of clock.", field="kind") from None
     if not 1 <= len(steps) <= MAX_LADDER_STEPS:
         raise PolicyViolation(f"A ladder has between 1 and {MAX_LADDER_STEPS} steps.", field="steps")
-    for number, (who, after) in enumerate(steps, 1):
-        if who not in EscalationTarget.values:
-            raise PolicyViolation(f"Step {number}: choose who is told.", field="steps")
-        if not timedelta(0) <= after <= MAX_STEP_WAIT:
-            raise PolicyViolation(f"Step {number}: the wait must be between 0 and 30 days.", field="steps")
     with tenant_context(tenant):
-        before = [[who, int(after.total_seconds())] for who, after in ladder(kind)]
+        rows = []
+        for number, step in enumerate(steps, 1):
+            who, after, team = _parts(step)
+            if who not in EscalationTarget.values:
+                raise PolicyViolation(f"Step {number}: choose who is told.", field="steps")
+            if not timedelta(0) <= after <= MAX_STEP_WAIT:
+                raise PolicyViolation(f"Step {number}: the wait must be between 0 and 30 days.", field="steps")
+            team_id = None
+            if who == EscalationTarget.TEAM:
+                team_id = _team_id(team)
+                if team_id is None or not Team.objects.filter(pk=team_id, active=True).exists():
+                    raise PolicyViolation(f"Step {number}: choose one of your council's teams.", field="steps")
+            rows.append(
+                EscalationStep(tenant_id=tenant.pk, kind=kind, level=number, who=who, after=after, team_id=team_id)
+            )
+        before = _audit_steps(ladder(kind))
         EscalationStep.objects.filter(kind=kind).delete()
-        EscalationStep.objects.bulk_create(
-            EscalationStep(tenant_id=tenant.pk, kind=kind, level=level, who=who, after=after)
-            for level, (who, after) in enumerate(steps, 1)
-        )
+        EscalationStep.objects.bulk_create(rows)
         audit.record(
             actor=actor,
             action="escalation_ladder.changed",
             tenant=tenant,
             label=f"{kind.label} ladder",
-            changes={
-                "kind": kind.value,
-                "before": before,
-                "after": [[who, int(after.total_seconds())] for who, after in steps],
-            },
+            changes={"kind": kind.value, "before": before, "after": _audit_steps(steps)},
         )
 
 
@@ -203,13 +236,19 @@ def _decimal(value, *, field: str) -> Decimal:
 
 
 def _ladder_snapshot(kind: str) -> list[dict]:
-    steps = [(s.who, s.after) for s in EscalationStep.objects.filter(kind=kind).order_by("level")]
+    """The ladder a clock of ``kind`` copies when it starts. A team step carries its team's id (whose
+    members are told) and name (what the messages say), so a later rename changes neither."""
+    rows = EscalationStep.objects.filter(kind=kind).select_related("team").order_by("level")
+    steps = [(s.who, s.after, s.team) for s in rows]
     if not steps:  # a tenant without its own ladder still escalates: never a silent breach
-        steps = DEFAULT_LADDERS.get(kind, [])
-    return [
-        {"level": level, "who": str(who), "after_seconds": int(after.total_seconds())}
-        for level, (who, after) in enumerate(steps, 1)
-    ]
+        steps = [(who, after, None) for who, after in DEFAULT_LADDERS.get(kind, [])]
+    snapshot = []
+    for level, (who, after, team) in enumerate(steps, 1):
+        step = {"level": level, "who": str(who), "after_seconds": int(after.total_seconds())}
+        if team is not None:
+            step |= {"team_id": team.pk, "team": team.name}
+        snapshot.append(step)
+    return snapshot
 
 
 def _ids(items: Iterable) -> list[int]:
@@ -488,12 +527,15 @@ def _process_batch(clocks: list[Clock], now: datetime) -> dict[int, list[str]]:
                 setattr(clock, name, value)
         Clock.all_tenants.bulk_update([clock for clock, _steps, _changes in plans], fields)
 
-    roles = engine.roles_needed([step for _clock, steps, _changes in plans for step in steps])
+    all_steps = [step for _clock, steps, _changes in plans for step in steps]
+    roles = engine.roles_needed(all_steps)
+    teams = engine.teams_needed(all_steps)
     responsible = {pk for clock, _steps, _changes in plans for pk in clock.responsible_ids}
     users_by_tenant: dict[int, list[User]] = {}
     for user in (
         User.objects.filter(tenant_id__in={clock.tenant_id for clock, _s, _c in plans}, is_active=True)
-        .filter(Q(pk__in=responsible) | Q(role__in=roles))
+        .filter(Q(pk__in=responsible) | Q(role__in=roles) | Q(team_membership__team_id__in=teams))
+        .annotate(escalation_team_id=F("team_membership__team_id"))
         .order_by("pk")
     ):
         users_by_tenant.setdefault(user.tenant_id, []).append(user)
