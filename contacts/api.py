@@ -188,6 +188,11 @@ def public_call_us_text(tenant) -> str:
     return f"{call} If a child is in immediate danger, call 999."
 
 
+class PublicServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+
+
 class PublicContactView(APIView):
     """A report from a member of the public: no account, answers only the reference. Limited per client per
     local authority (mash.throttling, shared with the page): only accepted reports use up the allowance."""
@@ -201,6 +206,11 @@ class PublicContactView(APIView):
         self.public_tenant = Tenant.objects.filter(slug=kwargs.get("tenant_slug")).first()
         if self.public_tenant is None:
             raise Http404
+        if self.public_tenant.is_suspended:  # suspended by the platform operator: say whom to call
+            raise PublicServiceUnavailable(
+                f"This service is unavailable at the moment, so your report has not been sent. Please "
+                f"{public_call_us_text(self.public_tenant)}"
+            )
         super().initial(request, *args, **kwargs)
 
     def throttled(self, request, wait):

@@ -384,6 +384,8 @@ def public_report(request, tenant_slug):
     """Anyone worried about a child, without an account. Limited per client per local authority, with the
     API (mash.throttling): only accepted reports use up the allowance, and reading the page never counts."""
     tenant = get_object_or_404(Tenant, slug=tenant_slug)
+    if tenant.is_suspended:
+        return _unavailable(request, tenant)
     if request.method != "POST":
         return render(request, "contacts/public/report.html", {"form": PublicReportForm(), "tenant_shown": tenant})
     limit = PublicReportLimit(request, tenant)
@@ -429,8 +431,15 @@ def _plain(messages_):
         yield str(messages_)
 
 
+def _unavailable(request, tenant):
+    """The platform operator has suspended this local authority's service: say so, and whom to call."""
+    return render(request, "contacts/public/unavailable.html", {"tenant_shown": tenant}, status=503)
+
+
 def public_sent(request, tenant_slug):
     tenant = get_object_or_404(Tenant, slug=tenant_slug)
+    if tenant.is_suspended:
+        return _unavailable(request, tenant)
     reference = request.session.get("public_reference")
     if not reference:
         return redirect("contacts:public-report", tenant_slug=tenant.slug)

@@ -76,6 +76,8 @@ app.conf.beat_schedule = {
     "reporting-rebuild": {"task": "mash.reporting.rebuild_all_figures", "schedule": crontab(hour=2, minute=30)},
     # Matching's safety net: people whose matching failed at intake and whose retry was lost or gave up.
     "pending-matching-sweep": {"task": "contacts.sweep_pending_matching", "schedule": 15 * 60.0},
+    # The platform operators' page: each council's contacts this year (cross-tenant, so a worker counts).
+    "council-sizes": {"task": "mash.tasks.count_council_sizes", "schedule": 10 * 60.0},
 }
 
 

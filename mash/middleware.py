@@ -2,11 +2,15 @@ import re
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import logout
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 from . import audit, tenancy
 from .models import new_request_id
+from .platform import SUSPENDED_MESSAGE
 
 
 class GovukAssetsWhiteNoiseMiddleware(WhiteNoiseMiddleware):
@@ -44,6 +48,15 @@ class RequestIdMiddleware:
         return response
 
 
+def _suspended(request):
+    """A suspended council's session ends here, with a message saying why (mash.platform)."""
+    logout(request)
+    request.tenant = None
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": SUSPENDED_MESSAGE}, status=403)
+    return render(request, "mash/suspended.html", {"message": SUSPENDED_MESSAGE}, status=403)
+
+
 class TenantMiddleware:
     """Activate the signed-in user's tenant for the whole request (pages).
 
@@ -58,6 +71,8 @@ class TenantMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         tenant = getattr(user, "tenant", None) if user is not None and user.is_authenticated else None
+        if tenant is not None and tenant.is_suspended:
+            return _suspended(request)
         request.tenant = tenant
         token = tenancy.activate(tenant)
         if tenant is not None:

@@ -32,12 +32,37 @@ class Tenant(models.Model):
         "Out-of-hours telephone number", max_length=25, blank=True, validators=[phone_number_validator]
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by a platform operator (mash.platform.suspend_council): nobody of the council may sign in, its
+    # sessions and API tokens are refused, and its public pages say the service is unavailable.
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+
+class CouncilSize(models.Model):
+    """How many contacts a council received this calendar year, as last counted (mash.platform).
+
+    A platform table like Tenant, not walled by row-level security: it holds counts only. Counting
+    reads every council's contacts, which only the system role may do (a worker, never a web
+    process), so a worker counts and the platform operators' page reads the result.
+    """
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="size")
+    year = models.PositiveSmallIntegerField()
+    contacts_received = models.PositiveIntegerField(default=0)
+    counted_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.tenant}: {self.contacts_received} contacts in {self.year}"
 
 
 class Agency(TenantOwned):

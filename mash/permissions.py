@@ -13,7 +13,14 @@ class IsTenantMember(permissions.BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
-        return bool(user and user.is_authenticated and user.is_active and user.tenant_id)
+        if not (user and user.is_authenticated and user.is_active and user.tenant_id):
+            return False
+        if user.tenant.is_suspended:  # a token of a suspended council (sessions end in TenantMiddleware)
+            from .platform import SUSPENDED_MESSAGE
+
+            self.message = SUSPENDED_MESSAGE
+            return False
+        return True
 
 
 def role_permission(*roles: str, safe_roles: tuple[str, ...] | None = None):

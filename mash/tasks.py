@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from . import platform
 from .models import Heartbeat
 
 
@@ -10,3 +11,9 @@ def heartbeat(source: str = "worker", token: str = ""):
     # Keep the table small: the last hundred beats per source are plenty for the health view.
     stale = Heartbeat.objects.filter(source=source).order_by("-at").values_list("pk", flat=True)[100:1000]
     Heartbeat.objects.filter(pk__in=list(stale)).delete()
+
+
+@shared_task(name="mash.tasks.count_council_sizes", ignore_result=True)
+def count_council_sizes():
+    """Count each council's contacts this year for the platform operators' page (system work)."""
+    platform.count_council_sizes()

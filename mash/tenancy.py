@@ -35,6 +35,7 @@ SYSTEM_REASONS = {
     "deadline-report": "operations report of clocks the engine should already have processed",
     "seed-demo": "seed_demo creates or refreshes the demo tenants",
     "retention": "the retention command reports and removes expired records tenant by tenant",
+    "council-sizes": "a worker counts each council's contacts this year for the platform operators' page",
 }
 
 

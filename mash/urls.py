@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import platform_views, views
 from .accounts import urls as accounts_urls
 from .routing import api_urlpatterns, page_urlpatterns, router
 from .security.views import SignInView
@@ -24,6 +24,19 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", include((api_v1, "api"))),
     path("platform-admin/", admin.site.urls),
+    path("platform/councils/", platform_views.council_list, name="platform-councils"),
+    path(
+        "platform/councils/<slug:slug>/suspend/",
+        platform_views.council_status,
+        {"action": "suspend"},
+        name="platform-suspend",
+    ),
+    path(
+        "platform/councils/<slug:slug>/reinstate/",
+        platform_views.council_status,
+        {"action": "reinstate"},
+        name="platform-reinstate",
+    ),
     *accounts_urls.urlpatterns,
     *page_urlpatterns(),
 ]

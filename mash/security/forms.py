@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import user_logged_in, user_login_failed  # noqa: F401 - signals documented below
 from django.contrib.auth.forms import AuthenticationForm
 
+from mash.platform import SUSPENDED_MESSAGE
+
 from . import mfa
 
 
@@ -42,14 +44,20 @@ class SignInForm(AuthenticationForm):
     def clean(self):
         cleaned = super().clean()  # a wrong password raises invalid_login; django-axes counts it
         user = self.user_cache
-        if user is None or not mfa.has_device(user):
+        if user is None:
             return cleaned
-        device = mfa.verify(user, cleaned.get("otp_token") or "")
-        if device is None:
-            _record_factor_failure(self.request, cleaned.get("username") or "")
+        if mfa.has_device(user):
+            device = mfa.verify(user, cleaned.get("otp_token") or "")
+            if device is None:
+                _record_factor_failure(self.request, cleaned.get("username") or "")
+                self.user_cache = None
+                raise self.get_invalid_login_error()
+            self.otp_device = device
+        # Only once every factor is right (so it confirms nothing a guesser lacks): a suspended
+        # council's people are told why they cannot sign in, rather than left doubting their password.
+        if user.tenant_id and user.tenant.is_suspended:
             self.user_cache = None
-            raise self.get_invalid_login_error()
-        self.otp_device = device
+            raise forms.ValidationError(SUSPENDED_MESSAGE, code="suspended")
         return cleaned
 
 

@@ -24,12 +24,31 @@ DEFAULT_RETENTION = {
 }
 
 
+# Why each kind of record is kept as long as it is, until the council writes its own (UK GDPR
+# Article 5(1)(e): kept no longer than necessary; Article 6(1)(e) and 9(2)(g) for the processing).
+DEFAULT_LEGAL_BASIS = {
+    RetentionRule.NFA_CONTACTS: (
+        "UK GDPR Article 6(1)(e) public task under the Children Act 1989 and 2004; kept so a later "
+        "contact about the same child can be judged with its history."
+    ),
+    RetentionRule.ADVICE_CONTACTS: (
+        "UK GDPR Article 6(1)(e) public task under the Children Act 1989 and 2004; kept so a later "
+        "contact about the same child can be judged with its history."
+    ),
+    RetentionRule.EARLY_HELP: "UK GDPR Article 6(1)(e) public task under section 10 of the Children Act 2004.",
+    RetentionRule.MARF_DRAFTS: "UK GDPR Article 5(1)(e) storage limitation: an unsent draft is not a record.",
+}
+
+MAX_RETENTION = {"years": 100, "days": 100 * 366}
+
+
 class RetentionPolicy(TenantOwned):
-    """One tenant's retention period for one kind of record."""
+    """One tenant's retention period for one kind of record, and the legal basis it is noted under."""
 
     rule = models.CharField(max_length=40, choices=RetentionRule.choices)
     amount = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(100 * 366)])
     unit = models.CharField(max_length=8, choices=[("years", "years"), ("days", "days")], default="years")
+    legal_basis = models.TextField(blank=True, help_text="Why records of this kind are kept this long")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(TenantOwned.Meta):

@@ -20,10 +20,11 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from mash import audit
+from mash.exceptions import PolicyViolation
 from mash.models import Tenant
 from mash.tenancy import tenant_context
 
-from .models import DEFAULT_RETENTION, RetentionPolicy, RetentionRule
+from .models import DEFAULT_LEGAL_BASIS, DEFAULT_RETENTION, MAX_RETENTION, RetentionPolicy, RetentionRule
 
 
 @dataclass
@@ -148,3 +149,83 @@ def review_all(*, apply: bool, tenants=None, now=None) -> list[TenantReport]:
     """Tenant by tenant (each its own transactions), in a stable order."""
     tenants = tenants if tenants is not None else Tenant.objects.order_by("slug")
     return [review(tenant=tenant, apply=apply, now=now) for tenant in tenants]
+
+
+# --- the tenant administrator's policy page -------------------------------------------------
+
+
+@dataclass
+class PolicyRow:
+    rule: str
+    label: str
+    amount: int
+    unit: str
+    legal_basis: str
+    is_default: bool
+
+    @property
+    def period(self) -> str:
+        noun = self.unit[:-1] if self.amount == 1 else self.unit
+        return f"{self.amount} {noun}"
+
+
+def policies() -> list[PolicyRow]:
+    """Every kind of record with its period and legal basis in the active tenant (its own, else the
+    product's default), in one query."""
+    own = {p.rule: p for p in RetentionPolicy.objects.all()}
+    rows = []
+    for rule in RetentionRule:
+        policy = own.get(rule.value)
+        amount, unit = (policy.amount, policy.unit) if policy else DEFAULT_RETENTION[rule]
+        basis = (policy.legal_basis if policy else "") or DEFAULT_LEGAL_BASIS[rule]
+        rows.append(PolicyRow(rule.value, rule.label, amount, unit, basis, is_default=policy is None))
+    return rows
+
+
+@transaction.atomic
+def change_policy(*, actor, tenant, rule: str, amount: int, unit: str, legal_basis: str) -> RetentionPolicy:
+    """Set how long ``tenant`` keeps records of kind ``rule`` and the legal basis for it (audited).
+    The next retention run uses it; nothing is removed now."""
+    try:
+        rule = RetentionRule(rule)
+    except ValueError:
+        raise PolicyViolation("There is no such kind of record.", field="rule") from None
+    if unit not in MAX_RETENTION:
+        raise PolicyViolation("Choose years or days.", field="unit")
+    if not 1 <= amount <= MAX_RETENTION[unit]:
+        raise PolicyViolation(f"Enter a period from 1 to {MAX_RETENTION[unit]} {unit}.", field="amount")
+    legal_basis = legal_basis.strip()
+    if not legal_basis:
+        raise PolicyViolation("Enter the legal basis for keeping these records.", field="legal_basis")
+    with tenant_context(tenant):
+        policy = RetentionPolicy.objects.select_for_update().filter(rule=rule).first()
+        before = (
+            {"amount": policy.amount, "unit": policy.unit, "legal_basis": policy.legal_basis}
+            if policy
+            else {"amount": DEFAULT_RETENTION[rule][0], "unit": DEFAULT_RETENTION[rule][1], "legal_basis": ""}
+        )
+        if policy is None:
+            policy = RetentionPolicy(rule=rule)
+        policy.amount, policy.unit, policy.legal_basis = amount, unit, legal_basis
+        policy.save()
+        after = {"amount": amount, "unit": unit, "legal_basis": legal_basis}
+        audit.record(
+            actor=actor,
+            action="retention_policy.changed",
+            obj=policy,
+            tenant=tenant,
+            changes={"rule": rule.value, "before": before, "after": after},
+        )
+    return policy
+
+
+def preview(*, tenant, now: datetime | None = None) -> list[tuple[str, str, int]]:
+    """What the next run would remove in ``tenant``: (rule, label, how many), found by the very
+    selection :func:`review` removes from, counted and never loaded nor deleted. Records something
+    else still needs are counted here and kept by the run (it reports them)."""
+    now = now or timezone.now()
+    with tenant_context(tenant):
+        return [
+            (str(rule), RetentionRule(rule).label, queryset.count())
+            for rule, queryset, _date_field, _keep in _candidates(tenant, now)
+        ]

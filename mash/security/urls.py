@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import audit_views, views
+from . import audit_views, retention_views, views
 
 app_name = "security"
 
@@ -12,4 +12,12 @@ pages = [
     path("audit/", audit_views.audit_log, name="audit"),
 ]
 
-urlpatterns = [path("security/", include((pages, "security")))]
+retention_pages = [
+    path("", retention_views.policy_list, name="policy"),
+    path("<slug:rule>/", retention_views.policy_edit, name="edit"),
+]
+
+urlpatterns = [
+    path("security/", include((pages, "security"))),
+    path("settings/retention/", include((retention_pages, "retention"))),
+]
