@@ -26,6 +26,10 @@ ACTION_WORDS = {
     "platform_admin.tenant_chosen": "Platform administrator entered this hub",
     "platform_admin.tenant_cleared": "Platform administrator left this hub",
     "retention.removed": "Removed at the end of its retention period",
+    "retention_policy.changed": "Retention policy changed",
+    "escalation_ladder.changed": "Escalation ladder changed",
+    "tenant.suspended": "Hub suspended by the platform operator",
+    "tenant.reinstated": "Hub reinstated by the platform operator",
     "tenant.phone_numbers_changed": "Hub phone numbers changed",
     "early_help.letter_viewed": "Early Help letter opened",
 }

@@ -46,6 +46,11 @@ def navigation(request):
     if home:
         links.append({"label": "Home", "url_name": "role-home", "slug": home.slug})
     links += [{"label": label, "url_name": name} for label, name in WORK_LINKS.get(user.role, [])]
+    if user.is_superuser and not user.tenant_id:  # platform operators: the councils and the admin site
+        links += [
+            {"label": "Councils", "url_name": "platform-councils"},
+            {"label": "Platform admin", "url_name": "admin:index"},
+        ]
     for link in links:
         link["href"] = _reverse(link)
     # The section the page belongs to is marked current (aria-current), the longest match winning.

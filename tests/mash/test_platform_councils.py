@@ -153,3 +153,8 @@ def test_counting_this_year_starts_at_midnight_on_1_january_in_london():
     assert platform.year_start(datetime(2026, 1, 1, 0, 30, tzinfo=UTC)).year == 2026
     summer = platform.year_start(datetime(2026, 7, 1, tzinfo=UTC))
     assert summer == datetime(2026, 1, 1, tzinfo=UTC) and summer.utcoffset() == timedelta(0)
+
+
+def test_platform_operators_find_the_councils_page_in_the_header(root):
+    page = root.get("/platform/councils/")
+    assert page.status_code == 200 and 'href="/platform/councils/"' in page.content.decode()
