@@ -2,9 +2,11 @@
 suspending and reinstating one (audited), and what a suspension does to its people and public pages."""
 
 import html
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -158,3 +160,10 @@ def test_counting_this_year_starts_at_midnight_on_1_january_in_london():
 def test_platform_operators_find_the_councils_page_in_the_header(root):
     page = root.get("/platform/councils/")
     assert page.status_code == 200 and 'href="/platform/councils/"' in page.content.decode()
+
+
+def test_operators_can_count_at_once_with_a_command(tenant_a, tenant_b):
+    out = io.StringIO()
+    call_command("count_council_sizes", stdout=out)
+    assert "Counted 2 council(s)." in out.getvalue()
+    assert set(CouncilSize.objects.values_list("tenant__slug", flat=True)) == {"alpha", "beta"}
