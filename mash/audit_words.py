@@ -27,6 +27,7 @@ ACTION_WORDS = {
     "platform_admin.tenant_cleared": "Platform administrator left this hub",
     "retention.removed": "Removed at the end of its retention period",
     "tenant.phone_numbers_changed": "Hub phone numbers changed",
+    "edt_cover.changed": "Emergency Duty Team cover changed",
     "early_help.letter_viewed": "Early Help letter opened",
 }
 # The last part of a code, as a past tense a reader expects.
