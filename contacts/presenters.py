@@ -26,7 +26,7 @@ STEP_OF_FIELD = {
         ["source", "referrer_name", "referrer_role", "referrer_organisation", "referrer_email", "referrer_phone"],
         "referrer",
     ),
-    **dict.fromkeys(["concerns", "support_provided"], "concerns"),
+    **dict.fromkeys(["concerns", "support_provided", "urgent"], "concerns"),
     **dict.fromkeys(
         ["parents_aware", "consent_to_referral", "consent_to_sharing", "consent_reason", "consent_decided_by"],
         "consent",
@@ -148,6 +148,11 @@ def check_answers_sections(data: dict, step_url) -> list[dict]:
                 {
                     "key": "Support given",
                     "value": data.get("support_provided") or "None given",
+                    "href": url("concerns"),
+                },
+                {
+                    "key": "Child at immediate risk of significant harm",
+                    "value": "Yes: the managers on duty will be alerted at once" if data.get("urgent") else "No",
                     "href": url("concerns"),
                 },
             ],

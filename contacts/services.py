@@ -19,7 +19,7 @@ from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.references import allocate_reference
 from mash.roles import Role
 from mash.selectors import tenant_staff
-from thresholds.calendars import calendar_for
+from thresholds.calendars import edt_covers
 from thresholds.models import ClockKind
 
 from . import matching
@@ -65,7 +65,7 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
         if not contact.source:
             raise PolicyViolation("Choose who is making this referral.", field="source")
         contact.tenant = tenant  # the audit, the clock and the acknowledgement read it: no query for it
-        contact.out_of_hours = not calendar_for(tenant).is_working_time(received_at)
+        contact.out_of_hours = edt_covers(tenant, received_at)  # the tenant's EDT cover times (issue 19)
         contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
         try:
             if not contact.external_reference:

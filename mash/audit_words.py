@@ -31,6 +31,7 @@ ACTION_WORDS = {
     "tenant.suspended": "Hub suspended by the platform operator",
     "tenant.reinstated": "Hub reinstated by the platform operator",
     "tenant.phone_numbers_changed": "Hub phone numbers changed",
+    "edt_cover.changed": "Emergency Duty Team cover changed",
     "early_help.letter_viewed": "Early Help letter opened",
 }
 # The last part of a code, as a past tense a reader expects.

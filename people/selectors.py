@@ -19,8 +19,9 @@ from contacts import selectors as contact_selectors
 from contacts.choices import ContactStatus, Outcome, PersonRole
 from contacts.models import Contact, ContactPerson, Person
 from earlyhelp.models import EarlyHelpChild, EarlyHelpPlan, EarlyHelpRequest, EarlyHelpStatus, PlanReview
+from mash.models import Agency
 from mash.roles import Role
-from triage.models import RatingHistory
+from triage.models import RatingHistory, StrategyDiscussion
 
 from . import search as person_search
 from .models import ChronologyEntry, ContactLink
@@ -152,6 +153,7 @@ KINDS = {
     "plan": "Early Help Plan",
     "plan_review": "Plan review",
     "early_help_closed": "Early help closed",
+    "strategy_discussion": "Strategy discussion",
     "link": "Contacts linked",
     "manual": "Added by hand",
 }
@@ -206,7 +208,7 @@ def person_record(user, person: Person) -> PersonRecord | None:
     contact_ids = _contact_ids_for(person)
     contacts = list(
         Contact.objects.filter(pk__in=contact_ids)
-        .select_related("rating", "decision", "decision__decided_by")
+        .select_related("rating", "decision", "decision__decided_by", "strategy_discussion")
         .order_by("-received_at", "-id")
     )
     early_help = list(
@@ -236,7 +238,9 @@ def person_record(user, person: Person) -> PersonRecord | None:
         .order_by("-contact__received_at", "order", "id")
     )
     by_id = {c.pk: c for c in contacts}
-    chronology = _chronology(contacts, early_help, plans, reviews, ratings, entries, links, by_id)
+    # Attendees of strategy discussions are kept by agency slug; one query names them all, however many.
+    agencies = dict(Agency.objects.values_list("slug", "name"))
+    chronology = _chronology(contacts, early_help, plans, reviews, ratings, entries, links, by_id, agencies)
     today = today_in_london()
     latest = contacts[0] if contacts else None
     return PersonRecord(
@@ -275,7 +279,8 @@ def _household(person: Person, mentions: list[ContactPerson]) -> list[Relative]:
 def _flags(contacts: list[Contact], early_help: list[EarlyHelpRequest]) -> dict:
     now = timezone.now()
     recent = [c for c in contacts if c.received_at >= now - RECONTACT_WINDOW]
-    strategy = [c for c in contacts if c.outcome == Outcome.STRATEGY_DISCUSSION]
+    # Decided as a strategy discussion, or one recorded (a later decision may have moved the outcome on).
+    strategy = [c for c in contacts if c.outcome == Outcome.STRATEGY_DISCUSSION or _discussion(c) is not None]
     return {
         "open_contacts": [c for c in contacts if c.status in OPEN_CONTACT],
         "open_early_help": [r for r in early_help if r.status in OPEN_EARLY_HELP],
@@ -286,13 +291,34 @@ def _flags(contacts: list[Contact], early_help: list[EarlyHelpRequest]) -> dict:
     }
 
 
+def _discussion(contact: Contact) -> StrategyDiscussion | None:
+    """The strategy discussion recorded on ``contact`` (read with it: no query), or None."""
+    try:
+        return contact.strategy_discussion
+    except StrategyDiscussion.DoesNotExist:
+        return None
+
+
+def _strategy_summary(contact: Contact, sd: StrategyDiscussion, agencies: dict) -> str:
+    attended = ", ".join(
+        f"{p.get('name', '')} ({agencies.get(p.get('agency'), p.get('agency'))})" for p in sd.attendees
+    )
+    summary = (
+        f"Strategy discussion on {contact.reference}, chaired by {sd.chair}: {sd.get_decision_display()}."
+        f" Attended: {attended}."
+    )
+    if sd.conference:
+        summary += " An initial child protection conference is to be convened."
+    return summary
+
+
 def _rating_summary(h: RatingHistory) -> tuple[str, str]:
     if h.previous_rating_id:
         return "rerating", f"Re-rated from {h.previous_rating.label} to {h.rating.label}: {h.reason}"
     return "rating", f"Rated {h.rating.label}: {h.rationale}"
 
 
-def _chronology(contacts, early_help, plans, reviews, ratings, entries, links, by_id) -> list[Event]:
+def _chronology(contacts, early_help, plans, reviews, ratings, entries, links, by_id, agencies) -> list[Event]:
     events: list[Event] = []
     for c in contacts:
         source = c.get_source_display()
@@ -313,6 +339,11 @@ def _chronology(contacts, early_help, plans, reviews, ratings, entries, links, b
                     f"Decision on {c.reference}: {decision.get_outcome_display()}. {decision.reason}",
                     contact=c,
                 )
+            )
+        discussion = _discussion(c)
+        if discussion is not None:
+            events.append(
+                Event(discussion.held_at, "strategy_discussion", _strategy_summary(c, discussion, agencies), contact=c)
             )
     for h in ratings:
         kind, summary = _rating_summary(h)

@@ -1,13 +1,17 @@
-"""The tenant's working calendar as a :class:`WorkingCalendar`, for every deadline in the product."""
+"""The tenant's working calendar as a :class:`WorkingCalendar`, for every deadline in the product, and the
+times its Emergency Duty Team covers (what is "out of hours")."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db import connection, transaction
 
-from .models import CalendarSettings, ClosureDay
+from .models import CalendarSettings, ClosureDay, EdtCover
 from .workcalendar import Unit, WorkingCalendar
 
 # Kept in the cache (Redis in production, shared by every process) until the tenant's calendar
@@ -17,7 +21,8 @@ CACHE_SECONDS = 60 * 60
 
 
 def _cache_key(tenant_id) -> str:
-    return f"mash.calendar:{connection.settings_dict.get('NAME')}:{tenant_id}"
+    # v2: the cached value carries the EDT's cover times with the calendar.
+    return f"mash.calendar.v2:{connection.settings_dict.get('NAME')}:{tenant_id}"
 
 
 def _changing() -> set:
@@ -25,9 +30,29 @@ def _changing() -> set:
     return connection.__dict__.setdefault("_mash_calendars_changing", set())
 
 
-def calendar_for(tenant) -> WorkingCalendar:
-    """The tenant's working calendar: built from its settings and closure days (two small queries) once,
-    then read from the cache until they change; run inside its context."""
+@dataclass(frozen=True)
+class EdtCoverTimes:
+    """When the Emergency Duty Team covers. Without times: whenever the working calendar is not working. With
+    them: on a working day before ``morning_end`` and from ``evening_start`` (the tenant's local wall time, so
+    the same on both sides of a clock change), and all day on any other day (weekends, bank holidays, closures).
+    """
+
+    evening_start: time | None = None
+    morning_end: time | None = None
+
+    def covers(self, calendar: WorkingCalendar, instant: datetime) -> bool:
+        if self.evening_start is None or self.morning_end is None:
+            return not calendar.is_working_time(instant)
+        local = instant.astimezone(ZoneInfo(calendar.tz))
+        if not calendar.is_working_day(local.date()):
+            return True
+        wall = local.time().replace(tzinfo=None)
+        return wall < self.morning_end or wall >= self.evening_start
+
+
+def _calendar_and_cover(tenant) -> tuple[WorkingCalendar, EdtCoverTimes]:
+    """Built from the tenant's settings and closure days (two small queries) once, then read from the cache
+    until they change; run inside its context."""
     changing = _changing()
     if not connection.in_atomic_block:
         changing.clear()
@@ -36,10 +61,21 @@ def calendar_for(tenant) -> WorkingCalendar:
     key = _cache_key(tenant.pk)
     cached = cache.get(key)
     if cached is not None and cached[0] == tenant.time_zone:
-        return cached[1]
-    calendar = _build(tenant)
-    cache.set(key, (tenant.time_zone, calendar), CACHE_SECONDS)
-    return calendar
+        return cached[1], cached[2]
+    calendar, cover = _build(tenant)
+    cache.set(key, (tenant.time_zone, calendar, cover), CACHE_SECONDS)
+    return calendar, cover
+
+
+def calendar_for(tenant) -> WorkingCalendar:
+    """The tenant's working calendar (cached: see :func:`_calendar_and_cover`)."""
+    return _calendar_and_cover(tenant)[0]
+
+
+def edt_covers(tenant, at: datetime) -> bool:
+    """Whether the tenant's Emergency Duty Team covers ``at``: a contact received then is out of hours."""
+    calendar, cover = _calendar_and_cover(tenant)
+    return cover.covers(calendar, at)
 
 
 def forget_calendar(tenant_id) -> None:
@@ -59,12 +95,12 @@ def calendar_changed(sender, instance, raw=False, **kwargs) -> None:
     forget_calendar(instance.tenant_id)
 
 
-def _build(tenant) -> WorkingCalendar:
+def _build(tenant) -> tuple[WorkingCalendar, EdtCoverTimes]:
     settings = CalendarSettings.objects.filter(tenant_id=tenant.pk).first()
     closures = frozenset(ClosureDay.objects.filter(tenant_id=tenant.pk).values_list("date", flat=True))
     if settings is None:
-        return WorkingCalendar(tz=tenant.time_zone, closures=closures)
-    return WorkingCalendar(
+        return WorkingCalendar(tz=tenant.time_zone, closures=closures), EdtCoverTimes()
+    calendar = WorkingCalendar(
         tz=tenant.time_zone,
         weekdays=frozenset(settings.working_weekdays),
         day_start=settings.day_start,
@@ -72,6 +108,9 @@ def _build(tenant) -> WorkingCalendar:
         nation=settings.nation or None,
         closures=closures,
     )
+    if settings.edt_cover != EdtCover.SET_TIMES:
+        return calendar, EdtCoverTimes()
+    return calendar, EdtCoverTimes(evening_start=settings.edt_evening_start, morning_end=settings.edt_morning_end)
 
 
 def due_at(tenant, start, amount: Decimal, unit: str):

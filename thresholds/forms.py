@@ -10,7 +10,7 @@ from django import forms
 
 from mash.models import phone_number_validator
 
-from .models import WEEKDAY_NAMES, AgenciesAsked, DeadlineUnit, NeedDomain, RatingColour
+from .models import WEEKDAY_NAMES, AgenciesAsked, DeadlineUnit, EdtCover, NeedDomain, RatingColour
 from .workcalendar import NATIONS
 
 TIME_FORMATS = ["%H:%M", "%H.%M", "%H:%M:%S"]
@@ -69,6 +69,47 @@ class CalendarForm(forms.Form):
         start, end = data.get("day_start"), data.get("day_end")
         if start and end and start >= end:
             self.add_error("day_end", "The working day must end after it starts")
+        return data
+
+
+class EdtCoverForm(forms.Form):
+    """When the Emergency Duty Team covers. The times count only with "set times", and then both are needed."""
+
+    edt_cover = forms.ChoiceField(
+        label="When does your Emergency Duty Team cover?",
+        choices=EdtCover.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select when the Emergency Duty Team covers",
+            "invalid_choice": "Select when the Emergency Duty Team covers",
+        },
+    )
+    edt_evening_start = forms.TimeField(
+        label="On working days, the Emergency Duty Team starts at",
+        help_text="Only for set times. For example, 17:30",
+        required=False,
+        input_formats=TIME_FORMATS,
+        error_messages={"invalid": "Enter the evening start as hours and minutes, like 17:30"},
+    )
+    edt_morning_end = forms.TimeField(
+        label="and hands back to the hub the next working morning at",
+        help_text="Only for set times. For example, 08:30",
+        required=False,
+        input_formats=TIME_FORMATS,
+        error_messages={"invalid": "Enter the morning hand-back as hours and minutes, like 08:30"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("edt_cover") != EdtCover.SET_TIMES:
+            return data
+        start, end = data.get("edt_evening_start"), data.get("edt_morning_end")
+        if start is None and "edt_evening_start" not in self.errors:
+            self.add_error("edt_evening_start", "Enter the time the Emergency Duty Team starts on working days")
+        if end is None and "edt_morning_end" not in self.errors:
+            self.add_error("edt_morning_end", "Enter the time the Emergency Duty Team hands back in the morning")
+        if start is not None and end is not None and end >= start:
+            self.add_error("edt_morning_end", "The morning hand-back must be earlier in the day than the evening start")
         return data
 
 

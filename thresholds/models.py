@@ -63,8 +63,20 @@ class _AllCalendarsManager(AllTenantsManager.from_queryset(_CalendarQuerySet)):
     pass
 
 
+class EdtCover(models.TextChoices):
+    """When the tenant's Emergency Duty Team covers (issue 19): contacts received then are out of hours."""
+
+    OUTSIDE_WORKING_HOURS = "outside_working_hours", "Whenever the hub is not working (outside the working calendar)"
+    SET_TIMES = "set_times", "Set times on working days, and all day on days the hub does not work"
+
+
 class CalendarSettings(TenantOwned):
-    """The tenant's working calendar. The time zone is the tenant's own (Tenant.time_zone)."""
+    """The tenant's working calendar. The time zone is the tenant's own (Tenant.time_zone).
+
+    It also says when the Emergency Duty Team covers: by default whenever the calendar is not working; or, on
+    working days, from ``edt_evening_start`` until ``edt_morning_end`` the next morning (local wall time, so
+    17:30 stays 17:30 across a clock change) and all day on weekends, bank holidays and closure days.
+    """
 
     nation = models.CharField(
         max_length=3, choices=list(NATIONS.items()), default="ENG", help_text="Whose bank holidays apply."
@@ -72,6 +84,9 @@ class CalendarSettings(TenantOwned):
     working_weekdays = models.JSONField(default=list, validators=[_validate_weekdays])
     day_start = models.TimeField(default=time(9, 0))
     day_end = models.TimeField(default=time(17, 0))
+    edt_cover = models.CharField(max_length=30, choices=EdtCover.choices, default=EdtCover.OUTSIDE_WORKING_HOURS)
+    edt_evening_start = models.TimeField(null=True, blank=True, help_text="On working days, the EDT covers from.")
+    edt_morning_end = models.TimeField(null=True, blank=True, help_text="On working days, the EDT covers until.")
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = _CalendarManager()
@@ -84,12 +99,28 @@ class CalendarSettings(TenantOwned):
             models.CheckConstraint(
                 condition=Q(day_start__lt=models.F("day_end")), name="working_day_starts_before_end"
             ),
+            models.CheckConstraint(
+                name="edt_cover_times_iff_set",
+                condition=(
+                    Q(edt_cover="outside_working_hours", edt_evening_start__isnull=True, edt_morning_end__isnull=True)
+                    | Q(edt_cover="set_times", edt_morning_end__lt=models.F("edt_evening_start"))
+                ),
+            ),
         ]
 
     def clean(self):
         super().clean()
         if self.day_start and self.day_end and self.day_start >= self.day_end:
             raise ValidationError({"day_end": "The working day must end after it starts."})
+        if self.edt_cover == EdtCover.SET_TIMES:
+            if self.edt_evening_start is None:
+                raise ValidationError({"edt_evening_start": "Enter the time the Emergency Duty Team starts."})
+            if self.edt_morning_end is None:
+                raise ValidationError({"edt_morning_end": "Enter the time the Emergency Duty Team hands back."})
+            if self.edt_morning_end >= self.edt_evening_start:
+                raise ValidationError(
+                    {"edt_morning_end": "The morning hand-back must be earlier in the day than the evening start."}
+                )
 
     def save(self, *args, **kwargs):
         if not self.working_weekdays:

@@ -19,6 +19,7 @@ from .models import (
     ClockKind,
     ClockPolicy,
     ClosureDay,
+    EdtCover,
     NeedDomain,
     Rating,
     ThresholdIndicator,
@@ -100,6 +101,26 @@ def change_calendar(*, actor, nation: str, working_weekdays, day_start: time, da
     calendar.nation, calendar.working_weekdays = nation, weekdays
     calendar.day_start, calendar.day_end = day_start, day_end
     return _save_audited(actor=actor, instance=calendar, fields=CALENDAR_FIELDS, action="calendar.changed")
+
+
+EDT_COVER_FIELDS = ("edt_cover", "edt_evening_start", "edt_morning_end")
+
+
+@transaction.atomic
+def change_edt_cover(
+    *, actor, edt_cover: str, edt_evening_start: time | None = None, edt_morning_end: time | None = None
+) -> CalendarSettings:
+    """Set when the Emergency Duty Team covers: outside the working calendar, or set times on working days (and
+    all day on other days). Contacts already received keep the out-of-hours mark they were given."""
+    if edt_cover not in EdtCover.values:
+        raise PolicyViolation("Choose when the Emergency Duty Team covers.", field="edt_cover")
+    calendar = CalendarSettings.objects.select_for_update().first() or CalendarSettings()
+    calendar.edt_cover = edt_cover
+    if edt_cover == EdtCover.SET_TIMES:
+        calendar.edt_evening_start, calendar.edt_morning_end = edt_evening_start, edt_morning_end
+    else:
+        calendar.edt_evening_start = calendar.edt_morning_end = None
+    return _save_audited(actor=actor, instance=calendar, fields=EDT_COVER_FIELDS, action="edt_cover.changed")
 
 
 def tenant_today(tenant) -> date:

@@ -25,12 +25,13 @@ from .forms import (
     CalendarForm,
     ClockPolicyForm,
     ClosureDayForm,
+    EdtCoverForm,
     PublicPhoneNumbersForm,
     RatingForm,
     ThresholdIndicatorForm,
     ThresholdLevelForm,
 )
-from .models import WEEKDAY_NAMES, DeadlineUnit
+from .models import WEEKDAY_NAMES, DeadlineUnit, EdtCover
 from .workcalendar import NATIONS
 
 admin_only = role_required(Role.ADMIN)
@@ -57,6 +58,16 @@ def describe_duration(amount: Decimal | None, unit: str) -> str:
 def plain_number(amount: Decimal | None) -> str | None:
     """``24`` for 24.00 and ``100`` for 100.00 (``normalize`` alone would give 1E+2)."""
     return None if amount is None else f"{amount.normalize():f}"
+
+
+def describe_edt_cover(calendar) -> str:
+    """``Whenever the hub is not working`` or ``Working days from 17:30 until 08:30 the next morning, ...``."""
+    if calendar.edt_cover != EdtCover.SET_TIMES:
+        return "Whenever the hub is not working (outside the working calendar)"
+    return (
+        f"On working days from {calendar.edt_evening_start:%H:%M} until {calendar.edt_morning_end:%H:%M} "
+        "the next morning; all day on weekends, bank holidays and closure days"
+    )
 
 
 def describe_weekdays(days) -> str:
@@ -130,6 +141,7 @@ def settings_index(request):
             "calendar": calendar,
             "nation": NATIONS.get(calendar.nation, calendar.nation),
             "weekdays": describe_weekdays(calendar.working_weekdays),
+            "edt_cover": describe_edt_cover(calendar),
             "upcoming_closures": closures,
             "ratings": [(r, describe_duration(r.return_amount, r.return_unit)) for r in ratings],
             "clocks": [(c, describe_duration(c.amount, c.unit)) for c in clocks],
@@ -182,6 +194,34 @@ def calendar_edit(request):
             }
         )
     return _render(request, "thresholds/settings/calendar.html", {"calendar": calendar}, form=form)
+
+
+# --- when the Emergency Duty Team covers ---------------------------------------------------
+
+
+@admin_only
+@require_http_methods(["GET", "POST"])
+def edt_cover_edit(request):
+    calendar = selectors.calendar_settings()
+    if request.method == "POST":
+        form = EdtCoverForm(request.POST)
+        if form.is_valid() and _run(form, lambda: services.change_edt_cover(actor=request.user, **form.cleaned_data)):
+            messages.success(request, "Emergency Duty Team cover saved")
+            return redirect("thresholds:settings")
+    else:
+        form = EdtCoverForm(
+            initial={
+                "edt_cover": calendar.edt_cover,
+                "edt_evening_start": calendar.edt_evening_start and calendar.edt_evening_start.strftime("%H:%M"),
+                "edt_morning_end": calendar.edt_morning_end and calendar.edt_morning_end.strftime("%H:%M"),
+            }
+        )
+    return _render(
+        request,
+        "thresholds/settings/edt_cover.html",
+        {"calendar": calendar, "working_hours": f"{calendar.day_start:%H:%M} to {calendar.day_end:%H:%M}"},
+        form=form,
+    )
 
 
 # --- closure days ---------------------------------------------------------------------

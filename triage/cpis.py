@@ -55,7 +55,8 @@ def record_cpis_check(*, contact: Contact, actor, checked_at, result: str, detai
         raise PolicyViolation("Say what CP-IS shows (the plan or placement, and the responsible authority).",
                               field="details")  # fmt: skip
     contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
-    if checked_at < contact.received_at:
+    # Times are typed to the minute: a check in the minute the contact arrived is not before it.
+    if checked_at < contact.received_at.replace(second=0, microsecond=0):
         raise PolicyViolation("A check for this contact cannot be before it was received.", field="checked_at")
     previous = CpisCheck.objects.filter(contact=contact).first()
     check, _ = CpisCheck.objects.update_or_create(

@@ -1,7 +1,7 @@
 """Out of hours and the Emergency Duty Team (issue 19).
 
-A contact received outside the working calendar is ``out_of_hours`` (stamped on receipt) and sits in the EDT's
-queue. An urgent or Red one alerts the EDT at once and starts the EDT's own response clock (tenant policy,
+A contact received while the EDT covers (the tenant's setting) is ``out_of_hours`` (stamped on receipt) and sits
+in the EDT's queue. An urgent or Red one alerts the EDT at once and starts the EDT's own response clock (tenant policy,
 default one clock hour); the decision clock keeps its working-time meaning. The EDT records what it did and hands
 the contact back with a note; the MASH queue shows untaken handovers first.
 """
@@ -20,7 +20,7 @@ from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.roles import Role
 from mash.selectors import tenant_staff
-from thresholds.calendars import calendar_for
+from thresholds.calendars import edt_covers
 from thresholds.models import ClockKind
 
 from .models import TEXT_MAX, EdtHandover
@@ -42,8 +42,9 @@ def edt_team(tenant) -> list:
 
 
 def is_out_of_hours(tenant, at=None) -> bool:
-    """The EDT covers what the working calendar does not (the tenant's calendar and closure days)."""
-    return not calendar_for(tenant).is_working_time(at or timezone.now())
+    """Whether the EDT covers ``at`` (default now): the tenant's cover times, by default whatever the working
+    calendar does not (thresholds.calendars.edt_covers)."""
+    return edt_covers(tenant, at or timezone.now())
 
 
 def edt_to_alert(contact: Contact) -> list:

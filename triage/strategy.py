@@ -110,7 +110,8 @@ def record_strategy_discussion(
     contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
     if contact.outcome != Outcome.STRATEGY_DISCUSSION:
         raise Conflict(f"Contact {contact.reference} was not decided as a strategy discussion.")
-    if held_at < contact.received_at:
+    # Times are typed to the minute: one held in the minute the contact arrived is not before it.
+    if held_at < contact.received_at.replace(second=0, microsecond=0):
         raise PolicyViolation("It cannot have been held before the contact was received.", field="held_at")
     clock = open_clock_for(subject=contact, kind=ClockKind.STRATEGY_DISCUSSION)
     try:

@@ -1,6 +1,16 @@
 // The MoJ Design System's components on staff pages (sortable tables, button menus, filter toggles).
 // A module file, not an inline script, so the content-security policy needs no exception for it.
-import { initAll } from "../moj/moj-frontend.min.js";
+import { initAll, SortableTable } from "../moj/moj-frontend.min.js";
+
+// A sortable table the server has already put in order keeps that order on load. MoJ's table re-sorts its rows
+// by the column marked aria-sort when it starts, which would undo what the column cannot express: the triage
+// queue's Emergency Duty Team handovers and immediate-action contacts first, whatever the sort (issue 19).
+// Sorting by a click still works as before.
+var initialiseSortedColumn = SortableTable.prototype.initialiseSortedColumn;
+SortableTable.prototype.initialiseSortedColumn = function () {
+  if (this.$root.hasAttribute("data-keep-server-order")) return;
+  return initialiseSortedColumn.apply(this, arguments);
+};
 
 // Wide tables scroll inside their own region, never the page (390 px phones): each is wrapped in a focusable,
 // labelled region so keyboard users can scroll it too.

@@ -17,6 +17,7 @@ from people.models import ChronologyEntry
 from tests.earlyhelp.builders import decide_early_help
 from tests.people.builders import child, contact_about, person_named
 from triage import services as triage
+from triage.strategy import record_strategy_discussion
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -69,6 +70,12 @@ def three_years_of_leo(hub):
                                         concerns="Leo said his mother's partner hit him.", **CONSENT)  # fmt: skip
     contacts.insert(3, stepped_up)
     _rated_and_decided(hub, stepped_up, _at("2024-11-11T13:00"), outcome="strategy_discussion")
+    with time_machine.travel(_at("2024-11-11T17:00"), tick=False), tenancy.tenant_context(tenant):
+        record_strategy_discussion(
+            contact=Contact.objects.get(pk=stepped_up.pk), actor=hub["manager"], held_at=_at("2024-11-11T16:00"),
+            chair="Sam Patel, MASH team manager", decision="section_47_joint", conference=True,
+            attendees=[{"agency": "police", "name": "DS Jo Reid"}, {"agency": "health", "name": "Dr Amy Khan"}],
+        )  # fmt: skip
     return contacts, request
 
 
@@ -83,6 +90,12 @@ def test_the_chronology_shows_every_event_newest_first(cambs):
     assert received == [c.reference for c in reversed(contacts)]  # five contacts, newest first
     kinds = [e.kind for e in events]
     assert kinds.count("rating") == 4 and kinds.count("rerating") == 1 and kinds.count("decision") == 4
+    # The strategy discussion is a record of its own, when it was held, after the decision to hold it.
+    (held,) = [e for e in events if e.kind == "strategy_discussion"]
+    assert held.at == _at("2024-11-11T16:00") and held.contact.reference == contacts[3].reference
+    assert "jointly with the police" in held.summary and "DS Jo Reid" in held.summary
+    assert "Dr Amy Khan" in held.summary and "child protection conference" in held.summary
+    assert kinds.index("strategy_discussion") < kinds.index("decision")  # held after the decision: newer
     assert kinds.index("step_up") < kinds.index("early_help_outcome") < kinds.index("step_down")
     rerating = next(e for e in events if e.kind == "rerating")
     assert "Blue to Green" in rerating.summary and "new bruising" in rerating.summary
@@ -119,6 +132,7 @@ def test_the_page_and_api_show_the_record_and_every_view_is_audited(cambs, clien
     assert page.status_code == 200
     assert "Leo Hart" in html and "2 April 2015" in html and "Open contact" in html
     assert "Previous strategy discussion" in html and "Re-rated from Blue to Green" in html
+    assert f"held on {contacts[3].reference}, 11 Nov 2024" in html and "Strategy discussion on" in html
     assert html.index(contacts[4].reference) < html.index(contacts[0].reference)
     filtered = client.get(f"/people/{leo.pk}/", {"kind": "step_up"}).content.decode()
     assert "Stepped up from" in filtered and "Re-rated" not in filtered
@@ -130,6 +144,9 @@ def test_the_page_and_api_show_the_record_and_every_view_is_audited(cambs, clien
     assert set(chronology[0]) == {"at", "kind", "summary", "contact"}
     assert chronology[0]["at"] > chronology[-1]["at"] and chronology[-1]["contact"] == contacts[0].pk
     assert chronology[0]["at"].endswith("+00:00")
+    (held,) = [e for e in chronology if e["kind"] == "strategy_discussion"]
+    assert held["contact"] == contacts[3].pk and held["at"] == "2024-11-11T16:00:00+00:00"
+    assert response.data["flags"]["strategy_discussions"] == [contacts[3].reference]
     assert response.data["date_of_birth"] == "2015-04-02" and len(response.data["contacts"]) == 5
     assert api_as(cambs["head"]).get(f"/api/v1/people/{leo.pk}/", {"kind": "nonsense"}).status_code == 400
     with tenancy.tenant_context(cambs["tenant"]):

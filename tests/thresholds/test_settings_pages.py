@@ -17,6 +17,7 @@ from thresholds.services import ensure_default_policy
 SETTINGS_PAGES = [
     "/settings/",
     "/settings/calendar/",
+    "/settings/edt-cover/",
     "/settings/closure-days/",
     "/settings/ratings/",
     "/settings/ratings/red/",

@@ -125,6 +125,19 @@ def test_a_bad_check_is_a_field_error(coventry, api_as, body, field):
     assert field in response.data
 
 
+def test_a_check_typed_to_the_minute_the_contact_arrived_is_accepted(coventry, api_as):
+    # The page offers "now" to the minute: a check straight after a contact arrived at 10:00:40 is at 10:00.
+    with time_machine.travel("2026-03-10T10:00:40+00:00", tick=False):
+        contact = new_contact(coventry)
+    with time_machine.travel("2026-03-10T10:00:55+00:00", tick=False):
+        before = api_as(coventry["triage"]).post(f"/api/v1/contacts/{contact.pk}/cpis-check/", {
+            "checked_at": "2026-03-10T09:59:00Z", "result": "no_record"}, format="json")  # fmt: skip
+        same_minute = api_as(coventry["triage"]).post(f"/api/v1/contacts/{contact.pk}/cpis-check/", {
+            "checked_at": "2026-03-10T10:00:00Z", "result": "no_record"}, format="json")  # fmt: skip
+    assert before.status_code == 400 and "checked_at" in before.data
+    assert same_minute.status_code == 201, same_minute.content
+
+
 @pytest.mark.parametrize("role", ["head", "ehcoord", "referrer", "admin"])
 def test_only_triage_and_managers_record_a_check(coventry, api_as, role):
     contact = rated(api_as, coventry)
