@@ -92,7 +92,7 @@ def _set_members(team: Team, people: list[User]) -> dict:
             moved[user.get_username()] = old.team.name
     TeamMember.objects.filter(pk__in=[m.pk for m in removed]).delete()
     TeamMember.objects.filter(user__in=added).delete()
-    TeamMember.objects.bulk_create([TeamMember(team=team, user=u) for u in added])
+    TeamMember.objects.bulk_create([TeamMember(team=team, user=u, tenant_id=team.tenant_id) for u in added])
     changes = {}
     if added:
         changes["members_added"] = sorted(u.get_username() for u in added)
