@@ -25,6 +25,8 @@ WORK_LINKS: dict[str, list[tuple[str, str]]] = {
     Role.ADMIN: [
         ("Settings", "thresholds:settings"),
         ("Staff accounts", "accounts:list"),
+        ("Agencies", "navigators:agencies"),
+        ("Teams", "accounts:teams"),
         ("Navigator settings", "navigators:settings"),
         ("Audit log", "security:audit"),
     ],

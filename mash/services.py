@@ -1,6 +1,8 @@
 """State changes of the core: each one validated, transactional and audited."""
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils.text import slugify
 
 from . import audit
 from .exceptions import Conflict, PolicyViolation
@@ -55,3 +57,82 @@ def change_public_phone_numbers(*, actor, tenant: Tenant, mash_phone: str, out_o
         tenant.save(update_fields=list(changes))
         audit.record(actor=actor, action="tenant.phone_numbers_changed", obj=tenant, tenant=tenant, changes=changes)
     return tenant
+
+
+# --- agencies as a tenant administrator manages them (pages under /settings/agencies/) -------------
+
+AGENCY_NAME_MAX = 200
+
+
+def _agency_name(name) -> str:
+    name = " ".join(str(name or "").split())
+    if not name:
+        raise PolicyViolation("Enter the agency's name.", field="name")
+    if len(name) > AGENCY_NAME_MAX:
+        raise PolicyViolation(f"The agency's name must be {AGENCY_NAME_MAX} characters or fewer.", field="name")
+    return name
+
+
+def _name_taken(name: str, *, slug: str, other_than: Agency | None = None) -> Agency | None:
+    clash = Agency.objects.filter(Q(name__iexact=name) | Q(slug=slug))
+    if other_than is not None:
+        clash = clash.exclude(pk=other_than.pk)
+    return clash.first()
+
+
+def _refuse_clash(clash: Agency) -> None:
+    retired = " (retired: reinstate it instead)" if not clash.active else ""
+    raise PolicyViolation(f"Your hub already has an agency called {clash.name}{retired}.", field="name")
+
+
+@transaction.atomic
+def add_agency(*, actor, name: str) -> Agency:
+    """A new partner agency of the active tenant. Its identifier (slug) comes from the name, unique in
+    the tenant, and never changes afterwards (question templates, the API and other systems use it)."""
+    name = _agency_name(name)
+    slug = slugify(name)[:50].strip("-")
+    if not slug:
+        raise PolicyViolation("Enter a name with at least one letter or number.", field="name")
+    if clash := _name_taken(name, slug=slug):
+        _refuse_clash(clash)
+    return create_agency(actor=actor, slug=slug, name=name)
+
+
+@transaction.atomic
+def rename_agency(*, actor, agency: Agency, name: str) -> Agency:
+    """A new name for the agency; its identifier stays, so its history and links keep working."""
+    name = _agency_name(name)
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    clash = Agency.objects.filter(name__iexact=name).exclude(pk=agency.pk).first()
+    if clash:
+        _refuse_clash(clash)
+    if name == agency.name:
+        return agency
+    before = agency.name
+    agency.name = name
+    agency.save(update_fields=["name"])
+    audit.record(actor=actor, action="agency.renamed", obj=agency, changes={"name": [before, name]})
+    return agency
+
+
+@transaction.atomic
+def retire_agency(*, actor, agency: Agency) -> Agency:
+    """The agency is asked nothing new from now on; its requests, returns and staff stay as they are."""
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    if not agency.active:
+        raise Conflict(f"{agency.name} is already retired.")
+    agency.active = False
+    agency.save(update_fields=["active"])
+    audit.record(actor=actor, action="agency.retired", obj=agency, changes={"active": [True, False]})
+    return agency
+
+
+@transaction.atomic
+def reinstate_agency(*, actor, agency: Agency) -> Agency:
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    if agency.active:
+        raise Conflict(f"{agency.name} is not retired.")
+    agency.active = True
+    agency.save(update_fields=["active"])
+    audit.record(actor=actor, action="agency.reinstated", obj=agency, changes={"active": [False, True]})
+    return agency

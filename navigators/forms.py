@@ -179,3 +179,15 @@ class NavigatorSettingsForm(forms.Form):
         ),
         required=False,
     )
+
+
+class AgencyNameForm(forms.Form):
+    name = forms.CharField(
+        label="Agency name",
+        max_length=200,
+        help_text="As your hub's staff and partners know it, for example Youth Justice Service",
+        error_messages={
+            "required": "Enter the agency's name",
+            "max_length": "The agency's name must be 200 characters or fewer",
+        },
+    )

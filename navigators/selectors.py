@@ -7,11 +7,12 @@ head of service see every request of the tenant. Everyone else sees none.
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 from django.utils import timezone
 
 from contacts.choices import PersonRole
 from contacts.models import ContactPerson
+from mash.models import Agency
 from mash.roles import AGENCY_ROLES, Role
 from mash.selectors import tenant_staff
 
@@ -147,3 +148,21 @@ def navigator_settings() -> NavigatorSettings:
 
 def question_templates():
     return QuestionTemplate.objects.select_related("agency").order_by("agency__name")
+
+
+def agencies_with_staff(*, tenant):
+    """The tenant's agencies for its administrator, active first: each with its active navigators and
+    leads (``staff``), its question template (``templates``) and how many requests it was ever sent and
+    still has open (three queries, whatever the number of agencies)."""
+    staff = tenant_staff(tenant=tenant, roles=AGENCY_ROLES).order_by("role", "last_name", "first_name", "username")
+    return (
+        Agency.objects.order_by("-active", "name")
+        .annotate(
+            requests_sent=Count("information_requests"),
+            requests_open=Count("information_requests", filter=Q(information_requests__status__in=OUTSTANDING)),
+        )
+        .prefetch_related(
+            Prefetch("members", queryset=staff, to_attr="staff"),
+            Prefetch("question_templates", queryset=QuestionTemplate.objects.all(), to_attr="templates"),
+        )
+    )

@@ -61,7 +61,8 @@ def open_requests(
     """
     at = at or timezone.now()
     asked = set(InformationRequest.objects.filter(contact=contact).values_list("agency_id", flat=True))
-    agencies = [a for a in agencies if a.pk not in asked]
+    # A retired agency is asked nothing new, whoever the caller (its old requests stay as they are).
+    agencies = [a for a in agencies if a.pk not in asked and a.active]
     if not agencies:
         return []
     due_at = calendar_for(contact.tenant).add(at, rating.return_amount, rating.return_unit)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import agency_views, views
 
 app_name = "navigators"
 
@@ -16,5 +16,15 @@ _patterns = [
     path("settings/questions/<slug:agency_slug>/", views.template_edit, name="template-edit"),
 ]
 
-# Discovered by mash.routing.page_urlpatterns, under /navigators/ and the "navigators" namespace.
-urlpatterns = [path("navigators/", include((_patterns, app_name)))]
+# The administrator's partner agencies sit with the other settings pages, outside /navigators/.
+_settings = [
+    path("settings/agencies/", agency_views.agency_list, name="agencies"),
+    path("settings/agencies/add/", agency_views.agency_add, name="agency-add"),
+    path("settings/agencies/<slug:slug>/rename/", agency_views.agency_rename, name="agency-rename"),
+    path("settings/agencies/<slug:slug>/retire/", agency_views.agency_retire, name="agency-retire"),
+    path("settings/agencies/<slug:slug>/reinstate/", agency_views.agency_reinstate, name="agency-reinstate"),
+]
+
+# Discovered by mash.routing.page_urlpatterns, under the "navigators" namespace: the navigators' pages
+# under /navigators/, the agencies' settings under /settings/agencies/.
+urlpatterns = [path("", include(([path("navigators/", include(_patterns)), *_settings], app_name)))]

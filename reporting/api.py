@@ -80,7 +80,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["id", "name", "members"]
+        fields = ["id", "name", "active", "members"]
 
     def get_members(self, team) -> list[str]:
         return [m.user.get_username() for m in team.members.all()]
@@ -94,4 +94,4 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScoped
     permission_classes = [role_permission(Role.MANAGER, Role.HEAD, Role.ADMIN)]
 
     def scoped_queryset(self):
-        return selectors.teams().prefetch_related("members__user")
+        return selectors.teams(include_retired=True).prefetch_related("members__user")

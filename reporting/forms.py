@@ -33,7 +33,7 @@ class FiltersForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["from"] = forms.DateField(error_messages=DATE_ERRORS, input_formats=["%Y-%m-%d"])
         self.fields["to"] = forms.DateField(error_messages=DATE_ERRORS, input_formats=["%Y-%m-%d"])
-        self.fields["team"].queryset = teams()
+        self.fields["team"].queryset = teams(include_retired=True)
 
     def clean(self):
         data = super().clean()

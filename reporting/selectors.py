@@ -33,8 +33,16 @@ INTERVALS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 OPEN_BREACHES_SHOWN = 20
 
 
-def teams():
-    return Team.objects.order_by("name")
+def teams(*, include_retired: bool = False, keep=None):
+    """The hub's teams the filter offers: active ones, and ``keep`` (the team id a link already names)
+    even when retired, so a retired team's figures still read. ``include_retired`` for validation."""
+    queryset = Team.objects.order_by("name")
+    if include_retired:
+        return queryset
+    offered = Q(active=True)
+    if str(keep or "").isdigit():
+        offered |= Q(pk=int(keep))
+    return queryset.filter(offered)
 
 
 @dataclass(frozen=True)

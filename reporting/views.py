@@ -42,7 +42,12 @@ def _labels():
 @role_required(*ALLOWED)
 def dashboard(request):
     form = _filters_form(request)
-    context = {"form": form, "teams": selectors.teams(), "annex_form": AnnexAForm(), "intervals": selectors.INTERVALS}
+    context = {
+        "form": form,
+        "teams": selectors.teams(keep=request.GET.get("team")),
+        "annex_form": AnnexAForm(),
+        "intervals": selectors.INTERVALS,
+    }
     if not form.is_valid():
         return render(request, "reporting/dashboard.html", context, status=400)
     filters = form.filters()
@@ -164,8 +169,8 @@ def _ref(kind, fact):
 def figures_csv(request):
     form = _filters_form(request)
     if not form.is_valid():
-        return render(request, "reporting/dashboard.html", {"form": form, "teams": selectors.teams(),
-                                                              "annex_form": AnnexAForm()}, status=400)  # fmt: skip
+        context = {"form": form, "teams": selectors.teams(keep=request.GET.get("team")), "annex_form": AnnexAForm()}
+        return render(request, "reporting/dashboard.html", context, status=400)
     filters = form.filters()
     figures = selectors.timeliness(filters, tenant=request.tenant)
     services.record_download(

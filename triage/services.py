@@ -180,6 +180,12 @@ def _agencies_for(rating: Rating, slugs) -> list[Agency]:
         raise PolicyViolation(f"{rating.label} asks selected agencies: choose at least one agency.", field="agencies")
     found = {a.slug: a for a in active.filter(slug__in=slugs)}
     unknown = sorted(set(slugs) - set(found))
+    retired = list(Agency.objects.filter(active=False, slug__in=unknown).order_by("name"))
+    if retired:
+        names = ", ".join(a.name for a in retired)
+        raise PolicyViolation(
+            f"{names} {'is' if len(retired) == 1 else 'are'} retired: asked nothing new.", field="agencies"
+        )
     if unknown:
         raise PolicyViolation(f"No such agency in your hub: {', '.join(unknown)}.", field="agencies")
     return [found[s] for s in dict.fromkeys(slugs)]

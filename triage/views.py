@@ -69,7 +69,16 @@ def queue(request):
     rows, total, page = selectors.queue_page(request.user, filters, page=page)
     selectors.annotate_queue_rows(rows)  # e.g. "also open: <reference>" (people: contacts that belong together)
     workers = selectors.queue_workers(request.user)
-    teams = sorted({w.team_membership.team for w in workers if hasattr(w, "team_membership")}, key=str)
+    # A retired team is offered no more (still shown when the link already names it).
+    teams = sorted(
+        {
+            w.team_membership.team
+            for w in workers
+            if hasattr(w, "team_membership")
+            and (w.team_membership.team.active or w.team_membership.team_id == filters.team)
+        },
+        key=str,
+    )
     ratings = list(threshold_selectors.ratings(active_only=True))
     query = request.GET.copy()
     query.pop("page", None)

@@ -84,3 +84,36 @@ class SetUpPasswordForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class TeamForm(forms.Form):
+    """A team's name and members, chosen from the tenant's active staff (built per request)."""
+
+    name = forms.CharField(
+        label="Team name",
+        max_length=100,
+        help_text="As your staff call it, for example MASH team A or Locality team North",
+        error_messages={
+            "required": "Enter the team's name",
+            "max_length": "The team's name must be 100 characters or fewer",
+        },
+    )
+    members = forms.MultipleChoiceField(
+        label="Members",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="A person is in one team at most: choosing someone from another team moves them here",
+        error_messages={"invalid_choice": "Choose members from your hub's active staff"},
+    )
+
+    def __init__(self, *args, people=(), team=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].choices = [(str(p.pk), _member_label(p, team)) for p in people]
+
+
+def _member_label(person, team) -> str:
+    label = f"{person.get_full_name() or person.username} ({person.get_role_display() or 'no role'})"
+    current = getattr(person, "team_membership", None)
+    if current is not None and current.team_id != getattr(team, "pk", None):
+        label += f", now in {current.team.name}"
+    return label

@@ -16,7 +16,7 @@ EXPECTED = {
     Role.REFERRER: {"Your referrals", "Your early help requests"},
     Role.NAVIGATOR: {"Information requests"},
     Role.AGENCY_LEAD: {"Information requests"},
-    Role.ADMIN: {"Settings", "Navigator settings", "Audit log"},
+    Role.ADMIN: {"Settings", "Agencies", "Teams", "Navigator settings", "Audit log"},
     Role.EDT: {"Out-of-hours queue"},
 }
 # Staff pages carry the MoJ primary navigation; referrers' pages the GOV.UK service navigation.

@@ -95,5 +95,7 @@ def test_a_bad_range_on_the_page_shows_an_error_summary(history, client):
 def test_teams_are_listed_for_the_dashboard_filter(history, api_as):
     response = api_as(history["manager"]).get("/api/v1/teams/")
     assert response.status_code == 200
-    assert response.data["results"] == [{"id": history["team"].pk, "name": "MASH team A", "members": ["a-worker"]}]
+    assert response.data["results"] == [
+        {"id": history["team"].pk, "name": "MASH team A", "active": True, "members": ["a-worker"]}
+    ]
     assert api_as(history["triage"]).get("/api/v1/teams/").status_code == 403

@@ -182,6 +182,7 @@ def _world(tenant, make_user):
         ("settings/closure-days/", closure), ("settings/thresholds/indicators/", indicator),
         ("contacts/", contact), ("triage/contacts/", contact), ("navigators/requests/", request),
         ("early-help/", early_help), ("api/v1/users/", users[Role.TRIAGE]), ("settings/users/", users[Role.TRIAGE]),
+        ("settings/teams/", team),
         ("api/v1/people/", person), ("people/links/contacts/", contact),
         ("people/links/", SimpleNamespace(pk=999_999)),  # a link that does not exist: its 404 is under test
         ("people/", person),
