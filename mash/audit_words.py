@@ -27,6 +27,8 @@ ACTION_WORDS = {
     "platform_admin.tenant_cleared": "Platform administrator left this hub",
     "retention.removed": "Removed at the end of its retention period",
     "tenant.phone_numbers_changed": "Hub phone numbers changed",
+    "tenant.bounce_window_changed": "Window for bouncing between tiers changed",
+    "contact.bounced": "Contact flagged as bouncing between tiers",
     "early_help.letter_viewed": "Early Help letter opened",
 }
 # The last part of a code, as a past tense a reader expects.

@@ -68,6 +68,7 @@ ACTION_WORDS = {
     "person_match.confirmed": "Person match confirmed",
     "person_match.rejected": "Person match rejected",
     "early_help.received": "Early Help request created",
+    "contact.bounced": "Flagged: bouncing between tiers",
 }
 
 
