@@ -20,7 +20,7 @@ from mash import audit
 
 from .choices import Bounce, Outcome, PersonRole
 from .models import Contact, ContactPerson, Person, PersonMatchCandidate
-from .selectors import _counts_as_same_child, add_matched_register_entries
+from .selectors import _counts_as_same_child
 
 FIELDS = ["bounce", "bounced_from", "bounce_reference", "bounce_since"]
 
@@ -44,21 +44,21 @@ def _with_merged(ids: set[int]) -> set[int]:
     return ids
 
 
-def children_of(contact: Contact) -> set[int]:
-    """The register entries of the children ``contact`` names (merged and strong matches included)."""
-    mentions = {
-        pk: ({person_id} if person_id else set())
-        for pk, person_id in ContactPerson.objects.filter(contact_id=contact.pk, role=PersonRole.CHILD).values_list(
-            "pk", "person_id"
-        )
-    }
-    add_matched_register_entries(mentions)
-    return _with_merged(set().union(*mentions.values()) if mentions else set())
+def children_of(contact: Contact):
+    """The register entries of the children ``contact`` names: their own, the entry each was merged into, and
+    their confirmed or strong matches (a subquery: intake pays one query for the whole check, not one per step)."""
+    own = ContactPerson.objects.filter(contact_id=contact.pk, role=PersonRole.CHILD)
+    matched = PersonMatchCandidate.objects.filter(_counts_as_same_child(), contact_person__in=own)
+    return Person.objects.filter(
+        Q(pk__in=own.values("person_id"))
+        | Q(pk__in=matched.values("person_id"))
+        | Q(pk__in=Person.objects.filter(pk__in=own.values("person_id")).values("merged_into_id"))
+    ).values("pk")
 
 
-def contacts_about(persons: set[int]):
-    """The ids of every contact naming one of ``persons`` as a child, directly or by a match that counts (a
-    subquery: no query of its own)."""
+def contacts_about(persons):
+    """The ids of every contact naming one of ``persons`` (ids, or a subquery of them) as a child, directly or by
+    a match that counts (a subquery: no query of its own)."""
     matched = PersonMatchCandidate.objects.filter(_counts_as_same_child(), person_id__in=persons)
     return (
         ContactPerson.objects.filter(role=PersonRole.CHILD)
@@ -92,18 +92,15 @@ def record(contact: Contact, *, actor) -> None:
     )
 
 
-def earlier_step(contact: Contact, persons: set[int] | None = None) -> Contact | None:
+def earlier_step(contact: Contact) -> Contact | None:
     """The latest contact about the same child stepped down to early help, or closed with no further action,
-    within the window before ``contact`` was received (one query, two with the children looked up)."""
-    persons = children_of(contact) if persons is None else persons
-    if not persons:
-        return None
+    within the window before ``contact`` was received (one query)."""
     return (
         Contact.objects.filter(
             outcome__in=[Outcome.EARLY_HELP, Outcome.NFA],
             decided_at__gte=contact.received_at - window(contact.tenant),
             decided_at__lte=contact.received_at,
-            pk__in=contacts_about(persons),
+            pk__in=contacts_about(children_of(contact)),
         )
         .exclude(pk=contact.pk)
         .order_by("-decided_at", "-id")

@@ -438,11 +438,8 @@ def _stepped_up_then_down(contact: Contact, *, now: datetime) -> bool:
     stepped down again within the tenant's window is bouncing between tiers. Marks the contact (unsaved)."""
     if contact.bounce:
         return False
-    persons = bounces.children_of(contact)
-    if not persons:
-        return False
     up = earlyhelp_selectors.latest_step_up(
-        bounces.contacts_about(persons), since=now - bounces.window(contact.tenant), until=now
+        bounces.contacts_about(bounces.children_of(contact)), since=now - bounces.window(contact.tenant), until=now
     )
     if up is None:
         return False
