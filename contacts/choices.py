@@ -15,6 +15,14 @@ class ContactStatus(models.TextChoices):
 ENQUIRY_CLOSED = (ContactStatus.DECIDED, ContactStatus.CLOSED)
 
 
+class Bounce(models.TextChoices):
+    """Seed 001: cases should not bounce between tiers. Why a contact was flagged (issue 20)."""
+
+    STEPPED_DOWN_THEN_UP = "down_up", "Stepped down to early help, then back to the MASH"
+    STEPPED_UP_THEN_DOWN = "up_down", "Stepped up from early help, then down again"
+    AFTER_NFA = "after_nfa", "Referred again after no further action"
+
+
 class Channel(models.TextChoices):
     MARF = "marf", "Online referral form (MARF)"
     PUBLIC = "public", "Report from the public"

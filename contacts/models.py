@@ -9,6 +9,7 @@ from mash.tenancy import TenantOwned
 
 from .choices import (
     PUBLIC_SOURCES,
+    Bounce,
     Channel,
     Consent,
     ConsentReason,
@@ -122,6 +123,20 @@ class Contact(TenantOwned):
     # Proportionate feedback to the referrer (never other agencies' information).
     feedback_to_referrer = models.TextField(max_length=NOTES_MAX, blank=True)
     feedback_sent_at = models.DateTimeField(null=True, blank=True)
+
+    # Bouncing between tiers (seed 001, issue 20), worked out when it happens (received, stepped down) so the queue
+    # reads it from the row: why, and the earlier record (a contact, or an early-help request stepped up) and when.
+    bounce = models.CharField(max_length=10, choices=Bounce.choices, blank=True)
+    bounced_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The earlier contact the child was stepped down or closed from.",
+    )  # fmt: skip
+    bounce_reference = models.CharField(
+        max_length=40, blank=True, help_text="The earlier contact's or early-help request's reference."
+    )
+    bounce_since = models.DateTimeField(
+        null=True, blank=True, help_text="When the earlier decision or step-up was made."
+    )
 
     version = models.PositiveIntegerField(default=1, help_text="Optimistic concurrency: bumped on every change.")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -22,7 +22,7 @@ from mash.selectors import tenant_staff
 from thresholds.calendars import edt_covers
 from thresholds.models import ClockKind
 
-from . import matching
+from . import bounces, matching
 from .choices import MatchStatus, PersonRole
 from .models import Contact, ContactPerson, MarfDraft, Person, PersonMatchCandidate, ReferenceCounter
 from .signals import contact_received, people_merged
@@ -80,6 +80,7 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
                 ) from exc
             raise
         _add_people(contact, submission)
+        bounces.check_received(contact, actor=actor)
         audit.record(
             actor=actor,
             action="contact.received",
@@ -213,6 +214,7 @@ def match_pending_people(*, contact_id: int) -> int:
                 linked.add(mention.person_id)
                 done.append(mention)
         if done:
+            bounces.check_received(Contact.objects.select_related("tenant").get(pk=contact_id))
             Contact.objects.filter(pk=contact_id).update(version=F("version") + 1)
             audit.record(
                 actor=None,
@@ -308,7 +310,9 @@ def _decide_match(*, actor, candidate: PersonMatchCandidate, status: str) -> Per
         candidate.save(update_fields=["status", "decided_by", "decided_at"])
         mention = candidate.contact_person
         if status == MatchStatus.CONFIRMED:
-            _merge_people(mention.person, _register_entry(candidate.person))
+            kept = _register_entry(candidate.person)
+            _merge_people(mention.person, kept)
+            bounces.recheck_children([kept.pk], actor=actor)
         Contact.objects.filter(pk=mention.contact_id).update(version=F("version") + 1)
         audit.record(
             actor=actor,

@@ -79,6 +79,9 @@ DEFAULT_LADDERS: dict[str, list[tuple[str, timedelta]]] = {
     ClockKind.EARLY_HELP_FEEDBACK: [(EscalationTarget.EHCOORD, timedelta(0)), (EscalationTarget.HEAD, 24 * _H)],
     # Section 47: a strategy discussion not held in time is the MASH manager's at once, the head's an hour later.
     ClockKind.STRATEGY_DISCUSSION: [(EscalationTarget.MANAGER, timedelta(0)), (EscalationTarget.HEAD, _H)],
+    # A handover the receiving team has not acknowledged: the MASH manager who sent it at once, the head of
+    # service four hours later (issue 20).
+    ClockKind.HANDOVER_ACKNOWLEDGEMENT: [(EscalationTarget.MANAGER, timedelta(0)), (EscalationTarget.HEAD, 4 * _H)],
 }
 
 

@@ -214,3 +214,15 @@ def timeline_for_request(request) -> list[TimelineEvent]:
 def for_contact_page(contact) -> dict:
     """Context for ``earlyhelp/partials/contact_links.html`` on the MASH contact page (staff only)."""
     return {"eh_requests": list(requests_for_contact(contact)), "eh_timeline": timeline_for_contact(contact)}
+
+
+def latest_step_up(contact_ids, *, since: datetime, until: datetime) -> EarlyHelpRequest | None:
+    """The early-help request stepped up last, in [since, until], to one of ``contact_ids`` (ids or a subquery):
+    with contacts' bounce rules, a child stepped up from early help and then stepped down again (issue 20)."""
+    return (
+        EarlyHelpRequest.objects.filter(
+            stepped_up_to_id__in=contact_ids, stepped_up_at__gte=since, stepped_up_at__lte=until
+        )
+        .order_by("-stepped_up_at", "-id")
+        .first()
+    )

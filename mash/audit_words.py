@@ -32,6 +32,8 @@ ACTION_WORDS = {
     "tenant.reinstated": "Hub reinstated by the platform operator",
     "tenant.phone_numbers_changed": "Hub phone numbers changed",
     "edt_cover.changed": "Emergency Duty Team cover changed",
+    "tenant.bounce_window_changed": "Window for bouncing between tiers changed",
+    "contact.bounced": "Contact flagged as bouncing between tiers",
     "early_help.letter_viewed": "Early Help letter opened",
 }
 # The last part of a code, as a past tense a reader expects.

@@ -45,3 +45,14 @@ DEMO_ROLE_USERS = [
 ]
 # ... and <tenant>-nav-<agency>, <tenant>-lead-<agency> for every agency.
 DEMO_AGENCY_USERS = [("nav", Role.NAVIGATOR, "navigator"), ("lead", Role.AGENCY_LEAD, "agency lead")]
+
+# The teams a MASH decision hands a case over to (issue 20), and one member of a receiving team per tenant,
+# ``<tenant>-team``, who reads the MASH summary and acknowledges it.
+DEMO_TEAMS = [
+    "Assessment team",
+    "Family safeguarding team",
+    "District early help team",
+    "Disabled children's team",
+    "Youth justice service",
+]
+DEMO_TEAM_USERS = [("team", Role.TRIAGE, "Assessment team social worker", "Assessment team")]

@@ -2,7 +2,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -13,6 +13,10 @@ from .tenancy import TenantOwned, TenantQuerySet
 phone_number_validator = RegexValidator(
     r"^\+?[0-9 ()]{7,25}$", "Enter a telephone number, like 01223 555 0101 or +44 1223 555 0101"
 )
+
+
+# How long after a step-down, step-up or "no further action" a return to the MASH counts as bouncing (days).
+BOUNCE_WINDOW_MIN, BOUNCE_WINDOW_MAX = 1, 730
 
 
 class Tenant(models.Model):
@@ -30,6 +34,13 @@ class Tenant(models.Model):
     )
     out_of_hours_phone = models.CharField(
         "Out-of-hours telephone number", max_length=25, blank=True, validators=[phone_number_validator]
+    )
+    # Seed 001: cases should not bounce between tiers. A child stepped down to early help and referred back, stepped
+    # up and down again, or referred again after no further action, within this many days, is flagged.
+    bounce_window_days = models.PositiveSmallIntegerField(
+        "Bouncing between tiers: window in days",
+        default=90,
+        validators=[MinValueValidator(BOUNCE_WINDOW_MIN), MaxValueValidator(BOUNCE_WINDOW_MAX)],
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Set by a platform operator (mash.platform.suspend_council): nobody of the council may sign in, its

@@ -6,7 +6,7 @@ from django.utils.text import slugify
 
 from . import audit
 from .exceptions import Conflict, PolicyViolation
-from .models import Agency, Tenant
+from .models import BOUNCE_WINDOW_MAX, BOUNCE_WINDOW_MIN, Agency, Tenant
 
 AGENCY_FIELDS = ("slug", "name", "active")
 PUBLIC_PHONE_FIELDS = ("mash_phone", "out_of_hours_phone")
@@ -136,3 +136,27 @@ def reinstate_agency(*, actor, agency: Agency) -> Agency:
     agency.save(update_fields=["active"])
     audit.record(actor=actor, action="agency.reinstated", obj=agency, changes={"active": [False, True]})
     return agency
+
+
+@transaction.atomic
+def change_bounce_window(*, actor, tenant: Tenant, days) -> Tenant:
+    """How long after a step-down, step-up or "no further action" a child coming back counts as bouncing between
+    tiers (seed 001). Applies to contacts received or decided from now on; flags already set stay. Audited."""
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise PolicyViolation("Enter the window as a whole number of days, like 90.", field="days") from None
+    if not BOUNCE_WINDOW_MIN <= days <= BOUNCE_WINDOW_MAX:
+        raise PolicyViolation(
+            f"The window must be between {BOUNCE_WINDOW_MIN} and {BOUNCE_WINDOW_MAX} days.", field="days"
+        )
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    before = tenant.bounce_window_days
+    if before != days:
+        tenant.bounce_window_days = days
+        tenant.save(update_fields=["bounce_window_days"])
+        audit.record(
+            actor=actor, action="tenant.bounce_window_changed", obj=tenant, tenant=tenant,
+            changes={"bounce_window_days": [before, days]},
+        )  # fmt: skip
+    return tenant

@@ -40,6 +40,10 @@ class TimelinessSerializer(serializers.Serializer):
         help_text="Of the strategy discussions due for contacts received in the range (held, or unrecorded past "
         "their due time), the percentage held by their clock's due time; null when none were due",
     )
+    bounced_contacts = serializers.IntegerField(
+        help_text="Contacts received in the range flagged as bouncing between tiers (stepped down and back up, up "
+        "and down again, or referred again after no further action, within the tenant's window)"
+    )
     step_ups = serializers.IntegerField()
     step_downs = serializers.IntegerField()
     sources = serializers.DictField(child=serializers.IntegerField())

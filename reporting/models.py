@@ -39,6 +39,7 @@ class ContactFact(TenantOwned):
     breached_at = models.DateTimeField(null=True)
     stepped_up = models.BooleanField(default=False, help_text="Came from an early-help step-up.")
     stepped_down = models.BooleanField(default=False, help_text="Stepped down to early help.")
+    bounced = models.BooleanField(default=False, help_text="Bounced between tiers (contacts.Contact.bounce).")
     worker = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta(TenantOwned.Meta):

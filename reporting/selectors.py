@@ -175,6 +175,7 @@ def timeliness(filters: Filters, *, now: datetime | None = None, tenant: Tenant 
             re_contact_children=Sum("re_contact_children"),
             step_ups=Count("pk", filter=Q(stepped_up=True)),
             step_downs=Count("pk", filter=Q(stepped_down=True)),
+            bounced=Count("pk", filter=Q(bounced=True)),
         )
     )
     totals = defaultdict(int)
@@ -182,7 +183,7 @@ def timeliness(filters: Filters, *, now: datetime | None = None, tenant: Tenant 
     children_by_rating = defaultdict(int)
     for row in contact_rows:
         for key in ("contacts", "children", "decisions", "in_time", "re_contacts", "re_contact_children",
-                    "step_ups", "step_downs"):  # fmt: skip
+                    "step_ups", "step_downs", "bounced"):  # fmt: skip
             totals[key] += row[key] or 0
         if row["outcome"]:
             outcomes[row["outcome"]] += row["contacts"]
@@ -261,6 +262,7 @@ def timeliness(filters: Filters, *, now: datetime | None = None, tenant: Tenant 
         "re_contacts_within_12_months": totals["re_contacts"],
         "consultations": sum(consultations.values()),
         "strategy_discussions_within_deadline_pct": _pct(strategy["within"], strategy["due"]),
+        "bounced_contacts": totals["bounced"],
         # the rest of the dashboard
         "children": totals["children"],
         "decided_within_deadline": totals["in_time"],
@@ -390,6 +392,7 @@ CONTACT_FIGURES = {
     "re_contacts": Q(re_contact_children__gt=0),
     "step_ups": Q(stepped_up=True),
     "step_downs": Q(stepped_down=True),
+    "bounced": Q(bounced=True),
     "referrals": Q(outcome__in=REFERRAL_OUTCOMES),
 }
 RETURN_FIGURES = {

@@ -37,7 +37,7 @@ BATCH = 2000
 CONTACT_FIELDS = [
     "received_at", "received_on", "source", "rating", "outcome", "status", "children", "re_contact_children",
     "decided_at", "decision_due_at", "decided_in_time", "decision_elapsed", "decision_unit", "breached_at",
-    "stepped_up", "stepped_down", "worker",
+    "stepped_up", "stepped_down", "bounced", "worker",
 ]  # fmt: skip
 RETURN_FIELDS = [
     "contact", "received_on", "agency", "rating", "requested_at", "due_at", "returned_at", "on_time", "elapsed",
@@ -147,7 +147,7 @@ def refresh_contacts(contact_ids, *, fresh: bool = False) -> int:
         contacts = list(
             Contact.objects.filter(pk__in=ids).values(
                 "id", "received_at", "source", "rating_id", "outcome", "status", "decided_at", "decision_due_at",
-                "breached_at", "assigned_to_id", "decided_by_id",
+                "breached_at", "assigned_to_id", "decided_by_id", "bounce",
             )
         )  # fmt: skip
         present = {c["id"] for c in contacts}
@@ -189,6 +189,7 @@ def refresh_contacts(contact_ids, *, fresh: bool = False) -> int:
                     breached_at=c["breached_at"],
                     stepped_up=c["id"] in stepped_up,
                     stepped_down=c["outcome"] == Outcome.EARLY_HELP or c["id"] in stepped_down,
+                    bounced=bool(c["bounce"]),
                     worker_id=c["assigned_to_id"] or c["decided_by_id"],
                 )
             )

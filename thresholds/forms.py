@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django import forms
 
-from mash.models import phone_number_validator
+from mash.models import BOUNCE_WINDOW_MAX, BOUNCE_WINDOW_MIN, phone_number_validator
 
 from .models import WEEKDAY_NAMES, AgenciesAsked, DeadlineUnit, EdtCover, NeedDomain, RatingColour
 from .workcalendar import NATIONS
@@ -337,4 +337,21 @@ class PublicPhoneNumbersForm(forms.Form):
         help_text="The emergency duty team: evenings, weekends and bank holidays",
         validators=[phone_number_validator],
         error_messages={"max_length": "Enter a telephone number of at most 25 characters"},
+    )
+
+
+class BounceWindowForm(forms.Form):
+    """Seed 001: how long a return to the MASH counts as bouncing between tiers."""
+
+    days = forms.IntegerField(
+        label="Window in days",
+        min_value=BOUNCE_WINDOW_MIN,
+        max_value=BOUNCE_WINDOW_MAX,
+        help_text="For example, 90 for about three months",
+        error_messages={
+            "required": "Enter the window in days",
+            "invalid": "Enter the window as a whole number of days, like 90",
+            "min_value": f"The window must be at least {BOUNCE_WINDOW_MIN} day",
+            "max_value": f"The window must be at most {BOUNCE_WINDOW_MAX} days (two years)",
+        },
     )

@@ -10,6 +10,7 @@ _patterns = [
     path("settings/calendar/", views.calendar_edit, name="calendar"),
     path("settings/edt-cover/", views.edt_cover_edit, name="edt-cover"),
     path("settings/phone-numbers/", views.public_phone_numbers, name="phone-numbers"),
+    path("settings/bouncing/", views.bounce_window, name="bounce-window"),
     path("settings/closure-days/", views.closure_days, name="closure-days"),
     path("settings/closure-days/<int:pk>/remove/", views.closure_day_remove, name="closure-day-remove"),
     path("settings/ratings/", views.rating_list, name="ratings"),

@@ -22,6 +22,7 @@ from mash.roles import Role
 
 from . import selectors, services
 from .forms import (
+    BounceWindowForm,
     CalendarForm,
     ClockPolicyForm,
     ClosureDayForm,
@@ -170,6 +171,26 @@ def public_phone_numbers(request):
             initial={"mash_phone": tenant.mash_phone, "out_of_hours_phone": tenant.out_of_hours_phone}
         )
     return _render(request, "thresholds/settings/phone_numbers.html", {}, form=form)
+
+
+# --- bouncing between tiers -----------------------------------------------------------
+
+
+@admin_only
+@require_http_methods(["GET", "POST"])
+def bounce_window(request):
+    tenant = request.tenant
+    if request.method == "POST":
+        form = BounceWindowForm(request.POST)
+        if form.is_valid() and _run(
+            form,
+            lambda: mash_services.change_bounce_window(actor=request.user, tenant=tenant, **form.cleaned_data),
+        ):
+            messages.success(request, "Bouncing window saved")
+            return redirect("thresholds:settings")
+    else:
+        form = BounceWindowForm(initial={"days": tenant.bounce_window_days})
+    return _render(request, "thresholds/settings/bounce_window.html", {}, form=form)
 
 
 # --- the working calendar -------------------------------------------------------------

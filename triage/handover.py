@@ -9,22 +9,18 @@ policy, default one working day); acknowledged, the contact is ``closed``.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from contacts.choices import ContactStatus, Outcome, PersonRole
 from contacts.models import Contact
-from deadlines.models import EscalationStep, EscalationTarget
 from deadlines.selectors import open_clock_for
 from deadlines.services import meet_clock, notify, start_clock
 from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import Team, TeamMember, User
 from mash.roles import Role
-from mash.tenancy import tenant_context
 from navigators.models import InformationReturn, ReturnStatus
 from thresholds.models import ClockKind
 
@@ -35,10 +31,6 @@ from .models import Decision, RatingHistory, SignsOfSafetyMap, ThresholdJudgemen
 PASSING_ON = frozenset({Outcome.ASSESSMENT, Outcome.STRATEGY_DISCUSSION, Outcome.EARLY_HELP, Outcome.OTHER_SERVICE})
 SENDERS = frozenset({Role.MANAGER})
 READERS = frozenset({Role.MANAGER, Role.TRIAGE, Role.HEAD})
-
-# The acknowledgement's escalation ladder when the tenant has set none: the MASH manager at once, the head of
-# service four hours later. Kept here (not in the engine's defaults) and given to the tenant on first use.
-ACK_LADDER = [(EscalationTarget.MANAGER, timedelta(0)), (EscalationTarget.HEAD, timedelta(hours=4))]
 
 
 def _url(name: str, *args) -> str:
@@ -269,20 +261,6 @@ def record_produced(*, contact: Contact, actor, form: str) -> None:
 # --- sending and acknowledging ------------------------------------------------------------------------
 
 
-def ensure_ack_ladder(tenant) -> None:
-    """The tenant escalates late acknowledgements: its own ladder, else this default (never a silent breach)."""
-    with tenant_context(tenant):
-        kind = ClockKind.HANDOVER_ACKNOWLEDGEMENT
-        if EscalationStep.objects.filter(kind=kind).exists():
-            return
-        for level, (who, after) in enumerate(ACK_LADDER, 1):
-            try:
-                with transaction.atomic():
-                    EscalationStep.objects.create(kind=kind, level=level, who=who, after=after)
-            except IntegrityError:  # another sender set it up at the same moment
-                return
-
-
 def _receiver(*, team_id, service_name: str, service_contact: str, outcome: str):
     service_name = (service_name or "").strip()[:200] if isinstance(service_name, str) else ""
     service_contact = (service_contact or "").strip()[:500] if isinstance(service_contact, str) else ""
@@ -339,7 +317,6 @@ def send_handover(*, contact: Contact, actor, team=None, service_name: str = "",
     members = list(
         User.objects.filter(team_membership__team=team_obj, is_active=True) if team_obj else User.objects.none()
     )
-    ensure_ack_ladder(contact.tenant)
     clock = start_clock(
         tenant=contact.tenant,
         kind=ClockKind.HANDOVER_ACKNOWLEDGEMENT,

@@ -16,11 +16,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from contacts import bounces
 from contacts import services as contact_services
-from contacts.choices import ContactStatus, Outcome, PersonRole
+from contacts.choices import Bounce, ContactStatus, Outcome, PersonRole
 from contacts.models import IDENTITY_CHECK_MAX, Contact
 from deadlines.selectors import open_clock_for
 from deadlines.services import meet_clock, notify, retime_clock, start_clock
+from earlyhelp import selectors as earlyhelp_selectors
 from earlyhelp import services as earlyhelp_services
 from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
@@ -403,7 +405,8 @@ def decide_contact(
     contact.status = ContactStatus.DECIDED
     contact.decided_at = now
     contact.decided_by = actor
-    _save(contact, ["outcome", "status", "decided_at", "decided_by"])
+    bounced = outcome == Outcome.EARLY_HELP and _stepped_up_then_down(contact, now=now)
+    _save(contact, ["outcome", "status", "decided_at", "decided_by", *(bounces.FIELDS if bounced else [])])
     clock = open_clock_for(subject=contact, kind=ClockKind.DECISION)
     if clock is not None:
         meet_clock(clock=clock, at=now, actor=actor)
@@ -420,6 +423,8 @@ def decide_contact(
             "status": [status_before, contact.status],
         },
     )
+    if bounced:
+        bounces.record(contact, actor=actor)
     if outcome == Outcome.EARLY_HELP:
         earlyhelp_services.create_from_contact(contact=contact, actor=actor, reason=reason)
     if outcome == Outcome.STRATEGY_DISCUSSION:
@@ -432,6 +437,19 @@ def decide_contact(
         )
     handover.tell_partners(contact=contact, actor=actor)
     return decision
+
+
+def _stepped_up_then_down(contact: Contact, *, now: datetime) -> bool:
+    """Seed 001: a child stepped up from early help (this contact, or another about the same child) and now
+    stepped down again within the tenant's window is bouncing between tiers. Marks the contact (unsaved)."""
+    if contact.bounce:
+        return False
+    up = earlyhelp_selectors.latest_step_up(
+        bounces.contacts_about(bounces.children_of(contact)), since=now - bounces.window(contact.tenant), until=now
+    )
+    if up is None:
+        return False
+    return bounces.mark(contact, kind=Bounce.STEPPED_UP_THEN_DOWN, since=up.stepped_up_at, reference=up.reference)
 
 
 def _referrer_reachable(contact: Contact) -> bool:

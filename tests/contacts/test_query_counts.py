@@ -55,7 +55,9 @@ def test_a_referrers_list_costs_a_fixed_number_of_queries(hub, api_as):
 
 # 43 before: calendar built twice (4), the tenant re-read, a savepoint round the contact's insert. Still
 # over the issue's 20: savepoints per matched person (6) and the deadline engine's own reads remain.
-STATEMENTS_PER_MARF = 36
+# Plus one (issue 20): whether the child is bouncing between tiers, worked out once at intake in one query so the
+# queue never has to.
+STATEMENTS_PER_MARF = 37
 
 
 def test_a_marf_costs_a_fixed_number_of_statements(hub, api_as, django_assert_max_num_queries):

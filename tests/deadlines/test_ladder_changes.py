@@ -61,3 +61,19 @@ def test_a_bad_ladder_is_refused_and_the_old_one_stays(hub, kind, steps):
         services.change_ladder(actor=admin, tenant=hub.tenant, kind=kind, steps=steps)
     with tenancy.tenant_context(hub.tenant):
         assert services.ladder("decision") == [("manager", timedelta(0)), ("head", 4 * HOUR)]
+
+
+def test_a_new_council_escalates_a_late_handover_acknowledgement_to_the_manager_then_the_head(db):
+    """The acknowledgement ladder is one of the engine's defaults: ``create_tenant`` gives it to a new council,
+    which then sees it (and may change it) on the ladders page like any other kind of clock."""
+    from django.core.management import call_command
+
+    from deadlines.models import EscalationStep
+    from mash.models import Tenant
+
+    call_command("create_tenant", "rutland", "Rutland County Council", "--admin-email", "admin@rutland.example")
+    tenant = Tenant.objects.get(slug="rutland")
+    with tenancy.tenant_context(tenant):
+        rows = EscalationStep.objects.filter(kind="handover_acknowledgement").order_by("level")
+        assert [(s.who, s.after) for s in rows] == [("manager", timedelta(0)), ("head", 4 * HOUR)]
+        assert services.ladder("handover_acknowledgement") == [("manager", timedelta(0)), ("head", 4 * HOUR)]

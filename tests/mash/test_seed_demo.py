@@ -2,8 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from mash import tenancy
-from mash.demo import DEMO_AGENCIES, DEMO_TENANTS
-from mash.models import Agency, Tenant, User
+from mash.demo import DEMO_AGENCIES, DEMO_TEAMS, DEMO_TENANTS
+from mash.models import Agency, Team, TeamMember, Tenant, User
 
 API_MD_ROLES = ["admin", "triage", "manager", "referrer", "ehcoord", "head", "edt"]
 
@@ -48,11 +48,15 @@ def test_seed_demo_creates_the_api_md_tenants_agencies_and_users(seeded):
                 lead = User.objects.get(username=f"{demo.slug}-lead-{agency}")
                 assert (nav.role, nav.agency.slug, nav.tenant) == ("navigator", agency, tenant)
                 assert (lead.role, lead.agency.slug, lead.tenant) == ("agency_lead", agency, tenant)
+            # Issue 20: the teams a case is handed over to, and a member of one who acknowledges handovers.
+            assert set(Team.objects.values_list("name", flat=True)) == set(DEMO_TEAMS)
+            member = TeamMember.objects.select_related("team", "user").get(user__username=f"{demo.slug}-team")
+            assert (member.team.name, member.user.tenant) == ("Assessment team", tenant)
 
 
 def test_every_demo_user_can_sign_in(seeded, client, settings):
     users = list(User.objects.filter(tenant__isnull=False))
-    assert len(users) == 3 * (7 + 2 * 9)
+    assert len(users) == 3 * (7 + 1 + 2 * 9)  # the roles, the receiving-team member, two per agency
     for user in users:
         response = client.post("/sign-in/", {"username": user.username, "password": settings.DEMO_PASSWORD})
         assert response.status_code == 302, user.username

@@ -89,3 +89,41 @@ def test_the_dashboard_page_shows_both_figures(history, client):
     assert "1 consultation recorded in this period" in page
     assert 'id="table-consultations"' in page and "Police" in page
     assert "Strategy discussions within deadline" in page and "none due yet" in page
+
+
+def test_contacts_bouncing_between_tiers_are_counted_and_listed(
+    history, api_as, client, tenant_b, make_user, django_capture_on_commit_callbacks
+):
+    """Issue 20: Dan's c2 ended in no further action on Tue 8 Sep 2026; he is referred again on 20 September
+    (within the default 90 days: bounced, counted) and on 2 October (bounced too, but after the range)."""
+    from contacts.models import ReferenceCounter
+    from mash import tenancy
+    from tests.contacts.builders import make_contact
+
+    dan = {"first_name": "Dan", "last_name": "Hart", "date_of_birth": "2012-09-16", "postcode": "CB1 2AB", "sex": "F"}
+    tenant = history["tenant"]
+    with tenancy.tenant_context(tenant):
+        ReferenceCounter.objects.create(year=2026, last_number=200)  # after the history's own references
+    assert figures(api_as, history["manager"])["bounced_contacts"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        back = make_contact(tenant, "dan-back", children=[dan], received_at=at(2026, 9, 20, 10).isoformat())
+        make_contact(tenant, "dan-later", children=[dan], received_at=at(2026, 10, 2, 10).isoformat())
+        other = make_user(tenant_b, Role.HEAD, username="b-head")
+        for key, day in (("b-first", 1), ("b-again", 10)):
+            contact = make_contact(tenant_b, key, children=[dan], received_at=at(2026, 9, day, 10).isoformat())
+            if key == "b-first":
+                with tenancy.tenant_context(tenant_b):
+                    type(contact).objects.filter(pk=contact.pk).update(
+                        outcome="nfa", status="decided", decided_at=at(2026, 9, 1, 12)
+                    )
+    assert back.bounce == "after_nfa" and back.bounce_reference == "ALP-2026-000002"
+    data = figures(api_as, history["manager"])
+    assert data["bounced_contacts"] == 1
+    assert figures(api_as, other)["bounced_contacts"] == 1  # tenant B's own child, never tenant A's
+    client.force_login(history["manager"])
+    with time_machine.travel(AFTER, tick=False):
+        page = client.get("/dashboard/", RANGE).content.decode()
+        listed = client.get("/dashboard/records/bounced/", RANGE).content.decode()
+    assert "Bounced between tiers" in page and "/dashboard/records/bounced/?from=2026-08-01&amp;to=2026-09-30" in page
+    assert back.reference in listed and "ALP-2026-000201" == back.reference
+    assert "ALP-2026-000202" not in listed

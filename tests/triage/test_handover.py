@@ -1,6 +1,8 @@
 """Handover (issue 20): the MASH summary from the record, sent to a receiving team, acknowledged on its own
 clock (breached once and escalated when late), closing the contact; the summary honours each return's sharing."""
 
+import re
+import zlib
 from datetime import UTC, datetime
 
 import pytest
@@ -148,6 +150,11 @@ def test_the_page_print_view_and_pdf(cambs, api_as, case):
     pdf = client.get(f"/triage/contacts/{pk}/handover/summary.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+    # A whole document a reader opens: every stream inflates, one of them holds a page, and the trailer ends it.
+    streams = [zlib.decompress(s) for s in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf.content, re.S)]
+    assert any(re.search(rb"/Type\s*/Page\b", s) for s in [pdf.content, *streams])
+    assert pdf.content.rstrip().endswith(b"%%EOF")
+    assert pdf["Content-Disposition"] == f'attachment; filename="mash-summary-{reference.lower()}.pdf"'
     with tenancy.tenant_context(cambs["tenant"]):
         actions = set(AuditEvent.objects.filter(object_id=str(pk)).values_list("action", flat=True))
     assert {"handover_summary.viewed", "handover_summary.printed", "handover_summary.downloaded"} <= actions
@@ -166,3 +173,53 @@ def test_the_manager_hands_over_and_acknowledges_on_the_teams_behalf_from_the_pa
     assert "on the team&#x27;s behalf" in done or "on the team's behalf" in done
     with tenancy.tenant_context(cambs["tenant"]):
         assert Contact.objects.get(pk=pk).status == "closed"
+
+
+def test_every_section_of_the_summary_is_the_records_own_facts(cambs, api_as, case):
+    """Issue 20's Prove: each section of the summary (household, Signs of Safety, level of need, the decision and
+    the recommendations) holds what the record holds, compared field by field; the page shows the same."""
+    from thresholds.models import ThresholdLevel
+    from triage import services as triage_services
+    from triage.models import SignsOfSafetyMap, ThresholdJudgement
+
+    contact = case["contact"]
+    with tenancy.tenant_context(cambs["tenant"]):
+        triage_services.save_safety_map(
+            contact=contact, actor=cambs["triage"],
+            values={"harm": "Leo was left alone overnight.", "danger_statements": "We worry Leo will be hurt.",
+                    "existing_strengths": "Grandmother lives nearby.", "next_steps": "Assess the family."},
+            scales={"professionals": 3, "parents": 6},
+        )  # fmt: skip
+        level = ThresholdLevel.objects.order_by("-number").first()
+        indicator = level.indicators.order_by("order", "id").first()
+        triage_services.judge_threshold(
+            contact=contact, actor=cambs["triage"], level_number=level.number,
+            indicator_ids=[indicator.pk], rationale="Needs meet level 4: a section 17 assessment.",
+        )  # fmt: skip
+    _decide(api_as, cambs, case, team=case["team"].pk)
+    data = api_as(cambs["manager"]).get(f"/api/v1/contacts/{contact.pk}/handover/").data
+    with tenancy.tenant_context(cambs["tenant"]):
+        record = Contact.objects.get(pk=contact.pk)
+        household = [(p.first_name, p.last_name, p.relationship) for p in record.people.exclude(role="child")]
+        safety = SignsOfSafetyMap.objects.get(contact=contact)
+        judgement = ThresholdJudgement.objects.get(contact=contact)
+    assert household and [(p["first_name"], p["last_name"], p["relationship"]) for p in data["household"]] == household
+    for part in ("harm", "danger_statements", "existing_strengths", "next_steps", "complicating_factors"):
+        assert data["signs_of_safety"][part] == getattr(safety, part)
+    assert {s["perspective"]: s["score"] for s in data["signs_of_safety"]["scales"]} == {
+        "Professionals": 3, "Parents or carers": 6,
+    }  # fmt: skip
+    assert data["level_of_need"] == {
+        "level": level.number, "name": level.name, "rationale": judgement.rationale, "indicators": [indicator.text],
+    }  # fmt: skip
+    manager = cambs["manager"]
+    assert data["decision"]["decided_by"] == (manager.get_full_name() or manager.get_username())
+    assert data["decision"]["decided_at"] == record.decided_at.isoformat()
+    # Police's recommendation goes on; health's return was not for onward sharing, so neither does its advice.
+    assert data["decision"]["recommendations"] == [{"source": "Police", "text": "Assessment."}]
+    assert data["team"]["name"] == "Assessment team North" and data["team"]["acknowledged_at"] is None
+    client = Client()
+    client.force_login(cambs["manager"])
+    page = client.get(f"/triage/contacts/{contact.pk}/handover/").content.decode()
+    for fact in (safety.harm, judgement.rationale, level.name, indicator.text, household[0][0]):
+        assert fact in page, fact

@@ -68,6 +68,7 @@ ACTION_WORDS = {
     "person_match.confirmed": "Person match confirmed",
     "person_match.rejected": "Person match rejected",
     "early_help.received": "Early Help request created",
+    "contact.bounced": "Flagged: bouncing between tiers",
 }
 
 
@@ -77,3 +78,19 @@ def action_words(action: str) -> str:
         return ACTION_WORDS[action]
     words = action.replace("_", " ").replace(".", ": ")
     return words[:1].upper() + words[1:]
+
+
+@register.filter
+def bounce_days(contact) -> int | None:
+    """How many days the child stayed in the other tier before bouncing back (issue 20): from the earlier
+    step-down, "no further action" or step-up to this contact's receipt (or, stepped down again, its decision)."""
+    if not contact.bounce or contact.bounce_since is None:
+        return None
+    until = contact.decided_at if contact.bounce == "up_down" and contact.decided_at else contact.received_at
+    return max(0, (until - contact.bounce_since).days)
+
+
+@register.simple_tag
+def bounce_early_help(contact, early_help):
+    """The early-help request a contact stepped up from and down again (among the record's), for its link."""
+    return next((r for r in early_help if r.reference == contact.bounce_reference), None)

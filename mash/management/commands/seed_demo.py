@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from mash import tenancy
-from mash.demo import DEMO_AGENCIES, DEMO_AGENCY_USERS, DEMO_ROLE_USERS, DEMO_TENANTS
-from mash.models import Agency, Tenant, User
+from mash.demo import DEMO_AGENCIES, DEMO_AGENCY_USERS, DEMO_ROLE_USERS, DEMO_TEAM_USERS, DEMO_TEAMS, DEMO_TENANTS
+from mash.models import Agency, Team, TeamMember, Tenant, User
 from mash.signals import ensure_role_groups
 
 
@@ -51,6 +51,13 @@ class Command(BaseCommand):
                     )
                 for suffix, role, title in DEMO_ROLE_USERS:
                     self._user(f"{demo.slug}-{suffix}", tenant, role, None, title, password)
+                    users += 1
+                teams = {
+                    name: Team.objects.update_or_create(name=name, defaults={"active": True})[0] for name in DEMO_TEAMS
+                }
+                for suffix, role, title, team in DEMO_TEAM_USERS:
+                    member = self._user(f"{demo.slug}-{suffix}", tenant, role, None, title, password)
+                    TeamMember.objects.update_or_create(user=member, defaults={"team": teams[team]})
                     users += 1
                 for slug, agency in agencies.items():
                     for prefix, role, title in DEMO_AGENCY_USERS:

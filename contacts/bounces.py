@@ -1,0 +1,132 @@
+"""Bouncing between tiers (seed 001: "cases should not bounce between tiers"; issue 20).
+
+A child stepped down to early help and then back to the MASH, stepped up from early help and then down again, or
+referred again after a "no further action" decision, within the tenant's window (``Tenant.bounce_window_days``,
+default 90 days), is flagged on the contact. The flag is worked out when it happens, never when a page is shown:
+here when a contact is received (or its children are matched or merged later), and by triage when a decision
+steps a contact down. The queue and the dashboard then read it from the contact's row.
+
+"The same child" is the person register's: the same register entry (merged entries followed to the one kept), or a
+confirmed or strong possible match, as for re-contacts (``selectors.attach_previous_contacts``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+
+from mash import audit
+
+from .choices import Bounce, Outcome, PersonRole
+from .models import Contact, ContactPerson, Person, PersonMatchCandidate
+from .selectors import _counts_as_same_child
+
+FIELDS = ["bounce", "bounced_from", "bounce_reference", "bounce_since"]
+
+
+def window(tenant) -> timedelta:
+    return timedelta(days=tenant.bounce_window_days)
+
+
+def _with_merged(ids: set[int]) -> set[int]:
+    """The register entries ``ids`` stand for: each followed to the entry it was merged into, and the entries
+    merged into them (a few queries, however many people)."""
+    ids, frontier = set(ids), set(ids)
+    while frontier:
+        up = set(
+            Person.objects.filter(pk__in=frontier, merged_into__isnull=False).values_list("merged_into_id", flat=True)
+        )
+        frontier = up - ids
+        ids |= frontier
+    if ids:
+        ids |= set(Person.objects.filter(merged_into_id__in=ids).values_list("pk", flat=True))
+    return ids
+
+
+def children_of(contact: Contact):
+    """The register entries of the children ``contact`` names: their own, the entry each was merged into, and
+    their confirmed or strong matches (a subquery: intake pays one query for the whole check, not one per step)."""
+    own = ContactPerson.objects.filter(contact_id=contact.pk, role=PersonRole.CHILD)
+    matched = PersonMatchCandidate.objects.filter(_counts_as_same_child(), contact_person__in=own)
+    return Person.objects.filter(
+        Q(pk__in=own.values("person_id"))
+        | Q(pk__in=matched.values("person_id"))
+        | Q(pk__in=Person.objects.filter(pk__in=own.values("person_id")).values("merged_into_id"))
+    ).values("pk")
+
+
+def contacts_about(persons):
+    """The ids of every contact naming one of ``persons`` (ids, or a subquery of them) as a child, directly or by
+    a match that counts (a subquery: no query of its own)."""
+    matched = PersonMatchCandidate.objects.filter(_counts_as_same_child(), person_id__in=persons)
+    return (
+        ContactPerson.objects.filter(role=PersonRole.CHILD)
+        .filter(Q(person_id__in=persons) | Q(pk__in=matched.values("contact_person_id")))
+        .values("contact_id")
+    )
+
+
+def mark(contact: Contact, *, kind: str, since: datetime, reference: str, earlier: Contact | None = None) -> bool:
+    """Set the flag on ``contact`` (not saved: the caller saves ``FIELDS``). A contact keeps its first flag."""
+    if contact.bounce:
+        return False
+    contact.bounce = kind
+    contact.bounced_from = earlier
+    contact.bounce_reference = reference
+    contact.bounce_since = since
+    return True
+
+
+def record(contact: Contact, *, actor) -> None:
+    audit.record(
+        actor=actor,
+        action="contact.bounced",
+        obj=contact,
+        changes={
+            "bounce": contact.bounce,
+            "earlier": contact.bounce_reference,
+            "since": contact.bounce_since.isoformat(),
+            "window_days": contact.tenant.bounce_window_days,
+        },
+    )
+
+
+def earlier_step(contact: Contact) -> Contact | None:
+    """The latest contact about the same child stepped down to early help, or closed with no further action,
+    within the window before ``contact`` was received (one query)."""
+    return (
+        Contact.objects.filter(
+            outcome__in=[Outcome.EARLY_HELP, Outcome.NFA],
+            decided_at__gte=contact.received_at - window(contact.tenant),
+            decided_at__lte=contact.received_at,
+            pk__in=contacts_about(children_of(contact)),
+        )
+        .exclude(pk=contact.pk)
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+
+
+def check_received(contact: Contact, *, actor=None) -> bool:
+    """A contact just received (or whose children were just matched): flag it when the child came back within
+    the window of an earlier step-down or "no further action". Saves and audits; True when flagged."""
+    if contact.bounce:
+        return False
+    earlier = earlier_step(contact)
+    if earlier is None:
+        return False
+    kind = Bounce.STEPPED_DOWN_THEN_UP if earlier.outcome == Outcome.EARLY_HELP else Bounce.AFTER_NFA
+    mark(contact, kind=kind, since=earlier.decided_at, reference=earlier.reference, earlier=earlier)
+    contact.save(update_fields=[*FIELDS, "updated_at"])
+    record(contact, actor=actor)
+    return True
+
+
+def recheck_children(person_ids, *, actor=None) -> int:
+    """After register entries were merged: the unflagged contacts about them may now be bounces."""
+    persons = _with_merged(set(person_ids))
+    flagged = 0
+    for contact in Contact.objects.filter(pk__in=contacts_about(persons), bounce="").select_related("tenant"):
+        flagged += check_received(contact, actor=actor)
+    return flagged
