@@ -154,6 +154,7 @@ KINDS = {
     "early_help_closed": "Early help closed",
     "link": "Contacts linked",
     "manual": "Added by hand",
+    "born": "Born",
 }
 
 
@@ -237,6 +238,9 @@ def person_record(user, person: Person) -> PersonRecord | None:
     )
     by_id = {c.pk: c for c in contacts}
     chronology = _chronology(contacts, early_help, plans, reviews, ratings, entries, links, by_id)
+    if person.birth_recorded_at is not None and person.date_of_birth is not None:
+        chronology.append(_born(person))
+        chronology.sort(key=lambda e: (e.at, e.kind), reverse=True)
     today = today_in_london()
     latest = contacts[0] if contacts else None
     return PersonRecord(
@@ -284,6 +288,16 @@ def _flags(contacts: list[Contact], early_help: list[EarlyHelpRequest]) -> dict:
         "contacts_last_12_months": len(recent),
         "recontacts_last_12_months": max(len(recent) - 1, 0),
     }
+
+
+def _born(person: Person) -> Event:
+    """A pre-birth referral's child was born: staff recorded the birth on the same record (contacts' record_birth)."""
+    born, due = person.date_of_birth, person.expected_date
+    summary = f"Born on {born.day} {born:%B %Y}"
+    if due:
+        summary += f" (expected {due.day} {due:%B %Y})"
+    recorded = timezone.localdate(person.birth_recorded_at, LONDON)
+    return Event(_midnight(born), "born", f"{summary}. Birth recorded on {recorded.day} {recorded:%B %Y}.")
 
 
 def _rating_summary(h: RatingHistory) -> tuple[str, str]:
