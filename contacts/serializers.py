@@ -30,6 +30,7 @@ from .submissions import ContactSubmission, SubmittedPerson
 
 MAX_CHILDREN = 20
 EXPECTANT_PARENT = "Mother (expectant parent)"
+UNBORN_FIRST_NAME = "Unborn"
 MAX_HOUSEHOLD = 30
 EARLIEST_BIRTH = date(1900, 1, 1)
 
@@ -177,11 +178,27 @@ class ChildInput(_PersonInput):
         validators=[validate_birth_date],
     )
     unborn, expected_date = _unborn_fields()
+    # An unborn child often has no name yet: recorded as "Unborn" with the family's last name, as social care
+    # records name them (a born child's first name stays required).
+    first_name = _text(NAME_MAX, label="First name", default="")
     ethnicity = _choice(Ethnicity.choices, label="Ethnicity", required=False, allow_blank=True, default="")
     disability = _text(TEXT_MAX, label="Disability", default="")
 
     def validate(self, attrs):
-        return check_unborn(super().validate(attrs), birth_date_required=True)
+        attrs = super().validate(attrs)
+        errors = {}
+        if not attrs.get("first_name"):
+            if attrs.get("unborn"):
+                attrs["first_name"] = UNBORN_FIRST_NAME
+            else:
+                errors["first_name"] = ["Enter first name."]
+        try:
+            check_unborn(attrs, birth_date_required=True)
+        except serializers.ValidationError as exc:
+            errors.update(exc.detail)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class HouseholdMemberInput(_PersonInput):
