@@ -77,7 +77,7 @@ def test_a_referrer_files_a_pre_birth_marf_page_by_page(hub):
     browser.force_login(hub["referrer"])
     page = browser.get("/contacts/referral/child/").content.decode()
     # GOV.UK conditional reveal: "No, not yet" reveals the expected date of delivery.
-    assert 'data-aria-controls="conditional-id_born-no"' in page and "Expected date of delivery" in page
+    assert 'data-reveals="conditional-id_born-no"' in page and "Expected date of delivery" in page
 
     child = {"first_name": "Unborn", "last_name": "Hart", "born": "no", "expected_date_0": "10",
              "expected_date_1": "5", "expected_date_2": "2026", "sex": "U", "postcode": "",
@@ -123,7 +123,7 @@ PHONE = {
 def test_triage_records_a_pre_birth_phone_call_with_the_expectant_mother(hub):
     client = Client()
     client.force_login(hub["triage"])
-    assert 'data-aria-controls="conditional-id_child_born-no"' in client.get("/contacts/phone/").content.decode()
+    assert 'data-reveals="conditional-id_child_born-no"' in client.get("/contacts/phone/").content.decode()
 
     response = client.post("/contacts/phone/", PHONE)
 

@@ -51,3 +51,18 @@ def test_an_unborn_child_is_a_row_of_list_1_with_the_due_date_and_no_age(hub, cl
     assert before[0][5] == "02/03/2026"
     # Once born, the same child (same id) carries the real date of birth; still no age on the date of the contact.
     assert after[0][:5] == [f"ALP-{unborn.pk}", "c) Not stated/recorded", "NOBT", "08/05/2026", ""]
+
+
+def test_the_dashboard_counts_an_unborn_child_as_a_child_and_says_how_many_were_unborn(
+    hub, client, api_as, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(REFERRED, tick=False), django_capture_on_commit_callbacks(execute=True):
+        make_contact(hub["tenant"], "pre-birth", children=[UNBORN, LEO], received_at=REFERRED.isoformat())
+    period = {"from": "2026-03-01", "to": "2026-03-31"}
+
+    figures = api_as(hub["manager"]).get("/api/v1/dashboard/timeliness/", period).data
+    client.force_login(hub["manager"])
+    page = client.get("/dashboard/", period).content.decode()
+
+    assert (figures["contacts"], figures["children"], figures["unborn_children"]) == (1, 2, 1)
+    assert "about 2 children (1 unborn)" in page
