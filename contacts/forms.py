@@ -21,7 +21,7 @@ from .choices import (
     Sex,
 )
 from .models import CONCERNS_MAX, NAME_MAX, NOTES_MAX, TEXT_MAX
-from .serializers import EARLIEST_BIRTH, clean_postcode
+from .serializers import EARLIEST_BIRTH, EXPECTANT_PARENT, clean_postcode, expected_date_problem
 from .submissions import ContactSubmission, SubmittedPerson
 
 
@@ -100,6 +100,52 @@ def birth_date_errors(value: date | None) -> str | None:
     return None
 
 
+BORN_CHOICES = [("yes", "Yes"), ("no", "No, not yet (a pre-birth referral)")]
+
+
+BORN_REQUIRED = "Select whether the child has been born"
+
+
+def born_field(label="Has the child been born?"):
+    """GOV.UK radios: "No" reveals the expected date of delivery (and the expectant mother), "Yes" the date of
+    birth (templates: contacts/partials/birth_fields.html). Checked in ``clean_birth``: a page that sent only a
+    date of birth (an older page, a bookmark) means "Yes"."""
+    return forms.ChoiceField(label=label, choices=BORN_CHOICES, required=False, widget=forms.RadioSelect)
+
+
+def expected_date_field(label="Expected date of delivery", **kwargs):
+    return DateField(label=label, required=False, help_text="For example, 27 3 2027", **kwargs)
+
+
+def clean_birth(form, *, born: str, date_of_birth: str, expected_date: str, birth_date_required: bool) -> bool:
+    """One rule for the page forms (as the API's ``check_unborn``): an unborn child needs an expected date of
+    delivery in range, and the date of birth boxes, hidden by the reveal, are ignored; a born child needs a date
+    of birth when ``birth_date_required``. Adds field errors; returns whether the child is unborn."""
+    data = form.cleaned_data
+    if not data.get(born) and born not in form.errors:
+        if data.get(date_of_birth) is not None or date_of_birth in form.errors:
+            data[born] = "yes"
+        elif data.get(expected_date) is not None:
+            data[born] = "no"
+        elif birth_date_required:
+            form.add_error(born, BORN_REQUIRED)
+    unborn = data.get(born) == "no"
+    if unborn:
+        data[date_of_birth] = None
+        form.errors.pop(date_of_birth, None)
+        if expected_date not in form.errors:
+            problem = expected_date_problem(data.get(expected_date))
+            if problem:
+                form.add_error(expected_date, problem)
+    else:
+        data[expected_date] = None
+        form.errors.pop(expected_date, None)
+        if birth_date_required and data.get(born) == "yes" and date_of_birth not in form.errors:
+            if data.get(date_of_birth) is None:
+                form.add_error(date_of_birth, "Enter the child's date of birth")
+    return unborn
+
+
 def text_field(label, max_length, *, required=False, textarea=False, help_text="", rows=5, required_message=""):
     """A GOV.UK text input or textarea with the Design System's error wording (shared by every page form)."""
     widget = forms.Textarea(attrs={"rows": rows}) if textarea else forms.TextInput()
@@ -139,9 +185,13 @@ class DraftForm(forms.Form):
 
 
 class ChildForm(DraftForm):
-    first_name = text_field("First name", NAME_MAX, required=True)
+    first_name = text_field(
+        "First name", NAME_MAX, required=True, help_text="For an unborn child, write Unborn or the planned name"
+    )
     last_name = text_field("Last name", NAME_MAX, required=True)
-    date_of_birth = DateField(label="Date of birth", help_text="For example, 27 3 2015")
+    born = born_field()
+    date_of_birth = DateField(label="Date of birth", required=False, help_text="For example, 27 3 2015")
+    expected_date = expected_date_field()
     sex = radios_field("Sex", Sex.choices)
     ethnicity = forms.ChoiceField(
         label="Ethnicity", choices=[("", "Choose ethnicity"), *Ethnicity.choices], required=False
@@ -156,13 +206,33 @@ class ChildForm(DraftForm):
             raise ValidationError(error)
         return value
 
+    def __init__(self, *args, initial=None, **kwargs):
+        if initial is not None and "born" not in initial and ("unborn" in initial or initial.get("date_of_birth")):
+            initial = {**initial, "born": "no" if initial.get("unborn") else "yes"}
+        super().__init__(*args, initial=initial, **kwargs)
+
     def clean_postcode(self):
         return _postcode(self.cleaned_data["postcode"])
+
+    def clean(self):
+        data = super().clean()
+        clean_birth(self, born="born", date_of_birth="date_of_birth", expected_date="expected_date",
+                    birth_date_required=True)  # fmt: skip
+        return data
+
+    def to_draft(self) -> dict:
+        out = super().to_draft()
+        out["unborn"] = out.pop("born", "") == "no"
+        return out
 
 
 class HouseholdMemberForm(DraftForm):
     role = radios_field("How are they connected to the child?", [c for c in PersonRole.choices if c[0] != "child"])
-    relationship = text_field("Relationship to the child", NAME_MAX, help_text="For example, mother, step-father, aunt")
+    relationship = text_field(
+        "Relationship to the child",
+        NAME_MAX,
+        help_text="For example, mother, step-father, aunt. For an unborn child, add the mother or expectant parent",
+    )
     first_name = text_field("First name", NAME_MAX, required=True)
     last_name = text_field("Last name", NAME_MAX, required=True)
     date_of_birth = DateField(label="Date of birth", required=False, help_text="Leave blank if you do not know it")
@@ -306,7 +376,11 @@ class PhoneContactForm(DraftForm):
     )
     child_first_name = text_field("Child's first name", NAME_MAX, required=True)
     child_last_name = text_field("Child's last name", NAME_MAX, required=True)
-    child_date_of_birth = DateField(label="Child's date of birth")
+    child_born = born_field()
+    child_date_of_birth = DateField(label="Child's date of birth", required=False)
+    child_expected_date = expected_date_field()
+    mother_first_name = text_field("Mother's or expectant parent's first name", NAME_MAX)
+    mother_last_name = text_field("Mother's or expectant parent's last name", NAME_MAX)
     postcode = text_field("Postcode of the child's home", 16)
     concerns = text_field("What the caller is worried about", CONCERNS_MAX, required=True, textarea=True, rows=6)
     call_notes = text_field("Call details", NOTES_MAX, textarea=True, rows=4, help_text="Advice given, agreed actions")
@@ -350,10 +424,15 @@ class PhoneContactForm(DraftForm):
                 self.add_error("consent_reason", "Select why consent was not given or not sought")
             if not data.get("consent_decided_by"):
                 self.add_error("consent_decided_by", "Enter who decided to proceed without consent")
+        unborn = clean_birth(self, born="child_born", date_of_birth="child_date_of_birth",
+                             expected_date="child_expected_date", birth_date_required=True)  # fmt: skip
+        if unborn and not data.get("mother_first_name"):
+            self.add_error("mother_first_name", "Enter the first name of the mother or expectant parent")
         return data
 
     def to_submission(self) -> ContactSubmission:
         d = self.cleaned_data
+        unborn = d["child_born"] == "no"
         return ContactSubmission(
             channel=Channel.PHONE,
             received_at=d["received_at"],
@@ -361,10 +440,15 @@ class PhoneContactForm(DraftForm):
                 SubmittedPerson(
                     first_name=d["child_first_name"],
                     last_name=d["child_last_name"],
-                    date_of_birth=d["child_date_of_birth"],
+                    date_of_birth=None if unborn else d["child_date_of_birth"],
+                    unborn=unborn,
+                    expected_date=d["child_expected_date"] if unborn else None,
                     postcode=d["postcode"],
                 ),
             ),
+            household=_expectant_parent(d["mother_first_name"], d["mother_last_name"] or d["child_last_name"])
+            if unborn
+            else (),
             **{
                 f: d[f]
                 for f in (
@@ -403,7 +487,11 @@ class PublicReportForm(forms.Form):
         "The child's first name", NAME_MAX, required=True, required_message="Enter the child's first name"
     )
     child_last_name = text_field("The child's last name, if you know it", NAME_MAX)
+    child_born = born_field("Has the child been born?")
     child_date_of_birth = DateField(label="The child's date of birth, if you know it", required=False)
+    child_expected_date = expected_date_field("When is the baby due?")
+    mother_first_name = text_field("The mother's first name, if you know it", NAME_MAX)
+    mother_last_name = text_field("The mother's last name, if you know it", NAME_MAX)
     address = text_field("Where does the child live, if you know?", 300, textarea=True, rows=3)
     postcode = text_field("Postcode, if you know it", 16)
     relationship = radios_field(
@@ -435,13 +523,37 @@ class PublicReportForm(forms.Form):
     def clean_postcode(self):
         return _postcode(self.cleaned_data["postcode"])
 
+    def clean(self):
+        data = super().clean()
+        clean_birth(self, born="child_born", date_of_birth="child_date_of_birth", expected_date="child_expected_date",
+                    birth_date_required=False)  # fmt: skip
+        return data
+
     def to_api_data(self) -> dict:
         d = self.cleaned_data
         child = {"first_name": d["child_first_name"], "last_name": d["child_last_name"]}
-        if d["child_date_of_birth"]:
+        if d.get("child_born") == "no":
+            child["unborn"] = True
+            child["expected_date"] = d["child_expected_date"].isoformat() if d.get("child_expected_date") else None
+        elif d["child_date_of_birth"]:
             child["date_of_birth"] = d["child_date_of_birth"].isoformat()
+        mother = {}
+        if child.get("unborn") and (d.get("mother_first_name") or d.get("mother_last_name")):
+            mother = {"mother_first_name": d["mother_first_name"], "mother_last_name": d["mother_last_name"]}
         return {
+            **mother,
             "children": [child],
             **{k: d[k] for k in ("concerns", "address", "postcode", "relationship", "reporter_name",
                                  "reporter_phone", "reporter_email", "urgent")},
         }  # fmt: skip
+
+
+def _expectant_parent(first_name: str, last_name: str) -> tuple[SubmittedPerson, ...]:
+    """The mother (or expectant parent) of an unborn child, as a household member of the contact."""
+    if not first_name:
+        return ()
+    return (
+        SubmittedPerson(
+            first_name=first_name, last_name=last_name, role=PersonRole.PARENT, relationship=EXPECTANT_PARENT
+        ),
+    )

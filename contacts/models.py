@@ -218,6 +218,12 @@ class Person(TenantOwned):
         db_persist=True,
     )
     nhs_number = models.CharField(max_length=10, blank=True, help_text="Ten digits, where one is recorded.")
+    # A pre-birth referral names an unborn child: no date of birth yet, an expected date of delivery. When staff
+    # record the birth (services.record_birth) the same entry carries on with its date of birth; the expected
+    # date is kept, as history.
+    unborn = models.BooleanField(default=False)
+    expected_date = models.DateField(null=True, blank=True, help_text="Expected date of delivery.")
+    birth_recorded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwned.Meta):
@@ -227,6 +233,13 @@ class Person(TenantOwned):
             models.Index(fields=["tenant", "postcode_key"], name="person_postcode_block_idx"),
             models.Index(fields=["tenant", "postcode"], name="person_postcode_idx"),
             models.Index(fields=["tenant", "nhs_number"], name="person_nhs_number_idx", condition=~Q(nhs_number="")),
+            models.Index(fields=["tenant", "expected_date"], name="person_expected_idx", condition=Q(unborn=True)),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="person_unborn_has_expected_date_only",
+                condition=Q(unborn=False) | Q(date_of_birth__isnull=True, expected_date__isnull=False),
+            ),
         ]
 
     def __str__(self):
@@ -243,6 +256,9 @@ class ContactPerson(TenantOwned):
     first_name = models.CharField(max_length=NAME_MAX)
     last_name = models.CharField(max_length=NAME_MAX)
     date_of_birth = models.DateField(null=True, blank=True)
+    # A pre-birth referral: the child is not born yet, and the referrer gives the expected date of delivery.
+    unborn = models.BooleanField(default=False)
+    expected_date = models.DateField(null=True, blank=True, help_text="Expected date of delivery.")
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     postcode = models.CharField(max_length=POSTCODE_MAX, blank=True)
     ethnicity = models.CharField(max_length=4, choices=Ethnicity.choices, blank=True)
@@ -258,6 +274,12 @@ class ContactPerson(TenantOwned):
             models.Index(fields=["tenant", "person", "role"], name="contactperson_person_idx"),
             models.Index(
                 fields=["tenant", "contact"], name="contactperson_pending_idx", condition=Q(matching_pending=True)
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="contactperson_unborn_has_expected_date_only",
+                condition=Q(unborn=False) | Q(date_of_birth__isnull=True, expected_date__isnull=False),
             ),
         ]
 

@@ -85,7 +85,11 @@ def check_answers_sections(data: dict, step_url) -> list[dict]:
         children.append(
             {
                 "key": f"{child.get('first_name', '')} {child.get('last_name', '')}",
-                "value": f"Born {_date(child.get('date_of_birth'))}"
+                "value": (
+                    f"Unborn, due {_date(child.get('expected_date'))}"
+                    if child.get("unborn")
+                    else f"Born {_date(child.get('date_of_birth'))}"
+                )
                 + (f", {_label(Ethnicity.choices, child.get('ethnicity'))}" if child.get("ethnicity") else "")
                 + (f". {child['disability']}" if child.get("disability") else ""),
                 "href": reverse("contacts:marf-child-change", args=[i]) + "?from=check",

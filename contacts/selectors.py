@@ -31,6 +31,9 @@ def is_referrer_view(user) -> bool:
 def contacts_for(user, *, with_candidates: bool = False):
     """The contacts ``user`` may see: staff all of the tenant, a referrer their own, anyone else none."""
     people = ContactPerson.objects.order_by("order", "id")
+    if not is_referrer_view(user):
+        # Staff see the register entry too (a join): a pre-birth referral's child born since shows as born.
+        people = people.select_related("person")
     if with_candidates and not is_referrer_view(user):
         people = people.prefetch_related(
             Prefetch(

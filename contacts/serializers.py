@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
@@ -29,6 +29,8 @@ from .models import CONCERNS_MAX, NAME_MAX, NOTES_MAX, TEXT_MAX, Contact, Contac
 from .submissions import ContactSubmission, SubmittedPerson
 
 MAX_CHILDREN = 20
+EXPECTANT_PARENT = "Mother (expectant parent)"
+UNBORN_FIRST_NAME = "Unborn"
 MAX_HOUSEHOLD = 30
 EARLIEST_BIRTH = date(1900, 1, 1)
 
@@ -86,6 +88,69 @@ def validate_birth_date(value: date | None) -> date | None:
     return value
 
 
+# A pre-birth referral names a pregnancy under way: due within about ten months (a pregnancy lasts about 40
+# weeks from the last period), and not long past (a child due more than a month ago has almost surely been born:
+# the referrer gives their date of birth instead).
+EXPECTED_DATE_AHEAD_DAYS = 305
+EXPECTED_DATE_PAST_DAYS = 31
+
+
+def expected_date_problem(value: date | None) -> str | None:
+    """What is wrong with an unborn child's expected date of delivery, in GOV.UK words (no full stop), or None."""
+    if value is None:
+        return "Enter the expected date of delivery"
+    today = timezone.localdate()
+    if value > today + timedelta(days=EXPECTED_DATE_AHEAD_DAYS):
+        return "The expected date of delivery must be within the next 10 months"
+    if value < today - timedelta(days=EXPECTED_DATE_PAST_DAYS):
+        return (
+            "The expected date of delivery must be in the last month or in the future. "
+            "If the baby has been born, give their date of birth"
+        )
+    return None
+
+
+UNBORN_WITH_BIRTH_DATE = (
+    "An unborn child has no date of birth yet. Remove the date of birth and give the expected date of delivery "
+    "(expected_date)."
+)
+
+
+def check_unborn(attrs: dict, *, birth_date_required: bool) -> dict:
+    """One rule for every channel: an unborn child has an expected date of delivery and no date of birth;
+    a born child has no expected date. Raises field errors; returns ``attrs`` tidied."""
+    errors = {}
+    if attrs.get("unborn"):
+        if attrs.get("date_of_birth") is not None:
+            errors["date_of_birth"] = [UNBORN_WITH_BIRTH_DATE]
+        problem = expected_date_problem(attrs.get("expected_date"))
+        if problem:
+            errors["expected_date"] = [f"{problem}."]
+    else:
+        if attrs.get("expected_date") is not None:
+            errors["expected_date"] = ['Only an unborn child has an expected date of delivery: set "unborn" to true.']
+        if birth_date_required and attrs.get("date_of_birth") is None:
+            errors["date_of_birth"] = ["Enter the child's date of birth."]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return attrs
+
+
+def _unborn_fields():
+    return (
+        serializers.BooleanField(
+            default=False, help_text="A pre-birth referral: the child is not born yet (give expected_date)."
+        ),
+        serializers.DateField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="The expected date of delivery of an unborn child (instead of date_of_birth).",
+            error_messages={"invalid": "Enter the expected date of delivery as a real date, like 2027-03-27."},
+        ),
+    )
+
+
 class _PersonInput(serializers.Serializer):
     first_name = _text(NAME_MAX, required=True, label="First name")
     last_name = _text(NAME_MAX, required=True, label="Last name")
@@ -104,18 +169,36 @@ class _PersonInput(serializers.Serializer):
 
 
 class ChildInput(_PersonInput):
+    # Required unless the child is unborn (check_unborn): a pre-birth referral gives expected_date instead.
     date_of_birth = serializers.DateField(
-        required=True,
-        allow_null=False,
-        error_messages={
-            "invalid": "Enter the date of birth as a real date, like 2015-03-27.",
-            "required": "Enter the child's date of birth.",
-            "null": "Enter the child's date of birth.",
-        },
+        required=False,
+        allow_null=True,
+        default=None,
+        error_messages={"invalid": "Enter the date of birth as a real date, like 2015-03-27."},
         validators=[validate_birth_date],
     )
+    unborn, expected_date = _unborn_fields()
+    # An unborn child often has no name yet: recorded as "Unborn" with the family's last name, as social care
+    # records name them (a born child's first name stays required).
+    first_name = _text(NAME_MAX, label="First name", default="")
     ethnicity = _choice(Ethnicity.choices, label="Ethnicity", required=False, allow_blank=True, default="")
     disability = _text(TEXT_MAX, label="Disability", default="")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        errors = {}
+        if not attrs.get("first_name"):
+            if attrs.get("unborn"):
+                attrs["first_name"] = UNBORN_FIRST_NAME
+            else:
+                errors["first_name"] = ["Enter first name."]
+        try:
+            check_unborn(attrs, birth_date_required=True)
+        except serializers.ValidationError as exc:
+            errors.update(exc.detail)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class HouseholdMemberInput(_PersonInput):
@@ -247,6 +330,10 @@ class PublicChildInput(serializers.Serializer):
         error_messages={"invalid": "Enter the date of birth as a real date, like 2015-03-27."},
         validators=[validate_birth_date],
     )
+    unborn, expected_date = _unborn_fields()
+
+    def validate(self, attrs):
+        return check_unborn(super().validate(attrs), birth_date_required=False)
 
 
 class PublicContactInput(serializers.Serializer):
@@ -264,6 +351,9 @@ class PublicContactInput(serializers.Serializer):
         default="",
     )
     urgent = serializers.BooleanField(default=False, help_text="You believe the child is at immediate risk.")
+    # The mother (or expectant parent) of an unborn child, when the reporter knows her name.
+    mother_first_name = _text(NAME_MAX, label="The mother's first name", default="")
+    mother_last_name = _text(NAME_MAX, label="The mother's last name", default="")
     reporter_name = _text(TEXT_MAX, label="Your name", default="")
     reporter_phone = _text(30, label="Your phone number", default="")
     reporter_email = serializers.EmailField(
@@ -293,6 +383,19 @@ class PublicContactInput(serializers.Serializer):
         return ContactSubmission(
             channel=Channel.PUBLIC,
             children=tuple(SubmittedPerson(**child, postcode=v["postcode"]) for child in v["children"]),
+            household=(
+                (
+                    SubmittedPerson(
+                        first_name=v["mother_first_name"],
+                        last_name=v["mother_last_name"],
+                        role=PersonRole.PARENT,
+                        relationship=EXPECTANT_PARENT,
+                        postcode=v["postcode"],
+                    ),
+                )
+                if v["mother_first_name"] and any(child["unborn"] for child in v["children"])
+                else ()
+            ),
             concerns=v["concerns"],
             address=v["address"],
             postcode=v["postcode"],
@@ -324,7 +427,8 @@ class PoliceNotificationBatch(serializers.Serializer):
 class ChildSerializer(serializers.ModelSerializer):
     class Meta:
         model = ContactPerson
-        fields = ["first_name", "last_name", "date_of_birth", "postcode", "sex", "ethnicity", "disability"]
+        fields = ["first_name", "last_name", "date_of_birth", "unborn", "expected_date", "postcode", "sex",
+                  "ethnicity", "disability"]  # fmt: skip
 
 
 class StaffChildSerializer(ChildSerializer):

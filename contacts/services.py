@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -31,6 +32,9 @@ from .submissions import ContactSubmission
 log = logging.getLogger(__name__)
 
 MATCH_DECIDERS = frozenset({Role.TRIAGE, Role.MANAGER})
+# A baby born this long before the expected date is very premature (about 22 weeks' gestation): an earlier
+# date is a typing slip.
+BIRTH_EARLIEST_BEFORE_DUE_DAYS = 126
 
 CONTACT_FIELDS = (
     "concerns", "support_provided", "address", "postcode", "school", "gp", "language", "interpreter_needed",
@@ -39,8 +43,8 @@ CONTACT_FIELDS = (
     "referrer_phone", "call_notes", "external_reference", "source", "urgent",
 )  # fmt: skip
 PERSON_FIELDS = (
-    "first_name", "last_name", "date_of_birth", "sex", "postcode", "ethnicity", "disability", "phone",
-    "relationship",
+    "first_name", "last_name", "date_of_birth", "unborn", "expected_date", "sex", "postcode", "ethnicity",
+    "disability", "phone", "relationship",
 )  # fmt: skip
 
 
@@ -161,7 +165,9 @@ def _link_to_register(mention: ContactPerson, *, exclude: set[int]) -> None:
         mention.person = Person.objects.create(
             **matching.register_fields(
                 mention.first_name, mention.last_name, mention.date_of_birth, mention.postcode, mention.sex
-            )
+            ),
+            unborn=mention.unborn,
+            expected_date=mention.expected_date if mention.unborn else None,
         )
         PersonMatchCandidate.objects.bulk_create(
             PersonMatchCandidate(
@@ -394,3 +400,59 @@ def submit_marf(*, tenant, actor, submission: ContactSubmission) -> Contact:
         contact = submit_contact(tenant=tenant, actor=actor, submission=submission)
         discard_draft(actor=actor, reason="submitted")
     return contact
+
+
+# --- a pre-birth referral's child is born ---------------------------------------------------------
+
+BIRTH_RECORDERS = frozenset({Role.TRIAGE, Role.MANAGER})
+
+
+def record_birth(*, actor, person: Person, date_of_birth, first_name: str = "", last_name: str = "") -> Person:
+    """The unborn child of a pre-birth referral is born: the same register entry carries on with its date of
+    birth (and the names the baby was given, when known), so every earlier contact stays linked. Audited.
+
+    The contacts keep the child as the referrer described them (unborn, due on a date): that is what was received.
+    """
+    if actor.role not in BIRTH_RECORDERS:
+        raise NotAllowed("Only MASH triage staff and managers record a birth.")
+    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+    if date_of_birth is None:
+        raise PolicyViolation("Enter the date of birth", field="date_of_birth")
+    if date_of_birth > timezone.localdate():
+        raise PolicyViolation("The date of birth must be today or in the past", field="date_of_birth")
+    if len(first_name) > 100 or len(last_name) > 100:
+        raise PolicyViolation("Names must be 100 characters or fewer", field="first_name")
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        if not person.unborn:
+            raise Conflict(f"{person} is already recorded as born.")
+        earliest = person.expected_date - timedelta(days=BIRTH_EARLIEST_BEFORE_DUE_DAYS)
+        if date_of_birth < earliest:
+            raise PolicyViolation(
+                f"The date of birth must be after {earliest.day} {earliest:%B %Y} "
+                f"(the baby was due on {person.expected_date.day} {person.expected_date:%B %Y})",
+                field="date_of_birth",
+            )
+        before = {"first_name": person.first_name, "last_name": person.last_name}
+        fields = matching.register_fields(
+            first_name or person.first_name, last_name or person.last_name, date_of_birth, person.postcode, person.sex
+        )
+        for name in ("first_name", "last_name", "norm_first", "norm_last", "date_of_birth", "surname_key",
+                     "postcode_key"):  # fmt: skip
+            setattr(person, name, fields[name])
+        person.unborn = False
+        person.birth_recorded_at = timezone.now()
+        person.save(
+            update_fields=["first_name", "last_name", "norm_first", "norm_last", "date_of_birth", "surname_key",
+                           "postcode_key", "unborn", "birth_recorded_at"]
+        )  # fmt: skip
+        changes = {
+            "date_of_birth": date_of_birth.isoformat(),
+            "expected_date": person.expected_date.isoformat(),
+            "unborn": [True, False],
+        }
+        for name, old in before.items():
+            if getattr(person, name) != old:
+                changes[name] = [old, getattr(person, name)]
+        audit.record(actor=actor, action="person.birth_recorded", obj=person, changes=changes)
+    return person

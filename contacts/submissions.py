@@ -22,6 +22,9 @@ class SubmittedPerson:
     first_name: str
     last_name: str = ""
     date_of_birth: date | None = None
+    # A pre-birth referral: an unborn child has an expected date of delivery instead of a date of birth.
+    unborn: bool = False
+    expected_date: date | None = None
     sex: str = Sex.UNKNOWN
     postcode: str = ""
     ethnicity: str = ""

@@ -22,6 +22,7 @@ ACTION_WORDS = {
     "contact.taken": "Contact taken by a social worker",
     "information.shared": "Information shared",
     "person.searched": "People searched",
+    "person.birth_recorded": "Birth recorded",
     "reporting.records_viewed": "Reporting records opened",
     "platform_admin.tenant_chosen": "Platform administrator entered this hub",
     "platform_admin.tenant_cleared": "Platform administrator left this hub",

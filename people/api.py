@@ -27,6 +27,9 @@ def _person_fields(person, score=None, contact_ids=None) -> dict:
         "first_name": person.first_name,
         "last_name": person.last_name,
         "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+        # A pre-birth referral's child: no date of birth until staff record the birth, an expected date instead.
+        "unborn": person.unborn,
+        "expected_date": person.expected_date.isoformat() if person.expected_date else None,
         "postcode": person.postcode,
         "nhs_number": person.nhs_number or None,
         "contacts": contact_ids or [],
@@ -44,6 +47,8 @@ def _person_match(**kwargs):
             "first_name": serializers.CharField(),
             "last_name": serializers.CharField(),
             "date_of_birth": serializers.DateField(allow_null=True),
+            "unborn": serializers.BooleanField(),
+            "expected_date": serializers.DateField(allow_null=True),
             "postcode": serializers.CharField(),
             "nhs_number": serializers.CharField(allow_null=True),
             "score": serializers.FloatField(),

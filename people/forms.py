@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from mash.date_input import GovukDateField
+
 from .models import SUMMARY_MAX
 from .search import parse_date
 from .selectors import KINDS, ChronologyFilter
@@ -53,3 +55,27 @@ class ChronologyEntryForm(forms.Form):
 class LinkForm(forms.Form):
     target = forms.CharField(max_length=40, error_messages={"required": "Choose what to link to"})
     reason = forms.CharField(max_length=500, required=False)
+
+
+class BirthForm(forms.Form):
+    """The unborn child of a pre-birth referral is born: the date, and the baby's names when given."""
+
+    date_of_birth = GovukDateField(
+        noun="the date of birth",
+        label="Date of birth",
+        help_text="For example, 27 3 2027",
+        error_messages={"required": "Enter the date of birth"},
+    )
+    first_name = forms.CharField(
+        label="First name (optional)",
+        help_text="Leave blank to keep the name on the record",
+        max_length=100,
+        required=False,
+        error_messages={"max_length": "The first name must be 100 characters or fewer"},
+    )
+    last_name = forms.CharField(
+        label="Last name (optional)",
+        max_length=100,
+        required=False,
+        error_messages={"max_length": "The last name must be 100 characters or fewer"},
+    )

@@ -285,6 +285,9 @@ def _dob_subqueries(register, query: SearchQuery) -> list:
         return []
     exact = register.filter(date_of_birth=query.date_of_birth)
     subqueries = [_ranked_by_name(exact, query).values("pk")[:DOB_LIMIT]]
+    # An unborn child has no date of birth: a date searched for finds them by their expected date of delivery.
+    due = register.filter(unborn=True, expected_date=query.date_of_birth)
+    subqueries.append(_ranked_by_name(due, query).values("pk")[:DOB_LIMIT])
     if query.tokens:
         slipped = register.filter(date_of_birth__in=[d for d in dob_variants(query.date_of_birth)])
         minimum = SLIPPED_DOB_MIN_SIMILARITY if _is_postgres() else None
@@ -301,7 +304,7 @@ def _early_help_people(reference: str):
 
 
 CANDIDATE_FIELDS = ("pk", "first_name", "last_name", "norm_first", "norm_last", "date_of_birth", "postcode", "sex",
-                    "nhs_number", "by_reference")  # fmt: skip
+                    "nhs_number", "by_reference", "unborn", "expected_date")  # fmt: skip
 
 
 def candidates(query: SearchQuery) -> list[dict]:
@@ -365,7 +368,9 @@ def score(query: SearchQuery, row: dict) -> Hit:
     if (query.nhs_number and row["nhs_number"] == query.nhs_number) or (query.reference and row["by_reference"]):
         why = "NHS number" if query.nhs_number and row["nhs_number"] == query.nhs_number else "reference"
         return Hit(row["pk"], 1.0, {"matched": why})
-    other = matching.PersonKey(row["norm_first"], row["norm_last"], row["date_of_birth"], row["postcode"])
+    # An unborn child is compared on the expected date of delivery, the date staff know them by until the birth.
+    born = row["expected_date"] if row.get("unborn") else row["date_of_birth"]
+    other = matching.PersonKey(row["norm_first"], row["norm_last"], born, row["postcode"])
     total = weights = 0.0
     reasons: dict = {}
     cap = 1.0
@@ -377,7 +382,9 @@ def score(query: SearchQuery, row: dict) -> Hit:
         if first < matching.FIRST_NAME_GATE:
             cap = min(cap, 0.75)
     if query.date_of_birth is not None:
-        dob, reasons["date_of_birth"] = matching.dob_similarity(query.date_of_birth, row["date_of_birth"])
+        dob, reasons["date_of_birth"] = matching.dob_similarity(query.date_of_birth, born)
+        if row.get("unborn") and dob == 1.0:
+            reasons["date_of_birth"] = "same expected date of delivery"
         total += DOB_WEIGHT * dob
         weights += DOB_WEIGHT
         if dob == 0.0:

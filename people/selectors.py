@@ -156,6 +156,7 @@ KINDS = {
     "strategy_discussion": "Strategy discussion",
     "link": "Contacts linked",
     "manual": "Added by hand",
+    "born": "Born",
 }
 
 
@@ -241,6 +242,9 @@ def person_record(user, person: Person) -> PersonRecord | None:
     # Attendees of strategy discussions are kept by agency slug; one query names them all, however many.
     agencies = dict(Agency.objects.values_list("slug", "name"))
     chronology = _chronology(contacts, early_help, plans, reviews, ratings, entries, links, by_id, agencies)
+    if person.birth_recorded_at is not None and person.date_of_birth is not None:
+        chronology.append(_born(person))
+        chronology.sort(key=lambda e: (e.at, e.kind), reverse=True)
     today = today_in_london()
     latest = contacts[0] if contacts else None
     return PersonRecord(
@@ -310,6 +314,16 @@ def _strategy_summary(contact: Contact, sd: StrategyDiscussion, agencies: dict) 
     if sd.conference:
         summary += " An initial child protection conference is to be convened."
     return summary
+
+
+def _born(person: Person) -> Event:
+    """A pre-birth referral's child was born: staff recorded the birth on the same record (contacts' record_birth)."""
+    born, due = person.date_of_birth, person.expected_date
+    summary = f"Born on {born.day} {born:%B %Y}"
+    if due:
+        summary += f" (expected {due.day} {due:%B %Y})"
+    recorded = timezone.localdate(person.birth_recorded_at, LONDON)
+    return Event(_midnight(born), "born", f"{summary}. Birth recorded on {recorded.day} {recorded:%B %Y}.")
 
 
 def _rating_summary(h: RatingHistory) -> tuple[str, str]:

@@ -10,12 +10,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from contacts import services as contact_services
 from contacts.models import Contact
+from mash.date_input import date_parts
 from mash.exceptions import DomainError
 
 from . import search as person_search
 from . import selectors, services
-from .forms import ChronologyEntryForm, LinkForm, chronology_filter
+from .forms import BirthForm, ChronologyEntryForm, LinkForm, chronology_filter
 from .models import ContactLink
 
 
@@ -69,6 +71,7 @@ def _record_context(request, person):
         "filter_errors": errors,
         "kinds": list(selectors.KINDS.items()),
         "can_add_entry": request.user.role in services.CHRONICLERS,
+        "can_record_birth": person.unborn and request.user.role in contact_services.BIRTH_RECORDERS,
     }
 
 
@@ -111,6 +114,33 @@ def add_entry(request, pk):
                 return redirect("people:person", pk=person.pk)
         status = 400
     return render(request, "people/add_entry.html", {"person": person, "form": form}, status=status)
+
+
+def record_birth(request, pk):
+    """Staff record the birth of a pre-birth referral's child: the same record carries on (contacts' service)."""
+    if _searcher(request) is None:
+        return redirect_to_login(request.get_full_path())
+    person = _person(request, pk)
+    if request.user.role not in contact_services.BIRTH_RECORDERS or not person.unborn:
+        raise Http404
+    form = BirthForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                contact_services.record_birth(actor=request.user, person=person, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, "The birth was recorded. The record now shows the date of birth.")
+                return redirect("people:person", pk=person.pk)
+        status = 400
+    return render(
+        request,
+        "people/record_birth.html",
+        {"person": person, "form": form, "date_parts": date_parts(form["date_of_birth"])},
+        status=status,
+    )
 
 
 def _contact_for_linking(request, pk) -> Contact:

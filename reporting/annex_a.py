@@ -73,13 +73,35 @@ def _child_id(tenant, person_id, mention_id, kind="C") -> str:
     return f"{tenant.reference_prefix}-{person_id}" if person_id else f"{tenant.reference_prefix}-{kind}{mention_id}"
 
 
+def _birth_date(child):
+    """The Date of Birth cell of a child, unborn children included.
+
+    Our reading of the Ofsted guidance (STANDARDS.md: one row per child, common columns Date of Birth and Age
+    of Child (Years)): a pre-birth contact or referral is about a child and is listed like any other (one row
+    per child; the dashboard's children figures count them the same way). The lists have no column for
+    "unborn": as in the children in need census, which these lists follow, the Date of Birth cell holds the
+    expected date of delivery while the child is unborn, and the child's real date of birth once staff have
+    recorded the birth on the same register entry (the lists are current when drawn). Age of Child (Years) is
+    the age in whole years on the date of the event, so it is blank for a child not yet born on that date
+    (never a negative or zero age). An unborn child's sex and ethnicity are usually not known: "c) Not
+    stated/recorded" and NOBT (information not yet obtained).
+    """
+    if child.date_of_birth or not getattr(child, "unborn", False):
+        return child.date_of_birth
+    person = child._state.fields_cache.get("person")  # joined by the list's query, never fetched here
+    if person is not None and person.date_of_birth:
+        return person.date_of_birth
+    return child.expected_date
+
+
 def _common(tenant, child, person_id, on) -> list[str]:
+    born = _birth_date(child)
     return [
         _child_id(tenant, person_id, child.pk),
         SEX.get(child.sex, SEX[Sex.UNKNOWN]),
         child.ethnicity or "NOBT",
-        _d(child.date_of_birth),
-        _age(child.date_of_birth, on),
+        _d(born),
+        _age(born, on),
     ]
 
 
@@ -91,7 +113,7 @@ def list_1(tenant, chosen: date) -> list[list[str]]:
         ContactPerson.objects.filter(
             role=PersonRole.CHILD, contact__received_at__gte=since, contact__received_at__lt=until
         )
-        .select_related("contact")
+        .select_related("contact", "person")
         .order_by("contact__received_at", "contact_id", "order", "id")
     )
     rows = []
@@ -140,7 +162,7 @@ def list_3(tenant, chosen: date) -> list[list[str]]:
         ContactPerson.objects.filter(
             referral, role=PersonRole.CHILD, contact__decided_at__gte=since, contact__decided_at__lt=until
         )
-        .select_related("contact", "contact__assigned_to")
+        .select_related("contact", "contact__assigned_to", "person")
         .order_by("contact__decided_at", "contact_id", "order", "id")
     )
     # Referrals of the same children in the 12 months before each (one query).

@@ -28,6 +28,8 @@ class ContactFact(TenantOwned):
     outcome = models.CharField(max_length=30, blank=True)
     status = models.CharField(max_length=20)
     children = models.PositiveSmallIntegerField(default=0)
+    # Of them, unborn when the contact came in (a pre-birth referral): counted as children, as Annex A lists them.
+    unborn_children = models.PositiveSmallIntegerField(default=0)
     re_contact_children = models.PositiveSmallIntegerField(
         default=0, help_text="Children with another contact in the 12 months before this one."
     )

@@ -169,6 +169,7 @@ def timeliness(filters: Filters, *, now: datetime | None = None, tenant: Tenant 
         .annotate(
             contacts=Count("pk"),
             children=Sum("children"),
+            unborn_children=Sum("unborn_children"),
             decisions=Count("pk", filter=Q(decided_at__isnull=False)),
             in_time=Count("pk", filter=Q(decided_in_time=True)),
             re_contacts=Count("pk", filter=Q(re_contact_children__gt=0)),
@@ -182,8 +183,8 @@ def timeliness(filters: Filters, *, now: datetime | None = None, tenant: Tenant 
     outcomes, by_rating, sources = defaultdict(int), defaultdict(int), defaultdict(int)
     children_by_rating = defaultdict(int)
     for row in contact_rows:
-        for key in ("contacts", "children", "decisions", "in_time", "re_contacts", "re_contact_children",
-                    "step_ups", "step_downs", "bounced"):  # fmt: skip
+        for key in ("contacts", "children", "unborn_children", "decisions", "in_time", "re_contacts",
+                    "re_contact_children", "step_ups", "step_downs", "bounced"):  # fmt: skip
             totals[key] += row[key] or 0
         if row["outcome"]:
             outcomes[row["outcome"]] += row["contacts"]
@@ -265,6 +266,9 @@ def timeliness(filters: Filters, *, now: datetime | None = None, tenant: Tenant 
         "bounced_contacts": totals["bounced"],
         # the rest of the dashboard
         "children": totals["children"],
+        # Unborn children (pre-birth referrals) are children in every count above, as Annex A lists them; this
+        # says how many of them were unborn when the contact came in.
+        "unborn_children": totals["unborn_children"],
         "decided_within_deadline": totals["in_time"],
         "referrals": totals["referrals"],
         "re_contacts_within_12_months_children": totals["re_contact_children"],

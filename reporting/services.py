@@ -35,7 +35,8 @@ BATCH = 2000
 # to children's social care (Annex A List 3).
 
 CONTACT_FIELDS = [
-    "received_at", "received_on", "source", "rating", "outcome", "status", "children", "re_contact_children",
+    "received_at", "received_on", "source", "rating", "outcome", "status", "children", "unborn_children",
+    "re_contact_children",
     "decided_at", "decision_due_at", "decided_in_time", "decision_elapsed", "decision_unit", "breached_at",
     "stepped_up", "stepped_down", "bounced", "worker",
 ]  # fmt: skip
@@ -155,10 +156,12 @@ def refresh_contacts(contact_ids, *, fresh: bool = False) -> int:
         if not contacts:
             continue
         children_of = defaultdict(list)
-        for contact_id, mention_id, person_id in ContactPerson.objects.filter(
+        unborn_of = defaultdict(int)
+        for contact_id, mention_id, person_id, unborn in ContactPerson.objects.filter(
             contact_id__in=present, role=PersonRole.CHILD
-        ).values_list("contact_id", "id", "person_id"):
+        ).values_list("contact_id", "id", "person_id", "unborn"):
             children_of[contact_id].append((mention_id, person_id))
+            unborn_of[contact_id] += unborn
         re_contacts = _re_contact_children(contacts, children_of)
         clock_units = _clock_units(ClockKind.DECISION, Contact._meta.label_lower, present)
         stepped_up = set(
@@ -180,6 +183,7 @@ def refresh_contacts(contact_ids, *, fresh: bool = False) -> int:
                     outcome=c["outcome"] or "",
                     status=c["status"],
                     children=len(children_of.get(c["id"], ())),
+                    unborn_children=unborn_of.get(c["id"], 0),
                     re_contact_children=re_contacts.get(c["id"], 0),
                     decided_at=decided,
                     decision_due_at=c["decision_due_at"],

@@ -128,7 +128,8 @@ def queue(user, filters: QueueFilters | None = None, *, now=None):
     """
     filters = filters or QueueFilters()
     now = now or timezone.now()
-    people = ContactPerson.objects.filter(role=PersonRole.CHILD).order_by("order", "id")
+    # With the register entry (a join): a pre-birth referral's child born since shows as born.
+    people = ContactPerson.objects.filter(role=PersonRole.CHILD).select_related("person").order_by("order", "id")
     first_child = ContactPerson.objects.filter(contact=OuterRef("pk"), role=PersonRole.CHILD).order_by("order", "id")
     awaited = Q(information_requests__status__in=OUTSTANDING)
     contacts = (

@@ -71,3 +71,19 @@ def error_summary(*forms_or_errors):
         else:  # a list of {"href", "text"}
             items.extend(item)
     return {"items": items}
+
+
+@register.inclusion_tag("contacts/partials/birth_fields.html")
+def birth_fields(born, date_of_birth, expected_date, *unborn_extras):
+    """Has the child been born? GOV.UK radios with conditional reveal: "Yes" shows the date of birth, "No" the
+    expected date of delivery (and ``unborn_extras``, e.g. the expectant mother's name)."""
+    current = "" if born.value() is None else str(born.value())
+    return {
+        "born": born,
+        "date_of_birth": date_of_birth,
+        "expected_date": expected_date,
+        "extras": unborn_extras,
+        "born_yes": current == "yes",
+        "born_no": current == "no",
+        "error_id": f"{born.auto_id}-error",
+    }

@@ -46,3 +46,31 @@ def time_left_tag(due_at, warn_at=None, show_on_time=False):
     """Time left with its state as a tag (Overdue red, Due soon yellow; On time only when asked)."""
     due_at, warn_at = due_at or None, warn_at or None  # a template's missing variable is ""
     return {"left": timefmt.time_left(due_at, warn_at=warn_at), "show_on_time": show_on_time}
+
+
+def _birth(person):
+    """(date of birth, unborn, expected date) of a child as a page shows it. A contact's mention of an unborn
+    child whose register entry (already loaded, never fetched here) has since been born shows the birth."""
+    born, unborn, due = (getattr(person, name, None) for name in ("date_of_birth", "unborn", "expected_date"))
+    entry = getattr(getattr(person, "_state", None), "fields_cache", {}).get("person")
+    if unborn and entry is not None and not entry.unborn and entry.date_of_birth:
+        return entry.date_of_birth, False, None
+    return born, bool(unborn), due
+
+
+@register.filter
+def age_or_due(person) -> str:
+    """``7 years``, or ``Unborn, due 3 March 2027`` for the child of a pre-birth referral; "" when not known."""
+    born, unborn, due = _birth(person)
+    if unborn:
+        return f"Unborn, due {timefmt.govuk_date(due)}" if due else "Unborn"
+    return age(born) if born else ""
+
+
+@register.filter
+def birth_or_due(person) -> str:
+    """``27 March 2019 (7 years)``, or ``Unborn, due 3 March 2027``; "" when not known."""
+    born, unborn, _due = _birth(person)
+    if unborn:
+        return age_or_due(person)
+    return f"{timefmt.govuk_date(born)} ({age(born)})" if born else ""

@@ -36,3 +36,21 @@
   });
   update();
 })();
+
+// Radios whose answer reveals its own follow-up questions ("Has the child been born?": the date of birth, or the
+// expected date of delivery). Each radio names the block it reveals with data-reveals; the other answers' blocks
+// are hidden. Done here rather than by GOV.UK Frontend's data-aria-controls, which puts aria-expanded on radio
+// inputs (not an attribute a radio may have: axe-core's aria-allowed-attr). Without JavaScript every block shows.
+(function () {
+  var radios = document.querySelectorAll("input[type=radio][data-reveals]");
+  function sync(name) {
+    document.querySelectorAll("input[type=radio][data-reveals][name='" + name + "']").forEach(function (input) {
+      var block = document.getElementById(input.getAttribute("data-reveals"));
+      if (block) block.classList.toggle("govuk-radios__conditional--hidden", !input.checked);
+    });
+  }
+  radios.forEach(function (input) {
+    input.addEventListener("change", function () { sync(input.name); });
+    sync(input.name);
+  });
+})();

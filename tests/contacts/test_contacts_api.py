@@ -23,8 +23,8 @@ def test_a_referrers_marf_gets_a_reference_and_a_decision_due_one_working_day_la
     assert data["status"] == "received"
     assert data["received_at"] == "2026-01-16T10:00:00Z"
     assert data["children"] == [
-        {"first_name": "Leo", "last_name": "Hart", "date_of_birth": "2025-04-02", "postcode": "CB1 2AB",
-         "sex": "M", "ethnicity": "WBRI", "disability": ""}
+        {"first_name": "Leo", "last_name": "Hart", "date_of_birth": "2025-04-02", "unborn": False,
+         "expected_date": None, "postcode": "CB1 2AB", "sex": "M", "ethnicity": "WBRI", "disability": ""}
     ]  # fmt: skip
     with tenancy.tenant_context(hub["tenant"]):
         from contacts.models import Contact

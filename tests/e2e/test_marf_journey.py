@@ -23,9 +23,11 @@ def test_a_referrer_files_a_marf_and_sees_it_in_their_referrals(page, axe, live_
     # The child.
     page.get_by_label("First name").fill("Leo")
     page.get_by_label("Last name").fill("Hart")
-    page.get_by_label("Day").fill("2")
-    page.get_by_label("Month").fill("4")
-    page.get_by_label("Year").fill("2025")
+    born = page.get_by_role("group", name="Has the child been born?")
+    born.get_by_label("Yes", exact=True).check()  # reveals the date of birth
+    page.locator("#id_date_of_birth_0").fill("2")
+    page.locator("#id_date_of_birth_1").fill("4")
+    page.locator("#id_date_of_birth_2").fill("2025")
     page.get_by_label("Male", exact=True).check()
     page.get_by_label("Ethnicity").select_option("WBRI")
     _continue(page)
