@@ -2,8 +2,8 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Func, Q, Value
+from django.db.models.functions import Concat, Lower
 
 from mash.tenancy import TenantOwned
 
@@ -203,6 +203,14 @@ class Person(TenantOwned):
         db_persist=True,
     )
     nhs_number = models.CharField(max_length=10, blank=True, help_text="Ten digits, where one is recorded.")
+    # The last known address, as the latest contact naming them gave it; the search reads it normalised
+    # (lower case, punctuation as spaces), indexed by trigrams (migration 0100_h8_person_address).
+    address = models.CharField(max_length=300, blank=True)
+    search_address = models.GeneratedField(
+        expression=Func(Lower("address"), Value("[^a-z0-9]+"), Value(" "), Value("g"), function="regexp_replace"),
+        output_field=models.CharField(max_length=300),
+        db_persist=True,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwned.Meta):

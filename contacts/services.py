@@ -154,13 +154,17 @@ def _link_to_register(mention: ContactPerson, *, exclude: set[int]) -> None:
     )
     register = Person.objects.exclude(pk__in=exclude) if exclude else Person.objects.all()
     candidates = matching.find_candidates(key, queryset=register)
+    address = _address_of(mention)
     if candidates and candidates[0].identical:
         mention.person_id = candidates[0].person_id
+        if address:  # the last known address is the latest contact's
+            Person.objects.filter(pk=mention.person_id).update(address=address)
     else:
         mention.person = Person.objects.create(
             **matching.register_fields(
                 mention.first_name, mention.last_name, mention.date_of_birth, mention.postcode, mention.sex
-            )
+            ),
+            address=address,
         )
         PersonMatchCandidate.objects.bulk_create(
             PersonMatchCandidate(
@@ -174,6 +178,17 @@ def _link_to_register(mention: ContactPerson, *, exclude: set[int]) -> None:
         )
     mention.matching_pending = False
     mention.save(update_fields=["person", "matching_pending"])
+
+
+def _address_of(mention: ContactPerson) -> str:
+    """The contact's address, for the children it is about and the household living at the same postcode."""
+    contact = mention.contact
+    if not contact.address:
+        return ""
+    mine, theirs = matching.normalise_postcode(mention.postcode), matching.normalise_postcode(contact.postcode)
+    if mention.role == PersonRole.CHILD or not mine or mine == theirs:
+        return contact.address[:300]
+    return ""
 
 
 def _enqueue_matching(contact_id: int, tenant_id: int) -> None:

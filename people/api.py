@@ -77,6 +77,7 @@ class PeopleSearchView(TenantAPIView):
             ),
             OpenApiParameter("date_of_birth", str, description="YYYY-MM-DD or DD/MM/YYYY"),
             OpenApiParameter("postcode", str),
+            OpenApiParameter("address", str, description="Address text, e.g. 12 Mill Lane (typed slips allowed)"),
             OpenApiParameter("page", int),
         ],
         responses={200: _PersonPage},
@@ -88,7 +89,10 @@ class PeopleSearchView(TenantAPIView):
         params = request.query_params
         try:
             query = person_search.parse(
-                params.get("q", ""), date_of_birth=params.get("date_of_birth", ""), postcode=params.get("postcode", "")
+                params.get("q", ""),
+                date_of_birth=params.get("date_of_birth", ""),
+                postcode=params.get("postcode", ""),
+                address=params.get("address", ""),
             )
         except person_search.SearchError as exc:
             return Response(exc.errors, status=400)

@@ -24,6 +24,7 @@ from operator import or_
 
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, Value
+from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
 from contacts import matching
@@ -35,6 +36,7 @@ QUERY_MAX = 200
 NAME_LIMIT = 120
 DOB_LIMIT = 200
 POSTCODE_LIMIT = 200
+ADDRESS_LIMIT = 200
 RESULTS_MAX = 50
 # pg_trgm thresholds for the indexed operators (``%`` and ``<%``): the whole name as pg_trgm's default; a single
 # word looser than its default (0.6), because a short name with one slip shares few letter triples. A
@@ -46,6 +48,8 @@ SLIPPED_DOB_MIN_SIMILARITY = 0.15
 
 # Weights of what the searcher gave, as the intake matching weighs them (contacts.matching.score).
 NAME_WEIGHT, DOB_WEIGHT, POSTCODE_WEIGHT = 0.6, 0.32, 0.08
+# An address typed with a name or a date of birth counts as much as a postcode would, more as it says more.
+ADDRESS_WEIGHT = 0.2
 
 _REFERENCE = re.compile(r"^(?:EH-)?[A-Z]{2,8}-\d{4}-\d{1,6}$")
 _NHS = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
@@ -53,6 +57,24 @@ _DATE_DMY = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?!\d)")
 _DATE_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})\b", re.IGNORECASE)
 _FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$")
+# What makes the words typed an address rather than a name: a house number first, or a kind of street.
+_HOUSE_NUMBER = re.compile(r"^\d+[a-z]?\b", re.IGNORECASE)
+STREET_WORDS = frozenset(
+    "street st road rd lane ln avenue ave close cl drive dr way court ct crescent cres grove place pl gardens gdns "
+    "terrace walk hill row square sq park mews view rise parade green fields flat house cottages".split()
+)
+_NOT_ADDRESS = re.compile(r"[^a-z0-9]+")
+
+
+def normalise_address(text: str) -> str:
+    """As the database normalises ``Person.search_address``: lower case, anything else than letters and digits
+    a single space."""
+    return _NOT_ADDRESS.sub(" ", (text or "").lower()).strip()
+
+
+def looks_like_address(text: str) -> bool:
+    words = normalise_address(text).split()
+    return bool(words) and (bool(_HOUSE_NUMBER.match(text.strip())) or any(w in STREET_WORDS for w in words))
 
 
 @dataclass(frozen=True)
@@ -64,6 +86,7 @@ class SearchQuery:
     postcode: str = ""
     reference: str = ""
     nhs_number: str = ""
+    address: str = ""  # normalised (normalise_address)
 
     @property
     def name(self) -> str:
@@ -71,7 +94,9 @@ class SearchQuery:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.tokens or self.date_of_birth or self.postcode or self.reference or self.nhs_number)
+        return not (
+            self.tokens or self.date_of_birth or self.postcode or self.reference or self.nhs_number or self.address
+        )
 
     def as_audit(self) -> dict:
         return {
@@ -80,6 +105,7 @@ class SearchQuery:
             "postcode": self.postcode,
             "reference": self.reference,
             "nhs_number": self.nhs_number,
+            "address": self.address,
         }
 
 
@@ -120,8 +146,13 @@ def parse_date(value) -> date | None:
     return None
 
 
-def parse(q: str = "", *, date_of_birth="", postcode: str = "", today: date | None = None) -> SearchQuery:
-    """Read the search box (and the optional separate fields). Raises :class:`SearchError` on bad input."""
+def parse(
+    q: str = "", *, date_of_birth="", postcode: str = "", address: str = "", today: date | None = None
+) -> SearchQuery:
+    """Read the search box (and the optional separate fields). Raises :class:`SearchError` on bad input.
+
+    What is left of the box once references, NHS number, date and postcode are taken out is a name, or an
+    address when it starts with a house number or names a kind of street ("12 Mill Lane", "Mil Lane")."""
     errors: dict[str, list[str]] = {}
     text = (q or "").strip()
     if len(text) > QUERY_MAX:
@@ -167,12 +198,21 @@ def parse(q: str = "", *, date_of_birth="", postcode: str = "", today: date | No
             errors["postcode"] = ["Enter a full postcode, like CB1 2AB."]
         else:
             pc = given_pc
+    if len(address or "") > QUERY_MAX:
+        errors["address"] = [f"Enter an address of at most {QUERY_MAX} characters."]
     if errors:
         raise SearchError(errors)
+    address = normalise_address(address)
+    if not address and looks_like_address(text):
+        address, text = normalise_address(text), ""
     tokens = tuple(matching.normalise_name(text).replace("-", " ").split())[:6]
-    query = SearchQuery(tokens=tokens, date_of_birth=dob, postcode=pc, reference=reference, nhs_number=nhs)
+    query = SearchQuery(
+        tokens=tokens, date_of_birth=dob, postcode=pc, reference=reference, nhs_number=nhs, address=address
+    )
     if query.is_empty:
-        raise SearchError({"q": ["Enter a name, a date of birth, a postcode, a reference or an NHS number."]})
+        raise SearchError(
+            {"q": ["Enter a name, a date of birth, a postcode, an address, a reference or an NHS number."]}
+        )
     return query
 
 
@@ -301,13 +341,29 @@ def _early_help_people(reference: str):
 
 
 CANDIDATE_FIELDS = ("pk", "first_name", "last_name", "norm_first", "norm_last", "date_of_birth", "postcode", "sex",
-                    "nhs_number", "by_reference")  # fmt: skip
+                    "nhs_number", "by_reference", "search_address")  # fmt: skip
+
+
+def _address_subqueries(register, query: SearchQuery) -> list:
+    """People whose last known address contains something like the address typed (trigram word similarity,
+    the GIN index on ``search_address``), most alike first; under SQLite, those containing its longest word."""
+    if not query.address:
+        return []
+    if _is_postgres():
+        ranked = register.filter(_WordSimilar(Value(query.address), F("search_address"))).order_by(
+            _WordSimilarity(Value(query.address), F("search_address")).desc(), "pk"
+        )
+    else:
+        longest = max(query.address.split(), key=len)
+        ranked = register.filter(search_address__contains=longest).order_by("pk")
+    return [ranked.values("pk")[:ADDRESS_LIMIT]]
 
 
 def candidates(query: SearchQuery) -> list[dict]:
     """Register entries worth ranking for ``query``: one SQL statement (two with PostgreSQL's thresholds)."""
     register = Person.objects.filter(merged_into__isnull=True)
     subqueries = _name_subqueries(register, query) + _dob_subqueries(register, query)
+    subqueries += _address_subqueries(register, query)
     if query.postcode:
         subqueries.append(
             _ranked_by_name(register.filter(postcode=query.postcode), query).values("pk")[:POSTCODE_LIMIT]
@@ -322,7 +378,7 @@ def candidates(query: SearchQuery) -> list[dict]:
     if not subqueries:
         return []
     if _is_postgres():
-        if query.tokens:
+        if query.tokens or query.address:
             _set_thresholds()
         # One IN over a UNION of the bounded sub-selects: the planner joins the few ids found on the primary
         # key (an OR of IN sub-selects would test every row of the register).
@@ -360,6 +416,18 @@ def _name_score(tokens: tuple[str, ...], other: matching.PersonKey) -> tuple[flo
     return best
 
 
+def address_similarity(typed: str, known: str) -> float:
+    """How like the known address (normalised) the typed one is, 0 to 1: the best alignment of the typed words
+    inside the address (a slip or two costs little), but another house number is another home."""
+    if not typed or not known:
+        return 0.0
+    value = fuzz.partial_ratio(typed, known) / 100
+    number = _HOUSE_NUMBER.match(typed)
+    if number and number[0] not in known.split():
+        value = min(value, 0.6)
+    return round(value, 3)
+
+
 def score(query: SearchQuery, row: dict) -> Hit:
     """How well one register entry answers the query, 0 to 1, with the reasons shown to staff."""
     if (query.nhs_number and row["nhs_number"] == query.nhs_number) or (query.reference and row["by_reference"]):
@@ -391,8 +459,19 @@ def score(query: SearchQuery, row: dict) -> Hit:
             postcode, reasons["postcode"] = 0.0, "other postcode"
         total += POSTCODE_WEIGHT * postcode
         weights += POSTCODE_WEIGHT
-        if not query.tokens and query.date_of_birth is None:
+        if not query.tokens and query.date_of_birth is None and not query.address:
             total, weights = postcode, 1.0  # a postcode alone: the postcode is the whole answer
+    if query.address:
+        address = address_similarity(query.address, row["search_address"] or "")
+        reasons["address"] = (
+            "same address" if address >= 0.95 else "address alike" if address >= 0.7 else "other address"
+        )
+        if query.tokens or query.date_of_birth is not None:
+            total += ADDRESS_WEIGHT * address
+            weights += ADDRESS_WEIGHT
+        else:  # an address (with a postcode perhaps): the address is most of the answer
+            total += address
+            weights += 1.0
     value = min(total / weights, cap) if weights else 0.0
     return Hit(row["pk"], round(value, 3), reasons)
 

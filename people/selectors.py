@@ -95,10 +95,20 @@ def search_people(user, query: person_search.SearchQuery, *, limit: int = person
                 age=age_on(person.date_of_birth, today),
                 contact_ids=list(dict.fromkeys(m.contact_id for m in seen)),
                 latest=latest,
-                address=_address(latest),
+                address=_last_known_address(person, latest),
             )
         )
     return results
+
+
+def _last_known_address(person: Person, latest: Contact | None) -> str:
+    if person.address:
+        return ", ".join(part for part in (person.address, _spaced(person.postcode)) if part)
+    return _address(latest)
+
+
+def _spaced(postcode: str) -> str:
+    return f"{postcode[:-3]} {postcode[-3:]}" if len(postcode) > 3 else postcode
 
 
 def _address(contact: Contact | None) -> str:

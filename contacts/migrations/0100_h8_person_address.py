@@ -1,0 +1,65 @@
+"""The person's last known address, searchable: a normalised copy (lower case, punctuation as spaces) indexed by
+trigrams (pg_trgm), so "12 Mill Lane" or a street name with a slip finds the people living there. Filled from
+the latest contact naming each person that gave an address. Under SQLite the index and the fill are skipped."""
+
+import django.db.models.functions.text
+from django.db import migrations, models
+
+ADDRESS_INDEX = "person_search_address_trgm_idx"
+
+# The latest address a contact gave, for each register entry it names (children and the household alike).
+FILL = """
+UPDATE contacts_person p SET address = latest.address
+FROM (
+    SELECT DISTINCT ON (cp.person_id) cp.person_id, c.address
+    FROM contacts_contactperson cp JOIN contacts_contact c ON c.id = cp.contact_id
+    WHERE cp.person_id IS NOT NULL AND c.address <> ''
+    ORDER BY cp.person_id, c.received_at DESC, c.id DESC
+) latest
+WHERE p.id = latest.person_id
+"""
+
+
+def forwards(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        f"CREATE INDEX IF NOT EXISTS {ADDRESS_INDEX} ON contacts_person USING gin (search_address gin_trgm_ops)"
+    )
+    schema_editor.execute(FILL)
+
+
+def backwards(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(f"DROP INDEX IF EXISTS {ADDRESS_INDEX}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("contacts", "0007_contact_urgent_out_of_hours"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="person",
+            name="address",
+            field=models.CharField(blank=True, max_length=300),
+        ),
+        migrations.AddField(
+            model_name="person",
+            name="search_address",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=models.Func(
+                    django.db.models.functions.text.Lower("address"),
+                    models.Value("[^a-z0-9]+"),
+                    models.Value(" "),
+                    models.Value("g"),
+                    function="regexp_replace",
+                ),
+                output_field=models.CharField(max_length=300),
+            ),
+        ),
+        migrations.RunPython(forwards, backwards, elidable=False),
+    ]
