@@ -360,6 +360,27 @@ def _merge_people(duplicate: Person | None, kept: Person) -> None:
     people_merged.send(sender=Person, tenant_id=kept.tenant_id, contact_ids=contact_ids)
 
 
+def merge_register_entries(duplicate: Person, kept: Person) -> tuple[list[int], list[int]]:
+    """Staff merge ``duplicate`` into ``kept`` (people.services.merge_people): as confirming a match does, and
+    answers what moved, (mention ids, earlier duplicates re-pointed), so that the merge can be undone."""
+    mentions = sorted(ContactPerson.objects.filter(person=duplicate).values_list("pk", flat=True))
+    repointed = sorted(Person.objects.filter(merged_into=duplicate).values_list("pk", flat=True))
+    _merge_people(duplicate, kept)
+    return mentions, repointed
+
+
+def unmerge_register_entries(duplicate: Person, kept: Person, *, mentions: list[int], repointed: list[int]) -> None:
+    """Undo :func:`merge_register_entries`: exactly the mentions and pointers it moved name ``duplicate`` again
+    (those still on ``kept``), and ``duplicate`` stands on its own. Reporting recounts the contacts involved."""
+    moved = ContactPerson.objects.filter(pk__in=mentions, person=kept)
+    contact_ids = sorted(set(moved.values_list("contact_id", flat=True)))
+    moved.update(person=duplicate)
+    Person.objects.filter(pk__in=repointed, merged_into=kept).update(merged_into=duplicate)
+    duplicate.merged_into = None
+    duplicate.save(update_fields=["merged_into"])
+    people_merged.send(sender=Person, tenant_id=kept.tenant_id, contact_ids=contact_ids)
+
+
 def confirm_match(*, actor, candidate: PersonMatchCandidate) -> PersonMatchCandidate:
     """Triage confirms the two records are the same child: the register entries are merged. Audited."""
     return _decide_match(actor=actor, candidate=candidate, status=MatchStatus.CONFIRMED)
