@@ -1,6 +1,7 @@
 """The person's last known address, searchable: a normalised copy (lower case, punctuation as spaces) indexed by
 trigrams (pg_trgm), so "12 Mill Lane" or a street name with a slip finds the people living there. Filled from
-the latest contact naming each person that gave an address. Under SQLite the index and the fill are skipped."""
+the latest contact naming each person that gave an address. Under SQLite the index and the fill are skipped.
+The date-of-birth and surname-sound blocking indexes now cover the search's reads (name, merged, id)."""
 
 import logging
 
@@ -72,4 +73,23 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(forwards, backwards, elidable=False),
+        # The search's date-of-birth and surname-sound lookups read the name from the index (index-only scans).
+        migrations.RemoveIndex(model_name="person", name="person_dob_block_idx"),
+        migrations.RemoveIndex(model_name="person", name="person_surname_block_idx"),
+        migrations.AddIndex(
+            model_name="person",
+            index=models.Index(
+                fields=["tenant", "date_of_birth"],
+                include=("search_name", "merged_into", "id"),
+                name="person_dob_block_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="person",
+            index=models.Index(
+                fields=["tenant", "surname_key"],
+                include=("search_name", "merged_into", "id"),
+                name="person_surname_block_idx",
+            ),
+        ),
     ]
