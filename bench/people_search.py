@@ -202,7 +202,7 @@ def main(argv=None) -> None:
                 f"  {kind:34s} p50 {statistics.median(timings):6.1f} ms  p95 {p95(timings):6.1f} ms  "
                 f"max {max(timings):6.1f} ms  queries {min(counts)}-{max(counts)}"
             )
-            if kind == "misspelled name + date of birth":
+            if kind in ("misspelled name + date of birth", "misspelled name alone"):
                 ranks = []
                 for child, found in list(zip(sample, results, strict=True))[: args.recall]:
                     names = [(r.person.first_name, r.person.last_name, r.person.date_of_birth) for r in found]

@@ -222,6 +222,8 @@ class Person(TenantOwned):
             # index-only scan, no visit to the table for each of the day's children.
             models.Index(fields=["tenant", "date_of_birth"], name="person_dob_block_idx", include=_SEARCH_COVER),
             models.Index(fields=["tenant", "surname_key"], name="person_surname_block_idx", include=_SEARCH_COVER),
+            models.Index(fields=["tenant", "norm_first"], name="person_first_name_idx", include=_SEARCH_COVER),
+            models.Index(fields=["tenant", "norm_last"], name="person_last_name_idx", include=_SEARCH_COVER),
             models.Index(fields=["tenant", "postcode_key"], name="person_postcode_block_idx"),
             models.Index(fields=["tenant", "postcode"], name="person_postcode_idx"),
             models.Index(fields=["tenant", "nhs_number"], name="person_nhs_number_idx", condition=~Q(nhs_number="")),

@@ -92,4 +92,21 @@ class Migration(migrations.Migration):
                 name="person_surname_block_idx",
             ),
         ),
+        # A word of the name typed right is a first or last name exactly (people.search, without a date of birth).
+        migrations.AddIndex(
+            model_name="person",
+            index=models.Index(
+                fields=["tenant", "norm_first"],
+                include=("search_name", "merged_into", "id"),
+                name="person_first_name_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="person",
+            index=models.Index(
+                fields=["tenant", "norm_last"],
+                include=("search_name", "merged_into", "id"),
+                name="person_last_name_idx",
+            ),
+        ),
     ]
