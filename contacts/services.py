@@ -157,7 +157,7 @@ def _link_to_register(mention: ContactPerson, *, exclude: set[int]) -> None:
     address = _address_of(mention)
     if candidates and candidates[0].identical:
         mention.person_id = candidates[0].person_id
-        if address:  # the last known address is the latest contact's
+        if address and address != candidates[0].address:  # the last known address is the latest contact's
             Person.objects.filter(pk=mention.person_id).update(address=address)
     else:
         mention.person = Person.objects.create(
