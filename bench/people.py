@@ -207,3 +207,32 @@ def misspelled(rng: random.Random, child: Child) -> Child:
     if rng.random() < 0.5:
         return replace(child, first_name=_typo(rng, child.first_name))
     return replace(child, last_name=_typo(rng, child.last_name))
+
+
+# Street names and kinds for the bench's addresses (a family at one postcode shares one home).
+_STREETS = [
+    "Mill", "Church", "Station", "High", "Victoria", "Park", "Green", "Manor", "Kings", "Queens", "Albert", "York",
+    "Chapel", "School", "North", "South", "West", "East", "New", "Orchard", "Meadow", "Willow", "Oak", "Elm",
+    "Ash", "Beech", "Cedar", "Cherry", "Holly", "Maple", "Rowan", "Hawthorn", "Chestnut", "Birch", "Larch",
+    "Windsor", "Grange", "Cromwell", "Nelson", "Wellington", "Shakespeare", "Milton", "Tennyson", "Byron",
+    "Priory", "Abbey", "Castle", "Bridge", "Brook", "River", "Lake", "Hill", "Valley", "Forest", "Heath",
+    "Spring", "Fountain", "Market", "Cross", "Union", "Regent", "Princes", "Trinity", "St Johns", "St Marys",
+    "Hereward", "Fenland", "Coronation", "Jubilee", "Falcon", "Kestrel", "Heron", "Swallow", "Wren", "Lark",
+    "Ferry", "Harbour", "Quarry", "Foundry", "Tannery", "Granary", "Brewery", "Pottery", "Rope", "Sandy",
+]  # fmt: skip
+_STREET_KINDS = ["Street", "Road", "Lane", "Avenue", "Close", "Drive", "Way", "Court", "Crescent", "Grove",
+                 "Gardens", "Terrace", "Walk", "Place", "Rise", "Mews"]  # fmt: skip
+_TOWNS = ["Cambridge", "Peterborough", "Coventry", "Durham", "Sunderland", "Newcastle", "Leicester", "Ipswich"]
+
+
+def address_of(child: Child) -> str:
+    """The family's home: the same for every child at the postcode (seeded by it), e.g. 12 Mill Lane, Ely."""
+    rng = random.Random(child.postcode)
+    return (f"{rng.randint(1, 240)} {rng.choice(_STREETS)} {rng.choice(_STREET_KINDS)}, "
+            f"{rng.choice(_TOWNS)}")  # fmt: skip
+
+
+def mistyped_street(rng: random.Random, address: str) -> str:
+    """The house number and street as a worker types them from memory: one slip in the street's name."""
+    number, name, *rest = address.split(",")[0].split()
+    return " ".join([number, _typo(rng, name.lower()) if len(name) > 3 else name, *rest])

@@ -310,9 +310,10 @@ class Candidate:
     score: float
     reasons: dict
     identical: bool
+    address: str = ""  # the register entry's last known address (intake keeps it current without re-reading)
 
 
-CANDIDATE_FIELDS = ("id", "norm_first", "norm_last", "date_of_birth", "postcode", "sex")
+CANDIDATE_FIELDS = ("id", "norm_first", "norm_last", "date_of_birth", "postcode", "sex", "address")
 
 
 def find_candidates(key: PersonKey, *, queryset, limit: int = 10) -> list[Candidate]:
@@ -322,10 +323,10 @@ def find_candidates(key: PersonKey, *, queryset, limit: int = 10) -> list[Candid
         return []
     found = []
     rows = queryset.filter(q, merged_into__isnull=True).values_list(*CANDIDATE_FIELDS)
-    for pid, first, last, dob, postcode, sex in rows:
+    for pid, first, last, dob, postcode, sex, address in rows:
         other = PersonKey.stored(first, last, dob, postcode, sex)
         value, reasons = score(key, other)
         if value >= POSSIBLE:
-            found.append(Candidate(pid, value, reasons, is_identical(key, other)))
+            found.append(Candidate(pid, value, reasons, is_identical(key, other), address))
     found.sort(key=lambda c: (not c.identical, -c.score, c.person_id))
     return found[:limit]

@@ -159,8 +159,11 @@ def _link_to_register(mention: ContactPerson, *, exclude: set[int]) -> None:
     )
     register = Person.objects.exclude(pk__in=exclude) if exclude else Person.objects.all()
     candidates = matching.find_candidates(key, queryset=register)
+    address = _address_of(mention)
     if candidates and candidates[0].identical:
         mention.person_id = candidates[0].person_id
+        if address and address != candidates[0].address:  # the last known address is the latest contact's
+            Person.objects.filter(pk=mention.person_id).update(address=address)
     else:
         mention.person = Person.objects.create(
             **matching.register_fields(
@@ -168,6 +171,7 @@ def _link_to_register(mention: ContactPerson, *, exclude: set[int]) -> None:
             ),
             unborn=mention.unborn,
             expected_date=mention.expected_date if mention.unborn else None,
+            address=address,
         )
         PersonMatchCandidate.objects.bulk_create(
             PersonMatchCandidate(
@@ -181,6 +185,17 @@ def _link_to_register(mention: ContactPerson, *, exclude: set[int]) -> None:
         )
     mention.matching_pending = False
     mention.save(update_fields=["person", "matching_pending"])
+
+
+def _address_of(mention: ContactPerson) -> str:
+    """The contact's address, for the children it is about and the household living at the same postcode."""
+    contact = mention.contact
+    if not contact.address:
+        return ""
+    mine, theirs = matching.normalise_postcode(mention.postcode), matching.normalise_postcode(contact.postcode)
+    if mention.role == PersonRole.CHILD or not mine or mine == theirs:
+        return contact.address[:300]
+    return ""
 
 
 def _enqueue_matching(contact_id: int, tenant_id: int) -> None:
@@ -351,6 +366,27 @@ def _merge_people(duplicate: Person | None, kept: Person) -> None:
     moved.update(person=kept)
     Person.objects.filter(merged_into=duplicate).update(merged_into=kept)
     duplicate.merged_into = kept
+    duplicate.save(update_fields=["merged_into"])
+    people_merged.send(sender=Person, tenant_id=kept.tenant_id, contact_ids=contact_ids)
+
+
+def merge_register_entries(duplicate: Person, kept: Person) -> tuple[list[int], list[int]]:
+    """Staff merge ``duplicate`` into ``kept`` (people.services.merge_people): as confirming a match does, and
+    answers what moved, (mention ids, earlier duplicates re-pointed), so that the merge can be undone."""
+    mentions = sorted(ContactPerson.objects.filter(person=duplicate).values_list("pk", flat=True))
+    repointed = sorted(Person.objects.filter(merged_into=duplicate).values_list("pk", flat=True))
+    _merge_people(duplicate, kept)
+    return mentions, repointed
+
+
+def unmerge_register_entries(duplicate: Person, kept: Person, *, mentions: list[int], repointed: list[int]) -> None:
+    """Undo :func:`merge_register_entries`: exactly the mentions and pointers it moved name ``duplicate`` again
+    (those still on ``kept``), and ``duplicate`` stands on its own. Reporting recounts the contacts involved."""
+    moved = ContactPerson.objects.filter(pk__in=mentions, person=kept)
+    contact_ids = sorted(set(moved.values_list("contact_id", flat=True)))
+    moved.update(person=duplicate)
+    Person.objects.filter(pk__in=repointed, merged_into=kept).update(merged_into=duplicate)
+    duplicate.merged_into = None
     duplicate.save(update_fields=["merged_into"])
     people_merged.send(sender=Person, tenant_id=kept.tenant_id, contact_ids=contact_ids)
 

@@ -15,6 +15,7 @@ from mash.drf import TenantAPIView
 from . import search as person_search
 from . import selectors, services
 from .forms import chronology_filter
+from .models import PersonMerge
 
 
 class PeoplePagination(PageNumberPagination):
@@ -82,6 +83,7 @@ class PeopleSearchView(TenantAPIView):
             ),
             OpenApiParameter("date_of_birth", str, description="YYYY-MM-DD or DD/MM/YYYY"),
             OpenApiParameter("postcode", str),
+            OpenApiParameter("address", str, description="Address text, e.g. 12 Mill Lane (typed slips allowed)"),
             OpenApiParameter("page", int),
         ],
         responses={200: _PersonPage},
@@ -93,7 +95,10 @@ class PeopleSearchView(TenantAPIView):
         params = request.query_params
         try:
             query = person_search.parse(
-                params.get("q", ""), date_of_birth=params.get("date_of_birth", ""), postcode=params.get("postcode", "")
+                params.get("q", ""),
+                date_of_birth=params.get("date_of_birth", ""),
+                postcode=params.get("postcode", ""),
+                address=params.get("address", ""),
             )
         except person_search.SearchError as exc:
             return Response(exc.errors, status=400)
@@ -152,3 +157,92 @@ class PersonDetailView(TenantAPIView):
                 ],
             }
         )
+
+
+def _merge_fields(merge) -> dict:
+    return {
+        "id": merge.pk,
+        "kept": merge.kept_id,
+        "merged": merge.merged_id,
+        "reason": merge.reason,
+        "merged_by": merge.merged_by.get_username(),
+        "merged_at": merge.merged_at.astimezone(UTC).isoformat(),
+        "moved": {
+            "contact_people": merge.moved_mentions,
+            "contacts": merge.moved_contacts,
+            "early_help_children": merge.moved_early_help_children,
+            "early_help": merge.moved_early_help,
+            "chronology_entries": merge.moved_chronology_entries,
+            "links": merge.moved_links,
+            "people": merge.repointed_people,
+        },
+        "unmerged_at": merge.unmerged_at.astimezone(UTC).isoformat() if merge.unmerged_at else None,
+        "unmerged_by": merge.unmerged_by.get_username() if merge.unmerged_by else None,
+        "unmerge_reason": merge.unmerge_reason,
+    }
+
+
+_PersonMergeOut = inline_serializer(
+    "PersonMerge",
+    {
+        "id": serializers.IntegerField(),
+        "kept": serializers.IntegerField(),
+        "merged": serializers.IntegerField(),
+        "reason": serializers.CharField(),
+        "merged_by": serializers.CharField(),
+        "merged_at": serializers.DateTimeField(),
+        "moved": serializers.DictField(),
+        "unmerged_at": serializers.DateTimeField(allow_null=True),
+        "unmerged_by": serializers.CharField(allow_null=True),
+        "unmerge_reason": serializers.CharField(),
+    },
+)
+
+
+def _merger(user):
+    if not selectors.can_search(user) or user.role not in services.MERGERS:
+        raise Http404
+    return user
+
+
+class PersonMergeView(TenantAPIView):
+    """Merge the duplicate ``other`` into this person, with a reason (required). What moved is recorded and
+    answered; undone with ``POST /people/merges/<id>/unmerge/``. Audited. Another tenant's person is a 404."""
+
+    @extend_schema(
+        request=inline_serializer(
+            "PersonMergeInput", {"other": serializers.IntegerField(), "reason": serializers.CharField()}
+        ),
+        responses={201: _PersonMergeOut},
+    )
+    def post(self, request, pk):
+        user = _merger(request.user)
+        kept = selectors.person_to_merge(user, pk)
+        if kept is None:
+            raise Http404
+        other_id = request.data.get("other")
+        if other_id in (None, ""):
+            return Response({"other": ["Choose the duplicate record to merge into this one."]}, status=400)
+        if not str(other_id).isdigit():
+            return Response({"other": ["Give the duplicate's record number."]}, status=400)
+        other = selectors.person_to_merge(user, other_id)
+        if other is None:
+            raise Http404
+        merge = services.merge_people(actor=user, kept=kept, other=other, reason=request.data.get("reason", ""))
+        return Response(_merge_fields(merge), status=201)
+
+
+class PersonUnmergeView(TenantAPIView):
+    """Undo a merge, with a reason (required): exactly what it moved goes back to the duplicate. Audited."""
+
+    @extend_schema(
+        request=inline_serializer("PersonUnmergeInput", {"reason": serializers.CharField()}),
+        responses={200: _PersonMergeOut},
+    )
+    def post(self, request, pk):
+        user = _merger(request.user)
+        merge = PersonMerge.objects.filter(pk=pk).first()
+        if merge is None:
+            raise Http404
+        merge = services.unmerge_people(actor=user, merge=merge, reason=request.data.get("reason", ""))
+        return Response(_merge_fields(merge))

@@ -75,3 +75,33 @@ class ContactLink(TenantOwned):
     @property
     def linked_reference(self) -> str:
         return str(self.linked_contact or self.linked_early_help)
+
+
+class PersonMerge(TenantOwned):
+    """One merge of a duplicate register entry into the kept one, and exactly what it moved, so that it can be
+    shown on the kept person's record and undone (``people.services.unmerge_people``). The ids are the rows
+    that named the duplicate before the merge: mentions in contacts, early-help children, manual chronology
+    entries, and older duplicates that pointed at it."""
+
+    kept = models.ForeignKey("contacts.Person", on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey("contacts.Person", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    merged_at = models.DateTimeField()
+    moved_mentions = models.JSONField(default=list, help_text="ContactPerson ids moved to the kept person.")
+    moved_contacts = models.JSONField(default=list, help_text="The contacts those mentions belong to.")
+    moved_early_help_children = models.JSONField(default=list, help_text="EarlyHelpChild ids moved.")
+    moved_early_help = models.JSONField(default=list, help_text="Their early-help request references.")
+    moved_chronology_entries = models.JSONField(default=list, help_text="ChronologyEntry ids moved.")
+    moved_links = models.JSONField(default=list, help_text="ContactLink ids of the moved contacts (they follow).")
+    repointed_people = models.JSONField(default=list, help_text="Earlier duplicates re-pointed to the kept person.")
+    kept_address_before = models.CharField(max_length=300, blank=True)
+    unmerged_at = models.DateTimeField(null=True, blank=True)
+    unmerged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unmerge_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["-merged_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "kept"], name="person_merge_kept_idx")]

@@ -5,8 +5,10 @@
 2. **Candidates** in one SQL statement (an OR of bounded sub-selects, each an index scan): the
    normalised full name by trigram similarity (PostgreSQL's pg_trgm; a GIN index on
    ``Person.search_name``), once per nickname of the first name; the date of birth with its
-   typing slips (day and month swapped, one digit, a day or two out); the postcode; the
-   reference's children; the NHS number. Trigrams are a set of each word's letter triples, so
+   typing slips (day and month swapped, one digit, a day or two out) and, with a date of birth,
+   the surname's sound in that year instead of the trigram scan; the postcode; the address
+   (strict word similarity on ``Person.search_address``); the reference's children; the NHS
+   number. Trigrams are a set of each word's letter triples, so
    swapped first and last names look alike to them. Under SQLite (the embedded default) the
    name is matched by prefix instead (no trigrams there).
 3. **Ranking** in Python by the intake matching's own scorer (``contacts.matching``:
@@ -24,6 +26,7 @@ from operator import or_
 
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, Value
+from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
 from contacts import matching
@@ -35,17 +38,23 @@ QUERY_MAX = 200
 NAME_LIMIT = 120
 DOB_LIMIT = 200
 POSTCODE_LIMIT = 200
+ADDRESS_LIMIT = 200
 RESULTS_MAX = 50
 # pg_trgm thresholds for the indexed operators (``%`` and ``<%``): the whole name as pg_trgm's default; a single
 # word looser than its default (0.6), because a short name with one slip shares few letter triples. A
 # misspelled name with a date of birth is also found through the date (and its slips).
 SIMILARITY_THRESHOLD = 0.3
 WORD_SIMILARITY_THRESHOLD = 0.5
+# An address typed is like the words of a known one (strict word similarity, ``<<%``): a slip in the street's
+# name passes, another street does not (0.6 keeps a few hundred candidates in 500,000 addresses).
+ADDRESS_SIMILARITY_THRESHOLD = 0.6
 # Below this trigram likeness a person born on a slipped date is not worth ranking.
 SLIPPED_DOB_MIN_SIMILARITY = 0.15
 
 # Weights of what the searcher gave, as the intake matching weighs them (contacts.matching.score).
 NAME_WEIGHT, DOB_WEIGHT, POSTCODE_WEIGHT = 0.6, 0.32, 0.08
+# An address typed with a name or a date of birth counts as much as a postcode would, more as it says more.
+ADDRESS_WEIGHT = 0.2
 
 _REFERENCE = re.compile(r"^(?:EH-)?[A-Z]{2,8}-\d{4}-\d{1,6}$")
 _NHS = re.compile(r"(?<!\d)(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
@@ -53,6 +62,24 @@ _DATE_DMY = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?!\d)")
 _DATE_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})\b", re.IGNORECASE)
 _FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$")
+# What makes the words typed an address rather than a name: a house number first, or a kind of street.
+_HOUSE_NUMBER = re.compile(r"^\d+[a-z]?\b", re.IGNORECASE)
+STREET_WORDS = frozenset(
+    "street st road rd lane ln avenue ave close cl drive dr way court ct crescent cres grove place pl gardens gdns "
+    "terrace walk hill row square sq park mews view rise parade green fields flat house cottages".split()
+)
+_NOT_ADDRESS = re.compile(r"[^a-z0-9]+")
+
+
+def normalise_address(text: str) -> str:
+    """As the database normalises ``Person.search_address``: lower case, anything else than letters and digits
+    a single space."""
+    return _NOT_ADDRESS.sub(" ", (text or "").lower()).strip()
+
+
+def looks_like_address(text: str) -> bool:
+    words = normalise_address(text).split()
+    return bool(words) and (bool(_HOUSE_NUMBER.match(text.strip())) or any(w in STREET_WORDS for w in words))
 
 
 @dataclass(frozen=True)
@@ -64,6 +91,7 @@ class SearchQuery:
     postcode: str = ""
     reference: str = ""
     nhs_number: str = ""
+    address: str = ""  # normalised (normalise_address)
 
     @property
     def name(self) -> str:
@@ -71,7 +99,9 @@ class SearchQuery:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.tokens or self.date_of_birth or self.postcode or self.reference or self.nhs_number)
+        return not (
+            self.tokens or self.date_of_birth or self.postcode or self.reference or self.nhs_number or self.address
+        )
 
     def as_audit(self) -> dict:
         return {
@@ -80,6 +110,7 @@ class SearchQuery:
             "postcode": self.postcode,
             "reference": self.reference,
             "nhs_number": self.nhs_number,
+            "address": self.address,
         }
 
 
@@ -120,8 +151,13 @@ def parse_date(value) -> date | None:
     return None
 
 
-def parse(q: str = "", *, date_of_birth="", postcode: str = "", today: date | None = None) -> SearchQuery:
-    """Read the search box (and the optional separate fields). Raises :class:`SearchError` on bad input."""
+def parse(
+    q: str = "", *, date_of_birth="", postcode: str = "", address: str = "", today: date | None = None
+) -> SearchQuery:
+    """Read the search box (and the optional separate fields). Raises :class:`SearchError` on bad input.
+
+    What is left of the box once references, NHS number, date and postcode are taken out is a name, or an
+    address when it starts with a house number or names a kind of street ("12 Mill Lane", "Mil Lane")."""
     errors: dict[str, list[str]] = {}
     text = (q or "").strip()
     if len(text) > QUERY_MAX:
@@ -167,12 +203,21 @@ def parse(q: str = "", *, date_of_birth="", postcode: str = "", today: date | No
             errors["postcode"] = ["Enter a full postcode, like CB1 2AB."]
         else:
             pc = given_pc
+    if len(address or "") > QUERY_MAX:
+        errors["address"] = [f"Enter an address of at most {QUERY_MAX} characters."]
     if errors:
         raise SearchError(errors)
+    address = normalise_address(address)
+    if not address and looks_like_address(text):
+        address, text = normalise_address(text), ""
     tokens = tuple(matching.normalise_name(text).replace("-", " ").split())[:6]
-    query = SearchQuery(tokens=tokens, date_of_birth=dob, postcode=pc, reference=reference, nhs_number=nhs)
+    query = SearchQuery(
+        tokens=tokens, date_of_birth=dob, postcode=pc, reference=reference, nhs_number=nhs, address=address
+    )
     if query.is_empty:
-        raise SearchError({"q": ["Enter a name, a date of birth, a postcode, a reference or an NHS number."]})
+        raise SearchError(
+            {"q": ["Enter a name, a date of birth, a postcode, an address, a reference or an NHS number."]}
+        )
     return query
 
 
@@ -193,6 +238,18 @@ class _WordSimilar(Func):
     arg_joiner = " <%% "
     template = "(%(expressions)s)"
     output_field = BooleanField()
+
+
+class _StrictWordSimilar(Func):
+    """``'text' <<% search_address``: ``text`` is like some whole words of the address (GIN-indexed)."""
+
+    arg_joiner = " <<%% "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+class _StrictWordSimilarity(Func):
+    function = "strict_word_similarity"
 
 
 class _Similarity(Func):
@@ -241,9 +298,20 @@ def _set_thresholds() -> None:
     with connection.cursor() as cursor:  # scoping: allowed - sets pg_trgm thresholds, reads no rows
         cursor.execute(
             "SELECT set_config('pg_trgm.similarity_threshold', %s, false),"
-            " set_config('pg_trgm.word_similarity_threshold', %s, false)",
-            [str(SIMILARITY_THRESHOLD), str(WORD_SIMILARITY_THRESHOLD)],
+            " set_config('pg_trgm.word_similarity_threshold', %s, false),"
+            " set_config('pg_trgm.strict_word_similarity_threshold', %s, false)",
+            [str(SIMILARITY_THRESHOLD), str(WORD_SIMILARITY_THRESHOLD), str(ADDRESS_SIMILARITY_THRESHOLD)],
         )
+
+
+def surname_keys(query: SearchQuery) -> list[str]:
+    """The intake matching's blocking keys (phonetic surname and birth year) for every way the words typed may
+    hold the surname: each word (names swapped), and the last words joined (a double-barrelled name)."""
+    if query.date_of_birth is None or not query.tokens:
+        return []
+    tails = [query.tokens[i:] for i in range(len(query.tokens))]
+    surnames = set(query.tokens) | {"-".join(t) for t in tails} | {" ".join(t) for t in tails}
+    return sorted({k for k in (matching.surname_key(n, query.date_of_birth) for n in surnames) if k})
 
 
 def _name_subqueries(register, query: SearchQuery) -> list:
@@ -251,16 +319,39 @@ def _name_subqueries(register, query: SearchQuery) -> list:
     if not variants:
         return []
     subqueries = []
+    if _is_postgres() and query.date_of_birth is not None:
+        # With a date of birth, the children born that day (and on its typing slips) are all read already
+        # (_dob_subqueries), whatever their name or nickname. A date slipped beyond those is caught by the
+        # surname's sound in the year typed: an index lookup of the intake's blocking key, not a trigram scan of
+        # every similar name in the register (thousands of heap rows for a common name).
+        keys = surname_keys(query)
+        if keys:
+            subqueries.append(_ranked_by_name(register.filter(surname_key__in=keys), query).values("pk")[:NAME_LIMIT])
+        return subqueries
+    if _is_postgres() and len(query.tokens) > 1:
+        # Two words or more, no date of birth. A trigram scan of the whole name reads every similar name from
+        # the table (thousands for Margaret Smith in 500,000). Instead: (a) a word spelt right is a first or
+        # last name exactly (covering indexes, index-only), so a slip in the other word costs nothing; (b) every
+        # word like some word of the name (``<%``, two bitmaps of the trigram index ANDed, in either order:
+        # swapped names too), for a slip in each word; once per nickname of the first word.
+        words = set(query.tokens)
+        firsts = words | {v.split()[0] for v in variants}
+        subqueries.append(
+            _ranked_by_name(register.filter(norm_first__in=sorted(firsts)), query).values("pk")[:NAME_LIMIT]
+        )
+        subqueries.append(
+            _ranked_by_name(register.filter(norm_last__in=sorted(words)), query).values("pk")[:NAME_LIMIT]
+        )
+        for variant in variants:
+            each_word = [_WordSimilar(Value(word), F("search_name")) for word in variant.split()]
+            ranked = register.filter(*each_word).order_by(_Similarity(F("search_name"), Value(variant)).desc(), "pk")
+            subqueries.append(ranked.values("pk")[:NAME_LIMIT])
+        return subqueries
     if _is_postgres():
         for variant in variants:
-            if len(query.tokens) == 1:
-                ranked = register.filter(_WordSimilar(Value(variant), F("search_name"))).order_by(
-                    _WordSimilarity(Value(variant), F("search_name")).desc(), "pk"
-                )
-            else:
-                ranked = register.filter(_TrigramSimilar(F("search_name"), Value(variant))).order_by(
-                    _Similarity(F("search_name"), Value(variant)).desc(), "pk"
-                )
+            ranked = register.filter(_WordSimilar(Value(variant), F("search_name"))).order_by(
+                _WordSimilarity(Value(variant), F("search_name")).desc(), "pk"
+            )
             subqueries.append(ranked.values("pk")[:NAME_LIMIT])
         return subqueries
     # SQLite: no trigrams. The first two letters of any word of the name, in either name.
@@ -304,13 +395,29 @@ def _early_help_people(reference: str):
 
 
 CANDIDATE_FIELDS = ("pk", "first_name", "last_name", "norm_first", "norm_last", "date_of_birth", "postcode", "sex",
-                    "nhs_number", "by_reference", "unborn", "expected_date")  # fmt: skip
+                    "nhs_number", "by_reference", "unborn", "expected_date", "search_address")  # fmt: skip
+
+
+def _address_subqueries(register, query: SearchQuery) -> list:
+    """People whose last known address contains something like the address typed (trigram word similarity,
+    the GIN index on ``search_address``), most alike first; under SQLite, those containing its longest word."""
+    if not query.address:
+        return []
+    if _is_postgres():
+        ranked = register.filter(_StrictWordSimilar(Value(query.address), F("search_address"))).order_by(
+            _StrictWordSimilarity(Value(query.address), F("search_address")).desc(), "pk"
+        )
+    else:
+        longest = max(query.address.split(), key=len)
+        ranked = register.filter(search_address__contains=longest).order_by("pk")
+    return [ranked.values("pk")[:ADDRESS_LIMIT]]
 
 
 def candidates(query: SearchQuery) -> list[dict]:
     """Register entries worth ranking for ``query``: one SQL statement (two with PostgreSQL's thresholds)."""
     register = Person.objects.filter(merged_into__isnull=True)
     subqueries = _name_subqueries(register, query) + _dob_subqueries(register, query)
+    subqueries += _address_subqueries(register, query)
     if query.postcode:
         subqueries.append(
             _ranked_by_name(register.filter(postcode=query.postcode), query).values("pk")[:POSTCODE_LIMIT]
@@ -325,7 +432,7 @@ def candidates(query: SearchQuery) -> list[dict]:
     if not subqueries:
         return []
     if _is_postgres():
-        if query.tokens:
+        if query.tokens or query.address:
             _set_thresholds()
         # One IN over a UNION of the bounded sub-selects: the planner joins the few ids found on the primary
         # key (an OR of IN sub-selects would test every row of the register).
@@ -363,6 +470,18 @@ def _name_score(tokens: tuple[str, ...], other: matching.PersonKey) -> tuple[flo
     return best
 
 
+def address_similarity(typed: str, known: str) -> float:
+    """How like the known address (normalised) the typed one is, 0 to 1: the best alignment of the typed words
+    inside the address (a slip or two costs little), but another house number is another home."""
+    if not typed or not known:
+        return 0.0
+    value = fuzz.partial_ratio(typed, known) / 100
+    number = _HOUSE_NUMBER.match(typed)
+    if number and number[0] not in known.split():
+        value = min(value, 0.6)
+    return round(value, 3)
+
+
 def score(query: SearchQuery, row: dict) -> Hit:
     """How well one register entry answers the query, 0 to 1, with the reasons shown to staff."""
     if (query.nhs_number and row["nhs_number"] == query.nhs_number) or (query.reference and row["by_reference"]):
@@ -398,8 +517,19 @@ def score(query: SearchQuery, row: dict) -> Hit:
             postcode, reasons["postcode"] = 0.0, "other postcode"
         total += POSTCODE_WEIGHT * postcode
         weights += POSTCODE_WEIGHT
-        if not query.tokens and query.date_of_birth is None:
+        if not query.tokens and query.date_of_birth is None and not query.address:
             total, weights = postcode, 1.0  # a postcode alone: the postcode is the whole answer
+    if query.address:
+        address = address_similarity(query.address, row["search_address"] or "")
+        reasons["address"] = (
+            "same address" if address >= 0.95 else "address alike" if address >= 0.7 else "other address"
+        )
+        if query.tokens or query.date_of_birth is not None:
+            total += ADDRESS_WEIGHT * address
+            weights += ADDRESS_WEIGHT
+        else:  # an address (with a postcode perhaps): the address is most of the answer
+            total += address
+            weights += 1.0
     value = min(total / weights, cap) if weights else 0.0
     return Hit(row["pk"], round(value, 3), reasons)
 

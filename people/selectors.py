@@ -24,7 +24,7 @@ from mash.roles import Role
 from triage.models import RatingHistory, StrategyDiscussion
 
 from . import search as person_search
-from .models import ChronologyEntry, ContactLink
+from .models import ChronologyEntry, ContactLink, PersonMerge
 
 # Staff who look for a child's history at the front door (issue 18). Navigators answer information
 # requests about their own agency's work only; referrers see their own referrals.
@@ -96,10 +96,20 @@ def search_people(user, query: person_search.SearchQuery, *, limit: int = person
                 age=age_on(person.date_of_birth, today),
                 contact_ids=list(dict.fromkeys(m.contact_id for m in seen)),
                 latest=latest,
-                address=_address(latest),
+                address=_last_known_address(person, latest),
             )
         )
     return results
+
+
+def _last_known_address(person: Person, latest: Contact | None) -> str:
+    if person.address:
+        return ", ".join(part for part in (person.address, _spaced(person.postcode)) if part)
+    return _address(latest)
+
+
+def _spaced(postcode: str) -> str:
+    return f"{postcode[:-3]} {postcode[-3:]}" if len(postcode) > 3 else postcode
 
 
 def _address(contact: Contact | None) -> str:
@@ -122,6 +132,54 @@ def person_for(user, pk) -> Person | None:
         seen.add(person.pk)
         person = Person.objects.filter(pk=person.merged_into_id).first()
     return person
+
+
+# --- merging duplicates ---------------------------------------------------------------------------------------
+
+
+def person_to_merge(user, pk) -> Person | None:
+    """Register entry ``pk`` of the user's tenant as it is (a merged duplicate stays itself: merging it again is
+    refused with a clear error, not silently redirected). None for another tenant's or no entry: a 404."""
+    if not can_search(user):
+        return None
+    try:
+        return Person.objects.filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class MergePreview:
+    """What merging ``other`` into ``kept`` would move, shown before staff confirm (four queries)."""
+
+    kept: Person
+    other: Person
+    contacts: list[str]
+    early_help: list[str]
+    chronology_entries: int
+    links: int
+
+    @property
+    def moves_nothing(self) -> bool:
+        return not (self.contacts or self.early_help or self.chronology_entries)
+
+
+def merge_preview(user, kept: Person, other: Person) -> MergePreview:
+    contact_ids = list(
+        ContactPerson.objects.filter(person=other).order_by("contact_id").values_list("contact_id", flat=True)
+    )
+    references = list(
+        Contact.objects.filter(pk__in=set(contact_ids)).order_by("received_at").values_list("reference", flat=True)
+    )
+    early_help = sorted(set(EarlyHelpChild.objects.filter(person=other).values_list("request__reference", flat=True)))
+    entries = ChronologyEntry.objects.filter(person=other, removed_at__isnull=True).count()
+    links = ContactLink.objects.filter(contact_id__in=set(contact_ids), unlinked_at__isnull=True).count()
+    return MergePreview(kept, other, references, early_help, entries, links)
+
+
+def merges_of(person: Person) -> list[PersonMerge]:
+    """The merges into ``person``, newest first, with who merged and who undid (one query)."""
+    return list(PersonMerge.objects.filter(kept=person).select_related("merged", "merged_by", "unmerged_by"))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ pages = [
     path("<int:pk>/print/", views.print_page, name="print"),
     path("<int:pk>/chronology/new/", views.add_entry, name="add-entry"),
     path("<int:pk>/birth/", views.record_birth, name="record-birth"),
+    path("<int:pk>/merge/", views.merge, name="merge"),
+    path("merges/<int:pk>/unmerge/", views.unmerge, name="unmerge"),
     path("links/contacts/<int:pk>/", views.link, name="link"),
     path("links/<int:pk>/undo/", views.unlink, name="unlink"),
 ]

@@ -18,7 +18,7 @@ from mash.exceptions import DomainError
 from . import search as person_search
 from . import selectors, services
 from .forms import BirthForm, ChronologyEntryForm, LinkForm, chronology_filter
-from .models import ContactLink
+from .models import ContactLink, PersonMerge
 
 
 def _searcher(request):
@@ -72,6 +72,8 @@ def _record_context(request, person):
         "kinds": list(selectors.KINDS.items()),
         "can_add_entry": request.user.role in services.CHRONICLERS,
         "can_record_birth": person.unborn and request.user.role in contact_services.BIRTH_RECORDERS,
+        "can_merge": request.user.role in services.MERGERS,
+        "merges": selectors.merges_of(person),
     }
 
 
@@ -194,3 +196,93 @@ def unlink(request, pk):
     else:
         messages.success(request, f"{link_row.contact.reference} is no longer linked to {link_row.linked_reference}.")
     return redirect("triage:contact", pk=link_row.contact_id)
+
+
+# --- merging duplicates -------------------------------------------------------------------------------------
+
+
+def _merger(request, pk):
+    person = _person(request, pk)
+    if request.user.role not in services.MERGERS:
+        raise Http404
+    return person
+
+
+def merge(request, pk):
+    """Merge a duplicate into this record: find and choose it, give the reason, see what will move, confirm."""
+    if _searcher(request) is None:
+        return redirect_to_login(request.get_full_path())
+    person = _merger(request, pk)
+    if person.pk != pk:
+        return redirect("people:merge", pk=person.pk)
+    q = (request.POST.get("q") or request.GET.get("q") or "")[:200]
+    reason = (request.POST.get("reason") or "")[:600]
+    errors: dict[str, str] = {}
+    results = []
+    if request.method == "POST":
+        chosen = request.POST.get("other", "")
+        other = selectors.person_to_merge(request.user, chosen) if chosen else None
+        if chosen and other is None:
+            raise Http404  # another tenant's record (or none): it does not exist here
+        try:
+            services.check_merge(actor=request.user, kept=person, other=other)
+            services.clean_reason(reason, "these are the same person")
+            if request.POST.get("confirm") == "yes":
+                merged = services.merge_people(actor=request.user, kept=person, other=other, reason=reason)
+                messages.success(request, f"{merged.merged} (record {merged.merged_id}) was merged into this record.")
+                return redirect("people:person", pk=person.pk)
+        except DomainError as exc:
+            errors[exc.field or "other"] = exc.message
+        else:
+            preview = selectors.merge_preview(request.user, person, other)
+            return render(
+                request, "people/merge_confirm.html", {"person": person, "preview": preview, "reason": reason}
+            )
+    if q:
+        try:
+            query = person_search.parse(q)
+        except person_search.SearchError as exc:
+            errors["q"] = next(m for ms in exc.errors.values() for m in ms)
+        else:
+            results = [r for r in selectors.search_people(request.user, query, limit=20) if r.person.pk != person.pk]
+            services.record_search(actor=request.user, query=query, result_ids=[r.person.pk for r in results])
+    return render(
+        request,
+        "people/merge.html",
+        {
+            "person": person,
+            "q": q,
+            "reason": reason,
+            "results": results,
+            "errors": errors,
+            "chosen": request.POST.get("other", ""),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def unmerge(request, pk):
+    """Undo a merge, with a reason: what it moved goes back to the duplicate, which is its own record again."""
+    if _searcher(request) is None:
+        return redirect_to_login(request.get_full_path())
+    if request.user.role not in services.MERGERS:
+        raise Http404
+    merge_row = PersonMerge.objects.filter(pk=pk).select_related("kept", "merged", "merged_by").first()
+    if merge_row is None:
+        raise Http404
+    reason = (request.POST.get("reason") or "")[:600]
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            services.unmerge_people(actor=request.user, merge=merge_row, reason=reason)
+        except DomainError as exc:
+            errors[exc.field or "detail"] = exc.message
+        else:
+            messages.success(request, f"The merge was undone: {merge_row.merged} is a record of their own again.")
+            return redirect("people:person", pk=merge_row.kept_id)
+    return render(
+        request,
+        "people/unmerge.html",
+        {"merge": merge_row, "person": merge_row.kept, "reason": reason, "errors": errors},
+        status=400 if errors else 200,
+    )

@@ -179,3 +179,58 @@ def test_the_page_shows_errors_for_an_unreal_date(cambs, client):
 def test_dob_variants_include_the_common_slips():
     variants = search.dob_variants(date(2015, 3, 12))
     assert date(2015, 12, 3) in variants and date(2015, 3, 13) in variants and date(2016, 3, 12) in variants
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["12 Mill Lane", "12 mill lane cb4 1zz", "12 Mil Lane", "Millbrok Close"],
+    ids=["house and street", "with the postcode", "street typo", "street alone with a slip"],
+)
+def test_an_address_finds_the_people_who_live_there(cambs, typed):
+    contact_about(cambs, "k1", child("Leo", "Hart", "2025-04-02", "CB4 1ZZ"), address="12 Mill Lane, Millbrook Close")
+    contact_about(cambs, "k2", child("Mia", "Stone", "2019-01-09", "CB4 1ZY"), address="112 Mill Lane")
+    contact_about(cambs, "k3", child("Ava", "Mills", "2018-03-03", "PE1 1AA"), address="4 Station Road, Peterborough")
+    leo = person_named(cambs, "Leo", "Hart")
+    with tenancy.tenant_context(cambs["tenant"]):
+        query = search.parse(typed)
+        hits = search.search(query)
+    assert query.address and not query.tokens  # read as an address, not a name
+    assert hits[0].person_id == leo.pk and hits[0].reasons["address"] in {"same address", "address alike"}
+    assert person_named(cambs, "Ava", "Mills").pk not in [h.person_id for h in hits]
+
+
+def test_another_house_number_ranks_below_the_home_typed(cambs):
+    contact_about(cambs, "k1", child("Mia", "Stone", "2019-01-09"), address="112 Mill Lane")
+    contact_about(cambs, "k2", child("Leo", "Hart", "2025-04-02"), address="12 Mill Lane")
+    with tenancy.tenant_context(cambs["tenant"]):
+        hits = search.search(search.parse("12 Mill Lane"))
+    assert [h.person_id for h in hits] == [
+        person_named(cambs, "Leo", "Hart").pk,
+        person_named(cambs, "Mia", "Stone").pk,
+    ]
+    assert hits[0].score > hits[1].score
+
+
+def test_the_last_known_address_is_the_latest_contacts(cambs, client):
+    contact_about(cambs, "k1", child("Leo", "Hart", "2025-04-02", "CB4 1ZZ"), address="12 Mill Lane",
+                  received_at="2025-05-01T09:00:00+00:00")  # fmt: skip
+    contact_about(cambs, "k2", child("Leo", "Hart", "2025-04-02", "CB4 1ZZ"), address="3 Kings Hedges Road",
+                  received_at="2025-09-01T09:00:00+00:00")  # fmt: skip
+    client.force_login(cambs["triage"])
+    html = client.get("/people/", {"q": "3 Kings Hedge Rd"}).content.decode()
+    assert "3 Kings Hedges Road, CB4 1ZZ" in html and "Leo Hart" in html
+
+
+def test_address_search_costs_the_same_queries_for_one_result_or_many(cambs, client, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    contact_about(cambs, "k0", child("Leo", "Hart", "2025-04-02"), address="12 Mill Lane")
+    client.force_login(cambs["triage"])
+    with CaptureQueriesContext(connection) as one:
+        assert "Leo Hart" in client.get("/people/", {"q": "Mill Lane"}).content.decode()
+    for n in range(1, 8):
+        contact_about(cambs, f"k{n}", child(f"Child{n}", f"Hartley{n}", f"2018-01-0{n}"), address=f"{n} Mill Lane")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        html = client.get("/people/", {"q": "Mill Lane"}).content.decode()
+    assert "8 people found" in html
