@@ -140,7 +140,9 @@ def surname_key(norm_last: str, dob: date | None) -> str:
 
 
 def postcode_key(norm_first: str, postcode: str) -> str:
-    postcode = normalise_postcode(postcode)
+    # At most 10 characters of postcode (a UK one has 7): the key fits the register's 12-character column
+    # whatever a channel let through (Hypothesis found an 11-character "postcode" overflowing it).
+    postcode = normalise_postcode(postcode)[:10]
     parts = _name_parts(norm_first)
     if not postcode or not parts:
         return ""

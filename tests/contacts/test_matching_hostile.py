@@ -498,3 +498,8 @@ def test_with_the_broker_down_a_contact_whose_matching_failed_is_still_received(
         response = api_as(hub["referrer"]).post("/api/v1/contacts/", marf(), format="json")
     assert response.status_code == 201
     assert "the sweep will retry it" in caplog.text
+
+
+def test_a_postcode_longer_than_any_real_one_still_makes_a_key_that_fits_the_register():
+    key = matching.PersonKey.of("Amy", "Smith", None, "000000000SS", "F")
+    assert len(key.postcode_key) <= 12 and key.postcode_key.startswith("000000000S")
