@@ -76,7 +76,8 @@ class ConsentFieldsMixin:
         self.fields["consent_basis"] = radios_field(
             "Why is the request proceeding without their consent?", ConsentReason.choices, required=False
         )
-        self.fields["consent_reason"] = text_field(
+        # Not named ``consent_reason``: mash/reveal.js hides that name (the MARF's consent question) on every page.
+        self.fields["reason_without_consent"] = text_field(
             "Give the reason in your own words", TEXT_MAX, textarea=True, rows=4,
             help_text="The MASH reads this with the request.",
         )  # fmt: skip
@@ -84,11 +85,19 @@ class ConsentFieldsMixin:
     def clean_consent_fields(self, data):
         if not data.get("consent"):
             return
-        values = {f: data.get(f) for f in ("consent", "consent_given_by", "consent_given_on", "consent_basis",
-                                           "consent_reason")}  # fmt: skip
-        for field, message in consent_errors(**values).items():
+        for field, message in consent_errors(**consent_answers(data)).items():
+            field = "reason_without_consent" if field == "consent_reason" else field
             if field not in self.errors:
                 self.add_error(field, message.rstrip("."))
+
+
+def consent_answers(data: dict) -> dict:
+    """A consent form's answers under the service's (and the API's) names."""
+    return {
+        "consent": data.get("consent") or "", "consent_given_by": data.get("consent_given_by") or "",
+        "consent_given_on": data.get("consent_given_on"), "consent_basis": data.get("consent_basis") or "",
+        "consent_reason": data.get("reason_without_consent") or "",
+    }  # fmt: skip
 
 
 class ConsentForm(ConsentFieldsMixin, forms.Form):
@@ -206,6 +215,7 @@ class EarlyHelpRequestForm(ConsentFieldsMixin, forms.Form):
                 child["sex"] = data[f"child{n}_sex"]
             children.append(child)
         out = {name: data.get(name) for name in self.fields if not name.startswith("child")}
+        out["consent_reason"] = out.pop("reason_without_consent", "") or ""
         for name in ("assessment_started_on", "assessment_completed_on", "consent_given_on"):
             if name in out:
                 out[name] = out[name].isoformat() if out[name] else None

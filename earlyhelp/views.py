@@ -33,6 +33,7 @@ from .forms import (
     PlanForm,
     ReviewForm,
     StepUpForm,
+    consent_answers,
     draft_values,
 )
 from .models import EarlyHelpRequest, EarlyHelpStatus, FeedbackKind, UniversalService
@@ -256,11 +257,12 @@ def consent(request, pk):
     handed = {}
 
     def run(eh, data):
-        handed["request"] = services.record_consent(request=eh, actor=request.user, **data)
+        handed["request"] = services.record_consent(request=eh, actor=request.user, **consent_answers(data))
 
     response = _action_page(
         request, eh, form_class=ConsentForm, template="earlyhelp/consent.html",
         title="Record the family's consent to early help", run=run,
+        aliases={"consent_reason": "reason_without_consent"},
     )  # fmt: skip
     done = handed.get("request")
     if done is not None:

@@ -25,9 +25,13 @@ FORM = {
 }  # fmt: skip
 WITHOUT_CONSENT = {
     "consent": "not_given", "consent_basis": "undue_delay",
-    "consent_reason": "Mum refuses to engage and the children are missing school every week.",
+    "reason_without_consent": "Mum refuses to engage and the children are missing school every week.",
     "universal_services": ["school"], "universal_support_tried": "Attendance plan since September.",
 }  # fmt: skip
+API_WITHOUT_CONSENT = {
+    **{k: v for k, v in WITHOUT_CONSENT.items() if k != "reason_without_consent"},
+    "consent_reason": WITHOUT_CONSENT["reason_without_consent"],
+}
 
 
 def _in(hub, fn, *args, **kwargs):
@@ -46,10 +50,10 @@ def test_a_request_without_consent_proceeds_as_a_linked_mash_contact_and_the_ref
     contact = request.stepped_up_to
     assert response["Location"] == f"/early-help/{request.pk}/sent-to-mash/"
     assert request.status == "stepped_up" and request.consent == "not_given"
-    assert request.consent_reason == WITHOUT_CONSENT["consent_reason"]
+    assert request.consent_reason == WITHOUT_CONSENT["reason_without_consent"]
     # A MASH contact exists, linked, carrying the reason, the child and the referrer.
     assert _in(hub, lambda: Contact.objects.filter(pk=contact.pk).exists())
-    assert WITHOUT_CONSENT["consent_reason"] in contact.concerns and "Nursery place" in contact.concerns
+    assert WITHOUT_CONSENT["reason_without_consent"] in contact.concerns and "Nursery place" in contact.concerns
     assert contact.consent_reason == "undue_delay" and contact.consent_to_referral == "not_sought"
     assert "Ms Grant" in contact.consent_decided_by and contact.referrer_organisation == "Ridgeway Primary"
     assert "School or college" in contact.support_provided
@@ -58,7 +62,7 @@ def test_a_request_without_consent_proceeds_as_a_linked_mash_contact_and_the_ref
     assert not _in(hub, lambda: EarlyHelpRequest.objects.filter(status="received").exists())
     page = client.get(response["Location"]).content.decode()
     assert "Your request has gone to the MASH, not the Early Help Hub" in page
-    assert contact.reference in page and WITHOUT_CONSENT["consent_reason"] in page
+    assert contact.reference in page and WITHOUT_CONSENT["reason_without_consent"] in page
     assert audit_events(hub.tenant, action="early_help.sent_to_mash_without_consent")[0].changes["contact"] == (
         contact.reference
     )
@@ -86,7 +90,7 @@ def test_a_request_with_consent_goes_to_the_hub_with_who_agreed_and_when(hub, cl
 
 @pytest.mark.parametrize(("answers", "field", "message"), [
     ({}, "consent", "Select whether the family agreed to early help"),
-    ({"consent": "not_given"}, "consent_reason",
+    ({"consent": "not_given"}, "reason_without_consent",
      "Enter the reason the request is proceeding without the family&#x27;s consent"),
     ({"consent": "not_given"}, "consent_basis",
      "Select why the request is proceeding without the family&#x27;s consent"),
@@ -117,9 +121,9 @@ def test_the_reason_is_revealed_only_under_no(hub, client):
     hidden = page.split('id="conditional-consent-not_given"')[0].rsplit("<div", 1)[1]
     assert "govuk-radios__conditional--hidden" in hidden
     block = page.split('id="conditional-consent-not_given"')[1].split('<h2 class="govuk-heading-m">')[0]
-    assert 'name="consent_reason"' in block
+    assert 'name="reason_without_consent"' in block
     given_block = page.split('id="conditional-consent-given"')[1].split('id="conditional-consent-not_given"')[0]
-    assert 'name="consent_reason"' not in given_block and 'name="consent_given_by"' in given_block
+    assert 'name="reason_without_consent"' not in given_block and 'name="consent_given_by"' in given_block
     # After an error with "No" chosen, the reason stays visible.
     response = client.post("/early-help/new/", {**FORM, "consent": "not_given"})
     chosen = response.content.decode().split('id="conditional-consent-not_given"')[0].rsplit("<div", 1)[1]
@@ -140,13 +144,13 @@ def test_the_targeted_services_checks_are_required_on_the_form(hub, client):
 
 
 def test_the_api_takes_consent_and_without_it_hands_the_request_to_the_mash(hub, api_as):
-    data = file_direct(api_as(hub.referrer), **WITHOUT_CONSENT)
+    data = file_direct(api_as(hub.referrer), **API_WITHOUT_CONSENT)
     request = _in(hub, EarlyHelpRequest.objects.get, pk=data["id"])
     assert data["status"] == "stepped_up" and request.stepped_up_to_id is not None
     contact = _in(hub, Contact.objects.get, pk=request.stepped_up_to_id)
-    assert WITHOUT_CONSENT["consent_reason"] in contact.concerns
+    assert WITHOUT_CONSENT["reason_without_consent"] in contact.concerns
     staff = api_as(hub.ehcoord).get(f"/api/v1/early-help/requests/{request.pk}/").json()
-    assert staff["consent"] == "not_given" and staff["consent_reason"] == WITHOUT_CONSENT["consent_reason"]
+    assert staff["consent"] == "not_given" and staff["consent_reason"] == WITHOUT_CONSENT["reason_without_consent"]
     assert staff["universal_services"] == ["school"] and staff["stepped_up_to"] == contact.pk
 
 
@@ -195,7 +199,8 @@ def test_a_step_down_whose_family_does_not_consent_goes_back_to_the_mash(hub, cl
     request = stepped_down(hub)
     client.force_login(hub.ehcoord)
     response = client.post(f"/early-help/{request.pk}/consent/", {
-        "consent": "not_given", "consent_basis": "risk_to_child", "consent_reason": "Dad refused; bruising seen.",
+        "consent": "not_given", "consent_basis": "risk_to_child",
+        "reason_without_consent": "Dad refused; bruising seen.",
     }, follow=True)  # fmt: skip
     request = _in(hub, lambda: EarlyHelpRequest.objects.select_related("stepped_up_to").get(pk=request.pk))
     assert request.status == "stepped_up" and request.stepped_up_to != request.contact
