@@ -203,7 +203,7 @@ def test_a_step_down_whose_family_does_not_consent_goes_back_to_the_mash(hub, cl
         "reason_without_consent": "Dad refused; bruising seen.",
     }, follow=True)  # fmt: skip
     request = _in(hub, lambda: EarlyHelpRequest.objects.select_related("stepped_up_to").get(pk=request.pk))
-    assert request.status == "stepped_up" and request.stepped_up_to != request.contact
+    assert request.status == "stepped_up" and request.stepped_up_to_id != request.contact_id
     assert "Dad refused; bruising seen." in request.stepped_up_to.concerns
     assert request.stepped_up_to.referrer_organisation == "Early Help Hub"
     assert f"now MASH contact {request.stepped_up_to.reference}" in response.content.decode()
