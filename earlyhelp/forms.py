@@ -12,9 +12,20 @@ from django.utils import timezone
 
 from contacts.choices import Consent, ConsentReason, Ethnicity, ParentsAware, Sex
 from contacts.forms import DateField, radios_field, text_field
+from mash.date_input import GovukDateField
 
-from .models import TEXT_MAX, CallOutcome, ClosureReason, EarlyHelpOutcome, LetterSentBy, ReviewProgress
-from .services import ASSESSMENT_FIELDS
+from .models import (
+    TEXT_MAX,
+    ActionStatus,
+    CallOutcome,
+    ClosureReason,
+    EarlyHelpOutcome,
+    FamilyConsent,
+    LetterSentBy,
+    ReviewProgress,
+    UniversalService,
+)
+from .services import ASSESSMENT_FIELDS, consent_errors
 
 CHILD_SLOTS = 3
 TIME_PATTERN = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
@@ -42,10 +53,70 @@ def _future(value: date | None, label: str) -> date | None:
     return value
 
 
+# --- consent to early help (the request page and the coordinator's consent page share it) --------------
+
+
+class ConsentFieldsMixin:
+    """The family's consent: radios, with who agreed and when revealed under "Yes" and the reason for proceeding
+    without it under "No" (GOV.UK conditional radios); each required only with its answer."""
+
+    def add_consent_fields(self):
+        self.fields["consent"] = radios_field(
+            "Has the family agreed to early help?", FamilyConsent.choices,
+            help_text="Early help is voluntary. A request without the family's consent is sent to the MASH as a "
+                      "contact instead.",
+        )  # fmt: skip
+        self.fields["consent"].error_messages["required"] = "Select whether the family agreed to early help"
+        self.fields["consent_given_by"] = text_field(
+            "Who in the family agreed?", 200, help_text="Name and relationship"
+        )
+        self.fields["consent_given_on"] = DateField(
+            label="Date they agreed", required=False, help_text="For example, 27 3 2026"
+        )
+        self.fields["consent_basis"] = radios_field(
+            "Why is the request proceeding without their consent?", ConsentReason.choices, required=False
+        )
+        # Not named ``consent_reason``: mash/reveal.js hides that name (the MARF's consent question) on every page.
+        self.fields["reason_without_consent"] = text_field(
+            "Give the reason in your own words", TEXT_MAX, textarea=True, rows=4,
+            help_text="The MASH reads this with the request.",
+        )  # fmt: skip
+
+    def clean_consent_fields(self, data):
+        if not data.get("consent"):
+            return
+        for field, message in consent_errors(**consent_answers(data)).items():
+            field = "reason_without_consent" if field == "consent_reason" else field
+            if field not in self.errors:
+                self.add_error(field, message.rstrip("."))
+
+
+def consent_answers(data: dict) -> dict:
+    """A consent form's answers under the service's (and the API's) names."""
+    return {
+        "consent": data.get("consent") or "", "consent_given_by": data.get("consent_given_by") or "",
+        "consent_given_on": data.get("consent_given_on"), "consent_basis": data.get("consent_basis") or "",
+        "consent_reason": data.get("reason_without_consent") or "",
+    }  # fmt: skip
+
+
+class ConsentForm(ConsentFieldsMixin, forms.Form):
+    """The coordinator records consent at the review when a request (a step-down) arrived without it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_consent_fields()
+
+    def clean(self):
+        data = super().clean()
+        self.clean_consent_fields(data)
+        return data
+
+
 # --- the Early Help Assessment request (one page in sections, drafts saved) -------------------------------
 
 
-class EarlyHelpRequestForm(forms.Form):
+class EarlyHelpRequestForm(ConsentFieldsMixin, forms.Form):
     """The request; the Annex A assessment fields only for hub staff (``records_assessment``), never referrers."""
 
     needs = text_field(
@@ -65,10 +136,25 @@ class EarlyHelpRequestForm(forms.Form):
     assessment_started_on = DateField(label="Assessment start date", required=False)
     assessment_completed_on = DateField(label="Assessment completion date", required=False)
     assessment_organisation = text_field("Organisation completing the assessment", 200)
+    # "When to access targeted services" (Cambridgeshire protocol): what universal services have put in place.
+    universal_services = forms.MultipleChoiceField(
+        label="Which universal services are already involved with the family?",
+        choices=UniversalService.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply. Targeted help follows support from universal services.",
+        error_messages={"required": "Select the universal services already involved with the family",
+                        "invalid_choice": "Choose universal services from the list"},
+    )  # fmt: skip
+    universal_support_tried = text_field(
+        "What have they tried?", TEXT_MAX, required=True, textarea=True, rows=4,
+        help_text="The support universal services have put in place, and what happened.",
+        required_message="Enter what the universal services have tried",
+    )  # fmt: skip
 
     def __init__(self, *args, records_assessment: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.records_assessment = records_assessment
+        self.add_consent_fields()
         if not records_assessment:
             for name in ASSESSMENT_FIELDS:
                 del self.fields[name]
@@ -95,6 +181,7 @@ class EarlyHelpRequestForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        self.clean_consent_fields(data)
         for field, label in (("assessment_started_on", "Assessment start date"),
                              ("assessment_completed_on", "Assessment completion date")):  # fmt: skip
             if field not in self.fields:
@@ -128,16 +215,24 @@ class EarlyHelpRequestForm(forms.Form):
                 child["sex"] = data[f"child{n}_sex"]
             children.append(child)
         out = {name: data.get(name) for name in self.fields if not name.startswith("child")}
-        for name in ("assessment_started_on", "assessment_completed_on"):
+        out["consent_reason"] = out.pop("reason_without_consent", "") or ""
+        for name in ("assessment_started_on", "assessment_completed_on", "consent_given_on"):
             if name in out:
                 out[name] = out[name].isoformat() if out[name] else None
         out["referrer_email"] = out["referrer_email"] or ""
         return {**out, "children": children}
 
 
+LIST_FIELDS = ("universal_services",)
+
+
 def draft_values(post) -> dict:
-    """What was typed, unvalidated, so a draft keeps everything (date parts stay as typed)."""
-    return {key: post.get(key, "")[:20_000] for key in post if key not in ("csrfmiddlewaretoken", "action")}
+    """What was typed, unvalidated, so a draft keeps everything (date parts stay as typed; ticked boxes a list)."""
+    values = {key: post.get(key, "")[:20_000] for key in post if key not in ("csrfmiddlewaretoken", "action",
+                                                                              *LIST_FIELDS)}  # fmt: skip
+    for key in LIST_FIELDS:
+        values[key] = [v[:50] for v in post.getlist(key)][:20]
+    return values
 
 
 # --- the outcome ---------------------------------------------------------------------------------------
@@ -231,6 +326,31 @@ class AssessmentForm(forms.Form):
     started_on = DateField(label="Assessment start date", required=False)
     completed_on = DateField(label="Assessment completion date", required=False)
     organisation = text_field("Organisation completing the assessment", 200)
+    # The Assessment Framework's three domains, each with strengths and needs, and the child's own views.
+    development_strengths = text_field("Strengths", TEXT_MAX, textarea=True, rows=3)
+    development_needs = text_field("Needs", TEXT_MAX, textarea=True, rows=3)
+    parenting_strengths = text_field("Strengths", TEXT_MAX, textarea=True, rows=3)
+    parenting_needs = text_field("Needs", TEXT_MAX, textarea=True, rows=3)
+    family_strengths = text_field("Strengths", TEXT_MAX, textarea=True, rows=3)
+    family_needs = text_field("Needs", TEXT_MAX, textarea=True, rows=3)
+    child_views = text_field(
+        "The child's own views", TEXT_MAX, textarea=True, rows=4,
+        help_text="What the child says about their life and the help they want, in their words where you can.",
+    )  # fmt: skip
+    DOMAINS = (
+        ("Child's developmental needs", "Health, education, emotional and behavioural development, identity, "
+         "family and social relationships, self-care", "development"),
+        ("Parenting capacity", "Basic care, safety, emotional warmth, stimulation, guidance and boundaries, "
+         "stability", "parenting"),
+        ("Family and environmental factors", "Family history and functioning, wider family, housing, employment, "
+         "income, social integration, community resources", "family"),
+    )  # fmt: skip
+
+    def domains(self):
+        return [
+            {"title": title, "hint": hint, "strengths": self[f"{key}_strengths"], "needs": self[f"{key}_needs"]}
+            for title, hint, key in self.DOMAINS
+        ]
 
     def clean_started_on(self):
         return _not_future(self.cleaned_data.get("started_on"), "Assessment start date")
@@ -242,14 +362,76 @@ class AssessmentForm(forms.Form):
 # --- the plan, its reviews, closure ------------------------------------------------------------------------
 
 
+ACTION_SLOTS = 3
+
+
+def _action_fields(form, prefix: str, which: str, required: bool) -> None:
+    form.fields[f"{prefix}_description"] = text_field(f"What is the action?{which}", 2000, textarea=True, rows=2)
+    form.fields[f"{prefix}_owner"] = text_field(f"Who owns it?{which}", 200, help_text="Name, role and organisation")
+    form.fields[f"{prefix}_due_on"] = GovukDateField(
+        noun="the due date", label=f"Due date{which}", required=False, help_text="For example, 27 3 2026"
+    )
+    form.action_slots.append((prefix, required))
+
+
+def _clean_action(form, data, prefix: str, required: bool) -> dict | None:
+    """One action's three parts: all or nothing (unless required), with a message on each missing part."""
+    parts = {p: data.get(f"{prefix}_{p}") for p in ("description", "owner", "due_on")}
+    if not required and not any(parts.values()) and f"{prefix}_due_on" not in form.errors:
+        return None
+    messages = {
+        "description": "Enter what the action is", "owner": "Enter who owns the action",
+        "due_on": "Enter the date the action is due",
+    }  # fmt: skip
+    for part, value in parts.items():
+        if not value and f"{prefix}_{part}" not in form.errors:
+            form.add_error(f"{prefix}_{part}", messages[part])
+    return parts if all(parts.values()) else None
+
+
 class PlanForm(forms.Form):
+    starts_plan = True
     lead_professional = text_field("Lead professional", 200, required=True)
     services = text_field("Services involved in the plan", TEXT_MAX, required=True, textarea=True, rows=4)
     team_around_family_on = DateField(label="Team Around the Family meeting date", required=False)
     first_review_on = DateField(label="First review date", help_text="The plan's first review is tracked to this day")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action_slots = []
+        for n in range(1, ACTION_SLOTS + 1):
+            _action_fields(self, f"action{n}", "" if n == 1 else f" (action {n}, optional)", n == 1)
+
     def clean_first_review_on(self):
         return _future(self.cleaned_data.get("first_review_on"), "First review date")
+
+    def clean(self):
+        data = super().clean()
+        data["actions"] = [a for prefix, required in self.action_slots if (a := _clean_action(self, data, prefix,
+                                                                                               required))]  # fmt: skip
+        return data
+
+    def actions(self):
+        return [[self[f"{prefix}_{p}"] for p in ("description", "owner", "due_on")] for prefix, _ in self.action_slots]
+
+
+class ActionForm(forms.Form):
+    """A further action on the running plan."""
+
+    starts_plan = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action_slots = []
+        _action_fields(self, "action", "", True)
+
+    def clean(self):
+        data = super().clean()
+        data["action"] = _clean_action(self, data, "action", True)
+        return data
+
+    def actions(self):
+        return [[self[f"action_{p}"] for p in ("description", "owner", "due_on")]]
 
 
 class ReviewForm(forms.Form):
@@ -258,6 +440,28 @@ class ReviewForm(forms.Form):
     notes = text_field("What the review found and agreed", TEXT_MAX, textarea=True, rows=4)
     plan_ending = forms.BooleanField(label="The plan is ending: no further review", required=False)
     next_review_on = DateField(label="Next review date", required=False)
+
+    def __init__(self, *args, actions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan_actions = list(actions)
+        for action in self.plan_actions:
+            status = radios_field(f"Progress of the action: {action.description[:80]}", ActionStatus.choices)
+            status.error_messages["required"] = f"Select the progress of the action '{action.description[:60]}'"
+            self.fields[f"action_{action.pk}_status"] = status
+            self.fields[f"action_{action.pk}_note"] = text_field("Note (optional)", 2000, textarea=True, rows=2)
+
+    def action_rows(self):
+        return [
+            {"action": a, "status": self[f"action_{a.pk}_status"], "note": self[f"action_{a.pk}_note"]}
+            for a in self.plan_actions
+        ]
+
+    def action_updates(self) -> dict:
+        data = self.cleaned_data
+        return {
+            a.pk: {"status": data[f"action_{a.pk}_status"], "note": data.get(f"action_{a.pk}_note", "")}
+            for a in self.plan_actions
+        }
 
     def clean_held_on(self):
         return _not_future(self.cleaned_data.get("held_on"), "Date the review was held")

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from contacts.choices import Ethnicity, Sex
+from contacts.choices import ConsentReason, Ethnicity, Sex
 from mash.tenancy import TenantOwned
 
 TEXT_MAX = 10_000
@@ -54,6 +54,34 @@ class ReviewProgress(models.TextChoices):
     ON_TRACK = "on_track", "On track"
     SOME_PROGRESS = "some_progress", "Some progress"
     NO_PROGRESS = "no_progress", "No progress"
+
+
+class FamilyConsent(models.TextChoices):
+    """Early help is consensual (Cambridgeshire protocol): without the family's agreement it is a MASH contact."""
+
+    GIVEN = "given", "Yes, the family agreed to early help"
+    NOT_GIVEN = "not_given", "No, the request is proceeding without the family's consent"
+
+
+class UniversalService(models.TextChoices):
+    """The universal services a professional checks before asking for targeted help ("when to access targeted
+    services": has appropriate support been put in place by universal services?)."""
+
+    SCHOOL = "school", "School or college"
+    NURSERY = "nursery", "Nursery or early years setting"
+    HEALTH_VISITOR = "health_visitor", "Health visitor"
+    SCHOOL_NURSE = "school_nurse", "School nurse"
+    GP = "gp", "GP"
+    MIDWIFE = "midwife", "Midwife"
+    CHILDRENS_CENTRE = "childrens_centre", "Children's centre or family hub"
+    YOUTH_SERVICE = "youth_service", "Youth service"
+
+
+class ActionStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    NO_LONGER_NEEDED = "no_longer_needed", "No longer needed"
 
 
 class EarlyHelpCounter(TenantOwned):
@@ -122,6 +150,22 @@ class EarlyHelpRequest(TenantOwned):
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_reason = models.CharField(max_length=20, choices=ClosureReason.choices, blank=True)
     closure_notes = models.TextField(max_length=TEXT_MAX, blank=True)
+
+    # The family's consent to early help: given (by whom, when), or the reason the request proceeds without it
+    # (then it is handled as a MASH contact: ``stepped_up_to``). Blank: not recorded yet (a step-down, an older
+    # API client); the coordinator records it at the review.
+    consent = models.CharField(max_length=12, choices=FamilyConsent.choices, blank=True)
+    consent_given_by = models.CharField(max_length=200, blank=True, help_text="Who in the family agreed.")
+    consent_given_on = models.DateField(null=True, blank=True)
+    consent_basis = models.CharField(max_length=20, choices=ConsentReason.choices, blank=True)
+    consent_reason = models.TextField(max_length=TEXT_MAX, blank=True, help_text="Why it proceeds without consent.")
+    consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # "When to access targeted services": the universal services already involved, and what they tried.
+    universal_services = models.JSONField(default=list, blank=True)
+    universal_support_tried = models.TextField(max_length=TEXT_MAX, blank=True)
 
     # Ofsted Annex A List 2: the Early Help Assessment's dates and who completes it.
     assessment_started_on = models.DateField(null=True, blank=True)
@@ -212,6 +256,43 @@ class EarlyHelpPlan(TenantOwned):
         return f"Early Help Plan for {self.request}"
 
 
+class EarlyHelpAssessment(TenantOwned):
+    """The Early Help Assessment in the Assessment Framework's three domains, each with strengths and needs,
+    and the child's own views."""
+
+    request = models.OneToOneField(EarlyHelpRequest, on_delete=models.CASCADE, related_name="assessment")
+    development_strengths = models.TextField(max_length=TEXT_MAX, blank=True)
+    development_needs = models.TextField(max_length=TEXT_MAX, blank=True)
+    parenting_strengths = models.TextField(max_length=TEXT_MAX, blank=True)
+    parenting_needs = models.TextField(max_length=TEXT_MAX, blank=True)
+    family_strengths = models.TextField(max_length=TEXT_MAX, blank=True)
+    family_needs = models.TextField(max_length=TEXT_MAX, blank=True)
+    child_views = models.TextField(max_length=TEXT_MAX, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Early Help Assessment for {self.request}"
+
+
+class PlanAction(TenantOwned):
+    """One action of the Early Help Plan: what, who owns it, by when; its status is reviewed at each review."""
+
+    plan = models.ForeignKey(EarlyHelpPlan, on_delete=models.CASCADE, related_name="actions")
+    description = models.TextField(max_length=2000)
+    owner = models.CharField(max_length=200)
+    due_on = models.DateField()
+    status = models.CharField(max_length=20, choices=ActionStatus.choices, default=ActionStatus.NOT_STARTED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["plan_id", "due_on", "id"]
+
+    def __str__(self):
+        return self.description[:60]
+
+
 class PlanReview(TenantOwned):
     """One review of the plan, due on the deadline engine (ClockKind.PLAN_REVIEW); recording it schedules the next."""
 
@@ -240,6 +321,23 @@ class PlanReview(TenantOwned):
     @property
     def is_open(self) -> bool:
         return self.recorded_at is None and self.cancelled_at is None
+
+
+class PlanActionUpdate(TenantOwned):
+    """An action's progress as recorded at a plan review (its status history)."""
+
+    action = models.ForeignKey(PlanAction, on_delete=models.CASCADE, related_name="updates")
+    review = models.ForeignKey(PlanReview, on_delete=models.CASCADE, related_name="action_updates")
+    status = models.CharField(max_length=20, choices=ActionStatus.choices)
+    note = models.TextField(max_length=2000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["action_id", "recorded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "action", "review"], name="one_action_update_per_review")
+        ]
 
 
 class EarlyHelpDraft(TenantOwned):

@@ -18,6 +18,8 @@ from .models import (
     EarlyHelpStatus,
     FeedbackKind,
     FeedbackTask,
+    PlanAction,
+    PlanActionUpdate,
     PlanReview,
 )
 
@@ -58,9 +60,15 @@ def request_detail(user):
     """``requests_for`` with everything the request page shows."""
     queryset = (
         requests_for(user)
-        .select_related("requested_by", "outcome_by", "plan")
+        .select_related("requested_by", "outcome_by", "plan", "assessment", "consent_recorded_by", "stepped_up_to")
         .prefetch_related(
             Prefetch("plan__reviews", queryset=PlanReview.objects.select_related("recorded_by").order_by("number")),
+            Prefetch(
+                "plan__actions",
+                queryset=PlanAction.objects.prefetch_related(
+                    Prefetch("updates", queryset=PlanActionUpdate.objects.select_related("review", "recorded_by"))
+                ),
+            ),
         )
     )
     return queryset if user.role == Role.REFERRER else queryset.prefetch_related(_tasks())
@@ -193,6 +201,14 @@ def case_timeline(*, contact=None, request=None) -> list[TimelineEvent]:
             events.append(TimelineEvent(r.closed_at, "closed", r.reference,
                                         f"Early help closed: {r.get_closure_reason_display()}", url))  # fmt: skip
     return sorted(events, key=lambda e: (e.at, e.kind))
+
+
+def assessment_of(request: EarlyHelpRequest):
+    """The request's Early Help Assessment (three domains), or None."""
+    try:
+        return request.assessment
+    except EarlyHelpRequest.assessment.RelatedObjectDoesNotExist:
+        return None
 
 
 def _has_plan(request: EarlyHelpRequest) -> bool:

@@ -5,10 +5,18 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
+from contacts.choices import ConsentReason
 from contacts.serializers import ChildInput
 
-from .models import TEXT_MAX, ClosureReason, EarlyHelpOutcome, EarlyHelpRequest
-from .services import ASSESSMENT_FIELDS, MAX_CHILDREN, may_record_assessment, outcome_errors
+from .models import TEXT_MAX, ClosureReason, EarlyHelpOutcome, EarlyHelpRequest, FamilyConsent, UniversalService
+from .services import (
+    ASSESSMENT_FIELDS,
+    MAX_CHILDREN,
+    consent_errors,
+    may_record_assessment,
+    outcome_errors,
+    universal_errors,
+)
 
 
 def _text(max_length: int, *, label: str, required: bool = False):
@@ -61,6 +69,31 @@ class EarlyHelpRequestInput(serializers.Serializer):
     assessment_started_on = _past_date("Assessment start date")
     assessment_completed_on = _past_date("Assessment completion date")
     assessment_organisation = _text(200, label="Organisation completing the assessment")
+    # Early help is consensual: without the family's consent the request is handled as a MASH contact. Older
+    # clients may leave consent out (the coordinator then records it at the review); given, it must be whole.
+    consent = serializers.ChoiceField(
+        choices=FamilyConsent.choices, required=False, allow_blank=True, default="",
+        error_messages={"invalid_choice": "Choose given or not_given."},
+    )  # fmt: skip
+    consent_given_by = _text(200, label="Who in the family agreed")
+    consent_given_on = serializers.DateField(
+        required=False, allow_null=True, default=None,
+        error_messages={"invalid": "Enter the date the family agreed as a real date, like 2026-03-27."},
+    )  # fmt: skip
+    consent_basis = serializers.ChoiceField(
+        choices=ConsentReason.choices, required=False, allow_blank=True, default="",
+        error_messages={"invalid_choice": f"Choose one of {', '.join(ConsentReason.values)}."},
+    )  # fmt: skip
+    consent_reason = _text(TEXT_MAX, label="The reason for proceeding without consent")
+    # "When to access targeted services": the universal services involved and what they tried.
+    universal_services = serializers.ListField(
+        child=serializers.ChoiceField(
+            choices=UniversalService.choices,
+            error_messages={"invalid_choice": f"Choose from {', '.join(UniversalService.values)}."},
+        ),
+        required=False, default=list,
+    )  # fmt: skip
+    universal_support_tried = _text(TEXT_MAX, label="What the universal services have tried")
 
     def validate_children(self, value):
         if not value:
@@ -76,6 +109,16 @@ class EarlyHelpRequestInput(serializers.Serializer):
             if given:
                 message = "The Early Help Hub records this for Ofsted; leave it out of your request."
                 raise serializers.ValidationError({field: [message] for field in given})
+        if data.get("consent"):
+            errors = consent_errors(**{f: data.get(f) for f in ("consent", "consent_given_by", "consent_given_on",
+                                                                 "consent_basis", "consent_reason")})  # fmt: skip
+            if errors:
+                raise serializers.ValidationError({field: [message] for field, message in errors.items()})
+        if data.get("universal_services") or data.get("universal_support_tried"):
+            errors = universal_errors(universal_services=data.get("universal_services"),
+                                      universal_support_tried=data.get("universal_support_tried"))  # fmt: skip
+            if errors:
+                raise serializers.ValidationError({field: [message] for field, message in errors.items()})
         started, completed = data.get("assessment_started_on"), data.get("assessment_completed_on")
         if completed and not started:
             raise serializers.ValidationError({"assessment_started_on": ["Enter when the assessment started."]})
@@ -132,7 +175,8 @@ class EarlyHelpRequestSerializer(serializers.ModelSerializer):
             "breached_at", "escalation_level", "children", "needs", "lead_professional", "district_services",
             "further_assessment", "signposted_to", "outcome_notes", "stepped_up_to", "stepped_up_at",
             "assessment_started_on", "assessment_completed_on", "assessment_organisation", "closed_at",
-            "closure_reason", "referrer_name", "referrer_organisation",
+            "closure_reason", "referrer_name", "referrer_organisation", "consent", "consent_given_by",
+            "consent_given_on", "consent_basis", "consent_reason", "universal_services", "universal_support_tried",
         ]  # fmt: skip
         read_only_fields = fields
 

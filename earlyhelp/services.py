@@ -32,8 +32,10 @@ from thresholds.selectors import calendar_settings
 
 from .models import (
     TEXT_MAX,
+    ActionStatus,
     CallOutcome,
     ClosureReason,
+    EarlyHelpAssessment,
     EarlyHelpChild,
     EarlyHelpCounter,
     EarlyHelpDraft,
@@ -41,11 +43,15 @@ from .models import (
     EarlyHelpPlan,
     EarlyHelpRequest,
     EarlyHelpStatus,
+    FamilyConsent,
     FeedbackKind,
     FeedbackTask,
     LetterSentBy,
+    PlanAction,
+    PlanActionUpdate,
     PlanReview,
     ReviewProgress,
+    UniversalService,
 )
 
 # Outcomes after which a lead professional completes (or reviews) an Early Help Plan the hub tracks.
@@ -55,8 +61,9 @@ REQUESTERS = frozenset({Role.REFERRER, Role.TRIAGE, Role.EHCOORD})
 REQUEST_FIELDS = (
     "needs", "referrer_name", "referrer_role", "referrer_organisation", "referrer_phone", "referrer_email",
     "family_contact", "family_phone", "address", "assessment_started_on", "assessment_completed_on",
-    "assessment_organisation",
+    "assessment_organisation", "universal_services", "universal_support_tried",
 )  # fmt: skip
+CONSENT_FIELDS = ("consent", "consent_given_by", "consent_given_on", "consent_basis", "consent_reason")
 # Ofsted Annex A List 2 (a statutory return) comes from these: hub staff record them, referrers never do.
 ASSESSMENT_FIELDS = ("assessment_started_on", "assessment_completed_on", "assessment_organisation")
 ASSESSMENT_RECORDERS = frozenset({Role.TRIAGE, Role.EHCOORD})
@@ -178,6 +185,153 @@ def create_from_contact(*, contact, actor, reason: str = "") -> EarlyHelpRequest
     )
 
 
+# --- consent to early help, and the "when to access targeted services" checks ------------------------------
+
+
+def consent_errors(
+    *,
+    consent: str = "",
+    consent_given_by: str = "",
+    consent_given_on: date | None = None,
+    consent_basis: str = "",
+    consent_reason: str = "",
+) -> dict[str, str]:
+    """What a consent answer is missing (field to message); the page, the API and the service share it."""
+    if consent not in FamilyConsent.values:
+        return {"consent": "Select whether the family has agreed to early help."}
+    errors = {}
+    if consent == FamilyConsent.GIVEN:
+        if not (consent_given_by or "").strip():
+            errors["consent_given_by"] = "Enter who in the family agreed to early help."
+        if consent_given_on is None:
+            errors["consent_given_on"] = "Enter the date the family agreed."
+        elif consent_given_on > timezone.localdate():
+            errors["consent_given_on"] = "The date the family agreed must be today or in the past."
+    else:
+        if consent_basis not in ConsentReason.values:
+            errors["consent_basis"] = "Select why the request is proceeding without the family's consent."
+        if not (consent_reason or "").strip():
+            errors["consent_reason"] = "Enter the reason the request is proceeding without the family's consent."
+    return errors
+
+
+def universal_errors(*, universal_services=(), universal_support_tried: str = "") -> dict[str, str]:
+    """The professional's checks before targeted help: which universal services are involved, what they tried."""
+    errors = {}
+    services_ = list(universal_services or [])
+    if not services_:
+        errors["universal_services"] = "Select the universal services already involved with the family."
+    elif any(s not in UniversalService.values for s in services_):
+        errors["universal_services"] = "Choose universal services from the list."
+    if not (universal_support_tried or "").strip():
+        errors["universal_support_tried"] = "Enter what the universal services have tried."
+    return errors
+
+
+def _consent_values(data: dict) -> dict:
+    consent = data.get("consent") or ""
+    given = consent == FamilyConsent.GIVEN
+    return {
+        "consent": consent,
+        "consent_given_by": (data.get("consent_given_by") or "").strip()[:200] if given else "",
+        "consent_given_on": data.get("consent_given_on") if given else None,
+        "consent_basis": "" if given else data.get("consent_basis") or "",
+        "consent_reason": "" if given else (data.get("consent_reason") or "").strip()[:TEXT_MAX],
+    }
+
+
+def _hand_to_mash(request: EarlyHelpRequest, *, actor, submission: ContactSubmission, reason: str, action: str,
+                  changes: dict | None = None, stop_reason: str = "Handed to the MASH as {}"):  # fmt: skip
+    """Submit ``submission`` as a MASH contact (the contacts app's front door) and link the request to it: its
+    plan ends and every clock on it stops. ``request`` is locked by the caller."""
+    _check_step_up(submission)
+    contact = contact_services.submit_contact(tenant=request.tenant, actor=actor, submission=submission)
+    old = request.status
+    now = timezone.now()
+    request.stepped_up_to = contact
+    request.stepped_up_at = now
+    request.step_up_reason = reason.strip()[:TEXT_MAX]
+    request.status = EarlyHelpStatus.STEPPED_UP
+    _bump(request, ["stepped_up_to", "stepped_up_at", "step_up_reason", "status"])
+    EarlyHelpPlan.objects.filter(request=request, closed_at__isnull=True).update(closed_at=now)
+    _stop_clocks(request, actor=actor, reason=stop_reason.format(contact.reference))
+    audit.record(
+        actor=actor, action=action, obj=request,
+        changes={"status": [old, request.status], "contact": contact.reference, **(changes or {})},
+    )  # fmt: skip
+    return contact
+
+
+def _without_consent_submission(request: EarlyHelpRequest, *, actor) -> ContactSubmission:
+    """A request proceeding without the family's consent, as a MASH contact: the referrer's words, the reason,
+    and the basis for sharing without consent (information-sharing guidance)."""
+    children = list(request.children.all())
+    by_hub = actor.role == Role.EHCOORD
+    concerns = (
+        f"{request.needs.strip()}\n\nEarly help {request.reference} was asked for without the family's consent, "
+        f"so it comes to the MASH as a contact.\nReason for proceeding without consent: {request.consent_reason}"
+    )
+    support = request.universal_support_tried
+    if request.universal_services:
+        names = ", ".join(UniversalService(s).label for s in request.universal_services)
+        support = f"Universal services involved: {names}.\n{support}".strip()
+    decided_by = actor.get_full_name() or actor.get_username()
+    if not by_hub:
+        decided_by = ", ".join(filter(None, [request.referrer_name or decided_by, request.referrer_role]))
+    return ContactSubmission(
+        channel=Channel.MARF,
+        children=tuple(SubmittedPerson(**{f: getattr(c, f) for f in CHILD_FIELDS}) for c in children),
+        concerns=concerns[:CONCERNS_MAX],
+        support_provided=support[:5000],
+        address=request.address[:300],
+        parents_aware=ParentsAware.UNKNOWN,
+        consent_to_referral=Consent.NOT_SOUGHT,
+        consent_to_sharing=Consent.NOT_SOUGHT,
+        consent_reason=request.consent_basis,
+        consent_decided_by=decided_by[:CONTACT_TEXT_MAX],
+        source=ReferralSource.LA_EARLY_HELP.value,
+        referrer_name=(actor.get_full_name() or actor.get_username()) if by_hub else request.referrer_name,
+        referrer_role=(actor.job_title or actor.get_role_display()) if by_hub else request.referrer_role,
+        referrer_organisation="Early Help Hub" if by_hub else request.referrer_organisation,
+        referrer_email=actor.email if by_hub else request.referrer_email,
+        referrer_phone="" if by_hub else request.referrer_phone,
+    )
+
+
+def record_consent(*, request, actor, **data) -> EarlyHelpRequest:
+    """The coordinator records the family's consent at the review (a step-down may arrive without it). Without
+    consent the request is handled as a MASH contact instead."""
+    _require_coordinator(actor, "record the family's consent")
+    values = _consent_values(data)
+    errors = consent_errors(**values)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise PolicyViolation(message, field=field)
+    with transaction.atomic():
+        request = _locked(request)
+        if request.status in (EarlyHelpStatus.CLOSED, EarlyHelpStatus.STEPPED_UP):
+            raise Conflict("This request is no longer with the Early Help Hub.")
+        _save_consent(request, actor=actor, values=values)
+        if values["consent"] == FamilyConsent.NOT_GIVEN:
+            _hand_to_mash(
+                request, actor=actor, submission=_without_consent_submission(request, actor=actor),
+                reason=f"Proceeding without the family's consent: {values['consent_reason']}",
+                action="early_help.sent_to_mash_without_consent", changes={"consent_reason": values["consent_reason"]},
+            )  # fmt: skip
+    return request
+
+
+def _save_consent(request: EarlyHelpRequest, *, actor, values: dict) -> None:
+    before = {f: getattr(request, f) for f in CONSENT_FIELDS}
+    for field, value in values.items():
+        setattr(request, field, value)
+    request.consent_recorded_at = timezone.now()
+    request.consent_recorded_by = actor
+    changes = audit.diff(request, before, CONSENT_FIELDS)
+    _bump(request, [*CONSENT_FIELDS, "consent_recorded_at", "consent_recorded_by"])
+    audit.record(actor=actor, action="early_help.consent_recorded", obj=request, changes=changes)
+
+
 def may_record_assessment(actor) -> bool:
     """Hub staff (MASH triage, Early Help coordinators) may give the Annex A assessment fields; referrers not."""
     return actor is not None and actor.role in ASSESSMENT_RECORDERS
@@ -199,6 +353,18 @@ def request_early_help(*, tenant, actor, data: dict) -> EarlyHelpRequest:
         raise PolicyViolation("Add at least one child.", field="children")
     if len(children) > MAX_CHILDREN:
         raise PolicyViolation(f"Add at most {MAX_CHILDREN} children to one request.", field="children")
+    universal = {f: data.get(f) for f in ("universal_services", "universal_support_tried")}
+    if any(universal.values()):  # an older API client may leave the checks out; given, they must be whole
+        errors = universal_errors(**{k: v or "" for k, v in universal.items()})
+        if errors:
+            field, message = next(iter(errors.items()))
+            raise PolicyViolation(message, field=field)
+    consent = _consent_values(data) if data.get("consent") else None
+    if consent is not None:
+        errors = consent_errors(**consent)
+        if errors:
+            field, message = next(iter(errors.items()))
+            raise PolicyViolation(message, field=field)
     with transaction.atomic():
         request = receive(
             tenant=tenant,
@@ -206,6 +372,16 @@ def request_early_help(*, tenant, actor, data: dict) -> EarlyHelpRequest:
             children=[{f: child[f] for f in CHILD_FIELDS if f in child} for child in children],
             **{f: data[f] for f in REQUEST_FIELDS if f in data and data[f] is not None},
         )
+        if consent is not None:
+            _save_consent(request, actor=actor, values=consent)
+            if consent["consent"] == FamilyConsent.NOT_GIVEN:
+                # Early help is consensual: without the family's agreement the request is a MASH contact.
+                _hand_to_mash(
+                    request, actor=actor, submission=_without_consent_submission(request, actor=actor),
+                    reason=f"Asked for without the family's consent: {consent['consent_reason']}",
+                    action="early_help.sent_to_mash_without_consent",
+                    changes={"consent_reason": consent["consent_reason"]},
+                )  # fmt: skip
         discard_draft(actor=actor, reason="submitted")
     return request
 
@@ -270,6 +446,39 @@ def record_assessment(
         _bump(request, list(before))
         audit.record(actor=actor, action="early_help.assessment_recorded", obj=request, changes=changes)
     return request
+
+
+# The Assessment Framework's three domains, each with strengths and needs, and the child's own views.
+DOMAIN_FIELDS = (
+    "development_strengths", "development_needs", "parenting_strengths", "parenting_needs", "family_strengths",
+    "family_needs", "child_views",
+)  # fmt: skip
+
+
+def record_domains(*, request, actor, **values) -> EarlyHelpAssessment:
+    """The Early Help Assessment's content: strengths and needs in each of the three domains, the child's views."""
+    _require_coordinator(actor, "record the assessment")
+    unknown = set(values) - set(DOMAIN_FIELDS)
+    if unknown:
+        raise PolicyViolation("Unknown assessment field.", field=sorted(unknown)[0])
+    with transaction.atomic():
+        request = _locked(request)
+        assessment = EarlyHelpAssessment.objects.select_for_update().filter(request=request).first()
+        created = assessment is None
+        if created:
+            assessment = EarlyHelpAssessment(request=request, updated_by=actor)
+        before = {f: getattr(assessment, f) for f in DOMAIN_FIELDS}
+        for field in DOMAIN_FIELDS:
+            setattr(assessment, field, (values.get(field) or "").strip()[:TEXT_MAX])
+        changes = audit.diff(assessment, before, DOMAIN_FIELDS)
+        if changes or created:
+            assessment.updated_by = actor
+            assessment.save()
+            audit.record(
+                actor=actor, action="early_help.assessment_domains_recorded", obj=request,
+                changes={field: "changed" for field in changes},  # the words are the record's, not the log's
+            )  # fmt: skip
+    return assessment
 
 
 # --- the outcome and its feedback ---------------------------------------------------------------------
@@ -548,6 +757,7 @@ def start_plan(
     services: str,
     team_around_family_on: date | None = None,
     first_review_on: date | None = None,
+    actions=(),
 ) -> EarlyHelpPlan:
     """The plan agreed at the Team Around the Family meeting; its first review goes on the deadline engine."""
     _require_coordinator(actor, "record the Early Help Plan")
@@ -569,6 +779,8 @@ def start_plan(
             started_at=timezone.now(),
             created_by=actor,
         )
+        for action in actions:
+            _add_action(plan, actor=actor, **action)
         request.status = EarlyHelpStatus.PLAN
         request.lead_professional = plan.lead_professional
         _bump(request, ["status", "lead_professional"])
@@ -587,6 +799,81 @@ def start_plan(
     return plan
 
 
+OPEN_ACTION = frozenset({ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS})
+
+
+def action_errors(*, description: str = "", owner: str = "", due_on: date | None = None) -> dict[str, str]:
+    errors = {}
+    if not (description or "").strip():
+        errors["description"] = "Enter what the action is."
+    if not (owner or "").strip():
+        errors["owner"] = "Enter who owns the action."
+    if due_on is None:
+        errors["due_on"] = "Enter the date the action is due."
+    return errors
+
+
+def _add_action(plan: EarlyHelpPlan, *, actor, description: str, owner: str, due_on: date) -> PlanAction:
+    errors = action_errors(description=description, owner=owner, due_on=due_on)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise PolicyViolation(message, field=field)
+    action = PlanAction.objects.create(
+        plan=plan, description=description.strip()[:2000], owner=owner.strip()[:200], due_on=due_on, created_by=actor
+    )
+    audit.record(
+        actor=actor, action="early_help.action_added", obj=plan.request,
+        changes={"action": action.pk, "description": action.description, "owner": action.owner,
+                 "due_on": due_on.isoformat()},
+    )  # fmt: skip
+    return action
+
+
+def add_action(*, request, actor, description: str, owner: str, due_on: date | None) -> PlanAction:
+    """A new action on the running Early Help Plan, with its owner and due date."""
+    _require_coordinator(actor, "add actions to the Early Help Plan")
+    with transaction.atomic():
+        request = _locked(request)
+        plan = EarlyHelpPlan.objects.filter(request=request, closed_at__isnull=True).first()
+        if plan is None or request.status != EarlyHelpStatus.PLAN:
+            raise Conflict("Actions are added to a running Early Help Plan.")
+        return _add_action(plan, actor=actor, description=description, owner=owner, due_on=due_on)
+
+
+def _review_actions(review: PlanReview, *, actor, updates: dict, now) -> list[dict]:
+    """Each open action's progress at this review (all of them required), kept as its status history."""
+    actions = list(PlanAction.objects.select_for_update().filter(plan=review.plan))
+    known = {a.pk for a in actions}
+    for pk in updates:
+        if pk not in known:
+            raise PolicyViolation("That action is not part of this plan.", field=f"action_{pk}_status")
+    recorded = []
+    for action in actions:
+        update = updates.get(action.pk)
+        if update is None:
+            if action.status in OPEN_ACTION:
+                message = f"Select the progress of the action '{action.description[:60]}'."
+                raise PolicyViolation(message, field=f"action_{action.pk}_status")
+            continue
+        status = update.get("status")
+        if status not in ActionStatus.values:
+            raise PolicyViolation("Choose the action's progress from the list.", field=f"action_{action.pk}_status")
+        note = (update.get("note") or "").strip()[:2000]
+        PlanActionUpdate.objects.create(
+            action=action, review=review, status=status, note=note, recorded_by=actor, recorded_at=now
+        )
+        old = action.status
+        if old != status:
+            action.status = status
+            action.save(update_fields=["status"])
+        audit.record(
+            actor=actor, action="early_help.action_reviewed", obj=review.plan.request,
+            changes={"action": action.pk, "review": review.number, "status": [old, status], "note": note},
+        )  # fmt: skip
+        recorded.append({"action": action.pk, "status": status})
+    return recorded
+
+
 def record_review(
     *,
     review,
@@ -596,6 +883,7 @@ def record_review(
     notes: str = "",
     next_review_on: date | None = None,
     close_plan: bool = False,
+    action_updates: dict | None = None,
 ) -> PlanReview:
     """A plan review took place: it meets that review's clock and schedules the next (unless the plan ends)."""
     _require_coordinator(actor, "record plan reviews")
@@ -621,6 +909,7 @@ def record_review(
         review.recorded_at = now
         review.recorded_by = actor
         review.save(update_fields=["held_on", "progress", "notes", "recorded_at", "recorded_by"])
+        actions = _review_actions(review, actor=actor, updates=action_updates or {}, now=now)
         clock = open_clock_for(subject=review, kind=ClockKind.PLAN_REVIEW)
         held_at = min(review_due_instant(plan.request.tenant, held_on), now)
         if clock is not None:
@@ -628,7 +917,7 @@ def record_review(
         audit.record(
             actor=actor, action="early_help.review_recorded", obj=plan.request,
             changes={"review": review.number, "held_on": held_on.isoformat(), "progress": progress,
-                     "late": bool(clock and clock.late_by)},
+                     "late": bool(clock and clock.late_by), "actions": actions},
         )  # fmt: skip
         if not close_plan:
             _schedule_review(plan, actor=actor, on=next_review_on, number=review.number + 1)
@@ -787,19 +1076,12 @@ def step_up(
             referrer_organisation="Early Help Hub" if actor.role == Role.EHCOORD else request.referrer_organisation,
             referrer_email=actor.email,
         )
-        _check_step_up(submission)
-        contact = contact_services.submit_contact(tenant=request.tenant, actor=actor, submission=submission)
-        old = request.status
-        now = timezone.now()
-        request.stepped_up_to = contact
-        request.stepped_up_at = now
-        request.step_up_reason = concerns.strip()[:TEXT_MAX]
-        request.status = EarlyHelpStatus.STEPPED_UP
-        _bump(request, ["stepped_up_to", "stepped_up_at", "step_up_reason", "status"])
-        EarlyHelpPlan.objects.filter(request=request, closed_at__isnull=True).update(closed_at=now)
-        _stop_clocks(request, actor=actor, reason=f"Stepped up to the MASH as {contact.reference}")
-        audit.record(
-            actor=actor, action="early_help.stepped_up", obj=request,
-            changes={"status": [old, request.status], "contact": contact.reference},
-        )  # fmt: skip
+        contact = _hand_to_mash(
+            request,
+            actor=actor,
+            submission=submission,
+            reason=concerns,
+            action="early_help.stepped_up",
+            stop_reason="Stepped up to the MASH as {}",
+        )
     return contact

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,18 +22,21 @@ from thresholds.models import ClockKind
 
 from . import selectors, services
 from .forms import (
+    ActionForm,
     AssessmentForm,
     CallForm,
     CloseForm,
+    ConsentForm,
     EarlyHelpRequestForm,
     LetterForm,
     OutcomeForm,
     PlanForm,
     ReviewForm,
     StepUpForm,
+    consent_answers,
     draft_values,
 )
-from .models import EarlyHelpStatus, FeedbackKind
+from .models import EarlyHelpRequest, EarlyHelpStatus, FeedbackKind, UniversalService
 from .serializers import EarlyHelpRequestInput
 
 QUEUE_ROLES = (Role.EHCOORD, Role.MANAGER, Role.HEAD, Role.ADMIN)
@@ -172,6 +176,13 @@ def request_detail(request, pk):
             and eh.status == EarlyHelpStatus.OUTCOME_GIVEN
             and eh.outcome in services.PLAN_OUTCOMES,
             "can_close": coordinator and eh.status in (EarlyHelpStatus.OUTCOME_GIVEN, EarlyHelpStatus.PLAN),
+            "can_record_consent": coordinator and open_ and not eh.consent,
+            "can_add_action": coordinator and plan is not None and eh.status == EarlyHelpStatus.PLAN,
+            "assessment": selectors.assessment_of(eh),
+            "actions": list(plan.actions.all()) if plan else [],
+            "universal_services": [
+                UniversalService(s).label for s in eh.universal_services if s in UniversalService.values
+            ],
             "can_step_up": open_ and services.may_step_up(request.user, eh),
             "now": timezone.now(),
         },
@@ -216,18 +227,51 @@ def outcome(request, pk):
 
 @tenant_member_required
 def assessment(request, pk):
+    """The Early Help Assessment: its Annex A dates and organisation, and its content in the three domains."""
+
     def run(eh, data):
-        services.record_assessment(
-            request=eh, actor=request.user, started_on=data.get("started_on"), completed_on=data.get("completed_on"),
-            organisation=data.get("organisation", ""),
-        )  # fmt: skip
+        with transaction.atomic():
+            services.record_assessment(
+                request=eh, actor=request.user, started_on=data.get("started_on"),
+                completed_on=data.get("completed_on"), organisation=data.get("organisation", ""),
+            )  # fmt: skip
+            services.record_domains(request=eh, actor=request.user, **{f: data.get(f, "") for f in
+                                                                       services.DOMAIN_FIELDS})  # fmt: skip
+
+    def initial(eh):
+        found = selectors.assessment_of(eh)
+        return {"started_on": eh.assessment_started_on, "completed_on": eh.assessment_completed_on,
+                "organisation": eh.assessment_organisation,
+                **{f: getattr(found, f) for f in services.DOMAIN_FIELDS if found is not None}}  # fmt: skip
 
     return _action_page(
-        request, _visible(request, pk), form_class=AssessmentForm, template="earlyhelp/form.html",
-        title="Record the Early Help Assessment", run=run, success="Assessment details saved.",
-        initial=lambda eh: {"started_on": eh.assessment_started_on, "completed_on": eh.assessment_completed_on,
-                            "organisation": eh.assessment_organisation},
+        request, _visible(request, pk), form_class=AssessmentForm, template="earlyhelp/assessment.html",
+        title="Record the Early Help Assessment", run=run, success="Assessment saved.", initial=initial,
     )  # fmt: skip
+
+
+@tenant_member_required
+def consent(request, pk):
+    """The family's consent, recorded at the review when a request (a step-down) arrived without it."""
+    eh = _visible(request, pk)
+    handed = {}
+
+    def run(eh, data):
+        handed["request"] = services.record_consent(request=eh, actor=request.user, **consent_answers(data))
+
+    response = _action_page(
+        request, eh, form_class=ConsentForm, template="earlyhelp/consent.html",
+        title="Record the family's consent to early help", run=run,
+        aliases={"consent_reason": "reason_without_consent"},
+    )  # fmt: skip
+    done = handed.get("request")
+    if done is not None:
+        if done.stepped_up_to_id:
+            messages.success(request, f"Without the family's consent this is now MASH contact "
+                                      f"{done.stepped_up_to.reference}.")  # fmt: skip
+        else:
+            messages.success(request, "The family's consent to early help is recorded.")
+    return response
 
 
 def _task(eh, task_pk):
@@ -283,14 +327,27 @@ def plan(request, pk):
         services.start_plan(
             request=eh, actor=request.user, lead_professional=data["lead_professional"], services=data["services"],
             team_around_family_on=data.get("team_around_family_on"), first_review_on=data["first_review_on"],
+            actions=data["actions"],
         )  # fmt: skip
 
     return _action_page(
-        request, _visible(request, pk), form_class=PlanForm, template="earlyhelp/form.html",
+        request, _visible(request, pk), form_class=PlanForm, template="earlyhelp/plan.html",
         title="Record the Early Help Plan",
         run=run, success="Early Help Plan recorded; its first review is scheduled.",
         aliases={"review_on": "first_review_on"},
         initial=lambda eh: {"lead_professional": eh.lead_professional, "services": eh.district_services},
+    )  # fmt: skip
+
+
+@tenant_member_required
+def add_action(request, pk):
+    def run(eh, data):
+        services.add_action(request=eh, actor=request.user, **data["action"])
+
+    return _action_page(
+        request, _visible(request, pk), form_class=ActionForm, template="earlyhelp/plan.html",
+        title="Add an action to the Early Help Plan", run=run, success="Action added to the plan.",
+        aliases={"description": "action_description", "owner": "action_owner", "due_on": "action_due_on"},
     )  # fmt: skip
 
 
@@ -306,13 +363,29 @@ def review(request, pk, review_pk):
         services.record_review(
             review=found, actor=request.user, held_on=data["held_on"], progress=data["progress"],
             notes=data.get("notes", ""), next_review_on=data.get("next_review_on"),
-            close_plan=data.get("plan_ending", False),
+            close_plan=data.get("plan_ending", False), action_updates=form_actions,
         )  # fmt: skip
 
+    # Every action still open is reviewed (done and no-longer-needed ones are shown with their history).
+    open_actions = [a for a in plan_.actions.all() if a.status in services.OPEN_ACTION]
+    form_actions = {}
+
+    class Form(ReviewForm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, actions=open_actions, **kwargs)
+
+        def clean(self):
+            data = super().clean()
+            if not self.errors:
+                form_actions.update(self.action_updates())
+            return data
+
     return _action_page(
-        request, eh, form_class=ReviewForm, template="earlyhelp/form.html",
+        request, eh, form_class=Form, template="earlyhelp/review.html",
         title=f"Record plan review {found.number}", run=run, success="Review recorded.",
-        aliases={"review_on": "next_review_on"}, extra=lambda eh: {"review": found},
+        aliases={"review_on": "next_review_on"},
+        extra=lambda eh: {"review": found, "closed_actions": [a for a in plan_.actions.all() if a not in
+                                                               open_actions]},
     )  # fmt: skip
 
 
@@ -385,6 +458,8 @@ def new_request(request):
                 except DomainError as exc:
                     _domain_error(form, exc)
                 else:
+                    if eh.stepped_up_to_id:  # no consent: handled as a MASH contact; say so on its own page
+                        return redirect("earlyhelp:sent-to-mash", pk=eh.pk)
                     messages.success(request, f"Early help request {eh.reference} sent to the Early Help Hub.")
                     if user.role == Role.REFERRER:
                         return redirect("earlyhelp:mine")
@@ -402,6 +477,16 @@ def new_request(request):
             initial |= _initial_from_draft(draft.data)
         form = EarlyHelpRequestForm(initial=initial, records_assessment=staff)
     return render(request, "earlyhelp/new.html", {"form": form, "draft": draft}, status=400 if form.errors else 200)
+
+
+@role_required(*services.REQUESTERS)
+def sent_to_mash(request, pk):
+    """The confirmation after a request without the family's consent: it became a MASH contact, and why."""
+    eh = get_object_or_404(
+        EarlyHelpRequest.objects.select_related("stepped_up_to"),
+        pk=pk, requested_by=request.user, stepped_up_to__isnull=False,
+    )  # fmt: skip
+    return render(request, "earlyhelp/sent_to_mash.html", {"eh": eh, "contact": eh.stepped_up_to})
 
 
 @role_required(*services.REQUESTERS)

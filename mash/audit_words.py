@@ -36,6 +36,9 @@ ACTION_WORDS = {
     "tenant.bounce_window_changed": "Window for bouncing between tiers changed",
     "contact.bounced": "Contact flagged as bouncing between tiers",
     "early_help.letter_viewed": "Early Help letter opened",
+    "early_help.sent_to_mash_without_consent": "Early help request sent to the MASH without the family's consent",
+    "early_help.consent_recorded": "Family's consent to early help recorded",
+    "early_help.assessment_domains_recorded": "Early Help Assessment (three domains) recorded",
 }
 # The last part of a code, as a past tense a reader expects.
 VERBS = {"viewed": "opened", "listed": "list opened", "searched": "searched"}

@@ -54,3 +54,16 @@
     sync(input.name);
   });
 })();
+
+// GOV.UK Frontend marks a radio that reveals a question with aria-expanded, which ARIA does not allow on a radio
+// (axe: aria-allowed-attr). Staff pages drop it in staff.js; public and referrer pages (this layout) do it here.
+(function () {
+  function dropRadioExpanded() {
+    document.querySelectorAll(".govuk-radios__input[aria-expanded]").forEach(function (input) {
+      input.removeAttribute("aria-expanded");
+    });
+  }
+  dropRadioExpanded();
+  document.addEventListener("change", dropRadioExpanded);
+  window.addEventListener("pageshow", function () { setTimeout(dropRadioExpanded, 0); });
+})();

@@ -95,7 +95,14 @@ def test_a_stepped_down_contact_is_decided_district_service_called_and_planned(p
     page.locator("#id_first_review_on_0").fill(str(review_day.day))
     page.locator("#id_first_review_on_1").fill(str(review_day.month))
     page.locator("#id_first_review_on_2").fill(str(review_day.year))
+    # Each action has an owner and a due date (GOV.UK date input); its progress is recorded at each review.
+    page.get_by_label("What is the action?", exact=True).fill("Bedtime routine sessions")
+    page.get_by_label("Who owns it?", exact=True).fill("Jo Patel")
+    page.locator("#id_action1_due_on-day").fill(str(review_day.day))
+    page.locator("#id_action1_due_on-month").fill(str(review_day.month))
+    page.locator("#id_action1_due_on-year").fill(str(review_day.year))
     _save(page)
+    assert "Bedtime routine sessions" in page.locator("#plan-actions").inner_text()
     reviews = page.locator("#plan-reviews").inner_text()
     assert "Review 1" in reviews and "Scheduled" in reviews
     assert re.search(review_day.strftime("%A %-d %B %Y"), reviews)
@@ -108,7 +115,12 @@ def test_a_stepped_down_contact_is_decided_district_service_called_and_planned(p
     page.locator("#id_started_on_1").fill(str(started.month))
     page.locator("#id_started_on_2").fill(str(started.year))
     page.get_by_label("Organisation completing the assessment").fill("South District Family Work")
+    # The Assessment Framework's three domains, and the child's own views.
+    page.get_by_role("group", name="Parenting capacity").get_by_label("Strengths").fill("Mum is warm and keen.")
+    page.get_by_label("The child's own views").fill("I want to stay at my school.")
     _save(page)
+    domains = page.locator("#assessment-domains").inner_text()
+    assert "Mum is warm and keen." in domains and "I want to stay at my school." in domains
     assert "South District Family Work" in page.locator("#assessment").inner_text()
 
     # The first review is held: the next is scheduled on its own clock; then the plan closes.
@@ -119,7 +131,11 @@ def test_a_stepped_down_contact_is_decided_district_service_called_and_planned(p
         page.locator(f"#id_{prefix}_1").fill(str(day.month))
         page.locator(f"#id_{prefix}_2").fill(str(day.year))
     page.get_by_label("On track").check()
+    page.get_by_role("group", name="Progress of the action: Bedtime routine sessions").get_by_label(
+        "In progress"
+    ).check()
     _save(page)
+    assert "Review 1: In progress" in page.locator("#plan-actions").inner_text()
     reviews = page.locator("#plan-reviews").inner_text()
     assert "Held" in reviews and "Review 2" in reviews
     page.get_by_role("link", name="Close the request").click()
@@ -146,6 +162,16 @@ def test_a_referrer_drafts_and_sends_an_early_help_assessment_then_steps_it_up(p
     assert "Date of birth must include a day, month and year" in page.locator(".govuk-error-summary").inner_text()
     page.locator("#id_child1_date_of_birth_2").fill("2016")
     page.get_by_label("Your organisation").fill("Ridgeway Primary School")
+    page.get_by_label("School or college").check()
+    page.get_by_label("What have they tried?").fill("A weekly check-in with the class teacher.")
+    # The reason for proceeding without consent appears only under "No" (GOV.UK conditional radios).
+    assert not page.get_by_label("Give the reason in your own words").is_visible()
+    page.get_by_label("Yes, the family agreed to early help").check()
+    assert not page.get_by_label("Give the reason in your own words").is_visible()
+    page.get_by_label("Who in the family agreed?").fill("Ella's mum")
+    today = timezone.localdate()
+    for part, value in enumerate((today.day, today.month, today.year)):
+        page.locator(f"#id_consent_given_on_{part}").fill(str(value))
     _save(page, "Send request")
     banner = page.locator(".govuk-notification-banner").inner_text()
     reference = re.search(r"EH-CAM-\d{4}-\d{6}", banner).group(0)
@@ -168,3 +194,29 @@ def test_a_referrer_drafts_and_sends_an_early_help_assessment_then_steps_it_up(p
     banner = page.locator(".govuk-notification-banner").inner_text()
     assert re.search(r"Stepped up to the MASH as contact CAM-\d{4}-\d{6}", banner)
     assert "Stepped up to the MASH" in page.locator("main").inner_text()
+
+
+def test_a_request_without_the_familys_consent_goes_to_the_mash_and_the_referrer_is_told(
+    page, axe, live_server, demo_data
+):
+    sign_in(page, live_server, "cambridgeshire-referrer")
+    page.goto(f"{live_server.url}/early-help/new/")
+    page.locator("#id_child1_first_name").fill("Tom")
+    page.locator("#id_child1_last_name").fill("Hale")
+    for part, value in enumerate(("4", "5", "2015")):
+        page.locator(f"#id_child1_date_of_birth_{part}").fill(value)
+    page.get_by_label("What help does the family need?").fill("Tom is often hungry and unkempt.")
+    page.get_by_label("Your organisation").fill("Ridgeway Primary School")
+    page.get_by_label("School or college").check()
+    page.get_by_label("What have they tried?").fill("Breakfast club; two meetings with dad.")
+    page.get_by_label("No, the request is proceeding without the family's consent").check()
+    assert page.get_by_label("Give the reason in your own words").is_visible()
+    _save(page, "Send request")  # the reason is missing
+    assert "Enter the reason the request is proceeding" in page.locator(".govuk-error-summary").inner_text()
+    assert page.get_by_label("What have they tried?").input_value() == "Breakfast club; two meetings with dad."
+    page.get_by_label("Asking would cause undue delay").check()
+    page.get_by_label("Give the reason in your own words").fill("Dad refuses every offer; Tom is losing weight.")
+    _save(page, "Send request")
+    assert "gone to the MASH" in page.get_by_role("heading", level=1).inner_text()
+    assert re.match(r"CAM-\d{4}-\d{6}", page.locator("#contact-reference").inner_text())
+    assert "Dad refuses every offer" in page.locator("#consent-reason").inner_text()

@@ -96,3 +96,19 @@ def in_tenant(hub, fn, *args, **kwargs):
 
 
 HOUR = timedelta(hours=1)
+
+
+# The request page's consent and "when to access targeted services" answers (required on the page).
+PAGE_CONSENT = {
+    "consent": "given", "consent_given_by": "Sam Ellis (mother)", "consent_given_on_0": "2",
+    "consent_given_on_1": "3", "consent_given_on_2": "2026", "universal_services": ["school", "gp"],
+    "universal_support_tried": "Attendance plan with the school; GP referral for sleep.",
+}  # fmt: skip
+
+
+def page_action(prefix: str, *, description: str, owner: str, due_on) -> dict:
+    """One action of the plan as the plan page takes it (GOV.UK date boxes of mash.date_input)."""
+    return {
+        f"{prefix}_description": description, f"{prefix}_owner": owner, f"{prefix}_due_on-day": due_on.day,
+        f"{prefix}_due_on-month": due_on.month, f"{prefix}_due_on-year": due_on.year,
+    }  # fmt: skip

@@ -12,7 +12,7 @@ from earlyhelp import services
 from earlyhelp.models import EarlyHelpDraft, EarlyHelpRequest, FeedbackTask
 from mash import tenancy
 from tests.audit_helpers import audit_events
-from tests.earlyhelp.builders import file_direct, make_hub, stepped_down
+from tests.earlyhelp.builders import PAGE_CONSENT, file_direct, make_hub, page_action, stepped_down
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2025, 11, 24, 10, 0, tzinfo=UTC)
@@ -146,12 +146,14 @@ def test_a_coordinator_works_a_district_service_through_the_pages(hub, client):
         "lead_professional": "Jo Patel", "services": "Family Work",
         "first_review_on_0": review_day.day, "first_review_on_1": review_day.month,
         "first_review_on_2": review_day.year,
+        **page_action("action1", description="Family Work sessions", owner="Jo Patel", due_on=review_day),
     })  # fmt: skip
     assert response.status_code == 302
     body = client.get(f"/early-help/{request.pk}/").content.decode()
     assert "Early Help Plan" in body and "Review 1" in body and "Scheduled" in body
     with tenancy.tenant_context(hub.tenant):
         review = EarlyHelpRequest.objects.get(pk=request.pk).plan.reviews.get()
+        action = review.plan.actions.get()
     today = timezone.localdate()
     response = client.post(f"/early-help/{request.pk}/reviews/{review.pk}/", {
         "held_on_0": today.day, "held_on_1": today.month, "held_on_2": today.year, "progress": "on_track",
@@ -160,6 +162,11 @@ def test_a_coordinator_works_a_district_service_through_the_pages(hub, client):
     response = client.post(f"/early-help/{request.pk}/reviews/{review.pk}/", {
         "held_on_0": today.day, "held_on_1": today.month, "held_on_2": today.year, "progress": "on_track",
         "plan_ending": "on",
+    })  # fmt: skip
+    assert response.status_code == 400 and "Select the progress of the action" in response.content.decode()
+    response = client.post(f"/early-help/{request.pk}/reviews/{review.pk}/", {
+        "held_on_0": today.day, "held_on_1": today.month, "held_on_2": today.year, "progress": "on_track",
+        "plan_ending": "on", f"action_{action.pk}_status": "done",
     })  # fmt: skip
     assert response.status_code == 302
     assert client.post(f"/early-help/{request.pk}/close/", {"reason": "outcomes_met"}).status_code == 302
@@ -193,6 +200,7 @@ def test_the_assessment_form_saves_a_draft_restores_it_and_sends(hub, client):
             "child1_date_of_birth_2": "2014",
             "referrer_name": "Ms Grant",
             "referrer_organisation": "Ridgeway",
+            **PAGE_CONSENT,
         },
     )
     assert response.status_code == 302 and response["Location"] == "/early-help/mine/"
@@ -242,7 +250,7 @@ def test_triage_files_a_request_from_the_form_and_is_told_its_reference(hub, cli
     response = client.post("/early-help/new/", {
         "action": "send", "child1_first_name": "Ava", "child1_last_name": "Moore", "child1_date_of_birth_0": "21",
         "child1_date_of_birth_1": "11", "child1_date_of_birth_2": "2020", "needs": "Nursery place and parenting.",
-        "referrer_name": "MASH triage", "referrer_organisation": "MASH",
+        "referrer_name": "MASH triage", "referrer_organisation": "MASH", **PAGE_CONSENT,
     }, follow=True)  # fmt: skip
     assert response.status_code == 200
     with tenancy.tenant_context(hub.tenant):

@@ -12,7 +12,7 @@ from earlyhelp import services
 from earlyhelp.models import EarlyHelpRequest
 from mash import tenancy
 from mash.exceptions import PolicyViolation
-from tests.earlyhelp.builders import direct_body, file_direct
+from tests.earlyhelp.builders import PAGE_CONSENT, direct_body, file_direct
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/early-help/requests/"
@@ -74,7 +74,7 @@ PAGE_BODY = {
     "child1_date_of_birth_1": "11", "child1_date_of_birth_2": "2020", "needs": "Nursery place and parenting.",
     "referrer_name": "Ms Grant", "referrer_organisation": "Ridgeway Primary",
     "assessment_started_on_0": "5", "assessment_started_on_1": "1", "assessment_started_on_2": "2026",
-    "assessment_organisation": "=HYPERLINK(\"https://evil.example\")",
+    "assessment_organisation": "=HYPERLINK(\"https://evil.example\")", **PAGE_CONSENT,
 }  # fmt: skip
 
 
