@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from mash import audit
 
@@ -20,6 +21,8 @@ from .authentication import token_user
 LAST_SEEN = "mash_last_seen"
 # Recording activity writes the session; once a minute is enough for a 30-minute timeout.
 LAST_SEEN_RESOLUTION = 60
+# Marks a request a page makes by itself (htmx polling a worklist), which is not the user's activity.
+AUTO_REFRESH_HEADER = "X-Mash-Auto-Refresh"
 
 # Paths an unverified staff user may still reach: signing in and out, setting up a factor,
 # assets, the liveness probe, the public MARF and the OpenAPI document and its viewer (both served to
@@ -119,11 +122,13 @@ class MultiFactorMiddleware:
 class SessionIdleTimeoutMiddleware:
     """Sign out a session left unused for ``SESSION_IDLE_TIMEOUT`` seconds (GOV.UK: warn, then sign out).
 
-    Every request the session authenticates counts, whatever headers it carries: only an API call
-    with a valid DRF token (which DRF authenticates instead of the session) leaves the session's
-    clock alone. Pages warn ``SESSION_IDLE_WARNING`` seconds before (templates/security/timeout_warning.html).
-    Work in progress survives: MARF drafts autosave to the database, and after signing in again
-    the draft is where it was.
+    Every request the session authenticates counts, whatever headers it carries, except two: an API
+    call with a valid DRF token (which DRF authenticates instead of the session), and a worklist
+    refreshing itself (htmx polling marks its requests ``X-Mash-Auto-Refresh``): a queue left open on
+    a screen is not someone working, so it must not keep the session alive. Both still end a session
+    that has expired. Pages warn ``SESSION_IDLE_WARNING`` seconds before
+    (templates/security/timeout_warning.html). Work in progress survives: MARF drafts autosave to the
+    database, and after signing in again the draft is where it was.
     """
 
     def __init__(self, get_response):
@@ -141,14 +146,28 @@ class SessionIdleTimeoutMiddleware:
                 if _is_api(request):
                     return JsonResponse({"detail": "Your session expired. Sign in again."}, status=401)
                 messages.info(request, "You were signed out because you were inactive. Sign in again to carry on.")
+                if request.headers.get("HX-Request") == "true":
+                    # An htmx request would swap the sign-in page into the worklist: send the whole page there.
+                    page = request.headers.get("HX-Current-URL") or request.get_full_path()
+                    page = page if url_has_allowed_host_and_scheme(page, allowed_hosts={request.get_host()}) else "/"
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = f"{reverse('login')}?{urlencode({'next': _path_of(page)})}"
+                    return response
                 return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
-            if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION:
+            auto_refresh = request.headers.get(AUTO_REFRESH_HEADER) == "true"
+            if last_seen is None or (not auto_refresh and now - last_seen >= LAST_SEEN_RESOLUTION):
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
 
     @staticmethod
     def _token_authenticated(request) -> bool:
         return _is_api(request) and "Authorization" in request.headers and token_user(request) is not None
+
+
+def _path_of(url: str) -> str:
+    """The path and query of ``url`` (an htmx request's page), for the sign-in page's ``next``."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "") or "/"
 
 
 class SecurityHeadersMiddleware:

@@ -69,3 +69,17 @@ def test_the_timeout_warning_opens_before_sign_out_and_stay_signed_in_keeps_the_
     dialog.get_by_role("button", name="Stay signed in").click()
     expect(dialog).to_be_hidden()
     assert page.url.endswith("/home/triage/")
+
+
+@pytest.mark.idle_timeout
+def test_the_queue_refreshing_itself_tells_the_server_it_is_not_the_user(page, live_server, demo_data, settings):
+    from tests.e2e.conftest import sign_in
+
+    settings.SESSION_IDLE_TIMEOUT = 30 * 60
+    sign_in(page, live_server, "cambridgeshire-triage")
+    page.clock.install()
+    page.goto(f"{live_server.url}/triage/")
+    with page.expect_request(lambda request: "/triage/" in request.url and request.headers.get("hx-request")) as poll:
+        page.clock.fast_forward("01:01")  # the worklist polls every 60 seconds
+    assert poll.value.headers.get("x-mash-auto-refresh") == "true"
+    expect(page.get_by_role("dialog", name=re.compile("about to be signed out"))).to_be_hidden()

@@ -146,3 +146,68 @@ def test_production_settings_use_secure_cookies_hsts_and_https():
     assert result.returncode == 0, result.stderr
     line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT"))
     assert line.split()[1:] == ["True"] * 6
+
+
+AUTO_REFRESH = {"HTTP_HX_REQUEST": "true", "HTTP_X_MASH_AUTO_REFRESH": "true"}
+
+
+@pytest.mark.django_db
+@pytest.mark.idle_timeout
+def test_a_worklist_refreshing_itself_does_not_keep_an_idle_session_alive(tenant_a, make_user, settings):
+    settings.SESSION_IDLE_TIMEOUT = 30 * 60
+    user = make_user(tenant_a, Role.TRIAGE)
+    client = Client()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.force_login(user)
+        assert client.get("/triage/").status_code == 200
+    # The queue left open on a screen polls every minute for half an hour: the rows still come back...
+    for minute in range(5, 30, 5):
+        with time_machine.travel(start + timedelta(minutes=minute), tick=False):
+            refreshed = client.get("/triage/", **AUTO_REFRESH)
+            assert refreshed.status_code == 200 and "<html" not in refreshed.content.decode()
+    # ...but nobody worked, so 31 minutes after the last real request the session is over.
+    with time_machine.travel(start + timedelta(minutes=31), tick=False):
+        expired = client.get("/triage/", HTTP_HX_CURRENT_URL="http://testserver/triage/?rating=red", **AUTO_REFRESH)
+        # htmx is told to load the sign-in page as a whole page, coming back to the queue as it was filtered.
+        assert expired.status_code == 204
+        assert expired["HX-Redirect"] == "/sign-in/?next=%2Ftriage%2F%3Frating%3Dred"
+        assert client.get("/home/triage/").status_code == 302
+
+
+@pytest.mark.django_db
+@pytest.mark.idle_timeout
+def test_a_request_the_user_makes_through_htmx_still_counts_as_activity(tenant_a, make_user, settings):
+    settings.SESSION_IDLE_TIMEOUT = 30 * 60
+    user = make_user(tenant_a, Role.TRIAGE)
+    client = Client()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.force_login(user)
+        assert client.get("/triage/").status_code == 200
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        assert client.get("/triage/?rating=red", HTTP_HX_REQUEST="true").status_code == 200  # a filter chosen
+    with time_machine.travel(start + timedelta(minutes=45), tick=False):
+        assert client.get("/home/triage/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.idle_timeout
+def test_an_expired_htmx_request_never_redirects_to_another_site(tenant_a, make_user, settings):
+    settings.SESSION_IDLE_TIMEOUT = 30 * 60
+    client = Client()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.force_login(make_user(tenant_a, Role.TRIAGE))
+        client.get("/triage/")
+    with time_machine.travel(start + timedelta(minutes=31), tick=False):
+        expired = client.get("/triage/", HTTP_HX_CURRENT_URL="https://evil.example/phish", **AUTO_REFRESH)
+        assert expired["HX-Redirect"] == "/sign-in/?next=%2F"
+
+
+def test_the_timeout_warning_says_what_is_and_is_not_saved(tenant_a, make_user, settings, client):
+    settings.SESSION_IDLE_TIMEOUT = 30 * 60
+    client.force_login(make_user(tenant_a, Role.TRIAGE))
+    html = client.get("/home/triage/").content.decode()
+    assert "Anything you have not saved will be lost" in html
+    assert "Lists that refresh themselves do not keep you signed in" in html

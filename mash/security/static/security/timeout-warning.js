@@ -68,7 +68,18 @@
   });
   // Escape would hide the warning without keeping the session: treat it as "stay signed in".
   dialog.addEventListener("cancel", function (event) { event.preventDefault(); stay.click(); });
-  // Any request to the server (htmx autosave, say) keeps the session alive.
-  document.body.addEventListener("htmx:afterRequest", restart);
+  // A worklist polling for fresh rows (hx-trigger "every ...") is the page working, not the user: its
+  // requests say so (the server then leaves the session's idle clock alone) and do not restart the
+  // countdown. Any other request to the server (htmx autosave, a filter) keeps the session alive.
+  function polling(elt) {
+    var trigger = elt && elt.getAttribute && elt.getAttribute("hx-trigger");
+    return !!trigger && /(^|,)\s*every\s/.test(trigger);
+  }
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    if (polling(event.detail.elt)) event.detail.headers["X-Mash-Auto-Refresh"] = "true";
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    if (!polling(event.detail.elt)) restart();
+  });
   restart();
 })();
