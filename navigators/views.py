@@ -337,6 +337,9 @@ def enquiry(request, contact_id):
         if row.ret is not None and row.ret.is_submitted:
             audit.record(actor=request.user, action="information_return.viewed", obj=row.ret)
     returned = [r for r in rows if r.ret is not None and r.ret.is_submitted]
+    attached = documents.documents_by_subject("navigators.informationreturn", [r.ret.pk for r in returned])
+    for row in returned:
+        row.documents = attached.get(row.ret.pk, [])
     return render(
         request,
         "navigators/enquiry.html",

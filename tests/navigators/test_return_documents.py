@@ -130,3 +130,13 @@ def test_the_request_page_keeps_a_constant_number_of_queries_with_more_documents
         html = client.get(url).content.decode()
     assert "more-2.txt" in html
     assert len(four) == len(one)
+
+
+def test_the_enquiry_page_shows_each_returns_documents_to_the_hub(hub, enquiry, client, police_document):
+    contact, requests = enquiry
+    with tenancy.tenant_context(hub.tenant):
+        services.submit_return(request=requests["police"], actor=hub.nav_police, values=good_return())
+    client.force_login(hub.manager)
+    html = client.get(f"/navigators/enquiries/{contact.pk}/").content.decode()
+    assert "Documents with Police's return" in html
+    assert f'href="/documents/{police_document}/"' in html
