@@ -232,7 +232,7 @@ class Document(TenantOwned):
     kind = models.CharField(max_length=30, choices=DocumentKind.choices, default=DocumentKind.OTHER)
     description = models.CharField(max_length=500, blank=True)
     original_name = models.CharField(max_length=200, help_text="The file's name as uploaded, made safe to show.")
-    storage_name = models.CharField(max_length=300, unique=True, editable=False)
+    storage_name = models.CharField(max_length=300, editable=False)
     content_type = models.CharField(max_length=100, help_text="Found from the file's content, not its name.")
     size = models.PositiveBigIntegerField(help_text="In bytes.")
     sha256 = models.CharField(max_length=64)
@@ -241,6 +241,7 @@ class Document(TenantOwned):
 
     class Meta(TenantOwned.Meta):
         ordering = ["-uploaded_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "storage_name"], name="document_unique_storage_name")]
         indexes = [models.Index(fields=["tenant", "subject_type", "subject_id"], name="document_subject_idx")]
 
     def __str__(self):
