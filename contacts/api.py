@@ -19,6 +19,7 @@ from mash.exceptions import DomainError
 from mash.models import Tenant
 from mash.permissions import IsTenantMember
 from mash.roles import AGENCY_ROLES, Role
+from mash.serializers import DocumentSerializer, DocumentUploadSerializer
 from mash.throttling import PublicReportThrottle
 
 from . import selectors, services
@@ -130,6 +131,43 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
             return Response(ReferrerContactSerializer(contact).data, status=status.HTTP_201_CREATED)
         selectors.attach_previous_contacts([contact])
         return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: DocumentSerializer(many=True)},
+        description="The contact's documents, newest first: staff see every one; the referrer who made the "
+        "contact sees those they attached. Each `download` URL gives the file, through the same checks.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={201: DocumentSerializer},
+        description="Attach a document (triage, manager, or the referrer who made the contact): a PDF, an image "
+        "(PNG, JPEG, GIF, WebP), a Word document or a text file, smaller than 20 MB, checked by its content "
+        "whatever its name. A refused file is 400 with the reason on `file`.",
+    )
+    @action(detail=True, methods=["get", "post"], url_path="documents")
+    def documents(self, request, pk=None):
+        contact = self.get_object()
+        if request.method == "GET":
+            found = selectors.contact_documents(request.user, contact)
+            audit.record(
+                actor=request.user,
+                action="contact.documents_listed",
+                obj=contact,
+                changes={"ids": [d.pk for d in found]},
+            )
+            return Response(DocumentSerializer(found, many=True).data)
+        serializer = DocumentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        document = services.attach_document(
+            contact=contact,
+            actor=request.user,
+            upload=serializer.validated_data.get("file"),
+            kind=serializer.validated_data["kind"],
+            description=serializer.validated_data.get("description", ""),
+        )
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=PoliceNotificationBatch,

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, Q
 
+from mash import documents
 from mash.roles import Role
 
 from . import matching
@@ -51,6 +52,34 @@ def contacts_for(user, *, with_candidates: bool = False):
     if user.role == Role.REFERRER:
         return queryset.filter(submitted_by=user)
     return queryset.none()
+
+
+# Who may attach documents to a contact: the hub's workers, and the referrer who made it (their own only).
+ATTACH_DOCUMENTS = frozenset({Role.TRIAGE, Role.MANAGER, Role.REFERRER})
+
+
+def document_reader(user) -> Q:
+    """Which contacts' documents ``user`` reads (mash.documents): those of every contact they may see; a
+    referrer only the documents they attached themselves, never what the hub or another agency added."""
+    if user.role in SEE_ALL_CONTACTS:
+        return Q(subject_id__in=Contact.objects.values("pk"))
+    if user.role == Role.REFERRER:
+        return Q(subject_id__in=Contact.objects.filter(submitted_by=user).values("pk"), uploaded_by=user)
+    return Q(pk__in=[])
+
+
+def contact_documents(user, contact) -> list:
+    """The documents of ``contact`` that ``user`` reads, newest first (one query; the caller sees the contact)."""
+    queryset = documents.documents_of(contact)
+    if user.role not in SEE_ALL_CONTACTS:
+        queryset = queryset.filter(uploaded_by=user)
+    return list(queryset)
+
+
+def may_attach_documents(user, contact) -> bool:
+    if user.role == Role.REFERRER:
+        return contact.submitted_by_id == user.pk
+    return user.role in ATTACH_DOCUMENTS
 
 
 def _counts_as_same_child():

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deadlines.services import notify, start_clock
-from mash import audit
+from mash import audit, documents
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.references import allocate_reference
 from mash.roles import Role
@@ -26,6 +26,7 @@ from thresholds.models import ClockKind
 from . import bounces, matching
 from .choices import MatchStatus, PersonRole
 from .models import Contact, ContactPerson, MarfDraft, Person, PersonMatchCandidate, ReferenceCounter
+from .selectors import may_attach_documents
 from .signals import contact_received, people_merged
 from .submissions import ContactSubmission
 
@@ -492,3 +493,16 @@ def record_birth(*, actor, person: Person, date_of_birth, first_name: str = "", 
                 changes[name] = [old, getattr(person, name)]
         audit.record(actor=actor, action="person.birth_recorded", obj=person, changes=changes)
     return person
+
+
+# --- documents ------------------------------------------------------------------------------------------
+
+
+def attach_document(*, contact: Contact, actor, upload, kind: str, description: str = ""):
+    """A police report, a body map, an Early Help Assessment... attached to the contact (mash.documents checks
+    the file by its content and audits it). Triage workers and managers; the referrer who made the contact."""
+    if not may_attach_documents(actor, contact):
+        raise NotAllowed("Only triage workers, managers and the referrer who made the contact can attach documents.")
+    return documents.attach(
+        subject=contact, actor=actor, upload=upload, kind=kind, description=description, label=contact.reference
+    )

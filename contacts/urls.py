@@ -6,6 +6,7 @@ pages = [
     path("", views.contact_list, name="list"),
     path("mine/", views.my_referrals, name="mine"),
     path("<int:pk>/", views.contact_detail, name="detail"),
+    path("<int:pk>/documents/add/", views.document_add, name="document-add"),
     path("phone/", views.phone_contact, name="phone"),
     path("referral/", views.marf_start, name="marf-start"),
     path("referral/discard/", views.marf_discard, name="marf-discard"),

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from mash import audit, tenancy
+from mash import audit, documents, tenancy
 from mash.decorators import role_required
 from mash.exceptions import DomainError
+from mash.forms import DocumentForm
 from mash.models import Tenant
 from mash.roles import Role
 from mash.throttling import PublicReportLimit
@@ -348,7 +350,57 @@ def contact_detail(request, pk):
             "contact": contact,
             "children": [p for p in contact.people.all() if p.role == PersonRole.CHILD],
             "status": referrer_status(contact),
+            "documents": selectors.contact_documents(request.user, contact),
+            "may_attach": selectors.may_attach_documents(request.user, contact),
         },
+    )
+
+
+# --- documents: attached by hub workers and by the referrer who made the contact ---------------------------
+
+
+@login_required
+def document_add(request, pk):
+    """One thing on the page: the file, what it is, a description. Errors stay on the page with what was chosen."""
+    if not request.user.tenant_id:
+        raise Http404
+    contact = get_object_or_404(selectors.contacts_for(request.user), pk=pk)
+    if not selectors.may_attach_documents(request.user, contact):
+        raise PermissionDenied("Your role may not attach documents to a contact.")
+    status = 200
+    if request.method == "POST":
+        form = DocumentForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                document = services.attach_document(
+                    contact=contact,
+                    actor=request.user,
+                    upload=form.cleaned_data["file"],
+                    kind=form.cleaned_data["kind"],
+                    description=form.cleaned_data["description"],
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, f"{document.original_name} attached to {contact.reference}")
+                return redirect(reverse("contacts:detail", args=[contact.pk]) + "#documents")
+        else:
+            status = 400
+    else:
+        form = DocumentForm()
+    referrer = selectors.is_referrer_view(request.user)
+    return render(
+        request,
+        "contacts/document_add.html",
+        {
+            "contact": contact,
+            "form": form,
+            "base_template": "base.html" if referrer else "staff_base.html",
+            "back_url": reverse("contacts:detail", args=[contact.pk]),
+            "max_size": documents.size_words(documents.max_bytes()),
+        },
+        status=status,
     )
 
 

@@ -12,4 +12,5 @@ def register(router):
 urlpatterns = [
     path("health/", views_api.HealthView.as_view(), name="health"),
     path("health/ping/", views_api.HealthPingView.as_view(), name="health-ping"),
+    path("documents/<int:pk>/", views_api.DocumentDownloadView.as_view(), name="document"),
 ]

@@ -239,3 +239,46 @@ class Heartbeat(models.Model):
 
 def new_request_id() -> str:
     return uuid.uuid4().hex
+
+
+class DocumentKind(models.TextChoices):
+    """What a document is, as the people who attach them name them."""
+
+    POLICE_REPORT = "police_report", "Police report"
+    BODY_MAP = "body_map", "Body map"
+    EARLY_HELP_ASSESSMENT = "early_help_assessment", "Early Help Assessment"
+    AGENCY_RECORD = "agency_record", "Agency record or extract"
+    PHOTOGRAPH = "photograph", "Photograph"
+    LETTER = "letter", "Letter or email"
+    OTHER = "other", "Other"
+
+
+class Document(TenantOwned):
+    """A file attached to a record (a contact, an information return, ...), kept in the documents storage.
+
+    The record is named as ``app_label.model`` and its id, like a deadline clock's subject, so every app
+    can attach documents without the core importing it; the app that owns the record says who may read
+    its documents (``mash.documents.register``). The file lives under a random name (``storage_name``):
+    the name the user gave is kept here only, for display and for the download's file name.
+    """
+
+    subject_type = models.CharField(max_length=100, help_text="app_label.model of the record")
+    subject_id = models.PositiveBigIntegerField()
+    subject_label = models.CharField(max_length=200, blank=True, help_text="Shown in the audit log, e.g. CAM-00042")
+    kind = models.CharField(max_length=30, choices=DocumentKind.choices, default=DocumentKind.OTHER)
+    description = models.CharField(max_length=500, blank=True)
+    original_name = models.CharField(max_length=200, help_text="The file's name as uploaded, made safe to show.")
+    storage_name = models.CharField(max_length=300, editable=False)
+    content_type = models.CharField(max_length=100, help_text="Found from the file's content, not its name.")
+    size = models.PositiveBigIntegerField(help_text="In bytes.")
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "storage_name"], name="document_unique_storage_name")]
+        indexes = [models.Index(fields=["tenant", "subject_type", "subject_id"], name="document_subject_idx")]
+
+    def __str__(self):
+        return self.original_name

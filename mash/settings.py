@@ -186,6 +186,26 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 
+# Documents attached to contacts and returns (mash.documents): never under MEDIA or STATIC, never served
+# from a public URL; every download goes through a view that checks the record's firewall. Local files in
+# a private directory by default; any django-storages backend by setting MASH_DOCUMENTS_STORAGE_BACKEND
+# (and its options as JSON in MASH_DOCUMENTS_STORAGE_OPTIONS), e.g. storages.backends.s3.S3Storage.
+DOCUMENTS_STORAGE = {
+    "BACKEND": env.str("MASH_DOCUMENTS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+    "OPTIONS": env.json(
+        "MASH_DOCUMENTS_STORAGE_OPTIONS",
+        default={
+            "location": str(VAR_DIR / "documents"),
+            "base_url": "/no-public-url/",
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    ),
+}
+STORAGES["documents"] = DOCUMENTS_STORAGE
+# Each document up to 20 MB (the limit); larger uploads are refused with a clear error.
+DOCUMENTS_MAX_BYTES = env.int("MASH_DOCUMENTS_MAX_BYTES", default=20 * 1024 * 1024)
+
 # Reverse proxies in front of the application that append to X-Forwarded-For (0: clients connect directly).
 # The public report's limit, and DRF's own throttles (NUM_PROXIES), take the client from this many hops in.
 MASH_TRUSTED_PROXY_COUNT = env.int("MASH_TRUSTED_PROXY_COUNT", default=0)

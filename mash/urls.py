@@ -19,6 +19,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("home/<slug:slug>/", views.role_home, name="role-home"),
     path("health/", views.liveness, name="liveness"),
+    path("documents/<int:pk>/", views.document, name="document"),
     # Password and, when set up, the security code (mash.security): one page.
     path("sign-in/", SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),

@@ -6,7 +6,9 @@ from django.http import Http404, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
+from . import documents
 from .pages import HOMES_BY_SLUG, ROLE_HOMES
 
 
@@ -75,3 +77,13 @@ def server_error(request):
 def csrf_failure(request, reason=""):
     """CSRF_FAILURE_VIEW: a form sent from an old page, or after signing out, in GOV.UK words."""
     return render(request, "403_csrf.html", status=403)
+
+
+@login_required
+@require_GET
+def document(request, pk):
+    """Download a document: only through the firewall of the record it belongs to (another tenant's, or a
+    record the user may not read, is 404), as an attachment, audited (mash.documents)."""
+    if not request.user.tenant_id:
+        raise Http404
+    return documents.download(document=documents.document_for(request.user, pk), actor=request.user)

@@ -6,4 +6,9 @@ class NavigatorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from mash import documents
+
         from . import receivers  # noqa: F401  (connects the clock mirror)
+        from .selectors import document_reader
+
+        documents.register("navigators.informationreturn", document_reader)

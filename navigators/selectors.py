@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from contacts.choices import PersonRole
 from contacts.models import ContactPerson
+from mash import documents
 from mash.models import Agency
 from mash.roles import AGENCY_ROLES, Role
 from mash.selectors import tenant_staff
@@ -139,6 +140,26 @@ def returns_for(user):
     if user.role in AGENCY_ROLES and user.agency_id:
         return queryset.filter(request__agency_id=user.agency_id)
     return queryset.none()
+
+
+def document_reader(user) -> Q:
+    """Which returns' documents ``user`` reads (mash.documents): the hub's staff those of submitted returns; an
+    agency's navigators and lead those of their own agency's granted requests, drafts too; nobody else any."""
+    if user.role in SEE_ALL_REQUESTS:
+        return Q(subject_id__in=InformationReturn.objects.filter(status="submitted").values("pk"))
+    if user.role in AGENCY_ROLES and user.agency_id:
+        granted = granted_requests_for(user).values("pk")
+        return Q(subject_id__in=InformationReturn.objects.filter(request__in=granted).values("pk"))
+    return Q(pk__in=[])
+
+
+def return_documents(user, information_return) -> list:
+    """The documents of a return ``user`` can see (the caller has shown they see the request): one query."""
+    if information_return is None:
+        return []
+    if user.role in SEE_ALL_REQUESTS and not information_return.is_submitted:
+        return []
+    return list(documents.documents_of(information_return))
 
 
 def navigator_settings() -> NavigatorSettings:

@@ -12,10 +12,10 @@ from django.utils import timezone
 from contacts.choices import ENQUIRY_CLOSED
 from deadlines.selectors import open_clock_for
 from deadlines.services import cancel_clock, meet_clock, notify, retime_clock, start_clock
-from mash import audit
+from mash import audit, documents
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import Agency
-from mash.roles import Role
+from mash.roles import AGENCY_ROLES, Role
 from mash.selectors import tenant_staff
 from thresholds.calendars import calendar_for
 from thresholds.models import ClockKind, Rating
@@ -385,6 +385,55 @@ def add_addendum(*, information_return: InformationReturn, actor, text: str) -> 
         addendum=addendum,
     )
     return addendum
+
+
+# --- documents with the return ------------------------------------------------------------------------
+
+
+def may_attach_documents(user, request: InformationRequest, information_return) -> bool:
+    """The requested agency's navigator while the return is a draft; its navigators and lead once it is
+    submitted (a document then adds to it, like an addendum); nobody once the request or enquiry is closed."""
+    if user.role not in AGENCY_ROLES or user.agency_id != request.agency_id:
+        return False
+    if request.status == RequestStatus.CLOSED or request.contact.status in ENQUIRY_CLOSED:
+        return False
+    if information_return is not None and information_return.is_submitted:
+        return True
+    return user.role == Role.NAVIGATOR
+
+
+@transaction.atomic
+def attach_return_document(*, request: InformationRequest, actor, upload, kind: str, description: str = ""):
+    """Attach a document to the agency's return (a draft is started if there is none). After submission it is
+    shared with the hub at once, and the information-share log says so."""
+    request = _locked_request(request)
+    _check_may_work_on(request, actor, roles=(Role.NAVIGATOR, Role.AGENCY_LEAD))
+    ret, created = _draft_for(request, actor)
+    if not may_attach_documents(actor, request, ret):
+        raise NotAllowed("Only your agency's navigator can add to a draft return.")
+    label = _label(request, request.contact)
+    if created:
+        ret.save()
+        audit.record(
+            actor=actor,
+            action="information_return.draft_saved",
+            obj=ret,
+            label=label,
+            changes={"request": request.pk, "fields": []},
+        )
+    document = documents.attach(
+        subject=ret, actor=actor, upload=upload, kind=kind, description=description, label=label
+    )
+    if ret.is_submitted:
+        _share_record(
+            request=request,
+            information_return=ret,
+            actor=actor,
+            at=document.uploaded_at,
+            what=f"Document added to the information return of {request.agency.name}: "
+            f"{document.original_name} ({document.get_kind_display()})",
+        )
+    return document
 
 
 # --- agency leads: assignment ------------------------------------------------------------------------

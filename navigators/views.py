@@ -4,17 +4,20 @@ side by side for the hub, and the tenant admin's question templates and sharing 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts.choices import ENQUIRY_CLOSED, PersonRole
 from contacts.selectors import contacts_for
 from deadlines.selectors import clocks_for_subject
-from mash import audit, timefmt
+from mash import audit, documents, timefmt
 from mash.decorators import role_required
 from mash.exceptions import DomainError
+from mash.forms import DocumentForm
 from mash.models import Agency
 from mash.roles import AGENCY_ROLES, Role
 from thresholds import selectors as threshold_selectors
@@ -173,6 +176,10 @@ def _render_request(request, obj, *, form=None, addendum_form=None, status=200):
         "errors": errors,
         "may_assign": user.role == Role.AGENCY_LEAD and obj.is_outstanding,
         "is_hub": user.role in selectors.SEE_ALL_REQUESTS,
+        # The hub sees a return's documents once it is submitted; the agency, its draft's too.
+        "show_documents": (ret is not None and ret.is_submitted) or user.agency_id == obj.agency_id,
+        "return_documents": selectors.return_documents(user, ret),
+        "may_attach_documents": services.may_attach_documents(user, obj, ret),
     }
     return render(request, "navigators/request.html", context, status=status)
 
@@ -245,6 +252,43 @@ def addendum_add(request, pk):
     return _render_request(request, obj, addendum_form=form, status=400)
 
 
+@agency_staff
+@require_http_methods(["GET", "POST"])
+def document_add(request, pk):
+    """Attach a document to the agency's return: the file, what it is, a description (one thing per page)."""
+    obj = _request_or_404(request, pk)
+    if not services.may_attach_documents(request.user, obj, _return_of(obj)):
+        raise PermissionDenied("You cannot attach documents to this return.")
+    status = 200
+    if request.method == "POST":
+        form = DocumentForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                document = services.attach_return_document(
+                    request=obj,
+                    actor=request.user,
+                    upload=form.cleaned_data["file"],
+                    kind=form.cleaned_data["kind"],
+                    description=form.cleaned_data["description"],
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, f"{document.original_name} attached to your agency's return")
+                return redirect(reverse("navigators:request", args=[obj.pk]) + "#documents")
+        else:
+            status = 400
+    else:
+        form = DocumentForm()
+    return render(
+        request,
+        "navigators/document_add.html",
+        {"req": obj, "contact": obj.contact, "form": form, "max_size": documents.size_words(documents.max_bytes())},
+        status=status,
+    )
+
+
 @role_required(Role.AGENCY_LEAD)
 @require_http_methods(["GET", "POST"])
 def assign(request, pk):
@@ -293,6 +337,9 @@ def enquiry(request, contact_id):
         if row.ret is not None and row.ret.is_submitted:
             audit.record(actor=request.user, action="information_return.viewed", obj=row.ret)
     returned = [r for r in rows if r.ret is not None and r.ret.is_submitted]
+    attached = documents.documents_by_subject("navigators.informationreturn", [r.ret.pk for r in returned])
+    for row in returned:
+        row.documents = attached.get(row.ret.pk, [])
     return render(
         request,
         "navigators/enquiry.html",

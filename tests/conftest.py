@@ -153,6 +153,19 @@ def _own_cache_namespace(settings):
     }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _documents_in_a_temporary_directory(tmp_path_factory):
+    # Attached documents (mash.documents) go to a directory of this run (each xdist worker its own), never
+    # to the checkout's var/documents. Set once, before any test opens the storage.
+    from django.conf import settings as django_settings
+    from django.core.files.storage import storages
+
+    options = django_settings.STORAGES["documents"].setdefault("OPTIONS", {})
+    options["location"] = str(tmp_path_factory.mktemp("documents"))
+    storages._storages.pop("documents", None)
+    yield
+
+
 # -- sign-in security (mash.security) -------------------------------------------------------------
 # Tests sign people in with ``client.force_login(user)`` (or ``client.login``). With multi-factor
 # sign-in required for staff, such a session would reach only the second-factor pages; here it is

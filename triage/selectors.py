@@ -15,7 +15,7 @@ from deadlines.models import Clock
 from deadlines.selectors import clocks_for_subject
 from earlyhelp import selectors as early_help_selectors
 from earlyhelp.models import EarlyHelpRequest
-from mash import timefmt
+from mash import documents, timefmt
 from mash.models import Agency, AuditEvent
 from mash.roles import Role
 from mash.selectors import tenant_staff
@@ -274,6 +274,7 @@ class ContactRecord:
     clocks: list
     timeline: list
     requests_outstanding: int = 0  # open or overdue: the identity bar's "returns awaited"
+    documents: list = field(default_factory=list)  # attached to the contact (mash.documents), newest first
 
 
 def contact_for(user, pk):
@@ -371,6 +372,7 @@ def contact_record(contact: Contact) -> ContactRecord:
         clocks=list(clocks_for_subject(subject=contact)),
         timeline=timeline(contact, requests=requests, early_help=early_help),
         requests_outstanding=sum(1 for q in requests if q.status in OUTSTANDING),
+        documents=list(documents.documents_of(contact)),
     )
 
 

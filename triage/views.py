@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from contacts import selectors as contact_selectors
 from contacts import services as contact_services
 from contacts.models import PersonMatchCandidate
 from contacts.selectors import SEE_ALL_CONTACTS
@@ -181,6 +182,7 @@ def contact_page(request, pk):
             and contact.reporter_is_public
             and not contact.reporter_identity_verified,
             "note_form": CaseNoteForm(),
+            "can_attach_documents": contact_selectors.may_attach_documents(request.user, contact),
         },
     )
 

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.apps import apps
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import render
 
 from mash.decorators import role_required
-from mash.models import AuditEvent
+from mash.models import AuditEvent, Document
 from mash.roles import Role
 
 from ..date_input import GovukDateField, date_parts
@@ -60,6 +61,12 @@ def _record_objects(reference: str) -> list[tuple[str, str]] | None:
             continue
         ids = model.objects.filter(**{fk: contact}).values_list(column, flat=True)
         objects += [(object_type, str(pk)) for pk in ids]
+    # The documents attached to the contact and to its returns: who uploaded and who downloaded them.
+    attached = Q(pk__in=[])
+    for object_type, object_id in objects:
+        if object_type in ("contacts.contact", "navigators.informationreturn"):
+            attached |= Q(subject_type=object_type, subject_id=int(object_id))
+    objects += [("mash.document", str(pk)) for pk in Document.objects.filter(attached).values_list("pk", flat=True)]
     return objects
 
 

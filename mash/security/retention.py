@@ -4,7 +4,8 @@ Each tenant is handled in its own ``tenant_context`` and transaction (row-level 
 each pass; only listing the tenants is cross-tenant, and the tenants table is not tenant-owned).
 Removal goes in dependency order: the record's deadline clocks, then the record (Django cascades
 to what it owns: a contact's people on it and their match candidates), then people on the register
-that no remaining record mentions. A record something else still protects (an information request
+that no remaining record mentions. The record's documents go with it, their files deleted from storage
+once the removal has committed. A record something else still protects (an information request
 and its append-only return, say) is kept and reported with the reason, never half-removed.
 Every removal is audited; the audit log itself is append-only and kept.
 """
@@ -19,7 +20,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from mash import audit
+from mash import audit, documents
 from mash.exceptions import PolicyViolation
 from mash.models import Tenant
 from mash.tenancy import tenant_context
@@ -105,6 +106,8 @@ def _remove(record, finding: Finding, *, actor) -> None:
     try:
         with transaction.atomic():
             Clock.objects.filter(subject_type=record._meta.label_lower, subject_id=str(record.pk)).delete()
+            # Its documents: the rows now, the files from storage once the removal commits (kept if it fails).
+            documents_removed = documents.remove_for(record)
             record.delete()
             orphans = _unmentioned(people)
             for person in orphans:
@@ -119,6 +122,7 @@ def _remove(record, finding: Finding, *, actor) -> None:
                     "object_type": finding.object_type,
                     "object_id": finding.object_id,
                     "people_removed": len(orphans),
+                    "documents_removed": documents_removed,
                 },
             )
         finding.removed = True

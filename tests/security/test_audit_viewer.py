@@ -130,3 +130,19 @@ def test_dates_are_typed_into_govuk_date_boxes_kept_on_error_and_each_error_link
     assert 'href="#id_date_from-day"' in html and 'href="#id_date_to-day"' in html
     assert 'id="id_date_from-day" name="date_from-day" type="text" inputmode="numeric" value="31"' in html
     assert 'value="kept"' in html
+
+
+def test_searching_a_reference_finds_who_downloaded_the_contacts_documents(people, api_as):
+    from tests.mash import document_builders as files
+
+    contact = submit(api_as(people[Role.REFERRER]))
+    upload = api_as(people[Role.REFERRER]).post(
+        f"/api/v1/contacts/{contact['id']}/documents/",
+        {"file": files.upload("body-map.pdf", files.pdf()), "kind": "body_map"},
+        format="multipart",
+    )
+    assert api_as(people[Role.HEAD]).get(upload.data["download"]).status_code == 200
+
+    html = _client(people[Role.ADMIN]).get("/security/audit/", {"reference": contact["reference"]}).content.decode()
+    assert "Document uploaded" in html and "Document downloaded" in html
+    assert people[Role.HEAD].username in html

@@ -26,6 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework import serializers
 
+from contacts import services as contact_services
 from contacts.models import Person, PersonMatchCandidate
 from deadlines.models import Notification
 from deadlines.services import ensure_default_ladders
@@ -40,6 +41,7 @@ from navigators import demo as navigators_demo
 from navigators import services as navigator_services
 from tests.contacts.builders import marf
 from tests.factories import AgencyFactory, token_for
+from tests.mash import document_builders as document_files
 from thresholds.models import ClosureDay, Rating, ThresholdIndicator
 from thresholds.services import ensure_default_policy
 from triage import services as triage_services
@@ -172,6 +174,10 @@ def _world(tenant, make_user):
         team = Team.objects.create(name="Team North")
         review = plan.reviews.first()
         person = Person.objects.first()
+        document = contact_services.attach_document(
+            contact=contact, actor=users[Role.TRIAGE], upload=document_files.upload("report.pdf", document_files.pdf()),
+            kind="police_report",
+        )  # fmt: skip
     mail.outbox.clear()
     assert candidate is not None and indicator is not None and review is not None
 
@@ -185,7 +191,7 @@ def _world(tenant, make_user):
         ("settings/teams/", team),
         ("api/v1/people/", person), ("people/links/contacts/", contact),
         ("people/links/", SimpleNamespace(pk=999_999)),  # a link that does not exist: its 404 is under test
-        ("people/", person),
+        ("people/", person), ("documents/", document), ("api/v1/documents/", document),
     ]  # fmt: skip
     values = {
         "tenant_slug": tenant.slug, "code": "red", "kind": "decision", "number": indicator.level.number,

@@ -103,3 +103,39 @@ def test_an_unknown_tenant_is_a_clear_error():
 
     with pytest.raises(CommandError, match="No tenant with the slug"):
         _run("--tenant", "nowhere")
+
+
+def test_a_removed_contact_takes_its_documents_and_their_files_with_it(
+    filed, tenant_a, make_user, api_as, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import storages
+
+    from mash.models import Document
+    from tests.mash import document_builders as files
+
+    triage = make_user(tenant_a, Role.TRIAGE)
+
+    def attach(contact_id, name):
+        response = api_as(triage).post(
+            f"/api/v1/contacts/{contact_id}/documents/",
+            {"file": files.upload(name, files.pdf()), "kind": "police_report"},
+            format="multipart",
+        )
+        assert response.status_code == 201
+        with tenant_context(tenant_a):
+            return Document.objects.get(pk=response.data["id"]).storage_name
+
+    expired = attach(filed["old_nfa"]["id"], "old.pdf")
+    kept = attach(filed["recent_nfa"]["id"], "recent.pdf")
+    storage = storages["documents"]
+    assert storage.exists(expired) and storage.exists(kept)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _run("--apply", "--tenant", "alpha")
+
+    assert not storage.exists(expired)
+    assert storage.exists(kept)  # a contact still within its period keeps its documents
+    with tenant_context(tenant_a):
+        assert list(Document.objects.values_list("original_name", flat=True)) == ["recent.pdf"]
+        removed = AuditEvent.objects.get(action="retention.removed", object_label=filed["old_nfa"]["reference"])
+    assert removed.changes["documents_removed"] == 1
