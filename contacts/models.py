@@ -228,7 +228,7 @@ class Person(TenantOwned):
     expected_date = models.DateField(null=True, blank=True, help_text="Expected date of delivery.")
     birth_recorded_at = models.DateTimeField(null=True, blank=True)
     # The last known address, as the latest contact naming them gave it; the search reads it normalised
-    # (lower case, punctuation as spaces), indexed by trigrams (migration 0100_h8_person_address).
+    # (lower case, punctuation as spaces), indexed by trigrams (migration 0010_person_address).
     address = models.CharField(max_length=300, blank=True)
     search_address = models.GeneratedField(
         expression=Func(Lower("address"), Value("[^a-z0-9]+"), Value(" "), Value("g"), function="regexp_replace"),

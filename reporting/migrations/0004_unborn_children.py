@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0002_team_moves_to_mash'),
+        ('reporting', '0003_bounce'),
     ]
 
     operations = [

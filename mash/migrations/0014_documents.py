@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mash', '0011_tenant_policy_checked_once_per_statement'),
+        ('mash', '0013_bounce'),
     ]
 
     operations = [

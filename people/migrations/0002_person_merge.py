@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0100_h8_person_address'),
+        ('contacts', '0010_person_address'),
         ('mash', '0011_tenant_policy_checked_once_per_statement'),
         ('people', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

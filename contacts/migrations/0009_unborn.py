@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0007_contact_urgent_out_of_hours'),
+        ('contacts', '0008_bounce'),
         ('mash', '0011_tenant_policy_checked_once_per_statement'),
     ]
 

@@ -48,7 +48,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contacts", "0007_contact_urgent_out_of_hours"),
+        ('contacts', '0009_unborn'),
     ]
 
     operations = [
