@@ -1,5 +1,6 @@
 from .pages import ROLE_HOMES
 from .roles import Role
+from .security import mfa
 
 # The places each role works in all day, in the header of every page (URL names without arguments).
 # Every page a role opens from its home page is reachable from here too, so no page is a dead end.
@@ -43,6 +44,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"tenant": None, "nav_links": [], "layout_template": PUBLIC_LAYOUT}
+    if not mfa.session_complete(user):
+        # Signed in with a password but not yet the second factor (or still setting one up): the menu
+        # and the search would lead only back to that step, so the header shows neither.
+        return {"tenant": None, "nav_links": [], "layout_template": PUBLIC_LAYOUT, "session_complete": False}
     links = []
     home = ROLE_HOMES.get(user.role)
     if home:
@@ -66,6 +71,7 @@ def navigation(request):
         "nav_links": links,
         "role_home": home,
         "layout_template": layout,
+        "session_complete": True,
     }
 
 

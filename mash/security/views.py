@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
@@ -29,7 +29,8 @@ def _next_url(request, default="home"):
 
 
 class SignInView(auth_views.LoginView):
-    """Username, password and (when set up) the security code, on one GOV.UK page."""
+    """Sign in, step one: username and password (GOV.UK). Step two is the security code on its own
+    page (``verify``), or setting up an authenticator app for staff who have none."""
 
     template_name = "registration/login.html"
     form_class = SignInForm
@@ -45,6 +46,8 @@ class SignInView(auth_views.LoginView):
             action="user.signed_in",
             changes={"second_factor": bool(form.otp_device)},
         )
+        if form.code_needed:
+            return redirect(f"{_verify_url()}?next={_safe(self.get_success_url())}")
         if mfa.required_for(user) and form.otp_device is None:
             messages.info(self.request, "Set up your authenticator app to finish signing in.")
             return redirect(f"{_enrol_url()}?next={_safe(self.get_success_url())}")
@@ -97,11 +100,7 @@ def enrol(request):
         codes = mfa.confirm_app_device(user=user, device=device, token=form.cleaned_data["code"])
         if codes is not None:
             otp_login(request, device)
-            return render(
-                request,
-                "security/recovery_codes.html",
-                {"codes": codes, "next": _next_url(request), "first_time": True},
-            )
+            return _show_recovery_codes(request, codes, next_url=_next_url(request), first_time=True)
         _record_factor_failure(request, user.get_username())
         form.add_error("code", "The security code is not right. Enter the current code from your app")
     return render(
@@ -162,10 +161,64 @@ def new_recovery_codes(request):
     if request.method == "POST" and form.is_valid():
         codes = mfa.replace_recovery_codes(user=user, token=form.cleaned_data["code"])
         if codes is not None:
-            return render(request, "security/recovery_codes.html", {"codes": codes, "next": "/", "first_time": False})
+            return _show_recovery_codes(request, codes, next_url="/", first_time=False)
         _record_factor_failure(request, user.get_username())
         form.add_error("code", "The security code is not right, or has expired. Enter the current code from your app")
     return render(request, "security/new_recovery_codes.html", {"form": form})
+
+
+# New recovery codes wait in the session until the user confirms they have kept them, so the page
+# can offer them as a download and show them again after an error; never longer.
+RECOVERY_CODES_KEY = "mash_recovery_codes"
+
+
+def _show_recovery_codes(request, codes, *, next_url, first_time, error=None, status=200):
+    request.session[RECOVERY_CODES_KEY] = {"codes": list(codes), "next": next_url, "first_time": first_time}
+    context = {"codes": codes, "next": next_url, "first_time": first_time, "error": error}
+    return render(request, "security/recovery_codes.html", context, status=status)
+
+
+@login_required
+def recovery_codes_download(request):
+    """The recovery codes just made, as a text file to keep (only until the user says they have)."""
+    pending = request.session.get(RECOVERY_CODES_KEY)
+    if not request.user.is_verified() or not pending:
+        raise Http404("No new recovery codes to download.")
+    lines = [
+        f"Recovery codes for {request.user.get_username()} (MASH front door)",
+        "Each code works once, instead of a code from your authenticator app.",
+        "",
+        *pending["codes"],
+        "",
+    ]
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="mash-recovery-codes.txt"'
+    audit.record(actor=request.user, action="mfa.recovery_codes_downloaded")
+    return response
+
+
+@login_required
+def recovery_codes_kept(request):
+    """The user confirms they have kept their new recovery codes; then they carry on."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    pending = request.session.get(RECOVERY_CODES_KEY)
+    if not request.user.is_verified() or not pending:
+        return redirect("/")
+    if request.POST.get("kept") != "yes":
+        return _show_recovery_codes(
+            request,
+            pending["codes"],
+            next_url=pending["next"],
+            first_time=pending["first_time"],
+            error="Confirm that you have saved your recovery codes somewhere safe",
+            status=400,
+        )
+    del request.session[RECOVERY_CODES_KEY]
+    audit.record(actor=request.user, action="mfa.recovery_codes_kept")
+    target = pending["next"]
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+    return redirect(target if safe and target else "/")
 
 
 def keep_alive(request):

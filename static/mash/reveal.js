@@ -67,3 +67,13 @@
   document.addEventListener("change", dropRadioExpanded);
   window.addEventListener("pageshow", function () { setTimeout(dropRadioExpanded, 0); });
 })();
+
+// A "Print" button (data-mash-print) prints the page with its print styles; it is hidden until this runs, since
+// without JavaScript it could do nothing (the browser's own print still works).
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-mash-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();

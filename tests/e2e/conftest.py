@@ -270,14 +270,16 @@ def security_code(username) -> str | None:
 def sign_in(page, live_server, username, password=None):
     """Sign in through the sign-in page as a demo user; returns the page, on wherever sign-in led.
 
-    Staff enter the security code from their authenticator app on the same page (mash.security).
+    Staff then enter the security code from their authenticator app on the next page (mash.security).
     """
     page.goto(f"{live_server.url}/sign-in/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password if password is not None else settings.DEMO_PASSWORD)
     code = security_code(username)
-    if code is not None:
-        page.locator("#id_otp_token").fill(code)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in", exact=True).click()
+    if code is not None and "/security/two-factor/verify/" in page.url:
+        page.get_by_label("Security code").fill(code)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
     return page

@@ -1,8 +1,10 @@
 """Signing in through the browser, and proof that the harness's accessibility check bites."""
 
 import pytest
+from django.conf import settings
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import security_code, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -16,8 +18,28 @@ def test_triage_worker_signs_in_and_lands_on_the_triage_home(page, axe, live_ser
     assert "Cambridgeshire County Council" in page.title()
 
     axe.check()  # the home page (the test's end would check it too; here we also see what was covered)
-    assert axe.checked == [f"{live_server.url}/sign-in/", f"{live_server.url}/home/triage/"]
+    # Password, then the security code on a page of its own, then home.
+    assert axe.checked[0] == f"{live_server.url}/sign-in/"
+    assert axe.checked[1].startswith(f"{live_server.url}/security/two-factor/verify/")
+    assert axe.checked[2:] == [f"{live_server.url}/home/triage/"]
     assert axe.violations == []
+
+
+def test_the_sign_in_page_asks_for_no_code_and_the_menu_waits_for_the_second_factor(page, live_server, demo_data):
+    page.goto(f"{live_server.url}/sign-in/")
+    expect(page.get_by_label("Security code")).to_have_count(0)  # a first-time user has no code to give
+    page.get_by_label("Username").fill("cambridgeshire-triage")
+    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+    security_code("cambridgeshire-triage")  # the worker's app is set up
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter your security code")
+    expect(page.get_by_role("navigation", name="Menu")).to_have_count(0)
+    expect(page.get_by_role("search")).to_have_count(0)
+    page.get_by_label("Security code").fill(security_code("cambridgeshire-triage"))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("navigation", name="Menu")).to_be_visible()
 
 
 def test_wrong_password_shows_the_error_summary(page, axe, live_server, demo_data):

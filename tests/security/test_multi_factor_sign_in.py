@@ -1,9 +1,12 @@
 """Multi-factor sign-in: staff reach nothing with a password alone; set-up, codes, recovery codes, lockout."""
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -11,6 +14,7 @@ from mash.models import AuditEvent
 from mash.roles import STAFF_ROLES, Role
 from mash.security import mfa
 from mash.tenancy import tenant_context
+from tests.audit_helpers import audit_events
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery"  # tests.factories.UserFactory
@@ -105,14 +109,21 @@ def _sign_in(client, username, password=PASSWORD, code="", **extra):
     return client.post("/sign-in/", {"username": username, "password": password, "otp_token": code, **extra})
 
 
-def test_signing_in_asks_for_the_code_with_the_password_and_accepts_a_recovery_code_once(tenant_a, make_user):
+def test_signing_in_asks_for_the_code_after_the_password_and_accepts_a_recovery_code_once(tenant_a, make_user):
     user = make_user(tenant_a, Role.TRIAGE)
     device = mfa.ensure_confirmed_device(user)
     recovery = mfa.new_recovery_codes(user=user)
 
-    # Without the right code the page answers as for a wrong password (test_second_factor_bypass).
-    missing = _sign_in(Client(), user.username)
-    assert missing.status_code == 200 and "Enter a correct username and password" in missing.content.decode()
+    # The password first; the code on a page of its own, and nothing else until it is given.
+    two_steps = Client()
+    first = two_steps.post("/sign-in/", {"username": user.username, "password": PASSWORD, "next": "/contacts/"})
+    assert first.status_code == 302 and first.url == "/security/two-factor/verify/?next=/contacts/"
+    assert two_steps.get("/contacts/").status_code == 302
+    second = two_steps.post("/security/two-factor/verify/", {"code": _code(device), "next": "/contacts/"})
+    assert second.status_code == 302 and second.url == "/contacts/"
+    assert two_steps.get("/contacts/").status_code == 200
+
+    # A client posting the code with the password: a wrong code is answered as a wrong password.
     wrong = _sign_in(Client(), user.username, code="123456")
     assert wrong.status_code == 200 and "Enter a correct username and password" in wrong.content.decode()
 
@@ -164,3 +175,57 @@ def test_wrong_security_codes_count_towards_the_lockout(tenant_a, make_user, set
     for _ in range(settings.AXES_FAILURE_LIMIT):
         _sign_in(Client(), user.username, code="000000")
     assert _sign_in(Client(), user.username, code=_code(device)).status_code == 429
+
+
+def _recovery_page(client, user, device):
+    client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
+    client.post("/security/two-factor/verify/", {"code": _code(device)})
+    with time_machine.travel(timezone.now() + timedelta(seconds=device.step), tick=False):
+        return client.post("/security/two-factor/recovery-codes/", {"code": _code(device)})
+
+
+def test_new_recovery_codes_can_be_downloaded_and_must_be_confirmed_as_kept(tenant_a, make_user):
+    user = make_user(tenant_a, Role.MANAGER)
+    device = mfa.ensure_confirmed_device(user)
+    client = Client()
+    shown = _recovery_page(client, user, device)
+    codes = re.findall(r"<li><code>([0-9a-f]{8})</code></li>", shown.content.decode())
+    assert len(codes) == mfa.RECOVERY_CODES
+
+    download = client.get("/security/two-factor/recovery-codes/download/")
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    assert download["Content-Type"].startswith("text/plain") and download["Cache-Control"] == "no-store"
+    assert all(code in download.content.decode() for code in codes)
+
+    # Carrying on without saying they are kept: the codes again, with the error, nothing lost.
+    unconfirmed = client.post("/security/two-factor/recovery-codes/kept/", {})
+    page = unconfirmed.content.decode()
+    assert unconfirmed.status_code == 400
+    assert "Confirm that you have saved your recovery codes somewhere safe" in page
+    assert re.findall(r"<li><code>([0-9a-f]{8})</code></li>", page) == codes
+
+    kept = client.post("/security/two-factor/recovery-codes/kept/", {"kept": "yes"})
+    assert kept.status_code == 302 and kept.url == "/"
+    assert audit_events(tenant_a, actor=user, action="mfa.recovery_codes_kept")
+    assert audit_events(tenant_a, actor=user, action="mfa.recovery_codes_downloaded")
+    # Once kept, the codes are nowhere to be had again.
+    assert client.get("/security/two-factor/recovery-codes/download/").status_code == 404
+
+
+def test_nobody_can_download_codes_without_having_just_made_them(tenant_a, make_user):
+    user = make_user(tenant_a, Role.MANAGER)
+    mfa.ensure_confirmed_device(user)
+    half = Client()
+    half.post("/sign-in/", {"username": user.username, "password": PASSWORD})  # the password alone
+    assert half.get("/security/two-factor/recovery-codes/download/").status_code in (302, 404)
+    assert Client().get("/security/two-factor/recovery-codes/download/").status_code == 302  # signed out
+
+
+def test_a_password_only_session_sees_no_menu(tenant_a, make_user):
+    user = make_user(tenant_a, Role.TRIAGE)
+    mfa.ensure_confirmed_device(user)
+    client = Client()
+    client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
+    html = client.get("/security/two-factor/verify/").content.decode()
+    assert 'role="search"' not in html and "Triage queue" not in html and "Notifications" not in html
+    assert "Sign out" in html  # the one way on from here besides the code

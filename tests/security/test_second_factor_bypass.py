@@ -274,9 +274,7 @@ def _comparable(response):
     return re.sub(r"[A-Za-z0-9]{64}", "", html)  # masked CSRF tokens
 
 
-def test_a_right_password_without_a_right_code_is_answered_and_counted_like_a_wrong_password(
-    tenant_a, make_user, settings
-):
+def test_a_wrong_code_is_counted_like_a_wrong_password_and_in_one_post_answered_like_one(tenant_a, make_user, settings):
     settings.AXES_ENABLED = True
     settings.AXES_FAILURE_LIMIT = 5
     user = make_user(tenant_a, Role.TRIAGE)
@@ -284,8 +282,7 @@ def test_a_right_password_without_a_right_code_is_answered_and_counted_like_a_wr
 
     wrong_password = _sign_in(user.username, password="not-the-password")
     attempts = [
-        _sign_in(user.username),  # right password, no code
-        _sign_in(user.username, code="000000"),  # right password, wrong code
+        _sign_in(user.username, code="000000"),  # right password, wrong code in the same post
         _sign_in(user.username, password="not-the-password", code=_code(device)),
     ]
     assert wrong_password.status_code == 200
@@ -294,6 +291,12 @@ def test_a_right_password_without_a_right_code_is_answered_and_counted_like_a_wr
         assert response.status_code == wrong_password.status_code
         assert _comparable(response) == _comparable(wrong_password)
         assert "_auth_user_id" not in response.wsgi_request.session
+
+    # In the browser the code is a second step: a wrong code there counts the same way.
+    browser = Client()
+    browser.post("/sign-in/", {"username": user.username, "password": PASSWORD})
+    wrong_code = browser.post("/security/two-factor/verify/", {"code": "222222"})
+    assert wrong_code.status_code == 200 and "The security code is not right" in wrong_code.content.decode()
 
     assert AccessAttempt.objects.get(username=user.username).failures_since_start == 4
     assert _sign_in(user.username, code="111111").status_code == 429  # the fifth failure locks the account

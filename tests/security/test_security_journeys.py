@@ -34,9 +34,24 @@ def test_a_manager_sets_up_the_authenticator_app_at_first_sign_in(page, live_ser
     expect(page.get_by_role("heading", name="Authenticator app set up")).to_be_visible()
     codes = page.get_by_test_id("recovery-codes").locator("li")
     expect(codes).to_have_count(10)
+    # No menu until the second factor is set up and the codes are kept; the codes can be kept three ways.
+    expect(page.get_by_role("navigation", name="Menu")).to_have_count(0)
+    expect(page.get_by_role("button", name="Print the codes")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the codes").click()
+    kept = download.value.path().read_text()
+    assert all(code in kept for code in codes.all_inner_texts())
     with page.expect_navigation():
-        page.get_by_role("link", name="Continue").click()
+        page.get_by_role("button", name="Continue").click()  # without saying they are kept
+    expect(page.get_by_role("alert")).to_contain_text("Confirm that you have saved your recovery codes")
+    page.axe.check()
+    page.get_by_role("link", name="Confirm that you have saved your recovery codes").click()
+    expect(page.get_by_label("I have saved my recovery codes somewhere safe")).to_be_focused()
+    page.get_by_label("I have saved my recovery codes somewhere safe").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
     assert re.search(r"/home/manager/$", page.url)
+    expect(page.get_by_role("navigation", name="Menu")).to_be_visible()
 
 
 def test_an_admin_searches_the_audit_log(page, live_server, demo_data):
