@@ -18,7 +18,7 @@ RATING_HEX = {
     RatingColour.GREY: "#505a5f",
 }
 BLUE, GREEN, BLACK = "#1d70b8", "#00703c", "#0b0c0c"
-BAR_HEIGHT = 32  # pixels per horizontal bar, so every agency's name has room
+BAR_HEIGHT = 40  # pixels per horizontal bar, so every agency's name has room (two lines when long)
 CHART_PADDING = 90  # legend and axis
 
 
@@ -104,6 +104,7 @@ def chart_configs(figures, labels):
         "options": {
             "indexAxis": "y",
             "animation": False,
+            "layout": {"padding": {"right": 16}},  # room for the last tick's "100"
             "maintainAspectRatio": False,
             "scales": {
                 "x": whole_numbers(max=100, title={"display": True, "text": "Returns on time (%)"}),
