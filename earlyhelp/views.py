@@ -317,7 +317,7 @@ def letter(request, pk, task_pk):
     return _action_page(
         request, eh, form_class=LetterForm, template="earlyhelp/letter.html", title="Letter to the lead professional",
         run=run, success="Letter to the lead professional sent.", initial={"email": task.phone_or_email},
-        extra=lambda eh: {"task": task},
+        extra=lambda eh: {"task": task, "dated": task.done_at or timezone.now()},
     )  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from mash.models import Agency
 from thresholds.models import Rating
 from triage.handover_models import OrganisationType
 
-from . import annex_a, selectors, services
+from . import annex_a, charts, selectors, services
 from .forms import AnnexAForm, FiltersForm, default_range
 
 ALLOWED = selectors.DASHBOARD_ROLES
@@ -92,34 +92,9 @@ def dashboard(request):
             (labels["organisation_types"].get(code, code), n)
             for code, n in figures["consultations_by_organisation_type"].items()
         ],
-        chart_data=_chart_data(figures, labels),
+        chart_data=charts.chart_configs(figures, labels),
     )
     return render(request, "reporting/dashboard.html", context)
-
-
-def _chart_data(figures, labels):
-    points = figures["trend"]["points"]
-    return {
-        "trend": {
-            "labels": [p["period"] for p in points],
-            "contacts": [p["contacts"] for p in points],
-            "children": [p["children"] for p in points],
-            "decided_pct": [p["decided_within_deadline_pct"] for p in points],
-            "returns_pct": [p["returns_on_time_pct"] for p in points],
-        },
-        "agencies": {
-            "labels": [labels["agencies"].get(s, s) for s in figures["returns_on_time_pct_by_agency"]],
-            "values": list(figures["returns_on_time_pct_by_agency"].values()),
-        },
-        "outcomes": {
-            "labels": [labels["outcomes"][c] for c in figures["outcomes"]],
-            "values": list(figures["outcomes"].values()),
-        },
-        "ratings": {
-            "labels": [labels["ratings"].get(c, (c, ""))[0] for c in figures["ratings"]],
-            "values": list(figures["ratings"].values()),
-        },
-    }
 
 
 @role_required(*ALLOWED)

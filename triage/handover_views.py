@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
@@ -42,6 +43,7 @@ def _context(request, contact) -> dict:
         and handover.may_acknowledge(request.user, record),
         "teams": list(Team.objects.filter(active=True).order_by("name")),
         "is_other_service": contact.outcome == "other_service",
+        "dated": record.sent_at if record else timezone.now(),  # the summary's date: when it was handed over
     }  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """The Early Help Hub's pages: the queue by time left, the request record and its forms, the Early Help Assessment
 form with drafts, a referrer's own requests. Unseen is 404, seen but not theirs to change is 403."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 from earlyhelp import services
 from earlyhelp.models import EarlyHelpDraft, EarlyHelpRequest, FeedbackTask
 from mash import tenancy
+from mash.models import Tenant
 from tests.audit_helpers import audit_events
 from tests.earlyhelp.builders import PAGE_CONSENT, file_direct, make_hub, page_action, stepped_down
 
@@ -256,3 +258,54 @@ def test_triage_files_a_request_from_the_form_and_is_told_its_reference(hub, cli
     with tenancy.tenant_context(hub.tenant):
         request = EarlyHelpRequest.objects.get()
     assert f"Early help request {request.reference} sent" in response.content.decode()
+
+
+def _letterhead(html):
+    start = html.index('id="letterhead"')
+    return re.sub(r"<[^>]+>", " ", html[start : html.index("</dl>", start)])
+
+
+def test_the_letter_prints_as_a_document_under_the_councils_letterhead(hub, client):
+    Tenant.objects.filter(pk=hub.tenant.pk).update(name="Shire County Council", mash_phone="01223 555000")
+    request = stepped_down(hub)
+    signed_in(client, hub.ehcoord)
+    with time_machine.travel(T0, tick=False):  # Monday 24 November 2025
+        client.post(f"/early-help/{request.pk}/outcome/", {
+            "outcome": "district_service", "lead_professional": "Jo Patel", "district_services": "Family Work",
+            "further_assessment": "yes", "lead_professional_email": "jo@example.org", "notes": "",
+        })  # fmt: skip
+    with tenancy.tenant_context(hub.tenant):
+        task = FeedbackTask.objects.get(request=request, kind="letter_lead_professional")
+    url = f"/early-help/{request.pk}/tasks/{task.pk}/letter/"
+    with time_machine.travel(T0 + timedelta(days=1), tick=False):
+        html = client.get(url).content.decode()
+    head = " ".join(_letterhead(html).split())
+    assert "Shire County Council" in head and "Multi-Agency Safeguarding Hub" in head
+    assert "Telephone: 01223 555000" in head
+    assert "Date 25 November 2025" in head  # the day it is printed, until it is sent
+    assert "To Jo Patel jo@example.org" in head
+    assert f"Reference {request.reference}" in head
+    # The letterhead and the letter print; the page's heading, status and form do not.
+    assert 'href="/static/mash/print.css" media="print"' in html
+    assert '<form method="post" novalidate class="mash-no-print">' in html
+    assert '<h1 class="govuk-heading-l mash-no-print">' in html
+
+    with time_machine.travel(T0 + timedelta(days=2), tick=False):
+        client.post(url, {"sent_by": "post"})
+    with time_machine.travel(T0 + timedelta(days=9), tick=False):
+        head = " ".join(_letterhead(client.get(url).content.decode()).split())
+    assert "Date 26 November 2025" in head  # a sent letter keeps the day it was sent
+
+    Tenant.objects.filter(pk=hub.tenant.pk).update(mash_phone="")
+    assert "Telephone" not in _letterhead(client.get(url).content.decode())
+
+
+def test_the_print_stylesheet_leaves_out_the_service_around_a_document():
+    from django.contrib.staticfiles import finders
+
+    css = open(finders.find("mash/print.css")).read()
+    hidden = {s.strip() for s in css.split("@media print {")[1].split("{ display: none !important; }")[0].split(",")}
+    for selector in (".govuk-template__header", ".moj-header", ".moj-primary-navigation", "nav", ".govuk-footer",
+                     ".govuk-back-link", "form", "button", ".mash-no-print"):  # fmt: skip
+        assert selector in hidden, selector
+    assert ".mash-letterhead" in css

@@ -13,7 +13,7 @@ from contacts.models import Contact
 from deadlines.models import Clock, Notification
 from deadlines.services import process_due
 from mash import tenancy
-from mash.models import AuditEvent
+from mash.models import AuditEvent, Tenant
 from tests.triage.handover_helpers import HEALTH_SECRET, POLICE_SUMMARY, enquiry
 from tests.triage.test_decision import decide
 
@@ -151,7 +151,8 @@ def test_the_page_print_view_and_pdf(cambs, api_as, case):
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     # A whole document a reader opens: every stream inflates, one of them holds a page, and the trailer ends it.
-    streams = [zlib.decompress(s) for s in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf.content, re.S)]
+    # (A stream's data may itself end in a carriage return: only the newline before endstream is taken off.)
+    streams = [zlib.decompress(s) for s in re.findall(rb"stream\r?\n(.*?)\nendstream", pdf.content, re.S)]
     assert any(re.search(rb"/Type\s*/Page\b", s) for s in [pdf.content, *streams])
     assert pdf.content.rstrip().endswith(b"%%EOF")
     assert pdf["Content-Disposition"] == f'attachment; filename="mash-summary-{reference.lower()}.pdf"'
@@ -223,3 +224,26 @@ def test_every_section_of_the_summary_is_the_records_own_facts(cambs, api_as, ca
     page = client.get(f"/triage/contacts/{contact.pk}/handover/").content.decode()
     for fact in (safety.harm, judgement.rationale, level.name, indicator.text, household[0][0]):
         assert fact in page, fact
+
+
+def test_the_printed_summary_is_a_document_under_the_councils_letterhead(cambs, api_as, case):
+    Tenant.objects.filter(pk=cambs["tenant"].pk).update(name="Shire County Council", mash_phone="01223 555000")
+    with time_machine.travel("2026-03-10T10:00:00+00:00", tick=False):  # Tuesday 10 March 2026
+        _decide(api_as, cambs, case, team=case["team"].pk)
+    client = Client()
+    client.force_login(cambs["manager"])
+    with time_machine.travel("2026-03-12T10:00:00+00:00", tick=False):
+        response = client.get(f"/triage/contacts/{case['contact'].pk}/handover/print/")
+    html = response.content.decode()
+    start = html.index('id="letterhead"')
+    head = " ".join(re.sub(r"<[^>]+>", " ", html[start : html.index("</dl>", start)]).split())
+    assert "Shire County Council" in head and "Multi-Agency Safeguarding Hub" in head
+    assert "Telephone: 01223 555000" in head
+    assert "Date 10 March 2026" in head  # the day it was handed over
+    assert "To Assessment team North" in head  # the receiving team
+    assert f"Reference {case['contact'].reference}" in head
+    # No service around it (no header, menu or form), and its styles carry the nonce the policy allows.
+    assert "<form" not in html and "<nav" not in html and "<header" not in html
+    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+    assert f'<style nonce="{nonce}">' in html
+    assert len(re.findall(r"<style\b", html)) == 1
