@@ -44,9 +44,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"tenant": None, "nav_links": [], "layout_template": PUBLIC_LAYOUT}
-    if not mfa.session_complete(user):
-        # Signed in with a password but not yet the second factor (or still setting one up): the menu
-        # and the search would lead only back to that step, so the header shows neither.
+    if not mfa.session_complete(user) or request.session.get(mfa.RECOVERY_CODES_PENDING):
+        # Signed in with a password but not yet the second factor (or still setting one up, or yet to say
+        # the new recovery codes are kept): the menu and the search would lead only away from that step,
+        # so the header shows neither.
         return {"tenant": None, "nav_links": [], "layout_template": PUBLIC_LAYOUT, "session_complete": False}
     links = []
     home = ROLE_HOMES.get(user.role)

@@ -370,7 +370,9 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_CALLABLE = "mash.security.backends.lockout_username"
-AXES_RESET_ON_SUCCESS = True
+# Failures are forgiven only when a sign-in is complete (mash.security.views.forgive_failures): the password
+# step alone logs in a session that still needs its code, and must not wipe the count of wrong codes.
+AXES_RESET_ON_SUCCESS = False
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log instead
 AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429

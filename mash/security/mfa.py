@@ -26,6 +26,11 @@ RECOVERY_DEVICE_NAME = "Recovery codes"
 RECOVERY_CODES = 10
 
 
+# The session key under which new recovery codes wait until the user confirms they have kept them
+# (mash.security.views); the header shows no menu meanwhile (mash.context_processors).
+RECOVERY_CODES_PENDING = "mash_recovery_codes"
+
+
 def required_for(user) -> bool:
     """Must this user present a second factor before reaching any page or the API by session?"""
     if not getattr(settings, "MASH_MFA_REQUIRED", False):

@@ -48,6 +48,8 @@ class SignInView(auth_views.LoginView):
         )
         if form.code_needed:
             return redirect(f"{_verify_url()}?next={_safe(self.get_success_url())}")
+        if not mfa.required_for(user) or form.otp_device is not None:
+            forgive_failures(user)
         if mfa.required_for(user) and form.otp_device is None:
             messages.info(self.request, "Set up your authenticator app to finish signing in.")
             return redirect(f"{_enrol_url()}?next={_safe(self.get_success_url())}")
@@ -57,6 +59,16 @@ class SignInView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["expired"] = self.request.GET.get("expired") == "1"
         return context
+
+
+def forgive_failures(user) -> None:
+    """A sign-in is complete (password and, where needed, the code): earlier failures no longer count
+    towards the lockout. Never after the password alone, or a password-holder could guess codes forever."""
+    from axes.utils import reset
+
+    from .backends import lockout_username
+
+    reset(username=lockout_username(None, {"username": user.get_username()}))
 
 
 def _enrol_url():
@@ -100,6 +112,7 @@ def enrol(request):
         codes = mfa.confirm_app_device(user=user, device=device, token=form.cleaned_data["code"])
         if codes is not None:
             otp_login(request, device)
+            forgive_failures(user)
             return _show_recovery_codes(request, codes, next_url=_next_url(request), first_time=True)
         _record_factor_failure(request, user.get_username())
         form.add_error("code", "The security code is not right. Enter the current code from your app")
@@ -132,6 +145,7 @@ def verify(request):
         device = mfa.verify(user, form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
+            forgive_failures(user)
             audit.record(actor=user, action="user.second_factor_verified")
             return redirect(_next_url(request))
         _record_factor_failure(request, user.get_username())
@@ -169,7 +183,7 @@ def new_recovery_codes(request):
 
 # New recovery codes wait in the session until the user confirms they have kept them, so the page
 # can offer them as a download and show them again after an error; never longer.
-RECOVERY_CODES_KEY = "mash_recovery_codes"
+RECOVERY_CODES_KEY = mfa.RECOVERY_CODES_PENDING
 
 
 def _show_recovery_codes(request, codes, *, next_url, first_time, error=None, status=200):

@@ -197,7 +197,7 @@ def _world(tenant, make_user):
         "tenant_slug": tenant.slug, "code": "red", "kind": "decision", "number": indicator.level.number,
         "index": 0, "step": "concerns", "figure": "contacts", "candidate_pk": candidate.pk, "verdict": "reject",
         "contact_id": contact.pk, "agency_slug": "police", "task_pk": tasks["call_family"].pk,
-        "review_pk": review.pk, "format": "json", "uidb64": "MQ", "token": "not-a-token",
+        "review_pk": review.pk, "format": "json", "uidb64": "MQ", "token": "not-a-token", "rule": "nfa_contacts",
     }  # fmt: skip
 
     def path(pattern, role):

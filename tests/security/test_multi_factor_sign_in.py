@@ -114,15 +114,6 @@ def test_signing_in_asks_for_the_code_after_the_password_and_accepts_a_recovery_
     device = mfa.ensure_confirmed_device(user)
     recovery = mfa.new_recovery_codes(user=user)
 
-    # The password first; the code on a page of its own, and nothing else until it is given.
-    two_steps = Client()
-    first = two_steps.post("/sign-in/", {"username": user.username, "password": PASSWORD, "next": "/contacts/"})
-    assert first.status_code == 302 and first.url == "/security/two-factor/verify/?next=/contacts/"
-    assert two_steps.get("/contacts/").status_code == 302
-    second = two_steps.post("/security/two-factor/verify/", {"code": _code(device), "next": "/contacts/"})
-    assert second.status_code == 302 and second.url == "/contacts/"
-    assert two_steps.get("/contacts/").status_code == 200
-
     # A client posting the code with the password: a wrong code is answered as a wrong password.
     wrong = _sign_in(Client(), user.username, code="123456")
     assert wrong.status_code == 200 and "Enter a correct username and password" in wrong.content.decode()
@@ -136,6 +127,16 @@ def test_signing_in_asks_for_the_code_after_the_password_and_accepts_a_recovery_
     assert with_recovery.get("/contacts/").status_code == 200
     again = _sign_in(Client(), user.username, code=recovery[0])
     assert again.status_code == 200 and "Enter a correct username and password" in again.content.decode()  # once
+
+    # In the browser: the password first; the code on a page of its own, and nothing else until it is given.
+    with time_machine.travel(timezone.now() + timedelta(seconds=device.step), tick=False):  # a fresh code
+        two_steps = Client()
+        first = two_steps.post("/sign-in/", {"username": user.username, "password": PASSWORD, "next": "/contacts/"})
+        assert first.status_code == 302 and first.url == "/security/two-factor/verify/?next=/contacts/"
+        assert two_steps.get("/contacts/").status_code == 302
+        second = two_steps.post("/security/two-factor/verify/", {"code": _code(device), "next": "/contacts/"})
+        assert second.status_code == 302 and second.url == "/contacts/"
+        assert two_steps.get("/contacts/").status_code == 200
 
 
 def test_staff_without_a_device_sign_in_to_the_set_up_page(tenant_a, make_user):
@@ -229,3 +230,35 @@ def test_a_password_only_session_sees_no_menu(tenant_a, make_user):
     html = client.get("/security/two-factor/verify/").content.decode()
     assert 'role="search"' not in html and "Triage queue" not in html and "Notifications" not in html
     assert "Sign out" in html  # the one way on from here besides the code
+
+
+def test_a_right_password_does_not_wipe_the_count_of_wrong_codes(tenant_a, make_user, settings):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 5
+    user = make_user(tenant_a, Role.TRIAGE)
+    device = mfa.ensure_confirmed_device(user)
+    client = Client()
+    for _ in range(2):  # someone with the password guesses codes, signing in again between guesses
+        client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
+        for _ in range(2):
+            client.post("/security/two-factor/verify/", {"code": "000000"})
+    client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
+    locked = client.post("/security/two-factor/verify/", {"code": "111111"})  # the fifth wrong code
+    assert locked.status_code == 429
+    assert Client().post("/sign-in/", {"username": user.username, "password": PASSWORD}).status_code == 429
+    # The right code now is no way in either.
+    assert _sign_in(Client(), user.username, code=_code(device)).status_code == 429
+
+
+def test_a_completed_sign_in_forgives_earlier_failures(tenant_a, make_user, settings):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 5
+    user = make_user(tenant_a, Role.TRIAGE)
+    device = mfa.ensure_confirmed_device(user)
+    for _ in range(4):
+        _sign_in(Client(), user.username, password="not-the-password")
+    client = Client()
+    client.post("/sign-in/", {"username": user.username, "password": PASSWORD})
+    assert client.post("/security/two-factor/verify/", {"code": _code(device)}).status_code == 302
+    with time_machine.travel(timezone.now() + timedelta(seconds=device.step), tick=False):
+        assert _sign_in(Client(), user.username, password="not-the-password").status_code == 200  # not locked
