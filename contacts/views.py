@@ -3,6 +3,8 @@ list and record for hub staff; the phone-contact form; the public report page.""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_POST
 from mash import audit, documents, tenancy
 from mash.decorators import role_required
 from mash.exceptions import DomainError
-from mash.forms import DocumentForm
+from mash.forms import attach_from_form
 from mash.models import Tenant
 from mash.roles import Role
 from mash.throttling import PublicReportLimit
@@ -367,28 +369,12 @@ def document_add(request, pk):
     contact = get_object_or_404(selectors.contacts_for(request.user), pk=pk)
     if not selectors.may_attach_documents(request.user, contact):
         raise PermissionDenied("Your role may not attach documents to a contact.")
-    status = 200
-    if request.method == "POST":
-        form = DocumentForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                document = services.attach_document(
-                    contact=contact,
-                    actor=request.user,
-                    upload=form.cleaned_data["file"],
-                    kind=form.cleaned_data["kind"],
-                    description=form.cleaned_data["description"],
-                )
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-                status = exc.status_code
-            else:
-                messages.success(request, f"{document.original_name} attached to {contact.reference}")
-                return redirect(reverse("contacts:detail", args=[contact.pk]) + "#documents")
-        else:
-            status = 400
-    else:
-        form = DocumentForm()
+    form, status, document = attach_from_form(
+        request, partial(services.attach_document, contact=contact, actor=request.user)
+    )
+    if document is not None:
+        messages.success(request, f"{document.original_name} attached to {contact.reference}")
+        return redirect(reverse("contacts:detail", args=[contact.pk]) + "#documents")
     referrer = selectors.is_referrer_view(request.user)
     return render(
         request,

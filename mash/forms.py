@@ -3,6 +3,7 @@
 from django import forms
 
 from .documents import DESCRIPTION_MAX, SELECT_KIND
+from .exceptions import DomainError
 from .models import DocumentKind
 
 
@@ -25,3 +26,26 @@ class DocumentForm(forms.Form):
         help_text="For example, who wrote it and when, or what it shows.",
         error_messages={"max_length": f"The description must be {DESCRIPTION_MAX} characters or fewer"},
     )
+
+
+def attach_from_form(request, attach):
+    """The upload page's POST, the same for every record: bind the form, and when it is valid call
+    ``attach(upload=, kind=, description=)`` (a service that checks the file and may refuse it).
+
+    Returns ``(form, status, document)``: the document when attached, else the form with its errors
+    (a refusal on its field) and the status to answer with; a GET gets an empty form and 200."""
+    if request.method != "POST":
+        return DocumentForm(), 200, None
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return form, 400, None
+    try:
+        document = attach(
+            upload=form.cleaned_data["file"],
+            kind=form.cleaned_data["kind"],
+            description=form.cleaned_data["description"],
+        )
+    except DomainError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return form, exc.status_code, None
+    return form, 200, document

@@ -3,6 +3,8 @@ side by side for the hub, and the tenant admin's question templates and sharing 
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -17,7 +19,7 @@ from deadlines.selectors import clocks_for_subject
 from mash import audit, documents, timefmt
 from mash.decorators import role_required
 from mash.exceptions import DomainError
-from mash.forms import DocumentForm
+from mash.forms import attach_from_form
 from mash.models import Agency
 from mash.roles import AGENCY_ROLES, Role
 from thresholds import selectors as threshold_selectors
@@ -259,28 +261,12 @@ def document_add(request, pk):
     obj = _request_or_404(request, pk)
     if not services.may_attach_documents(request.user, obj, _return_of(obj)):
         raise PermissionDenied("You cannot attach documents to this return.")
-    status = 200
-    if request.method == "POST":
-        form = DocumentForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                document = services.attach_return_document(
-                    request=obj,
-                    actor=request.user,
-                    upload=form.cleaned_data["file"],
-                    kind=form.cleaned_data["kind"],
-                    description=form.cleaned_data["description"],
-                )
-            except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-                status = exc.status_code
-            else:
-                messages.success(request, f"{document.original_name} attached to your agency's return")
-                return redirect(reverse("navigators:request", args=[obj.pk]) + "#documents")
-        else:
-            status = 400
-    else:
-        form = DocumentForm()
+    form, status, document = attach_from_form(
+        request, partial(services.attach_return_document, request=obj, actor=request.user)
+    )
+    if document is not None:
+        messages.success(request, f"{document.original_name} attached to your agency's return")
+        return redirect(reverse("navigators:request", args=[obj.pk]) + "#documents")
     return render(
         request,
         "navigators/document_add.html",
