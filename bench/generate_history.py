@@ -1,6 +1,7 @@
 """Realistic history for the dashboards: years of contacts, information requests and early help.
 
     .venv/bin/python -m bench.generate_history [--tenants 3] [--years 5] [--scale 1.0] [--reset] [--seed 9]
+    .venv/bin/python -m bench.generate_history --tenants 150 --sizes mixed --years 1   # national scale
 
 Runs against its own PostgreSQL database (``mash_bench`` on the local server, or ``BENCH_DATABASE_URL``),
 created, migrated and given the demo tenants (``seed_demo``) on first use. Each tenant gets ``--years``
@@ -43,6 +44,10 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/mash_bench"
 MARK = "H"  # generated contacts' references: <prefix>-H<year>-<number>
 PER_MONTH = 2000  # Coventry, July 2019: 2,066 contacts (seed 003)
 DIRECT_EARLY_HELP_PER_MONTH = 400
+# --sizes mixed: the other tenants' volume relative to the largest. England's 153 children's services
+# authorities range from a few hundred contacts a month (Rutland, the Isles of Scilly) to Coventry's
+# and beyond; most are a fifth to a half of the largest. Cycled over the tenants after the first three.
+MIXED_SIZES = [0.6, 0.4, 0.3, 0.2, 0.2, 0.15, 0.1, 0.05]
 
 OUTCOMES = [("nfa", 45.0), ("advice", 12.0), ("early_help", 12.4), ("assessment", 24.0),
             ("strategy_discussion", 6.2), ("other_service", 0.4)]  # fmt: skip
@@ -112,7 +117,8 @@ class Copier:
         self.model = model
         self.table = model._meta.db_table
         now = timezone.now()
-        self.fields = [f for f in model._meta.concrete_fields]
+        # Generated columns (Person.search_name) are computed by PostgreSQL and cannot be given to COPY.
+        self.fields = [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
         self.columns = [f.column for f in self.fields]
         self.column_list = ", ".join(f'"{c}"' for c in self.columns)
         self.given = set(columns)
@@ -445,6 +451,13 @@ def main(argv=None) -> None:
     parser.add_argument("--tenants", type=int, default=3, help="How many tenants get history (default 3).")
     parser.add_argument("--years", type=float, default=5, help="Years of history per tenant (default 5).")
     parser.add_argument("--scale", type=float, default=1.0, help="Volume relative to Coventry's 2,000/month.")
+    parser.add_argument(
+        "--sizes",
+        choices=["equal", "mixed"],
+        default="equal",
+        help="equal: every tenant at --scale; mixed: the three demo tenants at --scale (the largest), the "
+        "others smaller in England's proportions (MIXED_SIZES), so 150 tenants hold about 40 times one.",
+    )
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--reset", action="store_true", help="Delete generated history first, then regenerate.")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
@@ -472,7 +485,8 @@ def main(argv=None) -> None:
         tenants.append(tenant)
     tenants = tenants[: args.tenants]
     now = timezone.now().replace(microsecond=0)
-    for tenant in tenants:
+    for index, tenant in enumerate(tenants):
+        scale = args.scale * (MIXED_SIZES[index % len(MIXED_SIZES)] if args.sizes == "mixed" and index >= 3 else 1)
         with tenant_context(tenant):
             have = Contact.objects.filter(reference__startswith=f"{tenant.reference_prefix}-{MARK}").count()
         if have and not args.reset:
@@ -483,7 +497,7 @@ def main(argv=None) -> None:
             delete_history(tenant)
             print(f"{tenant.slug}: deleted the earlier history in {time.perf_counter() - started:.1f} s")
             started = time.perf_counter()
-        counts = generate(tenant, years=args.years, scale=args.scale, seed=args.seed, now=now)
+        counts = generate(tenant, years=args.years, scale=scale, seed=args.seed, now=now)
         print(f"{tenant.slug}: wrote {counts['contacts']:,} contacts ({counts['children']:,} children, "
               f"{counts['people']:,} register entries), {counts['requests']:,} information requests, "
               f"{counts['early_help']:,} early-help requests with COPY in "
