@@ -217,6 +217,7 @@ class Outcome:
     emails_claimed: int = 0  # notices marked emailed (emailed_at) in the transaction that wrote them
     lateness: list = field(default_factory=list)  # seconds, every clock breached
     since_recovery: list = field(default_factory=list)  # seconds, clocks due while the fault lasted
+    before_fault: list = field(default_factory=list)  # seconds, clocks due before it: the floor of the run
     notes: list = field(default_factory=list)
 
     @property
@@ -262,6 +263,8 @@ def measure(
         if breached is None:
             continue
         outcome.lateness.append((breached - due).total_seconds())
+        if due < fault_at:
+            outcome.before_fault.append((breached - due).total_seconds())
         if fault_at <= due < recovered_at:
             outcome.since_recovery.append((breached - recovered_at).total_seconds())
     [(notices, distinct)] = seen(
@@ -306,6 +309,7 @@ def show(outcome: Outcome) -> None:
         )
     print(f"  lateness, every clock (breached_at - due_at): {figures(outcome.lateness)}")
     print(f"  lateness after recovery, clocks due during the fault: {figures(outcome.since_recovery)}")
+    print(f"  floor: lateness of the clocks due before the fault: {figures(outcome.before_fault)}")
     for note in outcome.notes:
         print(f"  {note}")
 
