@@ -149,7 +149,7 @@ class Navigator(Person):
             "risk_indicators": ["domestic abuse"],
             "recommendation": "Strategy discussion if further incidents.",
             # Needed when the family did not consent (a public report): information-sharing guidance.
-            "consent_reason": "Sharing without consent: the child may be at risk of significant harm.",
+            "consent_reason": "risk_to_child",
         }
         path = f"/api/v1/information-requests/{random.choice(ids)}/return/"
         self.api("POST", path, "api: answer a request", json_body=body)
