@@ -98,14 +98,16 @@ if _worker_index() is not None:
 # by one (the schemathesis operations alone are minutes of work), except the files below, whose tests
 # run in one process, in order. xdist_group marks would be the usual way, but pytest-xdist 3.8 no
 # longer sees them under pytest 9.2 (pytest-dev/pytest-xdist#1386); the controller that schedules has
-# only node ids, so the groups are files.
+# only node ids, so the groups are files (named: files of one group share a process).
 ONE_PROCESS_FILES = {
     # The application role is server-wide: its session fixture's ALTER ROLE, run by two processes at
     # once, can fail in PostgreSQL with "tuple concurrently updated".
-    "tests/security/test_row_level_security.py",
+    "tests/security/test_row_level_security.py": "row-level-security",
     # Real Celery workers with timing limits: two of these tests at once on a two-core machine would
-    # race four worker processes against each other's deadlines.
-    "tests/deadlines/test_worker.py",
+    # race four worker processes against each other's deadlines. One group: the chaos run's workers
+    # must not overlap the worker tests' either.
+    "tests/deadlines/test_worker.py": "real-workers",
+    "tests/deadlines/test_chaos.py": "real-workers",
 }
 
 
@@ -118,7 +120,7 @@ def pytest_xdist_make_scheduler(config, log):
     class OneByOneButSomeFilesTogether(LoadGroupScheduling):
         def _split_scope(self, nodeid):
             path = nodeid.split("::", 1)[0]
-            return path if path in ONE_PROCESS_FILES else super()._split_scope(nodeid)
+            return ONE_PROCESS_FILES.get(path) or super()._split_scope(nodeid)
 
     return OneByOneButSomeFilesTogether(config, log)
 
