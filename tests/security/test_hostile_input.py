@@ -7,13 +7,16 @@ and year 9999 dates, 1 MB strings, JSON nested 10,000 deep, ``?format=api``.
 
 The crawl is a smart sample: each (pattern, role) gets one probe; a role the probe shows to be
 refused (sign-in redirect, 401, 403, 404) gets no more, since authorisation runs before input is
-read; a role that gets in gets every hostile kind. ``test_every_pattern_role_and_kind`` (slow) sends
-every kind as every role.
+read; a role that gets in gets every hostile kind. ``test_every_pattern_role_and_kind`` sends every kind
+as every role, refused or not: about five minutes, so it runs only with ``MASH_EXHAUSTIVE_CRAWL=1``
+(before a release, or after changing authentication or input handling). What it adds over the fast crawl
+is hostile input to roles already refused, and a refusal happens before any input is read.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -381,6 +384,10 @@ def test_no_url_answers_a_server_error_to_hostile_input_as_any_role(world):
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("MASH_EXHAUSTIVE_CRAWL") != "1",
+    reason="five minutes of requests the fast crawl shows are refused before input is read: MASH_EXHAUSTIVE_CRAWL=1",
+)
 def test_every_pattern_role_and_kind(world):
     failures = crawl(world, exhaustive=True)
     assert not failures, f"{len(failures)} server errors; first: {failures[0]}\n" + "\n".join(failures)
