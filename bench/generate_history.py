@@ -112,7 +112,8 @@ class Copier:
         self.model = model
         self.table = model._meta.db_table
         now = timezone.now()
-        self.fields = [f for f in model._meta.concrete_fields]
+        # PostgreSQL computes generated columns itself (and refuses them in COPY).
+        self.fields = [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
         self.columns = [f.column for f in self.fields]
         self.column_list = ", ".join(f'"{c}"' for c in self.columns)
         self.given = set(columns)
