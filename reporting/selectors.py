@@ -145,7 +145,7 @@ def _one_pass(queryset, sets: list[tuple[str, ...]], aggregates: dict[str, tuple
               f"percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {elapsed}) AS percentiles"]  # fmt: skip
     grouping_sets = ", ".join("(" + ", ".join(grouping) + ")" for grouping in sets)
     # Every name in it is one of this module's constants; the values are parameters of the inner query.
-    sql = f"SELECT {', '.join(select)} FROM ({inner}) AS facts GROUP BY GROUPING SETS ({grouping_sets})"  # noqa: S608
+    sql = f"SELECT {', '.join(select)} FROM ({inner}) AS facts GROUP BY GROUPING SETS ({grouping_sets})"  # noqa: S608 # nosec B608
     # The inner query is the tenant-scoped queryset (and row-level security applies).
     with connection.cursor() as cursor:  # scoping: allowed
         cursor.execute(sql, params)

@@ -317,6 +317,7 @@ def later_contacts_about_same_children(contact_ids) -> set[int]:
 def rebuild(*, tenant) -> dict:
     """Recompute every fact row of ``tenant`` from its records (after a bulk import, or to repair)."""
     with tenant_context(tenant), transaction.atomic():
+        _take_turns(tenant.pk)
         ContactFact.objects.all().delete()
         ReturnFact.objects.all().delete()
         EarlyHelpFact.objects.all().delete()
@@ -334,14 +335,11 @@ def refresh(*, tenant_id: int, contacts=(), cascade=(), early_help=()) -> dict:
     """Recompute the facts of these records from their source rows, in one transaction (the worker's task).
 
     Idempotent: every fact is worked out afresh from the records as they are now, so a task run twice, or
-    after a later one, writes the same rows. Refreshes of one tenant take turns (a transaction-level
-    advisory lock): one that read the records before a later change committed cannot write over the
-    facts the later refresh wrote.
+    after a later one, writes the same rows. Refreshes (and rebuilds) of one tenant take turns: one that
+    read the records before a later change committed cannot write over the facts a later refresh wrote.
     """
     with tenant_context(tenant_id), transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:  # scoping: allowed - a lock on the active tenant's key, no rows
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [REFRESH_LOCK, tenant_id])
+        _take_turns(tenant_id)
         contacts = {int(i) for i in contacts if i}
         cascade = {int(i) for i in cascade if i}
         if cascade:
@@ -352,8 +350,15 @@ def refresh(*, tenant_id: int, contacts=(), cascade=(), early_help=()) -> dict:
     return done
 
 
-# The first key of the advisory lock refreshes take (the second is the tenant): "MASH" in ASCII.
+# The first key of the advisory lock refreshes and rebuilds take (the second is the tenant): "MASH" in ASCII.
 REFRESH_LOCK = 0x4D415348
+
+
+def _take_turns(tenant_id: int) -> None:
+    """Wait for any other refresh or rebuild of this tenant's facts to commit (held until ours commits)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # scoping: allowed - a lock on the active tenant's key, reads no rows
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [REFRESH_LOCK, tenant_id])
 
 
 class _Pending:
