@@ -130,19 +130,18 @@ def _round(value):
 # --- one pass over a figures table (PostgreSQL) -------------------------------------------------------
 
 
-def _one_pass(queryset, sets: list[tuple[str, ...]], aggregates: dict[str, tuple[str, ...]], *, elapsed: str):
-    """Every breakdown of one figures table from one scan: ``GROUP BY GROUPING SETS`` over ``queryset`` (the
-    tenant's rows in the range), returning the rows of each set in order. ``aggregates``: name -> (SQL, the
-    columns it reads). Each row also has ``n`` (values of ``elapsed``) and ``percentiles`` (its median and 90th
-    percentile, as :class:`Percentiles` works them out).
+def _one_pass(queryset, sets: list[tuple[str, ...]], aggregates: dict[str, tuple[str, ...]]):
+    """Every count breakdown of one figures table from one scan: ``GROUP BY GROUPING SETS`` over ``queryset``
+    (the tenant's rows in the range), returning the rows of each set in order. ``aggregates``: name -> (SQL,
+    the columns it reads). Counts and sums only, so PostgreSQL hashes every set in the one pass; the medians
+    and 90th percentiles are separate (:func:`_times`): an ordered-set aggregate here would make it sort the
+    whole range once per set, measured slower than a second scan (bench/dashboard.py).
     """
     keys = list(dict.fromkeys(key for grouping in sets for key in grouping))
-    columns = list(dict.fromkeys([*keys, elapsed, *(c for _sql, cols in aggregates.values() for c in cols)]))
+    columns = list(dict.fromkeys([*keys, *(c for _sql, cols in aggregates.values() for c in cols)]))
     inner, params = queryset.order_by().values(*columns).query.sql_with_params()
     mask = f"GROUPING({', '.join(keys)})" if keys else "0"
-    select = [f"{mask} AS grouping_mask", *keys, *(f"{sql} AS {name}" for name, (sql, _cols) in aggregates.items()),
-              f"COUNT({elapsed}) AS n",
-              f"percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY {elapsed}) AS percentiles"]  # fmt: skip
+    select = [f"{mask} AS grouping_mask", *keys, *(f"{sql} AS {name}" for name, (sql, _cols) in aggregates.items())]
     grouping_sets = ", ".join("(" + ", ".join(grouping) + ")" for grouping in sets)
     # Every name in it is one of this module's constants; the values are parameters of the inner query.
     sql = f"SELECT {', '.join(select)} FROM ({inner}) AS facts GROUP BY GROUPING SETS ({grouping_sets})"  # noqa: S608 # nosec B608
@@ -153,14 +152,6 @@ def _one_pass(queryset, sets: list[tuple[str, ...]], aggregates: dict[str, tuple
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     masks = [sum(1 << (len(keys) - 1 - i) for i, key in enumerate(keys) if key not in grouping) for grouping in sets]
     return [[row for row in rows if row["grouping_mask"] == mask] for mask in masks]
-
-
-def _times_of(rows, group: str) -> dict:
-    return {
-        row[group]: {"count": row["n"], "median": _round(row["percentiles"][0]), "p90": _round(row["percentiles"][1])}
-        for row in rows
-        if row["n"]
-    }
 
 
 CONTACT_AGGREGATES = {
@@ -222,8 +213,8 @@ def timeliness(filters: Filters, *, now: datetime | None = None, tenant: Tenant 
     """The dashboard's figures for contacts received in the range (API.md's fields first). ``tenant`` is the
     active one (the request's, already loaded; read here when not given) for its zone.
 
-    On PostgreSQL each figures table is read once (:func:`_one_pass`: every breakdown, the trend and the
-    times from one scan); elsewhere (the embedded SQLite default, small hubs) one query per breakdown."""
+    On PostgreSQL each figures table's counts come from one scan (:func:`_one_pass`: every breakdown and the
+    trend), and its times from a second; elsewhere (the embedded SQLite default) one query per breakdown."""
     return _timeliness(filters, now=now, tenant=tenant, one_pass=connection.vendor == "postgresql")
 
 
@@ -236,27 +227,22 @@ def _timeliness(filters: Filters, *, now, tenant, one_pass: bool) -> dict:
     agencies = {pk: (slug, name) for pk, slug, name in Agency.objects.values_list("pk", "slug", "name")}
     trunc = INTERVALS[filters.interval]
     if one_pass:
-        contact_rows, contact_points, decision_rows = _one_pass(
+        contact_rows, contact_points = _one_pass(
             _in_range(ContactFact.objects.all(), filters).annotate(period=trunc("received_on")),
-            [("outcome", "rating_id", "source"), ("period",), ("decision_unit",)],
+            [("outcome", "rating_id", "source"), ("period",)],
             CONTACT_AGGREGATES,
-            elapsed="decision_elapsed",
         )
-        return_rows, return_time_rows = _one_pass(
+        (return_rows,) = _one_pass(
             _in_range(ReturnFact.objects.all(), filters).annotate(period=trunc("received_on")),
-            [("period", "agency_id", "rating_id"), ("rating_id",)],
+            [("period", "agency_id", "rating_id")],
             RETURN_AGGREGATES,
-            elapsed="elapsed",
         )
-        eh_totals, eh_outcome_rows, eh_time_rows = _one_pass(
-            _in_range(EarlyHelpFact.objects.all(), filters), [(), ("outcome",), ("unit",)], EARLY_HELP_AGGREGATES,
-            elapsed="elapsed",
-        )  # fmt: skip
+        eh_totals, eh_outcome_rows = _one_pass(
+            _in_range(EarlyHelpFact.objects.all(), filters), [(), ("outcome",)], EARLY_HELP_AGGREGATES
+        )
         early_help = {key: eh_totals[0][key] if eh_totals else 0 for key in EARLY_HELP_AGGREGATES}
         eh_outcomes = {row["outcome"]: row["requests"] for row in eh_outcome_rows if row["outcome"]}
-        decision_times = _times_of(decision_rows, "decision_unit")
-        return_times = _times_of(return_time_rows, "rating_id")
-        eh_times = _times_of(eh_time_rows, "unit")
+        decision_times, return_times, eh_times = _all_times(filters)
     else:
         contact_rows, return_rows, early_help, eh_outcomes, decision_times, return_times, eh_times = _by_query(filters)
         contact_points = None
@@ -306,10 +292,16 @@ def _by_query(filters: Filters):
         .annotate(n=Count("pk"))
         .values_list("outcome", "n")
     )
-    decision_times = _times(_in_range(ContactFact.objects.all(), filters), "decision_unit", "decision_elapsed")
-    return_times = _times(_in_range(ReturnFact.objects.all(), filters), "rating_id", "elapsed")
-    eh_times = _times(_in_range(EarlyHelpFact.objects.all(), filters), "unit", "elapsed")
-    return contact_rows, return_rows, early_help, eh_outcomes, decision_times, return_times, eh_times
+    return contact_rows, return_rows, early_help, eh_outcomes, *_all_times(filters)
+
+
+def _all_times(filters: Filters):
+    """Medians and 90th percentiles: decisions per unit, returns per rating, early-help reviews per unit."""
+    return (
+        _times(_in_range(ContactFact.objects.all(), filters), "decision_unit", "decision_elapsed"),
+        _times(_in_range(ReturnFact.objects.all(), filters), "rating_id", "elapsed"),
+        _times(_in_range(EarlyHelpFact.objects.all(), filters), "unit", "elapsed"),
+    )
 
 
 def _figures(filters, now, tenant, ratings, rating_units, agencies, contact_rows, return_rows, early_help,
