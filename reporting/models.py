@@ -5,8 +5,9 @@ request and early-help request has one *fact* row here holding what its figures 
 worked out: the contact's local date of receipt, how many children it names, whether it is a
 re-contact within 12 months, whether the decision met its deadline and how long it took in the
 clock's own unit (working time needs the tenant's calendar, which SQL cannot apply). Every figure is
-then one aggregate over an index range of one table. ``reporting.receivers`` keep the rows
-correct as records change; ``manage.py rebuild_reporting`` recomputes them from scratch.
+then read in one pass over an index range of each table. ``reporting.receivers`` keep the rows
+correct as records change (through a task a worker runs after the commit); ``manage.py rebuild_reporting``
+and the nightly task recompute them from scratch.
 """
 
 from django.conf import settings

@@ -1,4 +1,6 @@
-"""Keep the figures tables right as records change (after the change commits, once per transaction).
+"""Keep the figures tables right as records change: each receiver notes what changed, and once the transaction
+commits one Celery task per tenant (``reporting.tasks.refresh_figures``) recomputes those facts in a worker,
+so no request waits for it.
 
 Changes made with ``QuerySet.update`` send no signal: the deadline engine's breach mirroring is caught
 through ``clock_stage_changed``; anything else is repaired by ``manage.py rebuild_reporting``.

@@ -127,6 +127,60 @@ def _round(value):
     return None if value is None else round(value, 2)
 
 
+# --- one pass over a figures table (PostgreSQL) -------------------------------------------------------
+
+
+def _one_pass(queryset, sets: list[tuple[str, ...]], aggregates: dict[str, tuple[str, ...]]):
+    """Every count breakdown of one figures table from one scan: ``GROUP BY GROUPING SETS`` over ``queryset``
+    (the tenant's rows in the range), returning the rows of each set in order. ``aggregates``: name -> (SQL,
+    the columns it reads). Counts and sums only, so PostgreSQL hashes every set in the one pass; the medians
+    and 90th percentiles are separate (:func:`_times`): an ordered-set aggregate here would make it sort the
+    whole range once per set, measured slower than a second scan (bench/dashboard.py).
+    """
+    keys = list(dict.fromkeys(key for grouping in sets for key in grouping))
+    columns = list(dict.fromkeys([*keys, *(c for _sql, cols in aggregates.values() for c in cols)]))
+    inner, params = queryset.order_by().values(*columns).query.sql_with_params()
+    mask = f"GROUPING({', '.join(keys)})" if keys else "0"
+    select = [f"{mask} AS grouping_mask", *keys, *(f"{sql} AS {name}" for name, (sql, _cols) in aggregates.items())]
+    grouping_sets = ", ".join("(" + ", ".join(grouping) + ")" for grouping in sets)
+    # Every name in it is one of this module's constants; the values are parameters of the inner query.
+    sql = f"SELECT {', '.join(select)} FROM ({inner}) AS facts GROUP BY GROUPING SETS ({grouping_sets})"  # noqa: S608 # nosec B608
+    # The inner query is the tenant-scoped queryset (and row-level security applies).
+    with connection.cursor() as cursor:  # scoping: allowed
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    masks = [sum(1 << (len(keys) - 1 - i) for i, key in enumerate(keys) if key not in grouping) for grouping in sets]
+    return [[row for row in rows if row["grouping_mask"] == mask] for mask in masks]
+
+
+CONTACT_AGGREGATES = {
+    "contacts": ("COUNT(*)", ()),
+    "children": ("SUM(children)", ("children",)),
+    "unborn_children": ("SUM(unborn_children)", ("unborn_children",)),
+    "decisions": ("COUNT(*) FILTER (WHERE decided_at IS NOT NULL)", ("decided_at",)),
+    "in_time": ("COUNT(*) FILTER (WHERE decided_in_time)", ("decided_in_time",)),
+    "re_contacts": ("COUNT(*) FILTER (WHERE re_contact_children > 0)", ("re_contact_children",)),
+    "re_contact_children": ("SUM(re_contact_children)", ("re_contact_children",)),
+    "step_ups": ("COUNT(*) FILTER (WHERE stepped_up)", ("stepped_up",)),
+    "step_downs": ("COUNT(*) FILTER (WHERE stepped_down)", ("stepped_down",)),
+    "bounced": ("COUNT(*) FILTER (WHERE bounced)", ("bounced",)),
+}
+RETURN_AGGREGATES = {
+    "requests": ("COUNT(*)", ()),
+    "returns": ("COUNT(*) FILTER (WHERE returned_at IS NOT NULL)", ("returned_at",)),
+    "on_time": ("COUNT(*) FILTER (WHERE on_time)", ("on_time",)),
+}
+EARLY_HELP_AGGREGATES = {
+    "requests": ("COUNT(*)", ()),
+    "children": ("SUM(children)", ("children",)),
+    "reviews": ("COUNT(*) FILTER (WHERE outcome_at IS NOT NULL)", ("outcome_at",)),
+    "in_time": ("COUNT(*) FILTER (WHERE in_time)", ("in_time",)),
+    "from_contacts": ("COUNT(*) FILTER (WHERE from_contact)", ("from_contact",)),
+    "stepped_up": ("COUNT(*) FILTER (WHERE stepped_up)", ("stepped_up",)),
+}
+
+
 def _consultations_by_type(filters: Filters, tenant) -> dict[str, int]:
     """Calls to the advice line recorded on the range's local dates (the tenant's zone), per type of caller
     organisation; with a team, those its members recorded (one query)."""
@@ -157,12 +211,47 @@ def _strategy_discussions(filters: Filters, now: datetime) -> dict[str, int]:
 
 def timeliness(filters: Filters, *, now: datetime | None = None, tenant: Tenant | None = None) -> dict:
     """The dashboard's figures for contacts received in the range (API.md's fields first). ``tenant`` is the
-    active one (the request's, already loaded; read here when not given) for its zone."""
+    active one (the request's, already loaded; read here when not given) for its zone.
+
+    On PostgreSQL each figures table's counts come from one scan (:func:`_one_pass`: every breakdown and the
+    trend), and its times from a second; elsewhere (the embedded SQLite default) one query per breakdown."""
+    return _timeliness(filters, now=now, tenant=tenant, one_pass=connection.vendor == "postgresql")
+
+
+def _timeliness(filters: Filters, *, now, tenant, one_pass: bool) -> dict:
     now = now or timezone.now()
     tenant = tenant or Tenant.objects.get(pk=tenancy.require_tenant_id())
-    ratings = {pk: (code, label) for pk, code, label in Rating.objects.values_list("pk", "code", "label")}
+    ratings, rating_units = {}, {}
+    for pk, code, label, unit in Rating.objects.values_list("pk", "code", "label", "return_unit"):
+        ratings[pk], rating_units[pk] = (code, label), unit
     agencies = {pk: (slug, name) for pk, slug, name in Agency.objects.values_list("pk", "slug", "name")}
+    trunc = INTERVALS[filters.interval]
+    if one_pass:
+        contact_rows, contact_points = _one_pass(
+            _in_range(ContactFact.objects.all(), filters).annotate(period=trunc("received_on")),
+            [("outcome", "rating_id", "source"), ("period",)],
+            CONTACT_AGGREGATES,
+        )
+        (return_rows,) = _one_pass(
+            _in_range(ReturnFact.objects.all(), filters).annotate(period=trunc("received_on")),
+            [("period", "agency_id", "rating_id")],
+            RETURN_AGGREGATES,
+        )
+        eh_totals, eh_outcome_rows = _one_pass(
+            _in_range(EarlyHelpFact.objects.all(), filters), [(), ("outcome",)], EARLY_HELP_AGGREGATES
+        )
+        early_help = {key: eh_totals[0][key] if eh_totals else 0 for key in EARLY_HELP_AGGREGATES}
+        eh_outcomes = {row["outcome"]: row["requests"] for row in eh_outcome_rows if row["outcome"]}
+        decision_times, return_times, eh_times = _all_times(filters)
+    else:
+        contact_rows, return_rows, early_help, eh_outcomes, decision_times, return_times, eh_times = _by_query(filters)
+        contact_points = None
+    return _figures(filters, now, tenant, ratings, rating_units, agencies, contact_rows, return_rows, early_help,
+                    eh_outcomes, decision_times, return_times, eh_times, contact_points)  # fmt: skip
 
+
+def _by_query(filters: Filters):
+    """The breakdowns one query each (the SQLite default; the reference the one-pass figures are tested against)."""
     contact_rows = (
         _in_range(ContactFact.objects.all(), filters)
         .values("outcome", "rating_id", "source")
@@ -179,6 +268,44 @@ def timeliness(filters: Filters, *, now: datetime | None = None, tenant: Tenant 
             bounced=Count("pk", filter=Q(bounced=True)),
         )
     )
+    return_rows = list(
+        _in_range(ReturnFact.objects.all(), filters)
+        .annotate(period=INTERVALS[filters.interval]("received_on"))
+        .values("period", "agency_id", "rating_id")
+        .annotate(
+            requests=Count("pk"),
+            returns=Count("pk", filter=Q(returned_at__isnull=False)),
+            on_time=Count("pk", filter=Q(on_time=True)),
+        )
+    )
+    early_help = _in_range(EarlyHelpFact.objects.all(), filters).aggregate(
+        requests=Count("pk"),
+        children=Sum("children"),
+        reviews=Count("pk", filter=Q(outcome_at__isnull=False)),
+        in_time=Count("pk", filter=Q(in_time=True)),
+        from_contacts=Count("pk", filter=Q(from_contact=True)),
+        stepped_up=Count("pk", filter=Q(stepped_up=True)),
+    )
+    eh_outcomes = dict(
+        _in_range(EarlyHelpFact.objects.exclude(outcome=""), filters)
+        .values_list("outcome")
+        .annotate(n=Count("pk"))
+        .values_list("outcome", "n")
+    )
+    return contact_rows, return_rows, early_help, eh_outcomes, *_all_times(filters)
+
+
+def _all_times(filters: Filters):
+    """Medians and 90th percentiles: decisions per unit, returns per rating, early-help reviews per unit."""
+    return (
+        _times(_in_range(ContactFact.objects.all(), filters), "decision_unit", "decision_elapsed"),
+        _times(_in_range(ReturnFact.objects.all(), filters), "rating_id", "elapsed"),
+        _times(_in_range(EarlyHelpFact.objects.all(), filters), "unit", "elapsed"),
+    )
+
+
+def _figures(filters, now, tenant, ratings, rating_units, agencies, contact_rows, return_rows, early_help,
+             eh_outcomes, decision_times, return_times, eh_times, contact_points) -> dict:  # fmt: skip
     totals = defaultdict(int)
     outcomes, by_rating, sources = defaultdict(int), defaultdict(int), defaultdict(int)
     children_by_rating = defaultdict(int)
@@ -195,17 +322,7 @@ def timeliness(filters: Filters, *, now: datetime | None = None, tenant: Tenant 
         if row["outcome"] in REFERRAL_OUTCOMES:
             totals["referrals"] += row["contacts"]
 
-    # One scan of the returns serves the totals, the breakdowns and the trend.
-    return_rows = list(
-        _in_range(ReturnFact.objects.all(), filters)
-        .annotate(period=INTERVALS[filters.interval]("received_on"))
-        .values("period", "agency_id", "rating_id")
-        .annotate(
-            requests=Count("pk"),
-            returns=Count("pk", filter=Q(returned_at__isnull=False)),
-            on_time=Count("pk", filter=Q(on_time=True)),
-        )
-    )
+    # The returns' one grouping serves the totals, the breakdowns and the trend.
     by_agency = defaultdict(lambda: [0, 0])
     by_rating_returns = defaultdict(lambda: [0, 0])
     return_points = defaultdict(lambda: [0, 0])
@@ -224,25 +341,6 @@ def timeliness(filters: Filters, *, now: datetime | None = None, tenant: Tenant 
         by_rating_returns[code][0] += row["returns"]
         by_rating_returns[code][1] += row["on_time"]
 
-    early_help = _in_range(EarlyHelpFact.objects.all(), filters).aggregate(
-        requests=Count("pk"),
-        children=Sum("children"),
-        reviews=Count("pk", filter=Q(outcome_at__isnull=False)),
-        in_time=Count("pk", filter=Q(in_time=True)),
-        from_contacts=Count("pk", filter=Q(from_contact=True)),
-        stepped_up=Count("pk", filter=Q(stepped_up=True)),
-    )
-    eh_outcomes = dict(
-        _in_range(EarlyHelpFact.objects.exclude(outcome=""), filters)
-        .values_list("outcome")
-        .annotate(n=Count("pk"))
-        .values_list("outcome", "n")
-    )
-
-    decision_times = _times(_in_range(ContactFact.objects.all(), filters), "decision_unit", "decision_elapsed")
-    return_times = _times(_in_range(ReturnFact.objects.all(), filters), "rating_id", "elapsed")
-    eh_times = _times(_in_range(EarlyHelpFact.objects.all(), filters), "unit", "elapsed")
-    rating_units = dict(Rating.objects.values_list("pk", "return_unit"))
     consultations = _consultations_by_type(filters, tenant)
     strategy = _strategy_discussions(filters, now)
 
@@ -301,28 +399,32 @@ def timeliness(filters: Filters, *, now: datetime | None = None, tenant: Tenant 
             "early_help_review": [dict(unit=unit, **v) for unit, v in sorted(eh_times.items())],
         },
         "open_breaches": open_breaches(filters.team, now=now),
-        "trend": trend(filters, return_points=return_points),
+        "trend": trend(filters, return_points=return_points, contact_points=contact_points),
     }
 
 
-def trend(filters: Filters, *, return_points=None) -> dict:
-    """Contacts, decisions and returns per day, week or month (two queries, one when the returns per
-    period are given as ``{period: [returns, on time]}``)."""
+def trend(filters: Filters, *, return_points=None, contact_points=None) -> dict:
+    """Contacts, decisions and returns per day, week or month (two queries; none when the returns per
+    period are given as ``{period: [returns, on time]}`` and the contacts' as rows of :func:`_one_pass`)."""
     trunc = INTERVALS[filters.interval]
     points = defaultdict(lambda: defaultdict(int))
-    for row in (
-        _in_range(ContactFact.objects.all(), filters)
-        .annotate(period=trunc("received_on"))
-        .values("period")
-        .annotate(
-            contacts=Count("pk"),
-            children=Sum("children"),
-            decisions=Count("pk", filter=Q(decided_at__isnull=False)),
-            decided_in_time=Count("pk", filter=Q(decided_in_time=True)),
+    if contact_points is None:
+        contact_points = (
+            _in_range(ContactFact.objects.all(), filters)
+            .annotate(period=trunc("received_on"))
+            .values("period")
+            .annotate(
+                contacts=Count("pk"),
+                children=Sum("children"),
+                decisions=Count("pk", filter=Q(decided_at__isnull=False)),
+                in_time=Count("pk", filter=Q(decided_in_time=True)),
+            )
         )
-    ):
-        points[_as_date(row["period"])].update({k: row[k] or 0 for k in ("contacts", "children", "decisions",
-                                                                           "decided_in_time")})  # fmt: skip
+    for row in contact_points:
+        points[_as_date(row["period"])].update(
+            {"contacts": row["contacts"] or 0, "children": row["children"] or 0, "decisions": row["decisions"] or 0,
+             "decided_in_time": row["in_time"] or 0}
+        )  # fmt: skip
     if return_points is None:
         return_points = {
             _as_date(row["period"]): [row["returns"], row["on_time"]]

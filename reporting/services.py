@@ -317,6 +317,7 @@ def later_contacts_about_same_children(contact_ids) -> set[int]:
 def rebuild(*, tenant) -> dict:
     """Recompute every fact row of ``tenant`` from its records (after a bulk import, or to repair)."""
     with tenant_context(tenant), transaction.atomic():
+        _take_turns(tenant.pk)
         ContactFact.objects.all().delete()
         ReturnFact.objects.all().delete()
         EarlyHelpFact.objects.all().delete()
@@ -325,9 +326,39 @@ def rebuild(*, tenant) -> dict:
     return {"contacts": contacts, "early_help": early_help}
 
 
-# --- deferred refreshes: once per transaction, after it commits -----------------------------------
+# --- deferred refreshes: queued once per transaction, after it commits, run by a worker -------------
 
 _local = threading.local()
+
+
+def refresh(*, tenant_id: int, contacts=(), cascade=(), early_help=()) -> dict:
+    """Recompute the facts of these records from their source rows, in one transaction (the worker's task).
+
+    Idempotent: every fact is worked out afresh from the records as they are now, so a task run twice, or
+    after a later one, writes the same rows. Refreshes (and rebuilds) of one tenant take turns: one that
+    read the records before a later change committed cannot write over the facts a later refresh wrote.
+    """
+    with tenant_context(tenant_id), transaction.atomic():
+        _take_turns(tenant_id)
+        contacts = {int(i) for i in contacts if i}
+        cascade = {int(i) for i in cascade if i}
+        if cascade:
+            contacts |= cascade | later_contacts_about_same_children(cascade)
+        done = {"contacts": refresh_contacts(contacts) if contacts else 0}
+        early_help = {int(i) for i in early_help if i}
+        done["early_help"] = refresh_early_help(early_help) if early_help else 0
+    return done
+
+
+# The first key of the advisory lock refreshes and rebuilds take (the second is the tenant): "MASH" in ASCII.
+REFRESH_LOCK = 0x4D415348
+
+
+def _take_turns(tenant_id: int) -> None:
+    """Wait for any other refresh or rebuild of this tenant's facts to commit (held until ours commits)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # scoping: allowed - a lock on the active tenant's key, reads no rows
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [REFRESH_LOCK, tenant_id])
 
 
 class _Pending:
@@ -336,32 +367,39 @@ class _Pending:
         self.cascade: dict[int, set[int]] = defaultdict(set)
         self.early_help: dict[int, set[int]] = defaultdict(set)
 
-    def flush(self):
+    def enqueue(self):
+        """After the commit: one refresh task per tenant touched (nothing here waits for the work)."""
+        from .tasks import refresh_figures
+
         if getattr(_local, "pending", None) is self:
             _local.pending = None
-        for tenant_id in set(self.contacts) | set(self.cascade) | set(self.early_help):
-            with tenant_context(tenant_id):
-                contacts = set(self.contacts.get(tenant_id, ()))
-                cascade = self.cascade.get(tenant_id, set())
-                if cascade:
-                    contacts |= cascade | later_contacts_about_same_children(cascade)
-                if contacts:
-                    refresh_contacts(contacts)
-                if self.early_help.get(tenant_id):
-                    refresh_early_help(self.early_help[tenant_id])
+        for tenant_id in sorted(set(self.contacts) | set(self.cascade) | set(self.early_help)):
+            work = {
+                "contacts": sorted(self.contacts.get(tenant_id, ())),
+                "cascade": sorted(self.cascade.get(tenant_id, ())),
+                "early_help": sorted(self.early_help.get(tenant_id, ())),
+            }
+            if not any(work.values()):
+                continue
+            try:
+                refresh_figures.delay(tenant_id, **work)
+            except Exception:  # a broker that refuses must not lose the figures: refresh here
+                log.warning("Could not queue the figures refresh for tenant %s; refreshing now.", tenant_id,
+                            exc_info=True)  # fmt: skip
+                refresh(tenant_id=tenant_id, **work)
 
 
 def _pending() -> _Pending:
     connection = transaction.get_connection()
     pending = getattr(_local, "pending", None)
-    if pending is not None and any(entry[1] == pending.flush for entry in connection.run_on_commit):
+    if pending is not None and any(entry[1] == pending.enqueue for entry in connection.run_on_commit):
         return pending
     pending = _local.pending = _Pending()
     return pending
 
 
 def schedule(*, tenant_id, contacts=(), cascade=(), early_help=()) -> None:
-    """Refresh these records' facts when the current transaction commits (at once outside one).
+    """Queue a refresh of these records' facts when the current transaction commits (at once outside one).
 
     ``cascade``: contacts whose children or matches changed, so later contacts about the same children
     are refreshed too (their re-contact figure may change).
@@ -372,13 +410,13 @@ def schedule(*, tenant_id, contacts=(), cascade=(), early_help=()) -> None:
     if not connection.in_atomic_block:
         pending = _Pending()
         _fill(pending, tenant_id, contacts, cascade, early_help)
-        pending.flush()
+        pending.enqueue()
         return
     pending = _pending()
-    new = not any(entry[1] == pending.flush for entry in connection.run_on_commit)
+    new = not any(entry[1] == pending.enqueue for entry in connection.run_on_commit)
     _fill(pending, tenant_id, contacts, cascade, early_help)
     if new:
-        transaction.on_commit(pending.flush, robust=True)
+        transaction.on_commit(pending.enqueue, robust=True)
 
 
 def _fill(pending, tenant_id, contacts, cascade, early_help):

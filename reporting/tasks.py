@@ -1,5 +1,6 @@
-"""Nightly repair of the figures tables: the receivers keep them right after each commit, but a bulk
-``QuerySet.update`` anywhere sends no signal. Thin entry points: ids in, the service does the work."""
+"""The figures tables' workers: the refresh the receivers queue after each commit (so no request waits for
+it), and the nightly repair (a bulk ``QuerySet.update`` anywhere sends no signal). Thin entry points: ids in,
+the service does the work."""
 
 from celery import shared_task
 
@@ -23,3 +24,11 @@ def rebuild_tenant_figures(tenant_id: int) -> dict:
 
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     return rebuild(tenant=tenant) if tenant is not None else {}
+
+
+@shared_task(name="mash.reporting.refresh_figures", ignore_result=True)
+def refresh_figures(tenant_id: int, contacts=(), cascade=(), early_help=()) -> dict:
+    """Recompute these records' facts (queued after a commit). Running it twice, or late, does nothing more."""
+    from .services import refresh
+
+    return refresh(tenant_id=tenant_id, contacts=contacts, cascade=cascade, early_help=early_help)

@@ -84,6 +84,19 @@ def _contact(n, received, *, children, source="6", rating=None, outcome=None, de
 _active = {}
 
 
+@pytest.fixture(autouse=True)
+def figures_refreshed_by_an_eager_worker(settings):
+    """The receivers queue a Celery task after each commit; here it runs at once, in the test's process (as a
+    worker would run it a moment later), so a test sees the figures as a user would after that moment."""
+    from mash.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_TASK_EAGER_PROPAGATES = True
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = False, False
+
+
 def tenancy_tenant():
     return _active["tenant"]
 
