@@ -239,6 +239,7 @@ def idle_figures():
 
 
 def start_workers(count, concurrency, log_dir):
+    log_dir.mkdir(parents=True, exist_ok=True)  # var/ is not in a fresh checkout
     processes = []
     for i in range(count):
         log = open(log_dir / f"bench-worker-{i}.log", "w")
