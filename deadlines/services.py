@@ -19,6 +19,7 @@ How a deadline is never missed nor doubled:
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Iterable
@@ -737,13 +738,10 @@ def claim_querysets(now: datetime) -> list:
     ]
 
 
-def next_stage_at() -> datetime | None:
-    """The soonest stage (warning, breach or escalation) any open clock of any tenant has, or None: one
-    statement, three scalar sub-selects, each the first entry of its partial index (``clock_open_warn_idx``,
-    ``clock_open_due_idx``, ``clock_open_escalation_idx``), however many clocks are open. Run in the sweep's
-    system context. The same three sets as :func:`claim_querysets` and :func:`_upcoming_instants`."""
-    from django.db import connection
-
+@functools.cache
+def _next_stage_sql(vendor: str) -> tuple[str, tuple]:
+    """The statement :func:`next_stage_at` runs, compiled once per process and database (it has no
+    variable part): building three querysets every minute cost more than running them."""
     open_clocks = Clock.all_tenants.filter(OPEN).order_by()
     firsts = [
         open_clocks.filter(warned_at__isnull=True, breached_at__isnull=True, warn_at__isnull=False)
@@ -759,8 +757,19 @@ def next_stage_at() -> datetime | None:
         sql, part_params = queryset.query.sql_with_params()
         parts.append(f"({sql})")
         params.extend(part_params)
+    return f"SELECT {', '.join(parts)}", tuple(params)
+
+
+def next_stage_at() -> datetime | None:
+    """The soonest stage (warning, breach or escalation) any open clock of any tenant has, or None: one
+    statement, three scalar sub-selects, each the first entry of its partial index (``clock_open_warn_idx``,
+    ``clock_open_due_idx``, ``clock_open_escalation_idx``), however many clocks are open. Run in the sweep's
+    system context. The same three sets as :func:`claim_querysets` and :func:`_upcoming_instants`."""
+    from django.db import connection
+
+    sql, params = _next_stage_sql(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     column = Clock._meta.get_field("due_at").cached_col  # as the ORM reads a datetime (SQLite: from text)
     converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
