@@ -20,19 +20,51 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup_django(url: str | None = None) -> None:
-    """Point Django at ``url`` (default: DATABASE_URL as it is), create the database, migrate."""
+def setup_django(url: str | None = None, *, app_role: bool = False) -> None:
+    """Point Django at ``url`` (default: DATABASE_URL as it is), create the database, migrate.
+
+    ``app_role``: work as production's web process does, as the application role under row-level
+    security (``mash_app``; ``mash_system`` for cross-tenant system work), the roles created first.
+    The connection still logs in as the tables' owner, so the bench can load bulk data and ANALYZE
+    inside :func:`mash.security.rls.owner_mode`."""
     if url:
         os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mash.settings")
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    if app_role and postgres:
+        os.environ.setdefault("DATABASE_APP_ROLE", "mash_app")
+        os.environ.setdefault("DATABASE_SYSTEM_ROLE", "mash_system")
+    if postgres:
         ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
     from django.core.management import call_command
 
+    if app_role and postgres:
+        call_command("ensure_db_roles", stdout=open(os.devnull, "w"))
     call_command("migrate", verbosity=0)
+
+
+def analyze(*tables: str) -> None:
+    """Fresh planner statistics after a bulk load, as autovacuum gives production (ANALYZE is the
+    owner's: the application role may not). Without it the figures are two to three times too slow."""
+    from django.db import connection
+
+    from mash.security.rls import owner_mode
+
+    with owner_mode(), connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def current_role() -> str:
+    """The role the bench's queries run as (printed beside the figures; ``mash_app`` in production)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        return cursor.fetchone()[0]
 
 
 def p95(timings: list[float]) -> float:

@@ -8,6 +8,11 @@ child), spread over the last three days so some are overdue. The bench then requ
 (``/triage/``) and the queue API (``/api/v1/triage/queue/``) ``--runs`` times each through the full
 middleware stack, and prints the median and 95th percentile and the number of queries per request.
 A second run reuses the contacts (``--reset`` recreates them).
+
+As production: every request runs as the application role under row-level security (``mash_app``);
+the tables are ANALYZEd (as their owner) after loading. The bench fails rather than print a figure
+for a page that does not show every open contact (a queue read outside the tenant counts none).
+Beside the figures it prints a floor measured in the same run: the page's own SQL, run raw.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import p95, setup_django, signed_in  # noqa: E402 - needs the root on the path first
+from bench.common import analyze, current_role, p95, setup_django, signed_in  # noqa: E402 - needs the root on the path first
 
 SLUG = "bench-triage"
 
@@ -86,6 +91,15 @@ def _load(tenant, n: int, reset: bool) -> None:
                                           first_name=person.first_name, last_name="Bench"))  # fmt: skip
         ContactPerson.objects.bulk_create(mentions, batch_size=2000)
         print(f"contacts: created {n:,} open contacts in {time.perf_counter() - started:.1f} s")
+    analyze("contacts_person", "contacts_contact", "contacts_contactperson", "navigators_informationrequest")
+
+
+def _expect(response, url: str, text: str) -> None:
+    """Fail loudly when a page does not show what the bench loaded: its figure would be for another page."""
+    if response.status_code != 200:
+        raise SystemExit(f"FAILED: {url} answered {response.status_code}")
+    if text not in response.content.decode():
+        raise SystemExit(f"FAILED: {url} does not show {text!r}: the figure would be wrong")
 
 
 def _time(client, url: str, runs: int) -> tuple[list[float], int]:
@@ -100,9 +114,25 @@ def _time(client, url: str, runs: int) -> tuple[list[float], int]:
             response = client.get(url)
             timings.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
+            raise SystemExit(f"FAILED: {url} answered {response.status_code}")
         queries = len(captured)
     return timings, queries
+
+
+def _floor(statements: list[str], runs: int) -> list[float]:
+    """The same statements the page ran, raw on the same connection, in one transaction each, as the
+    application role in the tenant: what the database alone costs (the page's floor)."""
+    from django.db import connection, transaction
+
+    timings = []
+    for _ in range(runs):
+        with transaction.atomic(), connection.cursor() as cursor:
+            started = time.perf_counter()
+            for sql in statements:
+                cursor.execute(sql)
+                cursor.fetchall()
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 def main() -> None:
@@ -111,24 +141,52 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--reset", action="store_true")
     args = parser.parse_args()
-    setup_django()
+    setup_django(app_role=True)
     from django.conf import settings
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from mash import tenancy
+
     tenant, user = _tenant_and_users()
     _load(tenant, args.contacts, args.reset)
+    with tenancy.tenant_context(tenant):
+        from contacts.models import Contact
+
+        have = Contact.objects.filter(status="received").count()
+    if have != args.contacts:
+        raise SystemExit(f"FAILED: {have:,} open contacts visible as {current_role()}, expected {args.contacts:,}")
     page = signed_in(Client(), user)
     token = Token.objects.get_or_create(user=user)[0].key
     api = Client(HTTP_AUTHORIZATION=f"Token {token}")
-    print(f"queue with {args.contacts:,} open contacts, {args.runs} requests each (first one warms up):")
+    print(
+        f"queue with {args.contacts:,} open contacts as {current_role()}, {args.runs} requests each (first warms up):"
+    )
     for label, client, url in (("page", page, "/triage/"), ("API ", api, "/api/v1/triage/queue/"),
                                ("page, overdue filter", page, "/triage/?overdue=1")):  # fmt: skip
-        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        if url == "/triage/":
+            _expect(response, url, f"{args.contacts:,} open contacts".replace(",", ""))
+        elif url.startswith("/api/"):
+            if response.status_code != 200 or response.json()["count"] != args.contacts:
+                raise SystemExit(f"FAILED: {url} does not count {args.contacts:,} open contacts")
+        else:
+            _expect(response, url, "open contacts match")
+        # The floor: the same SQL, minus the session and sign-in reads, raw in the tenant.
+        statements = [q["sql"] for q in captured.captured_queries if "contacts_contact" in q["sql"]]
         timings, queries = _time(client, url, args.runs)
+        with tenancy.tenant_context(tenant):
+            floor = statistics.median(_floor(statements, args.runs))
         median = statistics.median(timings)
-        print(f"  {label:<22} median {median:7.1f} ms   p95 {p95(timings):7.1f} ms   {queries} queries")
+        print(
+            f"  {label:<22} median {median:7.1f} ms   p95 {p95(timings):7.1f} ms   {queries} queries   "
+            f"floor (its {len(statements)} contact queries raw) {floor:5.1f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import BigIntegerField, Subquery
+from django.db.models.functions import Cast
 from guardian.models import GroupObjectPermission
 
 from mash.roles import AGENCY_ROLES
@@ -87,6 +89,26 @@ def granted(user, queryset, action: str = "view"):
     from mash.drf import granted_objects
 
     return granted_objects(user, queryset, action)
+
+
+def granted_to_agency(user, queryset, action: str = "view"):
+    """``queryset`` narrowed to the requests ``user``'s agency's group holds the ``action`` grant on, while
+    ``user`` is in that group (as :func:`sync_membership` keeps every navigator and lead). One sub-select in
+    the same SQL query, over the grants of that one group and permission only: a range of guardian's unique
+    index (group, permission, object), the group and the permission each found by its own index. (Reading
+    every grant of every agency, then the user's groups, cost a navigator's workspace a full scan of the
+    grants table on every refresh.)"""
+    if not user.agency_id:
+        return queryset.none()
+    ctype = ContentType.objects.get_for_model(InformationRequest)
+    group = Group.objects.filter(name=group_name(user.agency_id), user=user).values("pk")[:1]
+    permission = Permission.objects.filter(
+        content_type=ctype, codename=f"{action}_{InformationRequest._meta.model_name}"
+    ).values("pk")[:1]
+    grants = GroupObjectPermission.objects.filter(
+        group_id=Subquery(group), permission_id=Subquery(permission), content_type=ctype
+    ).annotate(object_id=Cast("object_pk", BigIntegerField()))
+    return queryset.filter(pk__in=grants.values("object_id"))
 
 
 def may_change(user, request: InformationRequest) -> bool:

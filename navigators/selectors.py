@@ -7,7 +7,21 @@ head of service see every request of the tenant. Everyone else sees none.
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
+from datetime import timedelta
+
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from contacts.choices import PersonRole
@@ -60,7 +74,7 @@ def granted_requests_for(user, **kwargs):
     """:func:`requests_for`, and for agency staff also only what their agency's group is granted (guardian)."""
     queryset = requests_for(user, **kwargs)
     if user.role in AGENCY_ROLES:
-        queryset = access.granted(user, queryset)
+        queryset = access.granted_to_agency(user, queryset)
     return queryset
 
 
@@ -75,8 +89,23 @@ def search(queryset, text: str):
     return queryset.filter(Q(contact__reference__icontains=text) | Q(contact__in=people.values("contact_id")))
 
 
-def workspace(user, *, status: str = "outstanding", rating: str = "", assigned: str = "", text: str = ""):
-    """The agency's requests, overdue first, then by time left; children prefetched (constant query count).
+# The workspace shows a page of this many requests (GOV.UK pagination); filters, sort and the strip of
+# counts run over every request the filters keep, in the database.
+WORKSPACE_PAGE_SIZE = 50
+# Server-side sorts: key -> (label, ordering). Overdue first in every sort (a late return is never lost).
+WORKSPACE_SORTS = {
+    "due": ("Time left", ("due_at", "id")),
+    "requested": ("Newest request", ("-requested_at", "-id")),
+    "reference": ("Contact reference", ("contact__reference", "id")),
+    "rating": ("Rating", ("rating__order", "due_at", "id")),
+}
+
+
+def workspace(
+    user, *, status: str = "outstanding", rating: str = "", assigned: str = "", text: str = "", sort: str = "due"
+):
+    """The agency's requests, overdue first, then in the ``sort`` order (by default, by time left); children
+    prefetched (constant query count).
 
     ``status``: outstanding (open or overdue), a request status, breached, or all.
     """
@@ -99,7 +128,34 @@ def workspace(user, *, status: str = "outstanding", rating: str = "", assigned: 
     # Overdue first: breached (status overdue) or past due and not yet swept by the deadline worker.
     late = Q(status=RequestStatus.OVERDUE) | Q(status=RequestStatus.OPEN, due_at__lt=timezone.now())
     overdue_first = Case(When(late, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return queryset.annotate(overdue_first=overdue_first).order_by("overdue_first", "due_at", "id")
+    ordering = WORKSPACE_SORTS.get(sort, WORKSPACE_SORTS["due"])[1]
+    return queryset.annotate(overdue_first=overdue_first).order_by("overdue_first", *ordering)
+
+
+def workspace_summary(queryset, *, now, warn_fraction) -> dict[str, int]:
+    """How many requests ``queryset`` (the workspace, filtered) holds, and the strip of counts above the list
+    over all of them, in one query: returns still awaited that are overdue, due soon (from the tenant's
+    warning point for returns, as each row's tag), due today (in the tenant's time zone), and not assigned.
+    Agrees with each row's time-left tag (``mash.timefmt.time_left``: overdue within its last second)."""
+    awaited = Q(status__in=OUTSTANDING)
+    overdue = Q(due_at__lt=now + timedelta(seconds=1))
+    span = ExpressionWrapper(F("due_at") - F("requested_at"), output_field=DurationField())
+    # No warning point: never due soon (warned at the deadline itself, which is overdue).
+    fraction = Value(float(warn_fraction) if warn_fraction is not None else 1.0)
+    warn_at = ExpressionWrapper(F("requested_at") + span * fraction, output_field=DateTimeField())
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = Q(due_at__gte=midnight, due_at__lt=midnight + timedelta(days=1))
+    return (
+        queryset.order_by()
+        .alias(soon_from=warn_at)
+        .aggregate(
+            total=Count("id"),
+            overdue=Count("id", filter=awaited & overdue),
+            due_soon=Count("id", filter=awaited & ~overdue & Q(soon_from__lte=now)),
+            today=Count("id", filter=awaited & ~overdue & today),
+            unassigned=Count("id", filter=awaited & Q(assigned_to__isnull=True)),
+        )
+    )
 
 
 def breaches_for(user, *, limit: int = 50):

@@ -27,7 +27,6 @@ from thresholds.models import ClockKind
 
 from . import selectors, services
 from .forms import HISTORY_SPARE_ROWS, AddendumForm, AssignForm, NavigatorSettingsForm, QuestionTemplateForm, ReturnForm
-from .models import OUTSTANDING
 from .validation import ReturnInvalid
 
 agency_staff = role_required(*AGENCY_ROLES)
@@ -57,22 +56,17 @@ def _errors_from(form) -> list[dict]:
 # --- the workspace --------------------------------------------------------------------------------
 
 
-def _counts(rows, now) -> dict[str, int]:
-    """The strip of counts above the list, from the rows already loaded (no further query): returns still
-    awaited that are overdue, due soon (the tenant's warning point), due today, and not assigned."""
-    awaited = [r for r in rows if r.status in OUTSTANDING]
-    today = timezone.localdate(now)
-    return {
-        "overdue": sum(1 for r in awaited if r.time_left.is_overdue),
-        "due_soon": sum(1 for r in awaited if r.time_left.is_due_soon),
-        "today": sum(1 for r in awaited if not r.time_left.is_overdue and timezone.localdate(r.due_at) == today),
-        "unassigned": sum(1 for r in awaited if r.assigned_to_id is None),
-    }
+def _page_number(value) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 1
 
 
 @agency_staff
 def workspace(request):
-    """The agency's requests, overdue first then by time left. htmx refreshes the rows in place."""
+    """The agency's requests, overdue first then by time left (or another sort), a page at a time; the strip of
+    counts and the total over every request the filters keep. htmx refreshes the rows in place."""
     user = request.user
     is_lead = user.role == Role.AGENCY_LEAD
     default_status = "all" if is_lead else "outstanding"
@@ -81,30 +75,56 @@ def workspace(request):
         "rating": request.GET.get("rating", "")[:30],
         "assigned": request.GET.get("assigned", ""),
         "text": request.GET.get("q", "")[:100],
+        "sort": request.GET.get("sort", "due"),
     }
     if filters["status"] not in dict(STATUS_FILTERS):
         filters["status"] = default_status
-    rows = list(
-        selectors.workspace(
-            user, status=filters["status"], rating=filters["rating"], assigned=filters["assigned"], text=filters["text"]
-        )[:200]
-    )
-    audit.record(
-        actor=user, action="information_request.listed", tenant=request.tenant, changes={"ids": [r.pk for r in rows]}
+    if filters["sort"] not in selectors.WORKSPACE_SORTS:
+        filters["sort"] = "due"
+    requests = selectors.workspace(
+        user,
+        status=filters["status"],
+        rating=filters["rating"],
+        assigned=filters["assigned"],
+        text=filters["text"],
+        sort=filters["sort"],
     )
     # "Due soon" from the tenant's warning point for returns (one query, whatever the rows).
     fraction = threshold_selectors.warn_fractions()[ClockKind.NAVIGATOR_RETURN]
     now = timezone.now()
+    counts = selectors.workspace_summary(requests, now=now, warn_fraction=fraction)
+    size = selectors.WORKSPACE_PAGE_SIZE
+    # A page past the end shows the last page: no page number, however large, reaches the database as an offset.
+    pages = max(1, -(-counts["total"] // size))
+    page = min(_page_number(request.GET.get("page")), pages)
+    rows = list(requests[(page - 1) * size : page * size])
+    audit.record(
+        actor=user, action="information_request.listed", tenant=request.tenant, changes={"ids": [r.pk for r in rows]}
+    )
     for row in rows:
         row.warn_at = timefmt.warning_time(row.requested_at, row.due_at, fraction)
         row.time_left = timefmt.time_left(row.due_at, warn_at=row.warn_at, now=now)
         children = row.contact.children
         row.first_child, row.other_children = (children[0] if children else None), children[1:]
-    context = {"rows": rows, "filters": filters, "now": now, "is_lead": is_lead, "counts": _counts(rows, now)}
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "rows": rows,
+        "filters": filters,
+        "now": now,
+        "is_lead": is_lead,
+        "counts": counts,
+        "total": counts["total"],
+        "page": page,
+        "pages": pages,
+        "page_query": query.urlencode(),
+    }
     if request.headers.get("HX-Request"):
         return render(request, "navigators/partials/workspace_rows.html", context)
     context |= {
         "status_filters": STATUS_FILTERS,
+        "sorts": [(key, label) for key, (label, _) in selectors.WORKSPACE_SORTS.items()],
+        "sort_label": selectors.WORKSPACE_SORTS[filters["sort"]][0],
         "ratings": list(threshold_selectors.ratings(active_only=True)),
         "breaches": list(selectors.breaches_for(user)) if is_lead else [],
     }

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import django_filters
+from django.core.paginator import Paginator
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins
 from rest_framework import serializers as drf_serializers
@@ -156,8 +160,20 @@ class TakeView(TenantAPIView):
         return Response(_state(contact))
 
 
+class _CountedPaginator(Paginator):
+    """Django's paginator over the queue, told its total (``selectors.queue_total``: a plain count from the
+    partial index of open contacts) instead of counting the annotated, joined queue itself."""
+
+    def __init__(self, object_list, per_page, *, total: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count = total  # cached_property: set once, never computed
+
+
 class QueuePagination(PageNumberPagination):
     page_size = selectors.QUEUE_PAGE_SIZE
+
+    def __init__(self, *, total: int):
+        self.django_paginator_class = partial(_CountedPaginator, total=total)
 
 
 class QueueView(TenantAPIView):
@@ -175,8 +191,10 @@ class QueueView(TenantAPIView):
         ],
     )
     def get(self, request):
-        paginator = QueuePagination()
-        contacts = selectors.queue(request.user, selectors.QueueFilters.from_query(request.query_params))
+        filters = selectors.QueueFilters.from_query(request.query_params)
+        now = timezone.now()
+        paginator = QueuePagination(total=selectors.queue_total(request.user, filters, now=now))
+        contacts = selectors.QueueSlices(selectors.queue(request.user, filters, now=now))
         rows = paginator.paginate_queryset(contacts, request, view=self)
         selectors.prepare_queue_rows(rows)
         return paginator.get_paginated_response(QueueRowSerializer(rows, many=True).data)

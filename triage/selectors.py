@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contacts import selectors as contact_selectors
@@ -119,41 +120,9 @@ EDT_HANDOVER_FIRST = Case(
 )
 
 
-def queue(user, filters: QueueFilters | None = None, *, now=None):
-    """The tenant's open contacts: immediate action first (whatever the sort), then the one due soonest (the
-    most overdue). Scoped to the caller.
-
-    Each row carries what the worklist shows besides its fields, in the same query: the information requests
-    still awaited and the soonest of their deadlines, and the first child's name (for sorting by child).
-    """
-    filters = filters or QueueFilters()
-    now = now or timezone.now()
-    # With the register entry (a join): a pre-birth referral's child born since shows as born.
-    people = ContactPerson.objects.filter(role=PersonRole.CHILD).select_related("person").order_by("order", "id")
-    first_child = ContactPerson.objects.filter(contact=OuterRef("pk"), role=PersonRole.CHILD).order_by("order", "id")
-    awaited = Q(information_requests__status__in=OUTSTANDING)
-    contacts = (
-        _open_contacts(user)
-        .select_related("rating", "assigned_to")
-        .prefetch_related(None)  # only the children are shown (and count for re-contacts)
-        .prefetch_related(Prefetch("people", queryset=people))
-        .annotate(
-            priority=IMMEDIATE_FIRST,
-            edt_handover_first=EDT_HANDOVER_FIRST,
-            returns_awaited=Count("information_requests", filter=awaited),
-            next_return_due_at=Min("information_requests__due_at", filter=awaited),
-            first_child_last=Subquery(first_child.values("last_name")[:1]),
-            first_child_first=Subquery(first_child.values("first_name")[:1]),
-        )
-    )
-    ordering = QUEUE_SORTS[filters.sort]
-    if filters.descending:
-        ordering = tuple(f"-{field}" if field != "id" else "-id" for field in ordering)
-    # EDT handovers, then immediate action, stay at the top of every sort (a Red or an urgent unrated contact
-    # is never lost; what the EDT did overnight is read first in the morning).
-    contacts = contacts.order_by("edt_handover_first", "priority",
-                                 *[F(f.lstrip("-")).desc(nulls_last=True) if f.startswith("-")
-                                   else F(f).asc(nulls_last=True) for f in ordering])  # fmt: skip
+def _filtered(user, filters: QueueFilters, now):
+    """The open contacts the filters keep, nothing joined or computed: what the queue counts."""
+    contacts = _open_contacts(user)
     if filters.status:
         contacts = contacts.filter(status=filters.status)
     if filters.rating:
@@ -173,6 +142,59 @@ def queue(user, filters: QueueFilters | None = None, *, now=None):
     elif filters.worker:
         contacts = contacts.filter(assigned_to_id=int(filters.worker))
     return contacts
+
+
+def _awaited_requests():
+    """The contact's information requests still awaited (a correlated sub-select: no join, no GROUP BY of
+    the queue's wide rows; PostgreSQL runs it for the rows of the page only, unless the page sorts by it)."""
+    awaited = InformationRequest.objects.filter(contact=OuterRef("pk"), status__in=OUTSTANDING)
+    return awaited.order_by().values("contact")
+
+
+def queue(user, filters: QueueFilters | None = None, *, now=None):
+    """The tenant's open contacts: immediate action first (whatever the sort), then the one due soonest (the
+    most overdue). Scoped to the caller.
+
+    Each row carries what the worklist shows besides its fields, in the same query: the information requests
+    still awaited and the soonest of their deadlines, and the first child's name (for sorting by child).
+    Only what a queue row shows is joined (the rating and the worker); the contact page joins the rest.
+    """
+    filters = filters or QueueFilters()
+    now = now or timezone.now()
+    # With the register entry (a join): a pre-birth referral's child born since shows as born.
+    people = ContactPerson.objects.filter(role=PersonRole.CHILD).select_related("person").order_by("order", "id")
+    first_child = ContactPerson.objects.filter(contact=OuterRef("pk"), role=PersonRole.CHILD).order_by("order", "id")
+    contacts = (
+        _filtered(user, filters, now)
+        .select_related(None)
+        .select_related("rating", "assigned_to")
+        .prefetch_related(None)  # only the children are shown (and count for re-contacts)
+        .prefetch_related(Prefetch("people", queryset=people))
+        .annotate(
+            priority=IMMEDIATE_FIRST,
+            edt_handover_first=EDT_HANDOVER_FIRST,
+            returns_awaited=Coalesce(
+                Subquery(_awaited_requests().annotate(n=Count("id")).values("n")), 0, output_field=IntegerField()
+            ),
+            next_return_due_at=Subquery(_awaited_requests().annotate(at=Min("due_at")).values("at")),
+            first_child_last=Subquery(first_child.values("last_name")[:1]),
+            first_child_first=Subquery(first_child.values("first_name")[:1]),
+        )
+    )
+    ordering = QUEUE_SORTS[filters.sort]
+    if filters.descending:
+        ordering = tuple(f"-{field}" if field != "id" else "-id" for field in ordering)
+    # EDT handovers, then immediate action, stay at the top of every sort (a Red or an urgent unrated contact
+    # is never lost; what the EDT did overnight is read first in the morning).
+    return contacts.order_by("edt_handover_first", "priority",
+                             *[F(f.lstrip("-")).desc(nulls_last=True) if f.startswith("-")
+                               else F(f).asc(nulls_last=True) for f in ordering])  # fmt: skip
+
+
+def queue_total(user, filters: QueueFilters | None = None, *, now=None) -> int:
+    """How many open contacts the filters keep: a plain count (no joins, no grouping), read from the queue's
+    partial index of open contacts (``contact_queue_idx``), not by scanning the table."""
+    return _filtered(user, filters or QueueFilters(), now or timezone.now()).order_by().count()
 
 
 def queue_counts(user, *, now=None) -> dict:
@@ -216,16 +238,41 @@ def annotate_queue_rows(contacts) -> None:
         annotator(contacts)
 
 
-def queue_page(user, filters: QueueFilters | None = None, *, page: int = 1, size: int = QUEUE_PAGE_SIZE):
+def queue_page(user, filters: QueueFilters | None = None, *, page: int = 1, size: int | None = None):
     """One page of the queue, its total and the page shown, with each row's re-contact flag, in a fixed number
     of queries. A page past the end shows the last page (as Django's ``Paginator.get_page``), so no page
     number, however large, reaches the database as an offset."""
-    contacts = queue(user, filters)
-    total = contacts.count()
+    size = size or QUEUE_PAGE_SIZE
+    now = timezone.now()
+    contacts = queue(user, filters, now=now)
+    total = queue_total(user, filters, now=now)
     page = min(max(1, page), max(1, -(-total // size)))
-    rows = list(contacts[(page - 1) * size : page * size])
+    rows = queue_slice(contacts, (page - 1) * size, page * size)
     prepare_queue_rows(rows)
     return rows, total, page
+
+
+def queue_slice(contacts, start: int, stop: int) -> list:
+    """Rows ``start:stop`` of the queue ``contacts`` (from :func:`queue`), in one query: which contacts are on
+    the page is decided over narrow rows (ids and sort keys: a sub-select with the same order and slice), and
+    only those are read with everything the rows show. Ordering every open contact's full joined row to keep
+    fifty was most of the page's cost."""
+    return list(contacts.filter(pk__in=contacts.values("pk")[start:stop]))
+
+
+class QueueSlices:
+    """The queue as a paginator sees it (Django's, under DRF's page-number pagination): sliced, it reads only
+    that slice (:func:`queue_slice`). The paginator is given the count (:func:`queue_total`)."""
+
+    ordered = True  # the queue always has an order (Django's paginator warns otherwise)
+
+    def __init__(self, contacts):
+        self.contacts = contacts
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            raise TypeError("The queue is read a page at a time.")
+        return queue_slice(self.contacts, index.start or 0, index.stop)
 
 
 def prepare_queue_rows(rows) -> None:

@@ -14,7 +14,7 @@ from deadlines.models import Clock, EscalationStep, Notification
 from mash import tenancy
 from mash.exceptions import Conflict, PolicyViolation
 from mash.models import AuditEvent
-from tests.deadlines.builders import HOUR, T0, notices, refreshed, start
+from tests.deadlines.builders import HOUR, T0, as_the_system, notices, refreshed, start
 from thresholds.services import ensure_default_policy
 
 pytestmark = pytest.mark.django_db
@@ -280,3 +280,47 @@ def test_notices_and_emails_tell_the_time_the_one_govuk_way_in_the_clocks_zone(h
     assert "overdue since 24 November 2025 at 2pm" in messages["escalation"]
     assert all("14:00" not in m for m in messages.values())
     assert any("24 November 2025 at 2pm" in m.body for m in mail.outbox)
+
+
+def test_an_idle_sweep_is_one_query_then_its_heartbeat_and_touches_no_clock(
+    hub, django_assert_max_num_queries, django_capture_on_commit_callbacks, monkeypatch
+):
+    from mash.models import Heartbeat
+
+    queued = []
+    monkeypatch.setattr("deadlines.tasks.process_due_clocks.apply_async", lambda eta: queued.append(eta))
+    monkeypatch.setattr("mash.tasks.TRIM_EVERY", 10**9)  # not the rare beat that also trims the table
+    clock = start(hub)  # warns at T0 + 3 h, due at T0 + 4 h
+    before = Heartbeat.objects.filter(source=services.SWEEP_HEARTBEAT_SOURCE).count()
+    # Nothing due, nothing in the next 75 s: whether anything is due is one query (over every tenant), then
+    # the heartbeat (its row; the table is trimmed every 50th beat); no planning, no claim, no transaction.
+    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(2):
+        result = services.sweep(now=clock.warn_at - services.SWEEP_LOOKAHEAD - timedelta(seconds=1))
+    assert (result.clocks, result.events, result.planned, queued) == (0, 0, 0, [])
+    assert Heartbeat.objects.filter(source=services.SWEEP_HEARTBEAT_SOURCE).count() == before + 1
+    assert refreshed(clock).warned_at is None
+
+
+@pytest.mark.parametrize("stage", ["warning", "breach", "escalation"])
+def test_the_sweep_still_sees_each_stage_that_falls_due_within_the_minute(
+    hub, stage, django_capture_on_commit_callbacks, monkeypatch
+):
+    queued = []
+    monkeypatch.setattr("deadlines.tasks.process_due_clocks.apply_async", lambda eta: queued.append(eta))
+    clock = start(hub)
+    if stage != "warning":
+        with tenancy.tenant_context(hub.tenant):
+            Clock.objects.filter(pk=clock.pk).update(warned_at=clock.warn_at)
+    if stage == "escalation":
+        with tenancy.tenant_context(hub.tenant):
+            Clock.objects.filter(pk=clock.pk).update(
+                breached_at=clock.due_at, escalation_level=1, next_escalation_at=clock.due_at + HOUR
+            )
+    at = {"warning": clock.warn_at, "breach": clock.due_at, "escalation": clock.due_at + HOUR}[stage]
+    with as_the_system():
+        assert services.next_stage_at() == at
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.sweep(now=at - timedelta(seconds=40))
+    assert (result.planned, queued) == (1, [at])
+    result = services.sweep(now=at)
+    assert result.events >= 1

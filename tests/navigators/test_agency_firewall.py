@@ -182,3 +182,23 @@ def test_changing_a_visible_request_through_the_api_is_405(hub, enquiry, api_as)
         services.close_outstanding(contact=contact, actor=hub.manager, reason="Decided")
     url = f"/api/v1/information-requests/{requests['police'].pk}/"
     assert api_as(hub.nav_police).patch(url, {"status": "open"}, format="json").status_code == 405
+
+
+def test_the_workspace_and_request_page_need_the_agencys_grant_and_membership_of_its_group(hub, client):
+    """The pages' grant check reads the agency group's grants only: without the grant, or outside the group,
+    the agency's own navigator sees neither the row nor the page."""
+    from guardian.models import GroupObjectPermission
+
+    _c, kept = open_enquiry(hub, "kept", agencies=[hub.police])
+    _c, ungranted = open_enquiry(hub, "ungranted", agencies=[hub.police])
+    GroupObjectPermission.objects.filter(object_pk=str(ungranted["police"].pk)).delete()
+    client.force_login(hub.nav_police)
+    page = client.get("/navigators/").content.decode()
+    assert f"/navigators/requests/{kept['police'].pk}/" in page
+    assert f"/navigators/requests/{ungranted['police'].pk}/" not in page
+    assert ">1 request <" in page  # the total counts only what is granted
+    assert client.get(f"/navigators/requests/{ungranted['police'].pk}/").status_code == 404
+    assert client.get(f"/navigators/requests/{kept['police'].pk}/").status_code == 200
+    hub.nav_police.groups.clear()  # still police, but no longer in the police group
+    assert f"/navigators/requests/{kept['police'].pk}/" not in client.get("/navigators/").content.decode()
+    assert client.get(f"/navigators/requests/{kept['police'].pk}/").status_code == 404

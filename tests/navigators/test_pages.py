@@ -259,3 +259,31 @@ def test_the_workspace_is_a_worklist_with_counts_and_the_child_named_first_with_
     assert " years<" in row or " year<" in row  # with their age
     assert "Overdue by" in row and "Red" in row
     assert 'data-module="moj-sortable-table"' in page and "moj-filter-layout" in page
+
+
+def _rows(page):
+    return [part.split('"', 1)[0] for part in page.split('id="request-')[1:]]
+
+
+def test_the_workspace_shows_a_page_at_a_time_counting_every_request_the_filters_keep(hub, client, monkeypatch):
+    monkeypatch.setattr("navigators.selectors.WORKSPACE_PAGE_SIZE", 2)
+    now = timezone.now()
+    made = [
+        open_enquiry(hub, f"paged-{i}", rating="red", agencies=[hub.police], at=now - timedelta(hours=hours))[1]
+        for i, hours in enumerate((6, 5, 2, 1.5, 1))
+    ]
+    ids = [str(r["police"].pk) for r in made]  # oldest first: the first two are overdue (4-hour returns)
+    first = _page(client, hub.nav_police, "/navigators/?rating=red")
+    assert _rows(first) == ids[:2]
+    assert "5 requests, showing 2 (page 1 of 3)" in first
+    # The strip counts every request the filters keep, not just the page's.
+    counts = first[first.index('id="workspace-counts"') : first.index("</ul>", first.index('id="workspace-counts"'))]
+    assert ">2</span> overdue" in counts and ">5</span> not assigned" in counts
+    assert 'href="?rating=red&amp;page=2" rel="next"' in first  # the filters go with the page
+    assert _rows(_page(client, hub.nav_police, "/navigators/?rating=red&page=3")) == ids[4:]
+    assert _rows(_page(client, hub.nav_police, "/navigators/?rating=red&page=99")) == ids[4:]  # the last page
+    assert _rows(_page(client, hub.nav_police, "/navigators/?rating=red&page=x")) == ids[:2]
+    # Sorting is the server's, over every request (overdue still first): newest first, page 2 holds the newest
+    # two of those not overdue.
+    assert _rows(_page(client, hub.nav_police, "/navigators/?rating=red&sort=requested")) == [ids[1], ids[0]]
+    assert _rows(_page(client, hub.nav_police, "/navigators/?rating=red&sort=requested&page=2")) == [ids[4], ids[3]]

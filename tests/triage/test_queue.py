@@ -115,3 +115,25 @@ def test_the_queue_costs_the_same_number_of_queries_however_many_contacts(
 def test_roles_outside_triage_do_not_get_the_queue(cambs, api_as, role):
     assert browser(cambs[role]).get("/triage/").status_code == 403
     assert api_as(cambs[role]).get("/api/v1/triage/queue/").status_code == 403
+
+
+def test_the_queue_pages_in_its_order_and_counts_every_contact_the_filters_keep(cambs, api_as, monkeypatch):
+    monkeypatch.setattr("triage.selectors.QUEUE_PAGE_SIZE", 2)
+    monkeypatch.setattr("triage.api.QueuePagination.page_size", 2)
+    now = timezone.now()
+    made = _file(cambs, 5)
+    with tenancy.tenant_context(cambs["tenant"]):
+        for i, contact in enumerate(made):  # the last made is due first
+            Contact.objects.filter(pk=contact.pk).update(decision_due_at=now + timedelta(hours=10 - i))
+        Contact.objects.filter(pk=made[4].pk).update(assigned_to=cambs["triage"])
+    order = [c.reference for c in reversed(made)]
+    api = api_as(cambs["triage"])
+    first, second = api.get("/api/v1/triage/queue/").data, api.get("/api/v1/triage/queue/?page=2").data
+    assert (first["count"], [r["reference"] for r in first["results"]]) == (5, order[:2])
+    assert [r["reference"] for r in second["results"]] == order[2:4]
+    unallocated = api.get("/api/v1/triage/queue/?worker=none&page=2").data
+    assert (unallocated["count"], [r["reference"] for r in unallocated["results"]]) == (4, order[3:5])
+    html = browser(cambs["triage"]).get("/triage/?worker=none&page=2").content.decode()
+    assert "4 open contacts match, showing 2" in html
+    assert html.index(order[3]) < html.index(order[4]) and order[1] not in html
+    assert 'href="?worker=none&amp;page=1" rel="prev"' in html
