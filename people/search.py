@@ -22,10 +22,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import reduce
-from operator import or_
+from operator import and_, or_
 
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Func, Q, Value
+from django.db.models.functions import Greatest
 from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
@@ -329,27 +330,45 @@ def _name_subqueries(register, query: SearchQuery) -> list:
             subqueries.append(_ranked_by_name(register.filter(surname_key__in=keys), query).values("pk")[:NAME_LIMIT])
         return subqueries
     if _is_postgres() and len(query.tokens) > 1:
-        # Two words or more, no date of birth. A trigram scan of the whole name reads every similar name from
-        # the table (thousands for Margaret Smith in 500,000). Instead: (a) a word spelt right is a first or
-        # last name exactly (covering indexes, index-only), so a slip in the other word costs nothing; (b) every
-        # word like some word of the name (``<%``, two bitmaps of the trigram index ANDed, in either order:
-        # swapped names too), for a slip in each word; once per nickname of the first word.
-        words = set(query.tokens)
-        firsts = words | {v.split()[0] for v in variants}
-        subqueries.append(
-            _ranked_by_name(register.filter(norm_first__in=sorted(firsts)), query).values("pk")[:NAME_LIMIT]
-        )
-        subqueries.append(
-            _ranked_by_name(register.filter(norm_last__in=sorted(words)), query).values("pk")[:NAME_LIMIT]
-        )
-        for variant in variants:
-            each_word = [_WordSimilar(Value(word), F("search_name")) for word in variant.split()]
-            ranked = register.filter(*each_word).order_by(_Similarity(F("search_name"), Value(variant)).desc(), "pk")
-            subqueries.append(ranked.values("pk")[:NAME_LIMIT])
+        # Two words or more, no date of birth. A word spelt right is a first or last name exactly (covering
+        # btree indexes, index-only): the entries of that name whose other name starts as another word typed
+        # does (its first letter, or its second and third after a slip in the first), ranked by likeness. Only
+        # those few have their likeness computed, not every David or Smith in the register (a trigram scan of
+        # the whole name read thousands of similar names from the table). Only when no word typed is anyone's
+        # name (a slip in each word) the trigram index is read: every word like some word of the name (``<%``),
+        # in either order (swapped names too), for each nickname of the first word.
+        firsts = {v.split()[0] for v in variants}
+        as_first, as_last = [], []
+        for i, word in enumerate(query.tokens):
+            starts = _starts(query.tokens[:i] + query.tokens[i + 1 :])
+            for name in sorted({word} | (firsts if i == 0 else set())):
+                as_first.append(f"{re.escape(name)} (?:{starts})")
+            as_last.append(f"(?:{starts}).* {re.escape(word)}$")
+        names, words = sorted(firsts | set(query.tokens)), sorted(set(query.tokens))
+        anchored = [
+            register.filter(norm_first__in=names, search_name__regex=f"^(?:{'|'.join(as_first)})"),
+            register.filter(norm_last__in=words, search_name__regex=f"^(?:{'|'.join(as_last)})"),
+        ]
+        subqueries += [_ranked_by_name(people, query).values("pk")[:NAME_LIMIT] for people in anchored]
+        nobody = ~Exists(register.filter(norm_first__in=names)) & ~Exists(register.filter(norm_last__in=words))
+        alike = [reduce(and_, [_WordSimilar(Value(w), F("search_name")) for w in v.split()]) for v in variants]
+        likeness = [_Similarity(F("search_name"), Value(v)) for v in variants]
+        best = Greatest(*likeness) if len(likeness) > 1 else likeness[0]
+        ranked = register.filter(nobody, reduce(or_, alike)).order_by(best.desc(), "pk")
+        subqueries.append(ranked.values("pk")[:NAME_LIMIT])
         return subqueries
     if _is_postgres():
+        # One word, no date of birth: the people of that first or last name (or a nickname's), newest first, as
+        # the ranking breaks their ties (an exact name scores 1). Only when fewer than NAME_LIMIT people bear
+        # it (a slip, a rare name) the trigram index is read for names like it: with more, those could never
+        # rank among the results (below every exact one), and reading thousands of Smiths' rows is the cost.
+        word = query.tokens[0]
+        names = sorted({v.split()[0] for v in variants})
+        exact = [register.filter(norm_first__in=names), register.filter(norm_last=word)]
+        subqueries += [people.order_by("-pk").values("pk")[:NAME_LIMIT] for people in exact]
+        enough = reduce(or_, [Exists(people.values("pk")[NAME_LIMIT - 1 : NAME_LIMIT]) for people in exact])
         for variant in variants:
-            ranked = register.filter(_WordSimilar(Value(variant), F("search_name"))).order_by(
+            ranked = register.filter(~enough, _WordSimilar(Value(variant), F("search_name"))).order_by(
                 _WordSimilarity(Value(variant), F("search_name")).desc(), "pk"
             )
             subqueries.append(ranked.values("pk")[:NAME_LIMIT])
@@ -360,6 +379,17 @@ def _name_subqueries(register, query: SearchQuery) -> list:
         prefixes |= Q(norm_first__startswith=token[:2]) | Q(norm_last__startswith=token[:2])
     subqueries.append(register.filter(prefixes).order_by("pk").values("pk")[: NAME_LIMIT * 4])
     return subqueries
+
+
+def _starts(words) -> str:
+    """A regular expression alternation for how a name typed as one of ``words`` starts in the register: its
+    first letter, or any letter then its second and third (a slip in the first letter)."""
+    found = set()
+    for word in words:
+        found.add(re.escape(word[0]))
+        if len(word) > 1:
+            found.add("." + re.escape(word[1:3]))
+    return "|".join(sorted(found))
 
 
 def _ranked_by_name(queryset, query: SearchQuery, *, minimum: float | None = None):
