@@ -337,14 +337,22 @@ def _name_subqueries(register, query: SearchQuery) -> list:
         # the whole name read thousands of similar names from the table). Only when no word typed is anyone's
         # name (a slip in each word) the trigram index is read: every word like some word of the name (``<%``),
         # in either order (swapped names too), for each nickname of the first word.
+        tokens = query.tokens
         firsts = {v.split()[0] for v in variants}
-        as_first, as_last = [], []
-        for i, word in enumerate(query.tokens):
-            starts = _starts(query.tokens[:i] + query.tokens[i + 1 :])
+        as_first, as_last, lasts = [], [], set()
+        for i, word in enumerate(tokens):
+            starts = _starts(tokens[:i] + tokens[i + 1 :])
             for name in sorted({word} | (firsts if i == 0 else set())):
                 as_first.append(f"{re.escape(name)} (?:{starts})")
-            as_last.append(f"(?:{starts}).* {re.escape(word)}$")
-        names, words = sorted(firsts | set(query.tokens)), sorted(set(query.tokens))
+        # The last name: any word, or the words before or after the others joined (a double-barrelled name).
+        splits = [((w,), tokens[:i] + tokens[i + 1 :]) for i, w in enumerate(tokens)]
+        splits += [(tokens[i:], tokens[:i]) for i in range(1, len(tokens) - 1)]
+        splits += [(tokens[:i], tokens[i:]) for i in range(2, len(tokens))]
+        for part, others in splits:
+            for last in {"-".join(part), " ".join(part)}:
+                lasts.add(last)
+                as_last.append(f"(?:{_starts(others)}).* {re.escape(last)}$")
+        names, words = sorted(firsts | set(tokens)), sorted(lasts)
         anchored = [
             register.filter(norm_first__in=names, search_name__regex=f"^(?:{'|'.join(as_first)})"),
             register.filter(norm_last__in=words, search_name__regex=f"^(?:{'|'.join(as_last)})"),
