@@ -124,7 +124,6 @@ def _explain(query) -> None:
     queryset = register.filter(pk__in=ids).values("pk")
     sql, params = queryset.query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cur:
-        search._set_thresholds()
         cur.execute("SELECT current_user")
         role = cur.fetchone()[0]
         cur.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)

@@ -2,15 +2,16 @@
 
 1. **Parse** one search box: a contact or early-help reference, an NHS number, a date of birth and a
    postcode are recognised wherever they appear; what is left is the name.
-2. **Candidates** in one SQL statement (an OR of bounded sub-selects, each an index scan): the
-   normalised full name by trigram similarity (PostgreSQL's pg_trgm; a GIN index on
-   ``Person.search_name``), once per nickname of the first name; the date of birth with its
-   typing slips (day and month swapped, one digit, a day or two out) and, with a date of birth,
-   the surname's sound in that year instead of the trigram scan; the postcode; the address
-   (strict word similarity on ``Person.search_address``); the reference's children; the NHS
-   number. Trigrams are a set of each word's letter triples, so
-   swapped first and last names look alike to them. Under SQLite (the embedded default) the
-   name is matched by prefix instead (no trigrams there).
+2. **Candidates** in one SQL statement (a UNION of bounded sub-selects, each an index scan; pg_trgm's
+   thresholds are set once per connection, as it opens). The name: with a date of birth, the children
+   born that day and on its typing slips (day and month swapped, one digit, a day or two out) and the
+   surname's sound in that year; without one, a word typed right as an exact first or last name
+   (covering btree indexes), and the trigram index on ``Person.search_name`` (pg_trgm) only when no
+   word is anyone's name or too few people bear it, so a common name costs no read of thousands of
+   rows. Then the postcode; the address (strict word similarity on ``Person.search_address``); the
+   reference's children; the NHS number. Trigrams are a set of each word's letter triples, so swapped
+   first and last names look alike to them. Under SQLite (the embedded default) the name is matched
+   by prefix instead (no trigrams there).
 3. **Ranking** in Python by the intake matching's own scorer (``contacts.matching``:
    ``name_similarity``, ``dob_similarity``, nicknames, swapped names), over at most a few hundred
    rows, so the cost does not grow with the register.
@@ -294,13 +295,22 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _set_thresholds() -> None:
-    # A session setting (the connection may be in autocommit): the same values for every search.
-    with connection.cursor() as cursor:  # scoping: allowed - sets pg_trgm thresholds, reads no rows
+THRESHOLDS_SQL = (
+    "SELECT set_config('pg_trgm.similarity_threshold', %s, false),"
+    " set_config('pg_trgm.word_similarity_threshold', %s, false),"
+    " set_config('pg_trgm.strict_word_similarity_threshold', %s, false)"
+)
+
+
+def set_thresholds(sender=None, connection=None, **kwargs) -> None:
+    """The pg_trgm thresholds of the search's indexed operators, for the whole session: set once when Django
+    opens a PostgreSQL connection (``connection_created``, people.apps), in autocommit, so no transaction's
+    rollback undoes them and no search spends a round trip on them. The same values for every search."""
+    if connection is None or connection.vendor != "postgresql":
+        return
+    with connection.connection.cursor() as cursor:  # scoping: allowed - sets pg_trgm thresholds, reads no rows
         cursor.execute(
-            "SELECT set_config('pg_trgm.similarity_threshold', %s, false),"
-            " set_config('pg_trgm.word_similarity_threshold', %s, false),"
-            " set_config('pg_trgm.strict_word_similarity_threshold', %s, false)",
+            THRESHOLDS_SQL,
             [str(SIMILARITY_THRESHOLD), str(WORD_SIMILARITY_THRESHOLD), str(ADDRESS_SIMILARITY_THRESHOLD)],
         )
 
@@ -452,7 +462,7 @@ def _address_subqueries(register, query: SearchQuery) -> list:
 
 
 def candidates(query: SearchQuery) -> list[dict]:
-    """Register entries worth ranking for ``query``: one SQL statement (two with PostgreSQL's thresholds)."""
+    """Register entries worth ranking for ``query``: one SQL statement."""
     register = Person.objects.filter(merged_into__isnull=True)
     subqueries = _name_subqueries(register, query) + _dob_subqueries(register, query)
     subqueries += _address_subqueries(register, query)
@@ -470,8 +480,6 @@ def candidates(query: SearchQuery) -> list[dict]:
     if not subqueries:
         return []
     if _is_postgres():
-        if query.tokens or query.address:
-            _set_thresholds()
         # One IN over a UNION of the bounded sub-selects: the planner joins the few ids found on the primary
         # key (an OR of IN sub-selects would test every row of the register).
         ids = subqueries[0].union(*subqueries[1:]) if len(subqueries) > 1 else subqueries[0]
