@@ -17,7 +17,11 @@ security on, the tenant set per transaction); the bench then
    alone, a postcode, a house number and street with a slip; prints p50, p95, max and the queries per
    search, and recall at rank 1 and 5 for 50 misspelled children with their dates of birth.
 
-A second run reuses the loaded register (``--reset`` reloads it).
+A second run reuses the loaded register (``--reset`` reloads it); ``--reuse`` insists on it (no load, no VACUUM:
+an error when the register holds another number of people), so a re-measure takes a minute. Beside each kind the
+bench prints a floor measured just before it in the same run (a bare primary-key lookup, as the application role
+in a transaction of its own: what any query costs on this machine now) and the ratio of the kind's p95 to the
+floor's, and the load average at the start and the end.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ TRIGRAM_INDEXES = {
 }
 
 
-def _load(tenant, n: int, reset: bool):
+def _load(tenant, n: int, reset: bool, reuse: bool = False):
     from django.db import connection
     from django.utils import timezone
 
@@ -55,6 +59,11 @@ def _load(tenant, n: int, reset: bool):
 
     register = generate_register(n, seed=18)
     have = Person.objects.count()
+    if reuse:
+        if have != n:
+            sys.exit(f"--reuse: the register holds {have:,} people, not {n:,}: run once without --reuse to load it")
+        print(f"register: {have:,} people already loaded (--reuse: no load, no VACUUM)")
+        return register
     if have == n and not reset:
         print(f"register: {have:,} people already loaded (use --reset to reload)")
         _vacuum()
@@ -64,7 +73,7 @@ def _load(tenant, n: int, reset: bool):
             cur.execute("TRUNCATE contacts_person CASCADE")
     started = time.perf_counter()
     columns = ["tenant_id", "first_name", "last_name", "norm_first", "norm_last", "date_of_birth", "sex",
-               "postcode", "surname_key", "postcode_key", "nhs_number", "address", "created_at"]  # fmt: skip
+               "postcode", "surname_key", "postcode_key", "nhs_number", "address", "unborn", "created_at"]  # fmt: skip
     now = timezone.now()
     # COPY is refused under row-level security: the load runs as the tables' owner (the searches do not).
     copy_sql = f"COPY contacts_person ({', '.join(columns)}) FROM STDIN"
@@ -76,7 +85,7 @@ def _load(tenant, n: int, reset: bool):
             f = register_fields(c.first_name, c.last_name, c.date_of_birth, c.postcode, c.sex)
             copy.write_row(
                 [tenant.pk, f["first_name"], f["last_name"], f["norm_first"], f["norm_last"], f["date_of_birth"],
-                 f["sex"], f["postcode"], f["surname_key"], f["postcode_key"], "", address_of(c), now]
+                 f["sex"], f["postcode"], f["surname_key"], f["postcode_key"], "", address_of(c), False, now]
             )  # fmt: skip
     copied = time.perf_counter()
     with rls.owner_mode(), connection.cursor() as cur:
@@ -115,7 +124,6 @@ def _explain(query) -> None:
     queryset = register.filter(pk__in=ids).values("pk")
     sql, params = queryset.query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cur:
-        search._set_thresholds()
         cur.execute("SELECT current_user")
         role = cur.fetchone()[0]
         cur.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
@@ -129,6 +137,23 @@ def _explain(query) -> None:
     print(f"indexes used: {', '.join(used) or 'NONE'}; sequential scan: {any('Seq Scan' in line for line in plan)}")
 
 
+def _floor(ids: list[int]) -> list[float]:
+    """A bare indexed lookup (one row by primary key) in a transaction of its own, as the application role: the
+    least any search can cost on this machine at this moment, measured beside each kind."""
+    from django.db import connection, transaction
+
+    from contacts.models import Person
+
+    timings = []
+    for pk in ids:
+        started = time.perf_counter()
+        with transaction.atomic():
+            Person.objects.filter(pk=pk).values_list("pk", flat=True).first()
+        timings.append((time.perf_counter() - started) * 1000)
+    connection.queries_log.clear()
+    return timings
+
+
 def _time(user, queries) -> tuple[list[float], list[int], list]:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
@@ -137,6 +162,7 @@ def _time(user, queries) -> tuple[list[float], list[int], list]:
 
     timings, counts, results = [], [], []
     for query in queries:
+        connection.queries_log.clear()  # the log keeps 9,000 queries: the count below would miss some
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             with transaction.atomic():  # as a request does (ATOMIC_REQUESTS): the tenant is set per transaction
@@ -152,6 +178,11 @@ def main(argv=None) -> None:
     parser.add_argument("--people", type=int, default=500_000)
     parser.add_argument("--searches", type=int, default=400, help="searches of each kind")
     parser.add_argument("--reset", action="store_true", help="reload the register")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the register already loaded (no load, no VACUUM; checks the count)",
+    )
     parser.add_argument("--recall", type=int, default=50, help="misspelled children for recall at rank 1 and 5")
     args = parser.parse_args(argv)
     # The searches run as production's application role, under row-level security (bench/rls.py does too).
@@ -174,7 +205,7 @@ def main(argv=None) -> None:
     tenant, _ = Tenant.objects.get_or_create(slug="bench", defaults=defaults)
     user, _ = User.objects.get_or_create(username="bench-triage", defaults={"tenant": tenant, "role": Role.TRIAGE})
     with tenancy.tenant_context(tenant):
-        register = _load(tenant, args.people, args.reset)
+        register = _load(tenant, args.people, args.reset, args.reuse)
         rng = random.Random(19)
         sample = rng.sample(register, args.searches)
         typed = [misspelled(rng, c) for c in sample]
@@ -195,12 +226,16 @@ def main(argv=None) -> None:
         _explain(search.parse(f"{smith.first_name} Smyth", date_of_birth=smith.date_of_birth))
         _explain(kinds["house and street, one slip"][0])
         _time(user, kinds["misspelled name alone"][:20])  # warm the caches and the connection
-        print(f"search latency with {len(register):,} people in the tenant ({args.searches} searches each):")
+        print(f"search latency with {len(register):,} people in the tenant ({args.searches} searches each), "
+              f"load average {_load_average()} at the start:")  # fmt: skip
+        pks = list(search.Person.objects.order_by("?").values_list("pk", flat=True)[:100])
         for kind, queries in kinds.items():
+            floor = _floor(pks)
             timings, counts, results = _time(user, queries)
             print(
                 f"  {kind:34s} p50 {statistics.median(timings):6.1f} ms  p95 {p95(timings):6.1f} ms  "
-                f"max {max(timings):6.1f} ms  queries {min(counts)}-{max(counts)}"
+                f"max {max(timings):6.1f} ms  queries {min(counts)}-{max(counts)}  | floor p50 "
+                f"{statistics.median(floor):4.1f} p95 {p95(floor):4.1f} ms, p95 {p95(timings) / p95(floor):5.1f}x floor"
             )
             if kind in ("misspelled name + date of birth", "misspelled name alone"):
                 ranks = []
@@ -217,6 +252,11 @@ def main(argv=None) -> None:
                     for c, found in zip(sample, results, strict=True)
                 ) / len(sample)
                 print(f"  {'':34s} the family's home in the first 5: {homes:.1%}")
+        print(f"load average {_load_average()} at the end")
+
+
+def _load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -7,6 +7,12 @@ class PeopleConfig(AppConfig):
     verbose_name = "People: search, the person's record and chronology, contacts that belong together"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from .search import set_thresholds
+
+        # pg_trgm's thresholds for the search, once per PostgreSQL connection (none under SQLite).
+        connection_created.connect(set_thresholds, dispatch_uid="people-trigram-thresholds")
         # "also open: <reference>" on the triage queue and contact page (triage calls it, never imports us).
         from triage.selectors import register_contact_annotator
 

@@ -2,15 +2,16 @@
 
 1. **Parse** one search box: a contact or early-help reference, an NHS number, a date of birth and a
    postcode are recognised wherever they appear; what is left is the name.
-2. **Candidates** in one SQL statement (an OR of bounded sub-selects, each an index scan): the
-   normalised full name by trigram similarity (PostgreSQL's pg_trgm; a GIN index on
-   ``Person.search_name``), once per nickname of the first name; the date of birth with its
-   typing slips (day and month swapped, one digit, a day or two out) and, with a date of birth,
-   the surname's sound in that year instead of the trigram scan; the postcode; the address
-   (strict word similarity on ``Person.search_address``); the reference's children; the NHS
-   number. Trigrams are a set of each word's letter triples, so
-   swapped first and last names look alike to them. Under SQLite (the embedded default) the
-   name is matched by prefix instead (no trigrams there).
+2. **Candidates** in one SQL statement (a UNION of bounded sub-selects, each an index scan; pg_trgm's
+   thresholds are set once per connection, as it opens). The name: with a date of birth, the children
+   born that day and on its typing slips (day and month swapped, one digit, a day or two out) and the
+   surname's sound in that year; without one, a word typed right as an exact first or last name
+   (covering btree indexes), and the trigram index on ``Person.search_name`` (pg_trgm) only when no
+   word is anyone's name or too few people bear it, so a common name costs no read of thousands of
+   rows. Then the postcode; the address (strict word similarity on ``Person.search_address``); the
+   reference's children; the NHS number. Trigrams are a set of each word's letter triples, so swapped
+   first and last names look alike to them. Under SQLite (the embedded default) the name is matched
+   by prefix instead (no trigrams there).
 3. **Ranking** in Python by the intake matching's own scorer (``contacts.matching``:
    ``name_similarity``, ``dob_similarity``, nicknames, swapped names), over at most a few hundred
    rows, so the cost does not grow with the register.
@@ -22,10 +23,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import reduce
-from operator import or_
+from operator import and_, or_
 
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Func, Q, Value
+from django.db.models.functions import Greatest
 from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
@@ -293,13 +295,22 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _set_thresholds() -> None:
-    # A session setting (the connection may be in autocommit): the same values for every search.
-    with connection.cursor() as cursor:  # scoping: allowed - sets pg_trgm thresholds, reads no rows
+THRESHOLDS_SQL = (
+    "SELECT set_config('pg_trgm.similarity_threshold', %s, false),"
+    " set_config('pg_trgm.word_similarity_threshold', %s, false),"
+    " set_config('pg_trgm.strict_word_similarity_threshold', %s, false)"
+)
+
+
+def set_thresholds(sender=None, connection=None, **kwargs) -> None:
+    """The pg_trgm thresholds of the search's indexed operators, for the whole session: set once when Django
+    opens a PostgreSQL connection (``connection_created``, people.apps), in autocommit, so no transaction's
+    rollback undoes them and no search spends a round trip on them. The same values for every search."""
+    if connection is None or connection.vendor != "postgresql":
+        return
+    with connection.connection.cursor() as cursor:  # scoping: allowed - sets pg_trgm thresholds, reads no rows
         cursor.execute(
-            "SELECT set_config('pg_trgm.similarity_threshold', %s, false),"
-            " set_config('pg_trgm.word_similarity_threshold', %s, false),"
-            " set_config('pg_trgm.strict_word_similarity_threshold', %s, false)",
+            THRESHOLDS_SQL,
             [str(SIMILARITY_THRESHOLD), str(WORD_SIMILARITY_THRESHOLD), str(ADDRESS_SIMILARITY_THRESHOLD)],
         )
 
@@ -329,27 +340,53 @@ def _name_subqueries(register, query: SearchQuery) -> list:
             subqueries.append(_ranked_by_name(register.filter(surname_key__in=keys), query).values("pk")[:NAME_LIMIT])
         return subqueries
     if _is_postgres() and len(query.tokens) > 1:
-        # Two words or more, no date of birth. A trigram scan of the whole name reads every similar name from
-        # the table (thousands for Margaret Smith in 500,000). Instead: (a) a word spelt right is a first or
-        # last name exactly (covering indexes, index-only), so a slip in the other word costs nothing; (b) every
-        # word like some word of the name (``<%``, two bitmaps of the trigram index ANDed, in either order:
-        # swapped names too), for a slip in each word; once per nickname of the first word.
-        words = set(query.tokens)
-        firsts = words | {v.split()[0] for v in variants}
-        subqueries.append(
-            _ranked_by_name(register.filter(norm_first__in=sorted(firsts)), query).values("pk")[:NAME_LIMIT]
-        )
-        subqueries.append(
-            _ranked_by_name(register.filter(norm_last__in=sorted(words)), query).values("pk")[:NAME_LIMIT]
-        )
-        for variant in variants:
-            each_word = [_WordSimilar(Value(word), F("search_name")) for word in variant.split()]
-            ranked = register.filter(*each_word).order_by(_Similarity(F("search_name"), Value(variant)).desc(), "pk")
-            subqueries.append(ranked.values("pk")[:NAME_LIMIT])
+        # Two words or more, no date of birth. A word spelt right is a first or last name exactly (covering
+        # btree indexes, index-only): the entries of that name whose other name starts as another word typed
+        # does (its first letter, or its second and third after a slip in the first), ranked by likeness. Only
+        # those few have their likeness computed, not every David or Smith in the register (a trigram scan of
+        # the whole name read thousands of similar names from the table). Only when no word typed is anyone's
+        # name (a slip in each word) the trigram index is read: every word like some word of the name (``<%``),
+        # in either order (swapped names too), for each nickname of the first word.
+        tokens = query.tokens
+        firsts = {v.split()[0] for v in variants}
+        as_first, as_last, lasts = [], [], set()
+        for i, word in enumerate(tokens):
+            starts = _starts(tokens[:i] + tokens[i + 1 :])
+            for name in sorted({word} | (firsts if i == 0 else set())):
+                as_first.append(f"{re.escape(name)} (?:{starts})")
+        # The last name: any word, or the words before or after the others joined (a double-barrelled name).
+        splits = [((w,), tokens[:i] + tokens[i + 1 :]) for i, w in enumerate(tokens)]
+        splits += [(tokens[i:], tokens[:i]) for i in range(1, len(tokens) - 1)]
+        splits += [(tokens[:i], tokens[i:]) for i in range(2, len(tokens))]
+        for part, others in splits:
+            for last in {"-".join(part), " ".join(part)}:
+                lasts.add(last)
+                as_last.append(f"(?:{_starts(others)}).* {re.escape(last)}$")
+        names, words = sorted(firsts | set(tokens)), sorted(lasts)
+        anchored = [
+            register.filter(norm_first__in=names, search_name__regex=f"^(?:{'|'.join(as_first)})"),
+            register.filter(norm_last__in=words, search_name__regex=f"^(?:{'|'.join(as_last)})"),
+        ]
+        subqueries += [_ranked_by_name(people, query).values("pk")[:NAME_LIMIT] for people in anchored]
+        nobody = ~Exists(register.filter(norm_first__in=names)) & ~Exists(register.filter(norm_last__in=words))
+        alike = [reduce(and_, [_WordSimilar(Value(w), F("search_name")) for w in v.split()]) for v in variants]
+        likeness = [_Similarity(F("search_name"), Value(v)) for v in variants]
+        best = Greatest(*likeness) if len(likeness) > 1 else likeness[0]
+        ranked = register.filter(nobody, reduce(or_, alike)).order_by(best.desc(), "pk")
+        subqueries.append(ranked.values("pk")[:NAME_LIMIT])
         return subqueries
     if _is_postgres():
+        # One word, no date of birth: the people of that first or last name (or a nickname's), newest first, as
+        # the ranking breaks their ties (an exact name scores 1). Only when fewer than NAME_LIMIT people bear
+        # it (a slip, a rare name) the trigram index is read for names like it: with more, those could never
+        # rank among the results (below every exact one), and reading thousands of Smiths' rows is the cost.
+        word = query.tokens[0]
+        names = sorted({v.split()[0] for v in variants})
+        exact = [register.filter(norm_first__in=names), register.filter(norm_last=word)]
+        subqueries += [people.order_by("-pk").values("pk")[:NAME_LIMIT] for people in exact]
+        enough = reduce(or_, [Exists(people.values("pk")[NAME_LIMIT - 1 : NAME_LIMIT]) for people in exact])
         for variant in variants:
-            ranked = register.filter(_WordSimilar(Value(variant), F("search_name"))).order_by(
+            ranked = register.filter(~enough, _WordSimilar(Value(variant), F("search_name"))).order_by(
                 _WordSimilarity(Value(variant), F("search_name")).desc(), "pk"
             )
             subqueries.append(ranked.values("pk")[:NAME_LIMIT])
@@ -360,6 +397,17 @@ def _name_subqueries(register, query: SearchQuery) -> list:
         prefixes |= Q(norm_first__startswith=token[:2]) | Q(norm_last__startswith=token[:2])
     subqueries.append(register.filter(prefixes).order_by("pk").values("pk")[: NAME_LIMIT * 4])
     return subqueries
+
+
+def _starts(words) -> str:
+    """A regular expression alternation for how a name typed as one of ``words`` starts in the register: its
+    first letter, or any letter then its second and third (a slip in the first letter)."""
+    found = set()
+    for word in words:
+        found.add(re.escape(word[0]))
+        if len(word) > 1:
+            found.add("." + re.escape(word[1:3]))
+    return "|".join(sorted(found))
 
 
 def _ranked_by_name(queryset, query: SearchQuery, *, minimum: float | None = None):
@@ -414,7 +462,7 @@ def _address_subqueries(register, query: SearchQuery) -> list:
 
 
 def candidates(query: SearchQuery) -> list[dict]:
-    """Register entries worth ranking for ``query``: one SQL statement (two with PostgreSQL's thresholds)."""
+    """Register entries worth ranking for ``query``: one SQL statement."""
     register = Person.objects.filter(merged_into__isnull=True)
     subqueries = _name_subqueries(register, query) + _dob_subqueries(register, query)
     subqueries += _address_subqueries(register, query)
@@ -432,8 +480,6 @@ def candidates(query: SearchQuery) -> list[dict]:
     if not subqueries:
         return []
     if _is_postgres():
-        if query.tokens or query.address:
-            _set_thresholds()
         # One IN over a UNION of the bounded sub-selects: the planner joins the few ids found on the primary
         # key (an OR of IN sub-selects would test every row of the register).
         ids = subqueries[0].union(*subqueries[1:]) if len(subqueries) > 1 else subqueries[0]

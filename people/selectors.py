@@ -64,8 +64,8 @@ class SearchResult:
 
 
 def search_people(user, query: person_search.SearchQuery, *, limit: int = person_search.RESULTS_MAX):
-    """The best matches for ``query`` in the user's tenant, best first. Four queries at most, any register size:
-    pg_trgm thresholds, candidates, the people shown, and their contacts."""
+    """The best matches for ``query`` in the user's tenant, best first. Three queries at most, any register size:
+    candidates, the people shown, and their contacts (pg_trgm's thresholds are set once per connection)."""
     if not can_search(user):
         return []
     hits = person_search.search(query, limit=limit)
