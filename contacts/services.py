@@ -159,9 +159,9 @@ def _add_people(contact: Contact, submission: ContactSubmission) -> list[Contact
 def _link_all(mentions: list[ContactPerson]) -> bool:
     """Link every mention to the register in one savepoint, and store the links in one update; True when done.
 
-    The usual case. When anything fails the savepoint undoes it all and nothing is logged here: the caller then
-    links each mention in a savepoint of its own (:func:`_try_to_link`), so the ones that can be matched are,
-    exactly as if each had been tried alone.
+    The usual case. When anything fails the savepoint undoes it all (noted at info level only): the caller then
+    links each mention in a savepoint of its own (:func:`_try_to_link`, which logs what fails), so the ones that
+    can be matched are, exactly as if each had been tried alone.
     """
     linked: set[int] = set()
     try:
