@@ -126,9 +126,12 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
             serializer = StaffContactInput(data=request.data)
             serializer.is_valid(raise_exception=True)
             contact = services.submit_contact(tenant=request.tenant, actor=user, submission=serializer.to_submission())
+        if user.role == Role.REFERRER:
+            # What they sent, as stored: the saved contact and people, not read back (a referrer is never shown
+            # earlier contacts, the register or the rating, so nothing else is looked up).
+            serializer = ReferrerContactSerializer(contact, context={"people": contact.received_people})
+            return Response(serializer.data, status=status.HTTP_201_CREATED)
         contact = self.get_queryset().get(pk=contact.pk)
-        if user.role == Role.REFERRER:  # a referrer is never shown earlier contacts: none looked up
-            return Response(ReferrerContactSerializer(contact).data, status=status.HTTP_201_CREATED)
         selectors.attach_previous_contacts([contact])
         return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 

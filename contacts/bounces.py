@@ -113,8 +113,13 @@ def check_received(contact: Contact, *, actor=None) -> bool:
     the window of an earlier step-down or "no further action". Saves and audits; True when flagged."""
     if contact.bounce:
         return False
-    earlier = earlier_step(contact)
-    if earlier is None:
+    return flag_received(contact, earlier_step(contact), actor=actor)
+
+
+def flag_received(contact: Contact, earlier: Contact | None, *, actor=None) -> bool:
+    """:func:`check_received` with ``earlier`` (:func:`earlier_step` of ``contact``) already read: intake reads
+    it before it locks the tenant's reference counter, and flags the contact once it has its reference."""
+    if contact.bounce or earlier is None:
         return False
     kind = Bounce.STEPPED_DOWN_THEN_UP if earlier.outcome == Outcome.EARLY_HELP else Bounce.AFTER_NFA
     mark(contact, kind=kind, since=earlier.decided_at, reference=earlier.reference, earlier=earlier)

@@ -571,7 +571,10 @@ class ReferrerContactSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_children(self, contact) -> list[dict]:
-        return ChildSerializer(_children(contact), many=True).data
+        # ``people`` in the context: the contact's people already in hand, in order (the reply to a MARF).
+        people = self.context.get("people")
+        children = _children(contact) if people is None else [p for p in people if p.role == PersonRole.CHILD]
+        return ChildSerializer(children, many=True).data
 
     def get_outcome(self, contact) -> str | None:
         return contact.outcome if contact.status in ENQUIRY_CLOSED else None

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import F
+from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
 
@@ -58,6 +60,12 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
     Gives it the next reference of the tenant's year, sets the decision deadline, links every
     person it names to the register (with possible matches for triage), audits, starts the clock.
     ``actor`` is None for a report from the public.
+
+    The tenant's reference counter is one row every submission of the tenant queues on until its
+    transaction ends, so it is locked late: the contact is stored under a provisional reference, its people
+    matched against the register and the earlier contacts read first; then the number is taken and written
+    with the decision deadline in one update. The provisional reference is never seen outside this
+    transaction. The people received are kept on the contact (``received_people``, in order) for the reply.
     """
     with transaction.atomic():
         received_at = submission.received_at or timezone.now()
@@ -71,7 +79,7 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
             raise PolicyViolation("Choose who is making this referral.", field="source")
         contact.tenant = tenant  # the audit, the clock and the acknowledgement read it: no query for it
         contact.out_of_hours = edt_covers(tenant, received_at)  # the tenant's EDT cover times (issue 19)
-        contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
+        contact.reference = _provisional_reference()
         try:
             if not contact.external_reference:
                 contact.save()  # no other unique value a sender chooses: no savepoint needed
@@ -84,8 +92,12 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
                     "A contact with this reference has already been received.", field="external_reference"
                 ) from exc
             raise
-        _add_people(contact, submission)
-        bounces.check_received(contact, actor=actor)
+        contact.received_people = _add_people(contact, submission)
+        earlier = bounces.earlier_step(contact)
+        triage_workers = list(tenant_staff(tenant=tenant, roles=[Role.TRIAGE]).values_list("pk", flat=True))
+        # Last: the counter's row stays locked from here until the transaction commits.
+        contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
+        bounces.flag_received(contact, earlier, actor=actor)
         audit.record(
             actor=actor,
             action="contact.received",
@@ -97,35 +109,74 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
                 "received_at": received_at.isoformat(),
             },
         )
-        clock = _start_decision_clock(contact, actor=actor)
+        clock = _start_decision_clock(contact, actor=actor, responsible=triage_workers)
         contact.decision_due_at = clock.due_at  # the clock's due time, the only decision deadline
-        Contact.objects.filter(pk=contact.pk).update(decision_due_at=clock.due_at)
+        Contact.objects.filter(pk=contact.pk).update(reference=contact.reference, decision_due_at=clock.due_at)
         _acknowledge(contact)
         contact_received.send(sender=Contact, contact=contact, actor=actor)
     return contact
 
 
-def _add_people(contact: Contact, submission: ContactSubmission) -> None:
-    order = 0
-    linked: set[int] = set()
+def _provisional_reference() -> str:
+    """Unique (the tenant's references are), never a real one's shape, replaced before the transaction ends."""
+    return f"~{uuid.uuid4().hex[:30]}"
+
+
+def _add_people(contact: Contact, submission: ContactSubmission) -> list[ContactPerson]:
+    """Store the people ``contact`` names (one statement), then link them to the register (see :func:`_link_all`).
+
+    The people a contact names are kept whatever matching does: stored before it runs, pending until matched.
+    """
     entries = [(PersonRole.CHILD, child) for child in submission.children]
     entries += [(member.role or PersonRole.OTHER_ADULT, member) for member in submission.household]
-    pending = False
-    for role, entry in entries:
+    mentions = []
+    for order, (role, entry) in enumerate(entries):
         mention = ContactPerson(
-            contact=contact, role=role, order=order, matching_pending=True,
+            tenant_id=contact.tenant_id, contact=contact, role=role, order=order, matching_pending=True,
             **{f: getattr(entry, f) for f in PERSON_FIELDS},
         )  # fmt: skip
         if role == PersonRole.CHILD and not mention.postcode:
             mention.postcode = contact.postcode
-        mention.save()  # pending until matched: the people a contact names are kept whatever matching does
-        if _try_to_link(mention, exclude=linked):
-            linked.add(mention.person_id)
-        else:
-            pending = True
-        order += 1
-    if pending:
-        transaction.on_commit(partial(_enqueue_matching, contact.pk, contact.tenant_id), robust=True)
+        mentions.append(mention)
+    ContactPerson.objects.bulk_create(mentions)
+    for mention in mentions:  # bulk_create sends no signal: tell the receivers (the figures) as save() did
+        post_save.send(
+            sender=ContactPerson, instance=mention, created=True, update_fields=None, raw=False, using=DEFAULT_DB_ALIAS
+        )
+    if not _link_all(mentions):
+        linked: set[int] = set()
+        pending = False
+        for mention in mentions:
+            if _try_to_link(mention, exclude=linked):
+                linked.add(mention.person_id)
+            else:
+                pending = True
+        if pending:
+            transaction.on_commit(partial(_enqueue_matching, contact.pk, contact.tenant_id), robust=True)
+    return mentions
+
+
+def _link_all(mentions: list[ContactPerson]) -> bool:
+    """Link every mention to the register in one savepoint, and store the links in one update; True when done.
+
+    The usual case. When anything fails the savepoint undoes it all (noted at info level only): the caller then
+    links each mention in a savepoint of its own (:func:`_try_to_link`, which logs what fails), so the ones that
+    can be matched are, exactly as if each had been tried alone.
+    """
+    linked: set[int] = set()
+    try:
+        with transaction.atomic():
+            for mention in mentions:
+                _link_to_register(mention, exclude=linked, save=False)
+                linked.add(mention.person_id)
+            ContactPerson.objects.bulk_update(mentions, ["person", "matching_pending"])
+        return True
+    except Exception:
+        log.info("Matching the people of a contact together failed; trying each alone.", exc_info=True)
+    for mention in mentions:  # as the savepoint left the rows
+        mention.person = None
+        mention.matching_pending = True
+    return False
 
 
 def _try_to_link(mention: ContactPerson, *, exclude: set[int]) -> bool:
@@ -143,14 +194,14 @@ def _try_to_link(mention: ContactPerson, *, exclude: set[int]) -> bool:
         log.exception(
             "Matching failed for person %s of contact %s; left unlinked until a worker's retry succeeds.",
             mention.order,
-            mention.contact.reference,
+            mention.contact_id,
         )
     mention.person = None  # as the savepoint left the row
     mention.matching_pending = True
     return False
 
 
-def _link_to_register(mention: ContactPerson, *, exclude: set[int]) -> None:
+def _link_to_register(mention: ContactPerson, *, exclude: set[int], save: bool = True) -> None:
     """Identical name and date of birth: the same register entry. Otherwise a new entry and its possible matches.
 
     ``exclude``: the register entries of the contact's other people (a contact never names one child twice).
@@ -185,7 +236,8 @@ def _link_to_register(mention: ContactPerson, *, exclude: set[int]) -> None:
             for c in candidates
         )
     mention.matching_pending = False
-    mention.save(update_fields=["person", "matching_pending"])
+    if save:
+        mention.save(update_fields=["person", "matching_pending"])
 
 
 def _address_of(mention: ContactPerson) -> str:
@@ -253,23 +305,23 @@ def contacts_with_people_pending() -> list[int]:
     return list(pending.values_list("contact_id", flat=True).distinct())
 
 
-def _start_decision_clock(contact: Contact, *, actor):
+def _start_decision_clock(contact: Contact, *, actor, responsible):
     """Working Together: a decision on next steps within one working day of receipt (the tenant's policy,
     looked up by the engine; a rating may bring it forward later, triage.services.rate_contact).
 
     Runs inside the submission's transaction, so a contact is never stored without its clock. Until
     someone takes the contact, the tenant's triage workers are the ones warned before it is due.
     """
-    triage_workers = tenant_staff(tenant=contact.tenant, roles=[Role.TRIAGE])
     return start_clock(
         tenant=contact.tenant,
         kind=ClockKind.DECISION,
         subject=contact,
         started_at=contact.received_at,
-        responsible=list(triage_workers),
+        responsible=responsible,
         label=contact.reference,
         url=reverse("contacts:detail", args=[contact.pk]),
         actor=actor,
+        new_subject=True,
     )
 
 

@@ -7,20 +7,32 @@ Each kind keeps its numbers in a counter table of its own (a TenantOwned model w
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 
 def allocate_reference(counter, *, tenant, at: datetime, kind_prefix: str = "") -> str:
     """``<kind_prefix><tenant prefix>-<year>-<number>`` for the tenant's local year of ``at``.
 
-    The counter row is updated first, so concurrent allocations queue on its row lock and never share
-    a number. Call it inside the transaction that stores the reference, with the tenant active.
+    The counter row is updated and read in one statement (``UPDATE ... RETURNING``), so concurrent
+    allocations queue on its row lock and never share a number. The lock is held until the caller's
+    transaction ends: call it inside the transaction that stores the reference, with the tenant active,
+    and as late in it as possible (every submission of the tenant waits for it).
     """
     year = timezone.localtime(at, ZoneInfo(tenant.time_zone)).year
-    counters = counter.objects.filter(year=year)
-    if not counters.update(last_number=F("last_number") + 1):
+    number = _next_number(counter, tenant_id=tenant.pk, year=year)
+    if number is None:
         counter.objects.bulk_create([counter(tenant_id=tenant.pk, year=year, last_number=0)], ignore_conflicts=True)
-        counters.update(last_number=F("last_number") + 1)
-    number = counters.values_list("last_number", flat=True).get()
+        number = _next_number(counter, tenant_id=tenant.pk, year=year)
     return f"{kind_prefix}{tenant.reference_prefix}-{year}-{number:06d}"
+
+
+def _next_number(counter, *, tenant_id: int, year: int) -> int | None:
+    # The ORM's update() cannot return the new value; this is its UPDATE and its read in one round trip,
+    # scoped to the tenant by its own WHERE (and by row-level security under the application role).
+    table = connection.ops.quote_name(counter._meta.db_table)
+    with connection.cursor() as cursor:  # scoping: allowed - WHERE tenant_id, and row-level security
+        update = f"UPDATE {table} SET last_number = last_number + 1"  # noqa: S608  # nosec B608 - model's table
+        cursor.execute(f"{update} WHERE tenant_id = %s AND year = %s RETURNING last_number", [tenant_id, year])
+        row = cursor.fetchone()
+    return None if row is None else row[0]

@@ -214,7 +214,7 @@ if MASH_TRUSTED_PROXY_COUNT < 0:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "mash.security.authentication.TenantTokenAuthentication",  # DRF's, reading the tenant in the same query
         # A session counts only once it has passed the second factor (mash.security.authentication).
         "mash.security.authentication.VerifiedSessionAuthentication",
     ],
