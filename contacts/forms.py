@@ -146,8 +146,23 @@ def clean_birth(form, *, born: str, date_of_birth: str, expected_date: str, birt
     return unborn
 
 
-def text_field(label, max_length, *, required=False, textarea=False, help_text="", rows=5, required_message=""):
-    """A GOV.UK text input or textarea with the Design System's error wording (shared by every page form)."""
+def _sentence_start(noun: str) -> str:
+    return noun[:1].upper() + noun[1:]
+
+
+def text_field(
+    label, max_length, *, required=False, textarea=False, help_text="", rows=5, required_message="", noun=""
+):
+    """A GOV.UK text input or textarea with the Design System's error wording (shared by every page form).
+
+    Messages are written per field: ``required_message`` ("Enter what you are worried about") and ``noun``, what
+    the field is called in a sentence ("The reason must be 500 characters or fewer"). A label that is a question
+    cannot go inside a sentence, so a question needs both (a required one) or ``noun`` (an optional one)."""
+    question = label.rstrip().endswith("?") or "," in label or "(" in label
+    if question and not noun:
+        raise ValueError(f"text_field({label!r}): a question needs noun=, what the field is called in a sentence")
+    if question and required and not required_message:
+        raise ValueError(f"text_field({label!r}): a required question needs required_message=")
     widget = forms.Textarea(attrs={"rows": rows}) if textarea else forms.TextInput()
     return forms.CharField(
         label=label,
@@ -156,21 +171,27 @@ def text_field(label, max_length, *, required=False, textarea=False, help_text="
         widget=widget,
         help_text=help_text,
         error_messages={
-            "required": required_message or f"Enter {label[0].lower() + label[1:]}",
-            "max_length": f"{label} must be {max_length:,} characters or fewer",
+            "required": required_message or f"Enter {(noun or label)[0].lower() + (noun or label)[1:]}",
+            "max_length": f"{_sentence_start(noun or label)} must be {max_length:,} characters or fewer",
         },
     )
 
 
-def radios_field(label, choices, *, required=True, help_text=""):
-    """GOV.UK radios; the error says what to select."""
+def radios_field(label, choices, *, required=True, help_text="", required_message=""):
+    """GOV.UK radios; the error says what to select, in words written for the question (``required_message``,
+    "Select whether the parents know about this referral"): a question's label cannot be turned into one."""
+    if label.rstrip().endswith("?") and required and not required_message:
+        raise ValueError(f"radios_field({label!r}): a required question needs required_message=")
+    messages = {}
+    if required_message or not label.rstrip().endswith("?"):
+        messages["required"] = required_message or f"Select {label[0].lower() + label[1:]}"
     return forms.ChoiceField(
         label=label,
         choices=choices,
         required=required,
         widget=forms.RadioSelect,
         help_text=help_text,
-        error_messages={"required": f"Select {label[0].lower() + label[1:].rstrip('?')}"},
+        error_messages=messages,
     )
 
 
@@ -196,8 +217,10 @@ class ChildForm(DraftForm):
     ethnicity = forms.ChoiceField(
         label="Ethnicity", choices=[("", "Choose ethnicity"), *Ethnicity.choices], required=False
     )
-    disability = text_field("Disability or special educational needs (if any)", TEXT_MAX)
-    postcode = text_field("Postcode, if different from the family's home", 16)
+    disability = text_field(
+        "Disability or special educational needs (if any)", TEXT_MAX, noun="disability or special educational needs"
+    )
+    postcode = text_field("Postcode, if different from the family's home", 16, noun="the child's postcode")
 
     def clean_date_of_birth(self):
         value = self.cleaned_data["date_of_birth"]
@@ -227,7 +250,10 @@ class ChildForm(DraftForm):
 
 
 class HouseholdMemberForm(DraftForm):
-    role = radios_field("How are they connected to the child?", [c for c in PersonRole.choices if c[0] != "child"])
+    role = radios_field(
+        "How are they connected to the child?", [c for c in PersonRole.choices if c[0] != "child"],
+        required_message="Select how they are connected to the child",
+    )  # fmt: skip
     relationship = text_field(
         "Relationship to the child",
         NAME_MAX,
@@ -247,7 +273,10 @@ class HouseholdMemberForm(DraftForm):
 
 
 class AddAnotherForm(forms.Form):
-    add_another = radios_field("Do you need to add another?", [("yes", "Yes"), ("no", "No")])
+    add_another = radios_field(
+        "Do you need to add another?", [("yes", "Yes"), ("no", "No")],
+        required_message="Select whether you need to add another person",
+    )  # fmt: skip
 
 
 def _postcode(value):
@@ -260,7 +289,7 @@ def _postcode(value):
 class FamilyForm(DraftForm):
     address = text_field("Home address", 300, textarea=True, rows=3)
     postcode = text_field("Postcode", 16)
-    school = text_field("School, nursery or college", TEXT_MAX)
+    school = text_field("School, nursery or college", TEXT_MAX, noun="the school, nursery or college")
     gp = text_field("GP practice", TEXT_MAX)
     language = text_field("Main language spoken at home", NAME_MAX)
     interpreter_needed = forms.BooleanField(label="The family needs an interpreter", required=False)
@@ -299,10 +328,12 @@ class ConcernsForm(DraftForm):
         rows=10,
         help_text="Say what has happened, how you found out, what the child has said, and what worries you most.",
         required_message="Enter what you are worried about",
+        noun="what you are worried about",
     )
     support_provided = text_field(
-        "What support has your service given, or will it give?", NOTES_MAX, textarea=True, rows=4
-    )
+        "What support has your service given, or will it give?", NOTES_MAX, textarea=True, rows=4,
+        noun="the support your service has given",
+    )  # fmt: skip
     urgent = forms.BooleanField(
         label="I believe the child is at immediate risk of significant harm",
         required=False,
@@ -312,16 +343,28 @@ class ConcernsForm(DraftForm):
 
 
 class ConsentForm(DraftForm):
-    parents_aware = radios_field("Do the parents or carers know you are making this referral?", ParentsAware.choices)
-    consent_to_referral = radios_field("Have they agreed to the referral?", Consent.choices)
-    consent_to_sharing = radios_field("Have they agreed to information about them being shared?", Consent.choices)
+    parents_aware = radios_field(
+        "Do the parents or carers know you are making this referral?", ParentsAware.choices,
+        required_message="Select whether the parents or carers know about this referral",
+    )  # fmt: skip
+    consent_to_referral = radios_field(
+        "Have they agreed to the referral?", Consent.choices,
+        required_message="Select whether they have agreed to the referral",
+    )  # fmt: skip
+    consent_to_sharing = radios_field(
+        "Have they agreed to information about them being shared?", Consent.choices,
+        required_message="Select whether they have agreed to information about them being shared",
+    )  # fmt: skip
     consent_reason = radios_field(
         "If they have not agreed, or you did not ask, why?",
         ConsentReason.choices,
         required=False,
         help_text="You can share without consent when asking would put the child or someone else at risk.",
     )
-    consent_decided_by = text_field("Who decided to refer without consent?", TEXT_MAX, help_text="Name and job title")
+    consent_decided_by = text_field(
+        "Who decided to refer without consent?", TEXT_MAX, help_text="Name and job title",
+        noun="the name of who decided to refer without consent",
+    )  # fmt: skip
 
     def clean(self):
         data = super().clean()
@@ -365,22 +408,29 @@ class PhoneContactForm(DraftForm):
         help_text="24-hour clock, for example 09:30",
         error_messages={"required": "Enter the time of the call", "invalid": "Enter a real time, like 09:30"},
     )
-    referrer_name = text_field("Caller's name", TEXT_MAX, required=True)
-    referrer_role = text_field("Caller's job title or relationship to the child", TEXT_MAX)
-    referrer_organisation = text_field("Caller's organisation", TEXT_MAX)
-    referrer_phone = text_field("Caller's phone number", 30)
+    referrer_name = text_field("Caller's name", TEXT_MAX, required=True, noun="the caller's name")
+    referrer_role = text_field(
+        "Caller's job title or relationship to the child", TEXT_MAX,
+        noun="the caller's job title or relationship to the child",
+    )  # fmt: skip
+    referrer_organisation = text_field("Caller's organisation", TEXT_MAX, noun="the caller's organisation")
+    referrer_phone = text_field("Caller's phone number", 30, noun="the caller's phone number")
     source = forms.ChoiceField(
         label="Source of the contact",
         choices=[("", "Choose a source"), *ReferralSource.choices],
         error_messages={"required": "Select the source of the contact"},
     )
-    child_first_name = text_field("Child's first name", NAME_MAX, required=True)
-    child_last_name = text_field("Child's last name", NAME_MAX, required=True)
+    child_first_name = text_field("Child's first name", NAME_MAX, required=True, noun="the child's first name")
+    child_last_name = text_field("Child's last name", NAME_MAX, required=True, noun="the child's last name")
     child_born = born_field()
     child_date_of_birth = DateField(label="Child's date of birth", required=False)
     child_expected_date = expected_date_field()
-    mother_first_name = text_field("Mother's or expectant parent's first name", NAME_MAX)
-    mother_last_name = text_field("Mother's or expectant parent's last name", NAME_MAX)
+    mother_first_name = text_field(
+        "Mother's or expectant parent's first name", NAME_MAX, noun="the mother's or expectant parent's first name"
+    )
+    mother_last_name = text_field(
+        "Mother's or expectant parent's last name", NAME_MAX, noun="the mother's or expectant parent's last name"
+    )
     postcode = text_field("Postcode of the child's home", 16)
     concerns = text_field("What the caller is worried about", CONCERNS_MAX, required=True, textarea=True, rows=6)
     call_notes = text_field("Call details", NOTES_MAX, textarea=True, rows=4, help_text="Advice given, agreed actions")
@@ -389,11 +439,23 @@ class PhoneContactForm(DraftForm):
         required=False,
         help_text="Puts the contact at the top of the queue and alerts the managers on duty at once.",
     )
-    parents_aware = radios_field("Do the parents or carers know about this call?", ParentsAware.choices)
-    consent_to_referral = radios_field("Consent to the referral", Consent.choices)
-    consent_to_sharing = radios_field("Consent to sharing information", Consent.choices)
+    parents_aware = radios_field(
+        "Do the parents or carers know about this call?", ParentsAware.choices,
+        required_message="Select whether the parents or carers know about this call",
+    )  # fmt: skip
+    consent_to_referral = radios_field(
+        "Consent to the referral",
+        Consent.choices,
+        required_message="Select whether the family consented to the referral",
+    )
+    consent_to_sharing = radios_field(
+        "Consent to sharing information", Consent.choices,
+        required_message="Select whether the family consented to sharing information",
+    )  # fmt: skip
     consent_reason = radios_field("If consent was not given or not sought, why?", ConsentReason.choices, required=False)
-    consent_decided_by = text_field("Who decided to proceed without consent?", TEXT_MAX)
+    consent_decided_by = text_field(
+        "Who decided to proceed without consent?", TEXT_MAX, noun="the name of who decided to proceed without consent"
+    )
 
     def __init__(self, *args, tenant=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -482,18 +544,21 @@ class PublicReportForm(forms.Form):
         rows=8,
         help_text="Tell us what you have seen or heard, when it happened, and who was there.",
         required_message="Enter what you are worried about",
+        noun="what you are worried about",
     )
     child_first_name = text_field(
         "The child's first name", NAME_MAX, required=True, required_message="Enter the child's first name"
     )
-    child_last_name = text_field("The child's last name, if you know it", NAME_MAX)
+    child_last_name = text_field("The child's last name, if you know it", NAME_MAX, noun="the child's last name")
     child_born = born_field("Has the child been born?")
     child_date_of_birth = DateField(label="The child's date of birth, if you know it", required=False)
     child_expected_date = expected_date_field("When is the baby due?")
-    mother_first_name = text_field("The mother's first name, if you know it", NAME_MAX)
-    mother_last_name = text_field("The mother's last name, if you know it", NAME_MAX)
-    address = text_field("Where does the child live, if you know?", 300, textarea=True, rows=3)
-    postcode = text_field("Postcode, if you know it", 16)
+    mother_first_name = text_field("The mother's first name, if you know it", NAME_MAX, noun="the mother's first name")
+    mother_last_name = text_field("The mother's last name, if you know it", NAME_MAX, noun="the mother's last name")
+    address = text_field(
+        "Where does the child live, if you know?", 300, textarea=True, rows=3, noun="the child's address"
+    )
+    postcode = text_field("Postcode, if you know it", 16, noun="the postcode")
     relationship = radios_field(
         "How do you know the child?",
         [(k, label) for k, (label, _s) in PUBLIC_RELATIONSHIPS.items()],

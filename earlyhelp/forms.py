@@ -63,12 +63,12 @@ class ConsentFieldsMixin:
     def add_consent_fields(self):
         self.fields["consent"] = radios_field(
             "Has the family agreed to early help?", FamilyConsent.choices,
+            required_message="Select whether the family agreed to early help",
             help_text="Early help is voluntary. A request without the family's consent is sent to the MASH as a "
                       "contact instead.",
         )  # fmt: skip
-        self.fields["consent"].error_messages["required"] = "Select whether the family agreed to early help"
         self.fields["consent_given_by"] = text_field(
-            "Who in the family agreed?", 200, help_text="Name and relationship"
+            "Who in the family agreed?", 200, help_text="Name and relationship", noun="the name of who agreed"
         )
         self.fields["consent_given_on"] = DateField(
             label="Date they agreed", required=False, help_text="For example, 27 3 2026"
@@ -78,7 +78,7 @@ class ConsentFieldsMixin:
         )
         # Not named ``consent_reason``: mash/reveal.js hides that name (the MARF's consent question) on every page.
         self.fields["reason_without_consent"] = text_field(
-            "Give the reason in your own words", TEXT_MAX, textarea=True, rows=4,
+            "Give the reason in your own words", TEXT_MAX, textarea=True, rows=4, noun="the reason",
             help_text="The MASH reads this with the request.",
         )  # fmt: skip
 
@@ -123,9 +123,12 @@ class EarlyHelpRequestForm(ConsentFieldsMixin, forms.Form):
         "What help does the family need?", TEXT_MAX, required=True, textarea=True, rows=8,
         help_text="The family's strengths and needs from your Early Help Assessment, what has been tried, "
                   "and what the family wants help with.",
-        required_message="Enter what help the family needs",
+        required_message="Enter what help the family needs", noun="what help the family needs",
     )  # fmt: skip
-    family_contact = text_field("Who should the hub call in the family?", 200, help_text="Name and relationship")
+    family_contact = text_field(
+        "Who should the hub call in the family?", 200, help_text="Name and relationship",
+        noun="who the hub should call in the family",
+    )  # fmt: skip
     family_phone = text_field("The family's phone number", 30)
     address = text_field("Home address", 300)
     referrer_name = text_field("Your name", 200, required=True)
@@ -149,6 +152,7 @@ class EarlyHelpRequestForm(ConsentFieldsMixin, forms.Form):
         "What have they tried?", TEXT_MAX, required=True, textarea=True, rows=4,
         help_text="The support universal services have put in place, and what happened.",
         required_message="Enter what the universal services have tried",
+        noun="what the universal services have tried",
     )  # fmt: skip
 
     def __init__(self, *args, records_assessment: bool = False, **kwargs):
@@ -161,8 +165,13 @@ class EarlyHelpRequestForm(ConsentFieldsMixin, forms.Form):
         for n in range(1, CHILD_SLOTS + 1):
             first = n == 1
             which = "" if first else f" (child {n}, optional)"
-            self.fields[f"child{n}_first_name"] = text_field(f"First name{which}", 100, required=first)
-            self.fields[f"child{n}_last_name"] = text_field(f"Last name{which}", 100, required=first)
+            whose = "the child's" if first else f"child {n}'s"
+            self.fields[f"child{n}_first_name"] = text_field(
+                f"First name{which}", 100, required=first, noun=f"{whose} first name"
+            )
+            self.fields[f"child{n}_last_name"] = text_field(
+                f"Last name{which}", 100, required=first, noun=f"{whose} last name"
+            )
             self.fields[f"child{n}_date_of_birth"] = DateField(
                 label=f"Date of birth{which}", required=first, help_text="For example, 27 3 2015"
             )
@@ -170,7 +179,7 @@ class EarlyHelpRequestForm(ConsentFieldsMixin, forms.Form):
             self.fields[f"child{n}_ethnicity"] = forms.ChoiceField(
                 label=f"Ethnicity{which}", choices=[("", "Not known yet"), *Ethnicity.choices], required=False
             )
-            self.fields[f"child{n}_postcode"] = text_field(f"Postcode{which}", 16)
+            self.fields[f"child{n}_postcode"] = text_field(f"Postcode{which}", 16, noun=f"{whose} postcode")
 
     def child_slots(self):
         return [
@@ -239,30 +248,65 @@ def draft_values(post) -> dict:
 
 
 class OutcomeForm(forms.Form):
-    outcome = radios_field("What is the outcome?", EarlyHelpOutcome.choices)
-    lead_professional = text_field(
-        "Lead professional", 200, help_text="Name, role and organisation. Needed for a district service or support "
-                                            "to the lead professional."
-    )  # fmt: skip
+    """The outcome, with each outcome's own questions revealed under its radio (GOV.UK conditional radios,
+    templates/earlyhelp/outcome.html) and required, or even read, only with it: what was typed under another
+    outcome before the coordinator changed their mind is ignored, not refused."""
+
+    outcome = radios_field(
+        "What is the outcome?", EarlyHelpOutcome.choices, required_message="Select the outcome of the request"
+    )
+    # Under "District Early Help service offered".
+    lead_professional = text_field("Lead professional", 200, help_text="Name, role and organisation")
     lead_professional_email = _email("Lead professional's email address", "The letter is emailed here")
-    district_services = text_field("Which district Early Help service or services are offered?", 500)
+    district_services = text_field(
+        "Which district Early Help service or services are offered?", 500, noun="the district Early Help services"
+    )
     further_assessment = radios_field(
         "Does the offer include further assessment?", [("yes", "Yes"), ("no", "No")], required=False
     )
-    signposted_to = text_field("Which service outside the hub is the family signposted to?", 500)
+    # Under "Support to the lead professional": the same two answers, asked again under their own names (a page
+    # cannot have two boxes of one name).
+    support_lead_professional = text_field(
+        "Lead professional to support", 200, help_text="Name, role and organisation", noun="the lead professional"
+    )
+    support_lead_professional_email = _email("Their email address", "The letter is emailed here")
+    # Under "Signposted to a service outside the hub".
+    signposted_to = text_field(
+        "Which service outside the hub is the family signposted to?",
+        500,
+        noun="the service the family is signposted to",
+    )
     notes = text_field("Notes", TEXT_MAX, textarea=True, rows=4)
+
+    REVEALED = {
+        EarlyHelpOutcome.DISTRICT_SERVICE: ("lead_professional", "lead_professional_email", "district_services",
+                                            "further_assessment"),
+        EarlyHelpOutcome.LEAD_PROFESSIONAL_SUPPORT: ("support_lead_professional", "support_lead_professional_email"),
+        EarlyHelpOutcome.SIGNPOST: ("signposted_to",),
+    }  # fmt: skip
+
+    def revealed(self):
+        """(outcome value, its bound fields) for the template."""
+        return {value: [self[name] for name in names] for value, names in self.REVEALED.items()}
 
     def clean(self):
         data = super().clean()
         outcome = data.get("outcome")
-        if outcome in (EarlyHelpOutcome.DISTRICT_SERVICE, EarlyHelpOutcome.LEAD_PROFESSIONAL_SUPPORT):
+        for other, names in self.REVEALED.items():
+            if other == outcome:
+                continue
+            for name in names:
+                self.errors.pop(name, None)
+                data[name] = ""
+        if outcome == EarlyHelpOutcome.DISTRICT_SERVICE:
             if not data.get("lead_professional"):
                 self.add_error("lead_professional", "Enter the name of the lead professional")
-        if outcome == EarlyHelpOutcome.DISTRICT_SERVICE:
             if not data.get("district_services"):
                 self.add_error("district_services", "Enter which district Early Help service or services are offered")
             if not data.get("further_assessment"):
                 self.add_error("further_assessment", "Select whether the offer includes further assessment")
+        if outcome == EarlyHelpOutcome.LEAD_PROFESSIONAL_SUPPORT and not data.get("support_lead_professional"):
+            self.add_error("support_lead_professional", "Enter the name of the lead professional to support")
         if outcome == EarlyHelpOutcome.SIGNPOST and not data.get("signposted_to"):
             self.add_error("signposted_to", "Enter the service the family is signposted to")
         return data
@@ -272,6 +316,10 @@ class OutcomeForm(forms.Form):
         data = dict(cleaned)
         further = data.pop("further_assessment", "")
         data["further_assessment"] = {"yes": True, "no": False}.get(further)
+        support_lead = data.pop("support_lead_professional", "")
+        support_email = data.pop("support_lead_professional_email", "")
+        if data.get("outcome") == EarlyHelpOutcome.LEAD_PROFESSIONAL_SUPPORT:
+            data["lead_professional"], data["lead_professional_email"] = support_lead, support_email
         return data
 
 
@@ -280,11 +328,12 @@ class OutcomeForm(forms.Form):
 
 class CallForm(forms.Form):
     spoke_to = text_field(
-        "Who did you call?", 200, required=True, help_text="Name, and their relationship to the child"
-    )
+        "Who did you call?", 200, required=True, help_text="Name, and their relationship to the child",
+        required_message="Enter the name of who you called", noun="the name of who you called",
+    )  # fmt: skip
     called_on = DateField(label="Date of the call")
     called_time = text_field("Time of the call", 5, required=True, help_text="For example, 14:30")
-    outcome = radios_field("How did the call go?", CallOutcome.choices)
+    outcome = radios_field("How did the call go?", CallOutcome.choices, required_message="Select how the call went")
     notes = text_field("Notes", 2000, textarea=True, rows=3)
 
     def __init__(self, *args, tenant=None, **kwargs):
@@ -309,7 +358,11 @@ class CallForm(forms.Form):
 
 
 class LetterForm(forms.Form):
-    sent_by = radios_field("How are you sending the letter?", LetterSentBy.choices)
+    sent_by = radios_field(
+        "How are you sending the letter?",
+        LetterSentBy.choices,
+        required_message="Select how you are sending the letter",
+    )
     email = _email("Lead professional's email address")
 
     def clean(self):
@@ -327,12 +380,12 @@ class AssessmentForm(forms.Form):
     completed_on = DateField(label="Assessment completion date", required=False)
     organisation = text_field("Organisation completing the assessment", 200)
     # The Assessment Framework's three domains, each with strengths and needs, and the child's own views.
-    development_strengths = text_field("Strengths", TEXT_MAX, textarea=True, rows=3)
-    development_needs = text_field("Needs", TEXT_MAX, textarea=True, rows=3)
-    parenting_strengths = text_field("Strengths", TEXT_MAX, textarea=True, rows=3)
-    parenting_needs = text_field("Needs", TEXT_MAX, textarea=True, rows=3)
-    family_strengths = text_field("Strengths", TEXT_MAX, textarea=True, rows=3)
-    family_needs = text_field("Needs", TEXT_MAX, textarea=True, rows=3)
+    development_strengths = text_field("Strengths", TEXT_MAX, textarea=True, rows=3, noun="the child's strengths")
+    development_needs = text_field("Needs", TEXT_MAX, textarea=True, rows=3, noun="the child's needs")
+    parenting_strengths = text_field("Strengths", TEXT_MAX, textarea=True, rows=3, noun="the parenting strengths")
+    parenting_needs = text_field("Needs", TEXT_MAX, textarea=True, rows=3, noun="the parenting needs")
+    family_strengths = text_field("Strengths", TEXT_MAX, textarea=True, rows=3, noun="the family's strengths")
+    family_needs = text_field("Needs", TEXT_MAX, textarea=True, rows=3, noun="the family's needs")
     child_views = text_field(
         "The child's own views", TEXT_MAX, textarea=True, rows=4,
         help_text="What the child says about their life and the help they want, in their words where you can.",
@@ -365,9 +418,14 @@ class AssessmentForm(forms.Form):
 ACTION_SLOTS = 3
 
 
-def _action_fields(form, prefix: str, which: str, required: bool) -> None:
-    form.fields[f"{prefix}_description"] = text_field(f"What is the action?{which}", 2000, textarea=True, rows=2)
-    form.fields[f"{prefix}_owner"] = text_field(f"Who owns it?{which}", 200, help_text="Name, role and organisation")
+def _action_fields(form, prefix: str, which: str, required: bool, number: int = 0) -> None:
+    action = f"action {number}" if number > 1 else "the action"
+    form.fields[f"{prefix}_description"] = text_field(
+        f"What is the action?{which}", 2000, textarea=True, rows=2, noun=f"{action[:1].upper()}{action[1:]}"
+    )
+    form.fields[f"{prefix}_owner"] = text_field(
+        f"Who owns it?{which}", 200, help_text="Name, role and organisation", noun=f"the owner of {action}"
+    )
     form.fields[f"{prefix}_due_on"] = GovukDateField(
         noun="the due date", label=f"Due date{which}", required=False, help_text="For example, 27 3 2026"
     )
@@ -400,7 +458,7 @@ class PlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.action_slots = []
         for n in range(1, ACTION_SLOTS + 1):
-            _action_fields(self, f"action{n}", "" if n == 1 else f" (action {n}, optional)", n == 1)
+            _action_fields(self, f"action{n}", "" if n == 1 else f" (action {n}, optional)", n == 1, n)
 
     def clean_first_review_on(self):
         return _future(self.cleaned_data.get("first_review_on"), "First review date")
@@ -436,7 +494,9 @@ class ActionForm(forms.Form):
 
 class ReviewForm(forms.Form):
     held_on = DateField(label="Date the review was held")
-    progress = radios_field("How is the plan progressing?", ReviewProgress.choices)
+    progress = radios_field(
+        "How is the plan progressing?", ReviewProgress.choices, required_message="Select how the plan is progressing"
+    )
     notes = text_field("What the review found and agreed", TEXT_MAX, textarea=True, rows=4)
     plan_ending = forms.BooleanField(label="The plan is ending: no further review", required=False)
     next_review_on = DateField(label="Next review date", required=False)
@@ -445,10 +505,14 @@ class ReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.plan_actions = list(actions)
         for action in self.plan_actions:
-            status = radios_field(f"Progress of the action: {action.description[:80]}", ActionStatus.choices)
-            status.error_messages["required"] = f"Select the progress of the action '{action.description[:60]}'"
+            status = radios_field(
+                f"Progress of the action: {action.description[:80]}", ActionStatus.choices,
+                required_message=f"Select the progress of the action '{action.description[:60]}'",
+            )  # fmt: skip
             self.fields[f"action_{action.pk}_status"] = status
-            self.fields[f"action_{action.pk}_note"] = text_field("Note (optional)", 2000, textarea=True, rows=2)
+            self.fields[f"action_{action.pk}_note"] = text_field(
+                "Note (optional)", 2000, textarea=True, rows=2, noun="the note on the action"
+            )
 
     def action_rows(self):
         return [
@@ -479,7 +543,10 @@ class ReviewForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    reason = radios_field("Why is the request closing?", [c for c in ClosureReason.choices if c[0] != "stepped_up"])
+    reason = radios_field(
+        "Why is the request closing?", [c for c in ClosureReason.choices if c[0] != "stepped_up"],
+        required_message="Select why the request is closing",
+    )  # fmt: skip
     notes = text_field("Notes", TEXT_MAX, textarea=True, rows=3, help_text="Needed when the reason is Other")
 
     def clean(self):
@@ -494,15 +561,27 @@ class StepUpForm(forms.Form):
         "What are the safeguarding concerns?", 6_000, required=True, textarea=True, rows=8,
         help_text="What has happened, what you have seen or been told, and why the child may be at risk of harm. "
                   "The early-help history is attached for you.",
-        required_message="Enter the safeguarding concerns",
+        required_message="Enter the safeguarding concerns", noun="the safeguarding concerns",
     )  # fmt: skip
-    parents_aware = radios_field("Do the parents or carers know you are referring to the MASH?", ParentsAware.choices)
-    consent_to_referral = radios_field("Have they agreed to the referral?", Consent.choices)
-    consent_to_sharing = radios_field("Have they agreed to information about them being shared?", Consent.choices)
+    parents_aware = radios_field(
+        "Do the parents or carers know you are referring to the MASH?", ParentsAware.choices,
+        required_message="Select whether the parents or carers know you are referring to the MASH",
+    )  # fmt: skip
+    consent_to_referral = radios_field(
+        "Have they agreed to the referral?", Consent.choices,
+        required_message="Select whether they have agreed to the referral",
+    )  # fmt: skip
+    consent_to_sharing = radios_field(
+        "Have they agreed to information about them being shared?", Consent.choices,
+        required_message="Select whether they have agreed to information about them being shared",
+    )  # fmt: skip
     consent_reason = radios_field(
         "If they have not agreed, or you did not ask, why?", ConsentReason.choices, required=False
     )
-    consent_decided_by = text_field("Who decided to refer without consent?", 200, help_text="Name and job title")
+    consent_decided_by = text_field(
+        "Who decided to refer without consent?", 200, help_text="Name and job title",
+        noun="the name of who decided to refer without consent",
+    )  # fmt: skip
 
     def clean(self):
         data = super().clean()

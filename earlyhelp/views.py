@@ -218,10 +218,11 @@ def outcome(request, pk):
         services.give_outcome(request=eh, actor=request.user, **OutcomeForm.to_service_data(data))
 
     return _action_page(
-        request, _visible(request, pk), form_class=OutcomeForm, template="earlyhelp/form.html",
+        request, _visible(request, pk), form_class=OutcomeForm, template="earlyhelp/outcome.html",
         title="Record the outcome",
         run=run, success="Outcome recorded. Call the referrer and the family, and send the letter.",
-        initial=lambda eh: {"lead_professional": eh.lead_professional},
+        initial=lambda eh: {"lead_professional": eh.lead_professional,
+                            "support_lead_professional": eh.lead_professional},
     )  # fmt: skip
 
 

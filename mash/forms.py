@@ -1,10 +1,28 @@
-"""Forms shared by every app's pages: attaching a document (mash.documents checks the file itself)."""
+"""Forms shared by every app's pages: a text field with the GOV.UK length message, attaching a document
+(mash.documents checks the file itself)."""
 
 from django import forms
 
 from .documents import DESCRIPTION_MAX, SELECT_KIND
 from .exceptions import DomainError
 from .models import DocumentKind
+
+
+class CharField(forms.CharField):
+    """A text box or area whose too-long error is GOV.UK's "[whatever it is] must be [number] characters or fewer",
+    never Django's "Ensure this value has at most ...". ``noun`` names the field in that sentence when its label
+    cannot (a question, "Note (optional)"); a label that is a question without a ``noun`` is refused here."""
+
+    def __init__(self, *, noun: str = "", **kwargs):
+        super().__init__(**kwargs)
+        label = str(self.label or "").removesuffix(" (optional)")
+        if self.max_length is not None and "max_length" not in self.error_messages:
+            if not noun and (label.endswith("?") or not label):
+                raise ValueError(f"CharField(label={self.label!r}) needs noun=, what it is called in a sentence")
+            noun = noun or label
+            self.error_messages["max_length"] = (
+                f"{noun[:1].upper()}{noun[1:]} must be {self.max_length:,} characters or fewer"
+            )
 
 
 class DocumentForm(forms.Form):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from contacts.choices import Consent, ConsentReason
+from mash.forms import CharField as GovukCharField
 
 from .models import ITEM_MAX, ITEMS_MAX, SUMMARY_MAX, LawfulBasis
 
@@ -28,22 +29,22 @@ class ReturnForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
-    summary = forms.CharField(
+    summary = GovukCharField(
         label="Summary of your agency's involvement",
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=SUMMARY_MAX,
         required=False,
     )
-    risk_indicators = forms.CharField(
+    risk_indicators = GovukCharField(
         label="Risk indicators",
         help_text="One per line, for example: weapons marker on the address.",
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
-    sources_checked = forms.CharField(
+    sources_checked = GovukCharField(
         label="Sources checked", help_text="One per line.", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    recommendation = forms.CharField(
+    recommendation = GovukCharField(
         label="Your agency's recommendation",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=SUMMARY_MAX,
@@ -74,16 +75,18 @@ class ReturnForm(forms.Form):
         self.questions = list(questions)[:ITEMS_MAX]
         self.history_rows = min(history_rows, ITEMS_MAX)
         for i, question in enumerate(self.questions):
-            self.fields[f"answer_{i}"] = forms.CharField(
-                label=question, widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=SUMMARY_MAX
-            )
+            self.fields[f"answer_{i}"] = GovukCharField(
+                label=question, widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=SUMMARY_MAX,
+                noun=f"the answer to question {i + 1}",
+            )  # fmt: skip
         for i in range(self.history_rows):
-            self.fields[f"history_date_{i}"] = forms.CharField(
+            self.fields[f"history_date_{i}"] = GovukCharField(
                 label=f"Date of event {i + 1}", widget=DateWidget, required=False
             )
-            self.fields[f"history_details_{i}"] = forms.CharField(
-                label=f"What happened (event {i + 1})", required=False, max_length=ITEM_MAX * 4
-            )
+            self.fields[f"history_details_{i}"] = GovukCharField(
+                label=f"What happened (event {i + 1})", required=False, max_length=ITEM_MAX * 4,
+                noun=f"what happened at event {i + 1}",
+            )  # fmt: skip
 
     @classmethod
     def initial_from(cls, values: dict) -> dict:
@@ -134,8 +137,9 @@ class ReturnForm(forms.Form):
 
 
 class AddendumForm(forms.Form):
-    text = forms.CharField(
+    text = GovukCharField(
         label="Add to your return",
+        noun="what you add to your return",
         help_text="Something found after submitting, or a correction. The submitted return itself does not change.",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=SUMMARY_MAX,
@@ -157,12 +161,13 @@ class AssignForm(forms.Form):
 
 
 class QuestionTemplateForm(forms.Form):
-    questions = forms.CharField(
+    questions = GovukCharField(
         label="Questions asked of this agency",
         help_text="One question per line. They are copied onto each new request and pre-fill the return.",
         widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": "Enter at least one question to ask this agency"},
     )
-    sources = forms.CharField(
+    sources = GovukCharField(
         label="Sources its navigators usually check",
         help_text="One per line. They pre-fill the return's sources checked.",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -182,7 +187,7 @@ class NavigatorSettingsForm(forms.Form):
 
 
 class AgencyNameForm(forms.Form):
-    name = forms.CharField(
+    name = GovukCharField(
         label="Agency name",
         max_length=200,
         help_text="As your hub's staff and partners know it, for example Youth Justice Service",

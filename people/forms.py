@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from mash.date_input import GovukDateField
+from mash.forms import CharField as GovukCharField
 
 from .models import SUMMARY_MAX
 from .search import parse_date
@@ -37,13 +38,13 @@ class ChronologyEntryForm(forms.Form):
         input_formats=["%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y"],
         error_messages={"required": "Enter the date it happened", "invalid": "Enter a real date, like 27/3/2025"},
     )
-    source = forms.CharField(
+    source = GovukCharField(
         label="Where it is known from",
         help_text="For example, the police record or the hospital's discharge letter",
         max_length=200,
         error_messages={"required": "Enter where this is known from"},
     )
-    summary = forms.CharField(
+    summary = GovukCharField(
         label="What happened",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=SUMMARY_MAX,
@@ -53,8 +54,10 @@ class ChronologyEntryForm(forms.Form):
 
 
 class LinkForm(forms.Form):
-    target = forms.CharField(max_length=40, error_messages={"required": "Choose what to link to"})
-    reason = forms.CharField(max_length=500, required=False)
+    target = GovukCharField(
+        max_length=40, noun="what to link to", error_messages={"required": "Choose what to link to"}
+    )
+    reason = GovukCharField(max_length=500, required=False, noun="the reason")
 
 
 class BirthForm(forms.Form):
@@ -66,14 +69,14 @@ class BirthForm(forms.Form):
         help_text="For example, 27 3 2027",
         error_messages={"required": "Enter the date of birth"},
     )
-    first_name = forms.CharField(
+    first_name = GovukCharField(
         label="First name (optional)",
         help_text="Leave blank to keep the name on the record",
         max_length=100,
         required=False,
         error_messages={"max_length": "The first name must be 100 characters or fewer"},
     )
-    last_name = forms.CharField(
+    last_name = GovukCharField(
         label="Last name (optional)",
         max_length=100,
         required=False,

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django import forms
 
+from mash.forms import CharField as GovukCharField
 from mash.models import BOUNCE_WINDOW_MAX, BOUNCE_WINDOW_MIN, phone_number_validator
 
 from .models import WEEKDAY_NAMES, AgenciesAsked, DeadlineUnit, EdtCover, NeedDomain, RatingColour
@@ -150,7 +151,7 @@ class DayMonthYearField(forms.Field):
 
 class ClosureDayForm(forms.Form):
     date = DayMonthYearField(noun="closure date", label="Date", help_text="For example, 24 12 2027")
-    reason = forms.CharField(
+    reason = GovukCharField(
         label="Why the hub is closed",
         help_text="For example, Christmas closure",
         max_length=200,
@@ -168,7 +169,7 @@ class ClosureDayForm(forms.Form):
 
 
 class RatingForm(forms.Form):
-    label = forms.CharField(
+    label = GovukCharField(
         label="Name",
         max_length=60,
         error_messages={"required": "Enter the rating's name", "max_length": "Enter a name of 60 characters or fewer"},
@@ -178,8 +179,8 @@ class RatingForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select the rating's colour", "invalid_choice": "Select one of the colours"},
     )
-    description = forms.CharField(label="What it means", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    examples = forms.CharField(label="Examples", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = GovukCharField(label="What it means", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    examples = GovukCharField(label="Examples", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     order = forms.IntegerField(
         label="Position in the scheme",
         help_text="1 is the most urgent",
@@ -287,11 +288,11 @@ class ClockPolicyForm(forms.Form):
 
 
 class ThresholdLevelForm(forms.Form):
-    name = forms.CharField(
+    name = GovukCharField(
         max_length=100,
         error_messages={"required": "Enter the level's name", "max_length": "Enter a name of 100 characters or fewer"},
     )
-    description = forms.CharField(
+    description = GovukCharField(
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={
@@ -308,7 +309,7 @@ class ThresholdIndicatorForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select the domain of need", "invalid_choice": "Select a domain of need"},
     )
-    text = forms.CharField(
+    text = GovukCharField(
         label="Indicator",
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -320,7 +321,7 @@ class ThresholdIndicatorForm(forms.Form):
 
 
 class PublicPhoneNumbersForm(forms.Form):
-    mash_phone = forms.CharField(
+    mash_phone = GovukCharField(
         label="MASH telephone number",
         max_length=25,
         help_text="For example, 01632 960 101",
@@ -330,7 +331,7 @@ class PublicPhoneNumbersForm(forms.Form):
             "max_length": "Enter a telephone number of at most 25 characters",
         },
     )
-    out_of_hours_phone = forms.CharField(
+    out_of_hours_phone = GovukCharField(
         label="Out-of-hours telephone number (optional)",
         max_length=25,
         required=False,

@@ -48,6 +48,89 @@ def _contact(raw) -> Contact | None:
     return found
 
 
+def consultation_errors(**values) -> dict[str, str]:
+    """Every problem with a consultation's answers at once, field -> message ({} when it can be recorded): the
+    page shows them all together, as GOV.UK asks; ``record_consultation`` refuses with the first."""
+    return _checked(**values)[1]
+
+
+def _checked(
+    *,
+    caller_name="",
+    caller_organisation="",
+    organisation_type="",
+    caller_phone="",
+    question="",
+    advice="",
+    outcome="",
+    child_name="",
+    child_date_of_birth=None,
+    contact=None,
+) -> tuple[dict, dict]:
+    """(cleaned values, errors): each rule checked on its own, so one problem does not hide the next."""
+    cleaned: dict = {}
+    errors: dict[str, str] = {}
+
+    def check(name, rule):
+        try:
+            cleaned[name] = rule()
+        except PolicyViolation as exc:
+            errors.setdefault(exc.field or name, exc.message)
+
+    def organisation():
+        if organisation_type in (None, ""):
+            return OrganisationType.OTHER
+        if organisation_type not in OrganisationType.values:
+            raise PolicyViolation("Choose the type of organisation.", field="organisation_type")
+        return organisation_type
+
+    def born():
+        if child_date_of_birth is not None and not isinstance(child_date_of_birth, date):
+            raise PolicyViolation("Enter the child's date of birth as a real date.", field="child_date_of_birth")
+        if child_date_of_birth is not None and child_date_of_birth > timezone.localdate():
+            raise PolicyViolation("The child's date of birth must be in the past.", field="child_date_of_birth")
+        return child_date_of_birth
+
+    def result():
+        if outcome not in ConsultationOutcome.values:
+            raise PolicyViolation("Say whether advice was given or a contact was opened.", field="outcome")
+        return outcome
+
+    def linked():
+        found = _contact(contact)
+        if outcome == ConsultationOutcome.CONTACT_OPENED and found is None:
+            raise PolicyViolation("Give the reference of the contact opened from this call.", field="contact")
+        if outcome == ConsultationOutcome.ADVICE_GIVEN and found is not None:
+            raise PolicyViolation("Advice only: no contact was opened, so give no contact.", field="contact")
+        return found
+
+    check(
+        "caller_name", lambda: _text(caller_name, field="caller_name", label="the caller's name", max_length=NAME_MAX)
+    )
+    check(
+        "caller_organisation",
+        lambda: _text(
+            caller_organisation, field="caller_organisation", label="the caller's organisation", max_length=NAME_MAX
+        ),
+    )
+    check("organisation_type", organisation)
+    check(
+        "caller_phone",
+        lambda: _text(caller_phone, field="caller_phone", label="the phone number", max_length=30, required=False),
+    )
+    check("question", lambda: _text(question, field="question", label="the caller's question", max_length=TEXT_MAX))
+    check("advice", lambda: _text(advice, field="advice", label="the advice given", max_length=TEXT_MAX))
+    check(
+        "child_name",
+        lambda: _text(child_name, field="child_name", label="the child's name", max_length=NAME_MAX, required=False),
+    )
+    check("child_date_of_birth", born)
+    check("outcome", result)
+    if "outcome" not in errors:
+        check("contact", linked)
+    return cleaned, errors  # fmt: skip
+
+
 @transaction.atomic
 def record_consultation(
     *,
@@ -66,29 +149,18 @@ def record_consultation(
     """Record one call to the advice line. ``contact_opened`` links the contact opened from it (both ways)."""
     if actor is None or actor.role not in RECORDERS:
         raise NotAllowed("Only triage social workers and MASH managers record consultations.")
-    caller_name = _text(caller_name, field="caller_name", label="the caller's name", max_length=NAME_MAX)
-    caller_organisation = _text(
-        caller_organisation, field="caller_organisation", label="the caller's organisation", max_length=NAME_MAX
-    )
-    if organisation_type in (None, ""):
-        organisation_type = OrganisationType.OTHER
-    if organisation_type not in OrganisationType.values:
-        raise PolicyViolation("Choose the type of organisation.", field="organisation_type")
-    caller_phone = _text(caller_phone, field="caller_phone", label="the phone number", max_length=30, required=False)
-    question = _text(question, field="question", label="the caller's question", max_length=TEXT_MAX)
-    advice = _text(advice, field="advice", label="the advice given", max_length=TEXT_MAX)
-    child_name = _text(child_name, field="child_name", label="the child's name", max_length=NAME_MAX, required=False)
-    if child_date_of_birth is not None and not isinstance(child_date_of_birth, date):
-        raise PolicyViolation("Enter the child's date of birth as a real date.", field="child_date_of_birth")
-    if child_date_of_birth is not None and child_date_of_birth > timezone.localdate():
-        raise PolicyViolation("The child's date of birth must be in the past.", field="child_date_of_birth")
-    if outcome not in ConsultationOutcome.values:
-        raise PolicyViolation("Say whether advice was given or a contact was opened.", field="outcome")
-    linked = _contact(contact)
-    if outcome == ConsultationOutcome.CONTACT_OPENED and linked is None:
-        raise PolicyViolation("Give the reference of the contact opened from this call.", field="contact")
-    if outcome == ConsultationOutcome.ADVICE_GIVEN and linked is not None:
-        raise PolicyViolation("Advice only: no contact was opened, so give no contact.", field="contact")
+    cleaned, errors = _checked(
+        caller_name=caller_name, caller_organisation=caller_organisation, organisation_type=organisation_type,
+        caller_phone=caller_phone, question=question, advice=advice, outcome=outcome, child_name=child_name,
+        child_date_of_birth=child_date_of_birth, contact=contact,
+    )  # fmt: skip
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise PolicyViolation(message, field=field)
+    caller_name, caller_organisation = cleaned["caller_name"], cleaned["caller_organisation"]
+    organisation_type, caller_phone = cleaned["organisation_type"], cleaned["caller_phone"]
+    question, advice, child_name = cleaned["question"], cleaned["advice"], cleaned["child_name"]
+    linked = cleaned["contact"]
     consultation = Consultation.objects.create(
         caller_name=caller_name, caller_organisation=caller_organisation, organisation_type=organisation_type,
         caller_phone=caller_phone, question=question, advice=advice, child_named=bool(child_name),

@@ -4,6 +4,7 @@ from django import forms
 
 from contacts.choices import ConsentReason, Outcome
 from contacts.models import IDENTITY_CHECK_MAX
+from mash.forms import CharField as GovukCharField
 
 from .choices import ASSESSMENT_FACTORS, CallDirection, Perspective, PrimaryNeed, SharingBasis
 from .models import REASON_MAX, TEXT_MAX
@@ -17,11 +18,12 @@ class RatingForm(VersionedForm):
     rating = forms.ChoiceField(
         label="Rating", widget=forms.RadioSelect, error_messages={"required": "Choose a rating."}
     )
-    rationale = forms.CharField(
+    rationale = GovukCharField(
         label="Why this rating", widget=forms.Textarea(attrs={"rows": 4}), max_length=TEXT_MAX,
+        noun="the reason for this rating",
         error_messages={"required": "Enter why you chose this rating."},
     )  # fmt: skip
-    reason = forms.CharField(
+    reason = GovukCharField(
         label="Why the rating is changing", required=False, widget=forms.Textarea(attrs={"rows": 3}),
         max_length=REASON_MAX, help_text="Needed when the contact already has a rating (a step up or down).",
     )  # fmt: skip
@@ -38,12 +40,13 @@ class DecisionForm(VersionedForm):
         label="Outcome", choices=Outcome.choices, widget=forms.RadioSelect,
         error_messages={"required": "Choose an outcome."},
     )  # fmt: skip
-    reason = forms.CharField(
+    reason = GovukCharField(
         label="Reason for the decision", widget=forms.Textarea(attrs={"rows": 4}), max_length=TEXT_MAX,
         error_messages={"required": "Enter the reason for the decision."},
     )  # fmt: skip
-    override_reason = forms.CharField(
+    override_reason = GovukCharField(
         label="Why decide before every return is in", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        noun="the reason for deciding before every return is in",
         max_length=REASON_MAX, help_text="Needed while any information request is still outstanding.",
     )  # fmt: skip
     primary_need = forms.ChoiceField(
@@ -54,7 +57,7 @@ class DecisionForm(VersionedForm):
         label="Factors identified (CIN census)", required=False, choices=ASSESSMENT_FACTORS,
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
-    feedback = forms.CharField(
+    feedback = GovukCharField(
         label="Note for the referrer (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}),
         max_length=TEXT_MAX,
         help_text="Added to the outcome and what happens next. Never include other agencies' information.",
@@ -66,25 +69,25 @@ SCORE_CHOICES = [("", "Not scaled"), *[(str(n), str(n)) for n in range(11)]]
 
 class SafetyMapForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
-    harm = forms.CharField(label="Harm", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX,
+    harm = GovukCharField(label="Harm", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX,
                            help_text="What has happened to the child: past harm, in plain words.")  # fmt: skip
-    danger_statements = forms.CharField(
+    danger_statements = GovukCharField(
         label="Danger statements", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX,
         help_text="What we are worried will happen if nothing changes.",
     )  # fmt: skip
-    complicating_factors = forms.CharField(
+    complicating_factors = GovukCharField(
         label="Complicating factors", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX
     )
-    existing_strengths = forms.CharField(
+    existing_strengths = GovukCharField(
         label="Existing strengths", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX
     )
-    existing_safety = forms.CharField(
+    existing_safety = GovukCharField(
         label="Existing safety", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX
     )
-    safety_goals = forms.CharField(
+    safety_goals = GovukCharField(
         label="Safety goals", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX
     )
-    next_steps = forms.CharField(
+    next_steps = GovukCharField(
         label="Next steps", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX
     )
     scale_professionals = forms.ChoiceField(label="Safety scale: professionals", required=False, choices=SCORE_CHOICES)
@@ -96,26 +99,27 @@ class SafetyMapForm(forms.Form):
 
 
 class CaseNoteForm(forms.Form):
-    text = forms.CharField(
-        label="Add a case note", widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX,
+    text = GovukCharField(
+        label="Add a case note", widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX, noun="the case note",
         error_messages={"required": "Enter the note."},
     )  # fmt: skip
 
 
 class ReferrerCallForm(forms.Form):
     direction = forms.ChoiceField(label="Who called", choices=CallDirection.choices, widget=forms.RadioSelect,
-                                  initial=CallDirection.OUTGOING)  # fmt: skip
-    spoke_to = forms.CharField(label="Who you spoke to", max_length=200,
+                                  initial=CallDirection.OUTGOING,
+                                  error_messages={"required": "Select who called"})  # fmt: skip
+    spoke_to = GovukCharField(label="Who you spoke to", max_length=200,
                                error_messages={"required": "Enter who you spoke to."})  # fmt: skip
-    summary = forms.CharField(
+    summary = GovukCharField(
         label="What was said", widget=forms.Textarea(attrs={"rows": 4}), max_length=TEXT_MAX,
         error_messages={"required": "Enter what was said."},
     )  # fmt: skip
 
 
 class ReporterIdentityForm(VersionedForm):
-    check = forms.CharField(
-        label="How did you confirm who they are?", max_length=IDENTITY_CHECK_MAX,
+    check = GovukCharField(
+        label="How did you confirm who they are?", max_length=IDENTITY_CHECK_MAX, noun="how you confirmed who they are",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: called them back on the number they gave, and they described the report. Once "
                   "recorded, they are told the outcome by email.",
@@ -127,7 +131,7 @@ class ThresholdForm(forms.Form):
     level = forms.TypedChoiceField(label="Level of need", coerce=int, widget=forms.RadioSelect,
                                    error_messages={"required": "Choose a level of need."})  # fmt: skip
     indicators = forms.MultipleChoiceField(label="Indicators seen", required=False, widget=forms.CheckboxSelectMultiple)
-    rationale = forms.CharField(
+    rationale = GovukCharField(
         label="Why this level applies", widget=forms.Textarea(attrs={"rows": 3}), max_length=TEXT_MAX,
         error_messages={"required": "Enter why this level applies."},
     )  # fmt: skip
@@ -166,7 +170,7 @@ class SharingForm(forms.Form):
         label="Why share without consent", required=False, choices=[("", "Choose a reason"), *ConsentReason.choices],
         help_text="Needed when sharing without consent.",
     )  # fmt: skip
-    explanation = forms.CharField(
+    explanation = GovukCharField(
         label="Reasons for this decision", widget=forms.Textarea(attrs={"rows": 3}), max_length=REASON_MAX,
         error_messages={"required": "Enter the reasons for this decision."},
     )  # fmt: skip

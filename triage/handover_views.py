@@ -127,46 +127,42 @@ def _date(values) -> date | None:
         return None
     try:
         return date(int(year), int(month), int(day))
-    except ValueError:
+    except (ValueError, OverflowError):
         return "invalid"
+
+
+# Where each field's error links: the first box of the date, the first radio (GOV.UK).
+CONSULTATION_ANCHORS = {"child_date_of_birth": "child_date_of_birth_0", "outcome": "outcome_1"}
+CONSULTATION_FIELDS = ("caller_name", "caller_organisation", "organisation_type", "caller_phone", "question", "advice",
+                       "outcome", "child_name", "contact")  # fmt: skip
 
 
 @role_required(*consultations.RECORDERS)
 def consultation_new(request):
-    values, error, field, status = {}, "", "", 200
+    values, errors, status = {}, {}, 200
     if request.method == "POST":
         values = request.POST
+        answers = {name: values.get(name, "") for name in CONSULTATION_FIELDS}
+        answers["contact"] = answers["contact"].strip() or None
         born = _date(values)
-        try:
-            if born == "invalid":
-                raise consultations.PolicyViolation(
-                    "Enter the child's date of birth as a real date.", field="child_date_of_birth"
-                )
-            row = consultations.record_consultation(
-                actor=request.user,
-                caller_name=values.get("caller_name", ""),
-                caller_organisation=values.get("caller_organisation", ""),
-                organisation_type=values.get("organisation_type", ""),
-                caller_phone=values.get("caller_phone", ""),
-                question=values.get("question", ""),
-                advice=values.get("advice", ""),
-                outcome=values.get("outcome", ""),
-                child_name=values.get("child_name", ""),
-                child_date_of_birth=born,
-                contact=values.get("contact", "").strip() or None,
-            )
-        except DomainError as exc:
-            error, field, status = exc.message, exc.field or "", 400
-        else:
-            messages.success(request, f"Consultation with {row.caller_organisation} recorded.")
-            return redirect("triage:consultations")
+        errors = consultations.consultation_errors(**answers, child_date_of_birth=born)
+        if not errors:
+            try:
+                row = consultations.record_consultation(actor=request.user, **answers, child_date_of_birth=born)
+            except DomainError as exc:
+                errors = {exc.field or "caller_name": exc.message}
+            else:
+                messages.success(request, f"Consultation with {row.caller_organisation} recorded.")
+                return redirect("triage:consultations")
+        status = 400 if errors else 200
+    summary = [{"href": f"#{CONSULTATION_ANCHORS.get(f, f)}", "text": m} for f, m in errors.items()]
     return render(
         request,
         "triage/consultation_form.html",
         {
             "values": values,
-            "error": error,
-            "error_field": field,
+            "errors": errors,
+            "summary": summary,
             "types": OrganisationType.choices,
             "outcomes": ConsultationOutcome.choices,
         },

@@ -4,6 +4,8 @@ discussions. They check shape; the rules and their messages come from the servic
 from django import forms
 from django.utils import timezone
 
+from mash.forms import CharField as GovukCharField
+
 from .choices import CpisResult, StrategyDecision
 from .models import TEXT_MAX
 
@@ -27,7 +29,7 @@ def now_on_screen() -> str:
 
 
 def _text(label: str, *, required=False, rows=3, help_text="", missing="") -> forms.CharField:
-    return forms.CharField(
+    return GovukCharField(
         label=label, required=required, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": rows}),
         help_text=help_text,
         error_messages={"required": missing or f"Enter {label.lower()}.",
@@ -57,13 +59,13 @@ class EdtRecordForm(forms.Form):
 
 class StrategyDiscussionForm(forms.Form):
     held_at = _when("When was it held?")
-    chair = forms.CharField(label="Who chaired it", max_length=200, help_text="Children's social care chairs.",
+    chair = GovukCharField(label="Who chaired it", max_length=200, help_text="Children's social care chairs.",
                             error_messages={"required": "Enter who chaired it."})  # fmt: skip
-    police = forms.CharField(label="Who attended from the police", max_length=200,
+    police = GovukCharField(label="Who attended from the police", max_length=200,
                              error_messages={"required": "Enter who attended from the police."})  # fmt: skip
-    health = forms.CharField(label="Who attended from health", max_length=200,
+    health = GovukCharField(label="Who attended from health", max_length=200,
                              error_messages={"required": "Enter who attended from health."})  # fmt: skip
-    social_care = forms.CharField(label="Who attended from children's social care", max_length=200, required=False)
+    social_care = GovukCharField(label="Who attended from children's social care", max_length=200, required=False)
     others = _text(
         "Others who attended", rows=3,
         help_text="One a line: the agency's name, a colon, then the person, like Education: Ms Lee (school).",

@@ -2,6 +2,8 @@
 
 from django import forms, template
 
+from mash.date_input import DatePartsWidget as GovukDatePartsWidget
+
 from ..forms import DatePartsWidget
 
 register = template.Library()
@@ -63,9 +65,12 @@ def error_summary(*forms_or_errors):
             for error in item.non_field_errors():
                 items.append({"href": "#main-content", "text": error})
             for field in item:
-                first = f"#{field.auto_id}_0" if _kind(field.field.widget) == "date" else f"#{field.auto_id}"
-                if _kind(field.field.widget) == "radios":
-                    first = f"#{field.auto_id}_0"
+                # The first box of a date and the first radio or checkbox of a group, as GOV.UK links them.
+                first = (
+                    f"#{field.auto_id}_0" if _kind(field.field.widget) in ("date", "radios") else f"#{field.auto_id}"
+                )
+                if isinstance(field.field.widget, GovukDatePartsWidget):
+                    first = f"#{field.field.widget.id_for_label(field.auto_id)}"
                 for error in field.errors:
                     items.append({"href": first, "text": error})
         else:  # a list of {"href", "text"}

@@ -19,8 +19,7 @@ def govuk_checkboxes(field):
     value = field.value() or []
     ticked = {str(v) for v in (value if isinstance(value, list | tuple) else [value])}
     options = [
-        {"value": str(v), "label": label, "checked": str(v) in ticked, "id": field.auto_id if i == 0 else
-         f"{field.auto_id}_{i}"}
+        {"value": str(v), "label": label, "checked": str(v) in ticked, "id": f"{field.auto_id}_{i}"}
         for i, (v, label) in enumerate(field.field.choices)
     ]  # fmt: skip
     return {

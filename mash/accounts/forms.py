@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth import password_validation
 
+from mash.forms import CharField as GovukCharField
+
 from .selectors import teams
 from .services import role_choices
 
@@ -8,12 +10,12 @@ from .services import role_choices
 class UserForm(forms.Form):
     """Name, email, role, agency and team. The choices are the tenant's (built per request)."""
 
-    first_name = forms.CharField(label="First name", max_length=150, required=False)
-    last_name = forms.CharField(label="Last name", max_length=150, required=False)
-    username = forms.CharField(
+    first_name = GovukCharField(label="First name", max_length=150, required=False)
+    last_name = GovukCharField(label="Last name", max_length=150, required=False)
+    username = GovukCharField(
         label="Username", max_length=150, help_text="What they sign in with, for example durham-jsmith"
     )
-    email = forms.CharField(
+    email = GovukCharField(
         label="Email address", max_length=254, help_text="We send the link to set up the account here"
     )
     role = forms.ChoiceField(label="Role", widget=forms.RadioSelect)
@@ -35,9 +37,10 @@ class UserForm(forms.Form):
 
 
 class SecondFactorResetForm(forms.Form):
-    reason = forms.CharField(
+    reason = GovukCharField(
         label="Why are you resetting their second factor?",
         max_length=500,
+        noun="the reason",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: lost phone, reported by telephone on 3 March. This is kept in the audit log.",
         error_messages={"required": "Give the reason for resetting the second factor"},
@@ -55,14 +58,14 @@ class ImportForm(forms.Form):
 
 
 class SetUpPasswordForm(forms.Form):
-    password1 = forms.CharField(
+    password1 = GovukCharField(
         label="Create a password",
         strip=False,
         widget=forms.PasswordInput,
         help_text="At least 10 characters. Do not use a password you use anywhere else.",
         error_messages={"required": "Enter a password"},
     )
-    password2 = forms.CharField(
+    password2 = GovukCharField(
         label="Confirm your password",
         strip=False,
         widget=forms.PasswordInput,
@@ -89,7 +92,7 @@ class SetUpPasswordForm(forms.Form):
 class TeamForm(forms.Form):
     """A team's name and members, chosen from the tenant's active staff (built per request)."""
 
-    name = forms.CharField(
+    name = GovukCharField(
         label="Team name",
         max_length=100,
         help_text="As your staff call it, for example MASH team A or Locality team North",

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from mash.accounts.views import error_summary
 from mash.decorators import role_required
 from mash.exceptions import DomainError
+from mash.forms import CharField as GovukCharField
 from mash.roles import Role
 
 from . import retention
@@ -34,7 +35,7 @@ class RetentionPolicyForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose years or days", "invalid_choice": "Choose years or days"},
     )
-    legal_basis = forms.CharField(
+    legal_basis = GovukCharField(
         label="Legal basis",
         help_text="Why records of this kind are kept this long, for example the UK GDPR article and the statute",
         max_length=2000,

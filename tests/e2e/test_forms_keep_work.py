@@ -59,3 +59,27 @@ def test_why_consent_was_not_given_is_asked_only_once_consent_is_refused_or_not_
     assert why.is_visible()
     page.get_by_role("group", name="Consent to sharing information").get_by_label("Given").check()
     assert not why.is_visible()
+
+
+def test_the_outcomes_questions_appear_under_the_chosen_outcome_and_its_error_link_focuses_the_field(
+    page, live_server, demo_data
+):
+    from tests.e2e.test_early_help_journey import _decide_early_help
+
+    request = _decide_early_help()
+    sign_in(page, live_server, "cambridgeshire-ehcoord")
+    page.goto(f"{live_server.url}/early-help/{request.pk}/outcome/")
+    signposted_to = page.get_by_label("Which service outside the hub is the family signposted to?")
+    lead = page.get_by_label("Lead professional to support")
+    assert not signposted_to.is_visible() and not lead.is_visible()  # no outcome chosen: no questions on show
+    page.get_by_label("Signposted to a service outside the hub").check()
+    assert signposted_to.is_visible() and not lead.is_visible()
+    signposted_to.fill("Parenting group")
+    page.get_by_label("Support to the lead professional to review the plan").check()
+    assert lead.is_visible() and not signposted_to.is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save", exact=True).click()
+    assert page.locator(".govuk-error-summary").inner_text().count("Enter") == 1  # the hidden answer is not asked
+    assert page.get_by_label("Lead professional to support").is_visible()  # the error's reveal is open
+    page.locator(".govuk-error-summary a[href='#id_support_lead_professional']").click()
+    assert page.evaluate("() => document.activeElement.id") == "id_support_lead_professional"

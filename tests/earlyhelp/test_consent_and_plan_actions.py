@@ -249,7 +249,7 @@ def test_the_three_domains_and_the_childs_views_are_saved_shown_and_audited(hub,
     # A too-long answer: a message on its field, everything else kept.
     response = client.post(f"/early-help/{request.pk}/assessment/", {**DOMAINS, "family_needs": "x" * 10_001})
     page = response.content.decode()
-    assert response.status_code == 400 and "Needs must be 10,000 characters or fewer" in page
+    assert response.status_code == 400 and "The family&#x27;s needs must be 10,000 characters or fewer" in page
     assert "Grandmother nearby." in page
     client.force_login(hub.manager)
     assert client.post(f"/early-help/{request.pk}/assessment/", DOMAINS).status_code == 403

@@ -64,7 +64,20 @@ def test_the_record_page_keeps_what_was_typed_on_an_error_and_records(cambs):
     client.force_login(cambs["manager"])
     bad = client.post("/triage/consultations/new/", {"caller_name": "Dr Shah", "outcome": "advice_given"})
     assert bad.status_code == 400
-    assert "Enter the caller&#x27;s organisation" in bad.content.decode() and "Dr Shah" in bad.content.decode()
+    html = bad.content.decode()
+    assert "Enter the caller&#x27;s organisation" in html and "Dr Shah" in html
+    # Every problem at once, each beside its field and linked from the summary (not one per attempt).
+    for anchor in ("caller_organisation", "question", "advice"):
+        assert f'href="#{anchor}"' in html and f'id="{anchor}-error"' in html
+    assert 'value="advice_given" checked' in html
+    impossible = client.post(
+        "/triage/consultations/new/",
+        {"child_date_of_birth_0": "31", "child_date_of_birth_1": "2", "child_date_of_birth_2": "2020"},
+    )
+    assert 'href="#child_date_of_birth_0">Enter the child&#x27;s date of birth as a real date.' in (
+        impossible.content.decode()
+    )
+    assert 'href="#outcome_1">Say whether advice was given' in impossible.content.decode()
     good = client.post(
         "/triage/consultations/new/",
         {**body(caller_name="Dr Shah", organisation_type="health"), "contact": "", "child_name": "Amy Jones",
