@@ -213,7 +213,15 @@ class Notification(TenantOwned):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    # The email copy is an outbox: ``email_due_at`` says one is owed (written with the notice),
+    # ``emailed_at`` says it went (set only after the mail server took it). A sender claims a row
+    # for EMAIL_LEASE (``email_claimed_at``); a claim that lapses (a killed worker) is taken again
+    # by the minute sweep. ``email_failed_at``: given up after the last attempt or the cut-off.
+    emailed_at = models.DateTimeField(null=True, blank=True, help_text="When the email copy was sent")
+    email_due_at = models.DateTimeField(null=True, blank=True, help_text="When an email copy became owed")
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_failed_at = models.DateTimeField(null=True, blank=True, help_text="When sending the email was given up")
 
     class Meta(TenantOwned.Meta):
         db_table = "mash_notification"  # created when the engine lived in the mash app; kept
@@ -221,6 +229,12 @@ class Notification(TenantOwned):
         indexes = [
             models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox_idx"),
             models.Index(fields=["recipient"], name="notification_unread_idx", condition=Q(read_at__isnull=True)),
+            # The outbox: the few notices whose email is owed and neither sent nor given up.
+            models.Index(
+                fields=["email_due_at"],
+                name="notification_email_owed_idx",
+                condition=Q(email_due_at__isnull=False, emailed_at__isnull=True, email_failed_at__isnull=True),
+            ),
         ]
         constraints = [
             # The last line of "never doubling an alert": even a bug in the state machine

@@ -596,11 +596,11 @@ def _audit_changes(clock: Clock, step, people: list[User], now: datetime) -> dic
 
 
 def _notify_many(notices: list, *, now: datetime) -> list[int]:
-    """Tell each person once per step; breaches and escalations are emailed too, after commit, at most once.
+    """Tell each person once per step; breaches and escalations are emailed too, after commit.
 
-    ``notices`` are (clock, step, person). One INSERT for all of them. The email is claimed
-    (``emailed_at``) in the same transaction that creates the notice, so a duplicate run can
-    never email again; a failed send clears the claim for the operators to see.
+    ``notices`` are (clock, step, person). One INSERT for all of them. The email is owed
+    (``email_due_at``) from the same transaction that creates the notice, and sent from the
+    outbox after commit (:func:`send_emails`); what a killed worker never sent, the sweep sends.
     """
     rows = []
     for clock, step, person in notices:
@@ -616,7 +616,7 @@ def _notify_many(notices: list, *, now: datetime) -> list[int]:
                 message=engine.message(clock, step),
                 url=clock.subject_url,
                 created_at=now,
-                emailed_at=now if by_email else None,
+                email_due_at=now if by_email else None,
             )
         )
     if not rows:
@@ -634,28 +634,143 @@ def _notify_many(notices: list, *, now: datetime) -> list[int]:
                 created.append(row)
             except IntegrityError:
                 log.warning("Duplicate %s notice for clock %s suppressed.", row.kind, row.clock_id)
-    emails: dict[tuple[int, str], list] = {}
+    owed: dict[int, list[int]] = {}
     for row in created:
-        if row.emailed_at is not None:
-            emails.setdefault((row.tenant_id, row.url), []).append(
-                (row.pk, row.recipient.email, f"MASH {row.get_kind_display().lower()}: {row.subject}", row.message)
-            )
-    for (tenant_id, url), batch in emails.items():
-        transaction.on_commit(partial(_send_emails, emails=batch, url=url, tenant_id=tenant_id), robust=True)
+        if row.email_due_at is not None:
+            owed.setdefault(row.tenant_id, []).append(row.pk)
+    for tenant_id, ids in owed.items():
+        transaction.on_commit(partial(send_emails, ids=ids, tenant_id=tenant_id), robust=True)
     return [row.pk for row in created]
 
 
-# --- email ---------------------------------------------------------------------------------
+# --- email: an outbox ----------------------------------------------------------------------
+#
+# A notice that should be emailed is written with ``email_due_at`` (owed); ``emailed_at`` is set
+# only once ``send_mail`` has returned. A sender first claims rows in a short transaction of its
+# own (``FOR UPDATE SKIP LOCKED``, then ``email_claimed_at``, one more attempt), commits, then
+# sends, so two workers never both send and a worker killed after the claim holds it for only
+# EMAIL_LEASE: the minute sweep takes lapsed claims again. At least once: a worker killed between
+# the mail server's reply and marking the row sent would send it again after the lease.
+
+# How long a claim holds a row: longer than a send takes (EMAIL_TIMEOUT), shorter than a manager
+# should wait for a breach email a dead worker never sent.
+EMAIL_LEASE = timedelta(minutes=2)
+# Tries per email (after-commit send and sweeps) before it is given up and audited.
+EMAIL_MAX_ATTEMPTS = 5
+# An email owed for longer than this is not sent any more (it would arrive as news too late to
+# act on, and out of order); the in-app notice stands and operators see the audit event.
+EMAIL_CUTOFF = timedelta(hours=24)
+# Rows one claim takes: a few statements per batch when a burst of breaches is owed.
+EMAIL_BATCH = 200
 
 
-def _send_emails(*, emails: list[tuple[int, str, str, str]], url: str, tenant_id: int) -> None:
-    for notification_id, address, subject, body in emails:
-        try:
-            send_mail(subject=subject, message=f"{body}\n\n{url}".strip(), from_email=None, recipient_list=[address])
-        except Exception:  # the in-app notice stands; mail is a courtesy copy
-            log.warning("Could not email notification %s.", notification_id, exc_info=True)
-            with tenant_context(tenant_id):
-                Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+def _owed() -> Q:
+    return Q(email_due_at__isnull=False, emailed_at__isnull=True, email_failed_at__isnull=True)
+
+
+def _unclaimed(now: datetime) -> Q:
+    return Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - EMAIL_LEASE)
+
+
+def _claim_emails(queryset, now: datetime) -> list[Notification]:
+    """Take up to EMAIL_BATCH owed emails nobody holds, in their own committed transaction."""
+    with transaction.atomic():
+        rows = list(
+            queryset.filter(_owed() & _unclaimed(now))
+            .select_related("recipient")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("email_due_at", "pk")[:EMAIL_BATCH]
+        )
+        if rows:
+            queryset.filter(pk__in=[row.pk for row in rows]).update(
+                email_claimed_at=now, email_attempts=F("email_attempts") + 1
+            )
+    for row in rows:
+        row.email_claimed_at, row.email_attempts = now, row.email_attempts + 1
+    return rows
+
+
+def _email_subject(notification: Notification) -> str:
+    if notification.kind == NotificationKind.INFO:
+        return f"MASH: {notification.subject}"
+    return f"MASH {notification.get_kind_display().lower()}: {notification.subject}"
+
+
+def _send_one(notification: Notification) -> bool:
+    """Send one claimed email (inside its tenant); mark it sent, or owed again, or given up."""
+    address = notification.recipient.email
+    body = f"{notification.message}\n\n{notification.url}".strip()
+    try:
+        if not address:
+            raise ValueError("the recipient has no email address any more")
+        send_mail(subject=_email_subject(notification), message=body, from_email=None, recipient_list=[address])
+    except Exception as exc:  # the in-app notice stands; the email stays owed for the next sweep
+        log.warning(
+            "Could not email notification %s (attempt %s of %s).",
+            notification.pk,
+            notification.email_attempts,
+            EMAIL_MAX_ATTEMPTS,
+            exc_info=True,
+        )
+        if notification.email_attempts >= EMAIL_MAX_ATTEMPTS:
+            _give_up(notification, reason=f"{type(exc).__name__}: {exc}"[:300])
+        else:
+            Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(email_claimed_at=None)
+        return False
+    Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
+    return True
+
+
+def _give_up(notification: Notification, *, reason: str) -> None:
+    """Stop trying to email ``notification`` (inside its tenant): logged and audited for operators."""
+    if not Notification.objects.filter(
+        pk=notification.pk, emailed_at__isnull=True, email_failed_at__isnull=True
+    ).update(email_failed_at=timezone.now()):
+        return
+    log.warning("Gave up emailing notification %s to user %s: %s", notification.pk, notification.recipient_id, reason)
+    audit.record(
+        actor=None,
+        action="notification.email_failed",
+        obj=notification,
+        changes={
+            "to": notification.recipient.get_username(),
+            "kind": notification.kind,
+            "attempts": notification.email_attempts,
+            "email_due_at": notification.email_due_at.isoformat(),
+            "reason": reason,
+        },
+    )
+
+
+def send_emails(*, ids: list[int], tenant_id: int) -> int:
+    """Send the owed emails of these notices now (after the commit that wrote them). Returns how many went."""
+    with tenant_context(tenant_id):
+        return sum(_send_one(row) for row in _claim_emails(Notification.objects.filter(pk__in=ids), timezone.now()))
+
+
+def send_owed_emails(*, now: datetime | None = None) -> int:
+    """The sweep's outbox pass, across tenants: send every owed email nobody holds (never sent after
+    commit, a lapsed claim, a failed try), and give up those past the cut-off or the last attempt."""
+    now = now or timezone.now()
+    with system_context(SWEEP_REASON):
+        expired = list(
+            Notification.all_tenants.filter(_owed() & _unclaimed(now))
+            .filter(Q(email_due_at__lt=now - EMAIL_CUTOFF) | Q(email_attempts__gte=EMAIL_MAX_ATTEMPTS))
+            .select_related("recipient")[:EMAIL_BATCH]
+        )
+    for row in expired:
+        with tenant_context(row.tenant_id):
+            late = row.email_due_at < now - EMAIL_CUTOFF
+            _give_up(row, reason="owed longer than the cut-off" if late else "the last attempt never finished")
+    sent = 0
+    while True:
+        with system_context(SWEEP_REASON):
+            rows = _claim_emails(Notification.all_tenants.filter(email_due_at__gte=now - EMAIL_CUTOFF), now)
+        for row in rows:
+            with tenant_context(row.tenant_id):
+                sent += _send_one(row)
+        if len(rows) < EMAIL_BATCH:
+            return sent
 
 
 # --- notifications -------------------------------------------------------------------------
@@ -664,7 +779,8 @@ def _send_emails(*, emails: list[tuple[int, str, str, str]], url: str, tenant_id
 def notify(*, recipient, subject: str, message: str, url: str = "", email: bool = True) -> Notification:
     """Tell one person something that is not a clock event (an acknowledgement, an outcome).
 
-    The in-app notice is written in the caller's transaction; the email copy goes after commit.
+    The in-app notice is written in the caller's transaction, the email owed with it; it is sent
+    after commit, or by the next sweep if that never happens (see the outbox above).
     """
     by_email = bool(email and recipient.email)
     now = timezone.now()
@@ -675,17 +791,11 @@ def notify(*, recipient, subject: str, message: str, url: str = "", email: bool 
         message=message,
         url=url,
         created_at=now,
-        emailed_at=now if by_email else None,
+        email_due_at=now if by_email else None,
     )
     if by_email:
         transaction.on_commit(
-            partial(
-                _send_emails,
-                emails=[(notification.pk, recipient.email, f"MASH: {subject}", message)],
-                url=url,
-                tenant_id=notification.tenant_id,
-            ),
-            robust=True,
+            partial(send_emails, ids=[notification.pk], tenant_id=notification.tenant_id), robust=True
         )
     return notification
 
@@ -904,6 +1014,10 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
         transaction.on_commit(partial(_enqueue_tick, tick), robust=True)
     result = process_due(now=now, planned=frozenset(ticks))
     result.planned = len(ticks)
+    try:  # the outbox: emails a killed worker never sent, or a failed send, go now
+        send_owed_emails(now=at)
+    except Exception:  # never let mail stop the engine's heartbeat; the next sweep tries again
+        log.exception("The sweep could not send owed emails.")
     heartbeat(source=SWEEP_HEARTBEAT_SOURCE)
     result.seconds = round(time.monotonic() - started, 3)
     if result.events:
