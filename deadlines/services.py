@@ -856,8 +856,9 @@ def claim_querysets(now: datetime) -> list:
 
 @functools.cache
 def _next_stage_sql(vendor: str) -> tuple[str, tuple]:
-    """The statement :func:`next_stage_at` runs, compiled once per process and database (it has no
-    variable part): building three querysets every minute cost more than running them."""
+    """The statement :func:`_outlook` runs, compiled once per process and database (it has no variable
+    part): building four querysets every minute cost more than running them. The fourth is the outbox's
+    oldest owed email (``notification_email_owed_idx``)."""
     open_clocks = Clock.all_tenants.filter(OPEN).order_by()
     firsts = [
         open_clocks.filter(warned_at__isnull=True, breached_at__isnull=True, warn_at__isnull=False)
@@ -867,6 +868,7 @@ def _next_stage_sql(vendor: str) -> tuple[str, tuple]:
         open_clocks.filter(next_escalation_at__isnull=False)
         .order_by("next_escalation_at")
         .values("next_escalation_at")[:1],
+        Notification.all_tenants.filter(_owed()).order_by("email_due_at").values("email_due_at")[:1],
     ]
     parts, params = [], []
     for queryset in firsts:
@@ -881,6 +883,11 @@ def next_stage_at() -> datetime | None:
     statement, three scalar sub-selects, each the first entry of its partial index (``clock_open_warn_idx``,
     ``clock_open_due_idx``, ``clock_open_escalation_idx``), however many clocks are open. Run in the sweep's
     system context. The same three sets as :func:`claim_querysets` and :func:`_upcoming_instants`."""
+    return _outlook()[0]
+
+
+def _outlook() -> tuple[datetime | None, bool]:
+    """(the soonest stage of any open clock, whether any email is owed): the idle sweep's one statement."""
     from django.db import connection
 
     sql, params = _next_stage_sql(connection.vendor)
@@ -890,12 +897,12 @@ def next_stage_at() -> datetime | None:
     column = Clock._meta.get_field("due_at").cached_col  # as the ORM reads a datetime (SQLite: from text)
     converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
     instants = []
-    for value in row:
+    for value in row[:3]:
         for converter in converters:
             value = converter(value, column, connection)
         if value is not None:
             instants.append(value)
-    return min(instants, default=None)
+    return min(instants, default=None), row[3] is not None
 
 
 def _upcoming_instants(now: datetime, until: datetime) -> set[datetime]:
@@ -1004,20 +1011,23 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
     with system_context(SWEEP_REASON):
         # Most minutes nothing is due anywhere: one query over the three partial indexes says so, and the
         # sweep ends there (no planning, no claiming, no transaction), with its heartbeat in the same context.
-        earliest = next_stage_at()
-        if earliest is None or earliest > at + SWEEP_LOOKAHEAD:
+        # The same statement says whether the outbox holds an owed email.
+        earliest, email_owed = _outlook()
+        idle = earliest is None or earliest > at + SWEEP_LOOKAHEAD
+        if idle and not email_owed:
             heartbeat(source=SWEEP_HEARTBEAT_SOURCE)
             return SweepResult(seconds=round(time.monotonic() - started, 3))
         # Planning first: a long catch-up below must not delay the wake-ups of the next minute.
-        ticks = sorted({_tick(instant) for instant in _upcoming_instants(at, at + SWEEP_LOOKAHEAD)})
+        ticks = [] if idle else sorted({_tick(i) for i in _upcoming_instants(at, at + SWEEP_LOOKAHEAD)})
     for tick in ticks:
         transaction.on_commit(partial(_enqueue_tick, tick), robust=True)
-    result = process_due(now=now, planned=frozenset(ticks))
+    result = SweepResult() if idle else process_due(now=now, planned=frozenset(ticks))
     result.planned = len(ticks)
-    try:  # the outbox: emails a killed worker never sent, or a failed send, go now
-        send_owed_emails(now=at)
-    except Exception:  # never let mail stop the engine's heartbeat; the next sweep tries again
-        log.exception("The sweep could not send owed emails.")
+    if email_owed:
+        try:  # the outbox: emails a killed worker never sent, or a failed send, go now
+            send_owed_emails(now=at)
+        except Exception:  # never let mail stop the engine's heartbeat; the next sweep tries again
+            log.exception("The sweep could not send owed emails.")
     heartbeat(source=SWEEP_HEARTBEAT_SOURCE)
     result.seconds = round(time.monotonic() - started, 3)
     if result.events:
