@@ -69,18 +69,17 @@ assert sorted(role for group in GROUPS for role in group) == sorted(ROLES), "eve
 def test_every_page_passes_axe_fits_and_logs_no_error_at_1280_and_390(browser, live_server, world, roles):
     problems = []
     for role in roles:
-        problems += crawl_as(role, browser, live_server, world)
+        context = browser.new_context(locale="en-GB", timezone_id="Europe/London")
+        try:
+            problems += crawl_as(role, context, live_server, world)
+        finally:
+            context.close()
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
 
 
-def crawl_as(role, browser, live_server, world) -> list[str]:
+def crawl_as(role, context, live_server, world) -> list[str]:
     """Every page of one role, in one browser context signed in as that role: what is wrong with them."""
-    import time  # TIMING (temporary)
-
-    spent = dict.fromkeys(["list", "goto", "axe1280", "axe390", "resize"], 0.0)
-    t = time.perf_counter()
     client = Client()
-    context = browser.new_context(locale="en-GB", timezone_id="Europe/London")
     context.set_default_timeout(15_000)
     if role != ANONYMOUS:
         client.force_login(world.users[role])  # with the second factor completed (tests/conftest.py)
@@ -89,7 +88,6 @@ def crawl_as(role, browser, live_server, world) -> list[str]:
               "url": live_server.url}]
         )  # fmt: skip
     paths = pages_of(world, client, role)
-    spent["list"] += time.perf_counter() - t
     problems = [] if len(paths) >= 2 else [f"{role}: only {paths} found to visit"]
 
     page = context.new_page()
@@ -102,20 +100,14 @@ def crawl_as(role, browser, live_server, world) -> list[str]:
     widths = list(WIDTHS)
     page.set_viewport_size({"width": widths[0], "height": HEIGHT})
     for path in paths:
-        t = time.perf_counter()
         response = page.goto(f"{live_server.url}{path}")
-        spent["goto"] += time.perf_counter() - t
         if response.status != 200 or page.url != f"{live_server.url}{path}":
             problems.append(f"{role} {path}: {response.status} at {page.url} in the browser")
             continue
         for i, width in enumerate(widths):
-            t = time.perf_counter()
             if i:
                 page.set_viewport_size({"width": width, "height": HEIGHT})
-            spent["resize"] += time.perf_counter() - t
-            t = time.perf_counter()
             found = axe.check_again() if i else axe.check()
-            spent[f"axe{width}"] += time.perf_counter() - t
             problems += [
                 f"{role} {path} at {width}px: axe {v['id']} ({v['impact']}) {v['help']} -- "
                 f"{', '.join(v['targets'][:4])}"
@@ -131,6 +123,4 @@ def crawl_as(role, browser, live_server, world) -> list[str]:
         axe.finish()  # pages axe could not run on, or left unchecked
     except AssertionError as failure:
         problems.append(f"{role}: {failure}")
-    context.close()
-    print(f"TIMING {role}: {len(paths)} pages", {k: round(v, 1) for k, v in spent.items()})
     return problems
