@@ -7,8 +7,8 @@ Runs against its own PostgreSQL database (``mash_screens`` on the server ``DATAB
 to the next but for dates and references. It seeds the demo tenants (``seed_demo``); Cambridgeshire gets
 the populated world of the browser crawl (tests/crawl_world.py: contacts, information requests and a
 return, a case note, an early-help request with its plan) and a day's worth of open contacts. A live
-server serves the product; Debian's chromium signs in as each demo role (its session, second factor
-completed) and saves full-page PNGs at 1280 pixels wide (a few at 390), then docs/screens/README.md
+server serves the product; Debian's chromium signs in as each demo role through the sign-in page (password, then
+authenticator code) and saves full-page PNGs at 1280 pixels wide (a few at 390), then docs/screens/README.md
 lists them. Needs chromium (``bin/setup --browser``).
 """
 
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 # Playwright's sync API runs an event loop in this thread; Django's ORM would otherwise refuse to work here.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from bench.common import setup_django, signed_in  # noqa: E402 - needs the root on the path first
+from bench.common import setup_django  # noqa: E402 - needs the root on the path first
 
 TENANT = "cambridgeshire"
 CHROMIUM = "/usr/bin/chromium"
@@ -103,8 +103,6 @@ def main(argv=None):
 
 
 def shoot(out: Path, world):
-    from django.conf import settings
-    from django.test import Client
     from django.urls import reverse
     from playwright.sync_api import sync_playwright
     from pytest_django.live_server_helper import LiveServer
@@ -124,11 +122,9 @@ def shoot(out: Path, world):
                 context = browser.new_context(
                     locale="en-GB", timezone_id="Europe/London", viewport={"width": 1280, "height": HEIGHT}
                 )
-                if role is not None:
-                    client = signed_in(Client(), world.users[role])
-                    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-                    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": server.url}])
                 page = context.new_page()
+                if role is not None:
+                    sign_in(page, server.url, world.users[role])
                 for name, path, title, widths in pages:
                     for width in widths:
                         page.set_viewport_size({"width": width, "height": HEIGHT})
@@ -146,6 +142,26 @@ def shoot(out: Path, world):
     finally:
         server.stop()
     write_readme(out, shots)
+
+
+def sign_in(page, url, user):
+    """Through the sign-in page, as the demo user does: password, then the code of their authenticator app."""
+    from django.conf import settings
+    from django_otp.oath import totp
+
+    from mash.security import mfa
+
+    device = mfa.ensure_confirmed_device(user) if mfa.required_for(user) else None  # set up, as on first sign-in
+    page.goto(f"{url}/sign-in/")
+    page.locator("#id_username").fill(user.username)
+    page.locator("#id_password").fill(settings.DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in", exact=True).click()
+    if device is not None and "/security/two-factor/verify/" in page.url:
+        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+        page.get_by_label("Security code").fill(f"{code:0{device.digits}d}")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
 
 
 def screens(world, reverse):
