@@ -30,7 +30,7 @@ from bench.common import setup_django  # noqa: E402 - needs the root on the path
 TENANT = "cambridgeshire"
 CHROMIUM = "/usr/bin/chromium"
 HEIGHT = 900
-MAX_HEIGHT = 3000  # a very long page is cut here: the top of a page is what a reviewer needs
+MAX_HEIGHT = 2000  # a very long page is cut here: the top of a page is what a reviewer needs
 # Children of the day's open contacts: the queue reads as a working day, not one child many times.
 CHILDREN = [
     ("Maya", "Okafor", "2015-03-11"), ("Jayden", "Price", "2019-07-30"), ("Amelia", "Nowak", "2012-01-05"),
@@ -188,11 +188,11 @@ def screens(world, reverse):
         (Role.TRIAGE, [
             ("triage-queue", reverse("triage:queue"), "Triage queue (the worklist)", both),
             ("triage-contact", contact, "A contact: identity bar, requests, timeline", both),
-            ("triage-decision", decision, "The decision page", wide),
             ("triage-contacts", reverse("contacts:list"), "All contacts", wide),
             ("triage-notifications", reverse("notifications"), "Notifications", wide),
         ]),
         (Role.MANAGER, [
+            ("manager-decision", decision, "The decision page (managers decide)", wide),
             ("manager-dashboard", reverse("reporting:dashboard"), "Dashboard", wide),
             ("manager-consultations", reverse("triage:consultations"), "Consultations", wide),
         ]),
