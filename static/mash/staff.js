@@ -12,23 +12,6 @@ SortableTable.prototype.initialiseSortedColumn = function () {
   return initialiseSortedColumn.apply(this, arguments);
 };
 
-// Wide tables scroll inside their own region, never the page (390 px phones): each is wrapped in a focusable,
-// labelled region so keyboard users can scroll it too.
-function contain(scope) {
-  scope.querySelectorAll("main .govuk-table").forEach(function (table) {
-    if (table.closest(".mash-table-scroll")) return;
-    var region = document.createElement("div");
-    var caption = table.querySelector("caption");
-    region.className = "mash-table-scroll";
-    region.setAttribute("role", "region");
-    region.setAttribute("tabindex", "0");
-    region.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table");
-    table.parentNode.insertBefore(region, table);
-    region.appendChild(table);
-  });
-}
-
-contain(document);
 initAll();
 
 // Worklists refresh themselves (htmx, every 60 seconds). A refresh replaces the table, so it waits while the
@@ -47,7 +30,6 @@ document.body.addEventListener("click", function (event) {
 // Components in the refreshed rows are brought to life like the page's own.
 // (Components already running are skipped quietly.)
 document.body.addEventListener("htmx:afterSwap", function () {
-  contain(document);
   initAll({ scope: document, onError: function () {} });
 });
 

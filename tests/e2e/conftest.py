@@ -1,7 +1,8 @@
 """Browser-test harness: Playwright (sync API) driving Debian's chromium against pytest-django's live server.
 
 Every document a journey visits is checked with axe-core, and the journey fails on any violation of
-impact "serious" or "critical". A document is checked, once, at the first of:
+impact "serious" or "critical" (of any impact, once ``axe.failing_impacts = ALL_IMPACTS``). A document
+is checked, once, at the first of:
 
 * the first action or auto-waiting assertion on it (``click``, ``fill``, ``expect(...)``...): a Playwright
   locator handler matches any document not yet checked and runs axe before the action goes ahead;
@@ -36,6 +37,7 @@ CHROMIUM_ARGS = [
 ]
 AXE_SOURCE_PATH = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 FAILING_IMPACTS = ("serious", "critical")
+ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
 UNCHECKED_SCHEMES = ("about:", "chrome:", "chrome-error:", "devtools:")
 
 CHECKED_ATTRIBUTE = "data-mash-axe-checked"
@@ -62,6 +64,7 @@ class AxeAuditor:
         self.checked: list[str] = []  # URLs of every document checked, in order
         self.violations: list[dict] = []  # serious/critical violations found, each with its "url"
         self.errors: list[str] = []  # pages axe could not run on
+        self.failing_impacts = FAILING_IMPACTS  # ALL_IMPACTS for tests that hold pages to every rule
         self._source: str | None = None
 
     def install(self):
@@ -92,10 +95,9 @@ class AxeAuditor:
             if frame.evaluate(f"() => document.documentElement.hasAttribute('{CHECKED_ATTRIBUTE}')"):
                 return []
             if not frame.evaluate("() => typeof window.axe !== 'undefined'"):
-                try:
-                    frame.add_script_tag(content=self._axe_source())
-                except Exception:  # noqa: BLE001 - a Content-Security-Policy may refuse inline scripts
-                    frame.evaluate(self._axe_source() + "\n;true")
+                # Evaluated, not added as a <script>: the content-security policy refuses inline scripts, and
+                # the refusal would be a console error of the page's own.
+                frame.evaluate(self._axe_source() + "\n;true")
             found = frame.evaluate(_RUN_AXE)
             frame.evaluate(f"() => document.documentElement.setAttribute('{CHECKED_ATTRIBUTE}', '')")
         except Exception as exc:  # noqa: BLE001 - reported as a failure of the journey, never swallowed
@@ -104,9 +106,14 @@ class AxeAuditor:
                 self.errors.append(message)
             return []
         self.checked.append(url)
-        added = [dict(v, url=url) for v in found if v["impact"] in FAILING_IMPACTS]
+        added = [dict(v, url=url) for v in found if v["impact"] in self.failing_impacts]
         self.violations.extend(added)
         return added
+
+    def check_again(self) -> list[dict]:
+        """Check the current document once more (after a change of viewport, say); return what it added."""
+        self.page.main_frame.evaluate(f"() => document.documentElement.removeAttribute('{CHECKED_ATTRIBUTE}')")
+        return self.check()
 
     def _axe_source(self) -> str:
         if self._source is None:

@@ -28,9 +28,7 @@ from mash import tenancy
 from mash.roles import Role
 from mash.security.input import MAX_JSON_DEPTH
 from tests.contacts.builders import marf
-from tests.crawl import ANONYMOUS, REFUSED, ROLES, body_methods, patterns
-from tests.crawl import build_hub as _hub
-from tests.crawl import build_world as _world
+from tests.crawl import ANONYMOUS, REFUSED, ROLES, body_methods, build_hub, build_world, patterns
 from tests.crawl import role_clients as _clients
 from thresholds.models import Rating
 
@@ -189,12 +187,12 @@ def _fresh_throttle_cache():
 @pytest.fixture
 def world(tenant_a, make_user, settings):
     settings.AXES_ENABLED = False  # hostile sign-in posts must not lock the crawl's own accounts out
-    return _world(tenant_a, make_user)
+    return build_world(tenant_a, make_user)
 
 
 @pytest.fixture
 def hub(tenant_a, make_user):
-    return _hub(tenant_a, make_user)
+    return build_hub(tenant_a, make_user)
 
 
 def test_no_url_answers_a_server_error_to_hostile_input_as_any_role(world):

@@ -1,0 +1,126 @@
+"""Every page of every role, in the browser at 1280 and at 390 pixels wide: axe-core finds no violation of
+any impact, nothing scrolls sideways, and the browser reports no console error and no script error.
+
+The pages come from the URL resolver (tests/crawl.py), with a real row behind every path parameter,
+so a new page is visited without anyone remembering. A role's pages are the patterns that answer it 200
+with an HTML document: API routes, downloads (PDF, CSV), htmx fragments and POST-only routes are not
+pages. One test per group of roles (pytest-xdist spreads them): the world is built once per group, each
+role signs in once, in its own browser context (its session cookie goes into the browser), and each page
+is loaded once and checked at both widths (the viewport is resized between the two checks; pages load
+alternately at either width).
+"""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from mash.roles import Role
+from tests.crawl import ANONYMOUS, ROLES, build_world, patterns
+from tests.e2e.conftest import ALL_IMPACTS, AxeAuditor
+
+pytestmark = pytest.mark.e2e
+
+WIDTHS = (1280, 390)
+HEIGHT = 900
+# Signing out would end the session the crawl runs in (its own journey tests it).
+NOT_VISITED = {"logout"}
+
+
+@pytest.fixture
+def world(transactional_db, tenant_a, make_user, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # strength is not under test
+    return build_world(tenant_a, make_user)
+
+
+def pages_of(world, client, role) -> list[str]:
+    """The paths of every page the role can open: 200, and a whole HTML document (not a fragment)."""
+    paths = []
+    for pattern in patterns():
+        if pattern.route.startswith("api/") or pattern.name in NOT_VISITED:
+            continue
+        path = world.path(pattern, role)
+        response = client.get(path)
+        if response.status_code != 200 or response.streaming:
+            continue
+        if not response["Content-Type"].startswith("text/html"):
+            continue
+        if b"<html" not in response.content[:1000].lower():
+            continue  # an htmx fragment, swapped into a page that is visited itself
+        paths.append(path)
+    return paths
+
+
+def _sideways(page) -> int:
+    return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+
+
+# The roles, in groups of about the same number of pages (50 to 60 each), so that bin/test's four processes
+# share the crawl evenly while the world is built four times, not ten.
+GROUPS = [
+    (Role.ADMIN, ANONYMOUS),
+    (Role.MANAGER, Role.EDT, Role.NAVIGATOR),
+    (Role.TRIAGE, Role.EHCOORD),
+    (Role.HEAD, Role.REFERRER, Role.AGENCY_LEAD),
+]
+assert sorted(role for group in GROUPS for role in group) == sorted(ROLES), "every role is in one group"
+
+
+@pytest.mark.parametrize("roles", GROUPS, ids=["-".join(group) for group in GROUPS])
+def test_every_page_passes_axe_fits_and_logs_no_error_at_1280_and_390(browser, live_server, world, roles):
+    problems = []
+    for role in roles:
+        context = browser.new_context(locale="en-GB", timezone_id="Europe/London")
+        try:
+            problems += crawl_as(role, context, live_server, world)
+        finally:
+            context.close()
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+def crawl_as(role, context, live_server, world) -> list[str]:
+    """Every page of one role, in one browser context signed in as that role: what is wrong with them."""
+    client = Client()
+    context.set_default_timeout(15_000)
+    if role != ANONYMOUS:
+        client.force_login(world.users[role])  # with the second factor completed (tests/conftest.py)
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+              "url": live_server.url}]
+        )  # fmt: skip
+    paths = pages_of(world, client, role)
+    problems = [] if len(paths) >= 2 else [f"{role}: only {paths} found to visit"]
+
+    page = context.new_page()
+    axe = AxeAuditor(page)
+    axe.install()
+    axe.failing_impacts = ALL_IMPACTS
+    console = []
+    page.on("console", lambda m: console.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda error: console.append(f"script error: {error}"))
+    widths = list(WIDTHS)
+    page.set_viewport_size({"width": widths[0], "height": HEIGHT})
+    for path in paths:
+        response = page.goto(f"{live_server.url}{path}")
+        if response.status != 200 or page.url != f"{live_server.url}{path}":
+            problems.append(f"{role} {path}: {response.status} at {page.url} in the browser")
+            continue
+        for i, width in enumerate(widths):
+            if i:
+                page.set_viewport_size({"width": width, "height": HEIGHT})
+            found = axe.check_again() if i else axe.check()
+            problems += [
+                f"{role} {path} at {width}px: axe {v['id']} ({v['impact']}) {v['help']} -- "
+                f"{', '.join(v['targets'][:4])}"
+                for v in found
+            ]
+            if (sideways := _sideways(page)) > 0:
+                problems.append(f"{role} {path} at {width}px: scrolls sideways by {sideways}px")
+        problems += [f"{role} {path}: {message}" for message in console]
+        console.clear()
+        widths.reverse()  # the next page loads at the width this one ended on
+    axe.take()  # reported above, with the width
+    try:
+        axe.finish()  # pages axe could not run on, or left unchecked
+    except AssertionError as failure:
+        problems.append(f"{role}: {failure}")
+    return problems
