@@ -58,6 +58,30 @@ def _guard_redis_restore_unacked():
     restore_unacked.mash_guarded = True
     redis_transport.QoS.restore_unacked = restore_unacked
 
+    # The same closed connection reached through an acknowledgement: a task that finished while Redis was
+    # down acks through ``conn_or_acquire`` and dies the same way ('NoneType' object has no attribute
+    # 'client'; seen by tests/deadlines/test_chaos.py). The work is done and recorded in PostgreSQL (a
+    # redelivered wake-up finds its clock already processed), so forget the tag locally and go on.
+    for name in ("ack", "reject"):
+        _guard_closed_connection(redis_transport.QoS, name)
+
+
+def _guard_closed_connection(qos_class, name):
+    original = getattr(qos_class, name)
+
+    def guarded(self, delivery_tag, *args, **kwargs):
+        try:
+            return original(self, delivery_tag, *args, **kwargs)
+        except AttributeError:
+            if getattr(self.channel.connection, "client", None) is not None:
+                raise  # not the closed-connection case: a real bug, let it show
+            self._delivered.pop(delivery_tag, None)
+            log.warning("Broker connection closed; message %s left in Redis's unacked hash (%s).", delivery_tag, name)
+            return None
+
+    guarded.mash_guarded = True
+    setattr(qos_class, name, guarded)
+
 
 _guard_redis_restore_unacked()
 
