@@ -262,3 +262,19 @@ def test_a_completed_sign_in_forgives_earlier_failures(tenant_a, make_user, sett
     assert client.post("/security/two-factor/verify/", {"code": _code(device)}).status_code == 302
     with time_machine.travel(timezone.now() + timedelta(seconds=device.step), tick=False):
         assert _sign_in(Client(), user.username, password="not-the-password").status_code == 200  # not locked
+
+
+@pytest.mark.parametrize(
+    ("posted", "message"),
+    [({"username": "someone"}, "Enter your password"), ({"password": "secret"}, "Enter your username")],
+    ids=["no password", "no username"],
+)
+def test_a_missing_field_gets_one_error_saying_what_to_enter(posted, message, db):
+    from django.test import Client
+
+    response = Client().post("/sign-in/", posted)
+    errors = response.context["form"].errors
+    assert response.status_code == 200
+    assert [str(e) for field_errors in errors.values() for e in field_errors] == [message]
+    assert "Enter a correct username and password" not in response.content.decode()
+    assert response.content.decode().count(message) == 2  # once in the summary, once beside its field
