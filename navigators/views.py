@@ -21,6 +21,7 @@ from mash.decorators import role_required
 from mash.exceptions import DomainError
 from mash.forms import attach_from_form
 from mash.models import Agency
+from mash.pagination import CountedPaginator
 from mash.roles import AGENCY_ROLES, Role
 from thresholds import selectors as threshold_selectors
 from thresholds.models import ClockKind
@@ -56,13 +57,6 @@ def _errors_from(form) -> list[dict]:
 # --- the workspace --------------------------------------------------------------------------------
 
 
-def _page_number(value) -> int:
-    try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
-        return 1
-
-
 @agency_staff
 def workspace(request):
     """The agency's requests, overdue first then by time left (or another sort), a page at a time; the strip of
@@ -93,11 +87,10 @@ def workspace(request):
     fraction = threshold_selectors.warn_fractions()[ClockKind.NAVIGATOR_RETURN]
     now = timezone.now()
     counts = selectors.workspace_summary(requests, now=now, warn_fraction=fraction)
-    size = selectors.WORKSPACE_PAGE_SIZE
-    # A page past the end shows the last page: no page number, however large, reaches the database as an offset.
-    pages = max(1, -(-counts["total"] // size))
-    page = min(_page_number(request.GET.get("page")), pages)
-    rows = list(requests[(page - 1) * size : page * size])
+    # The total comes from the summary; a page number past the end, or not a number, shows the last or first page.
+    paginator = CountedPaginator(requests, selectors.WORKSPACE_PAGE_SIZE, total=counts["total"])
+    current = paginator.get_page(request.GET.get("page"))
+    page, pages, rows = current.number, paginator.num_pages, list(current.object_list)
     audit.record(
         actor=user, action="information_request.listed", tenant=request.tenant, changes={"ids": [r.pk for r in rows]}
     )

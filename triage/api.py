@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 
 import django_filters
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,6 +17,7 @@ from contacts import selectors as contact_selectors
 from contacts.models import Contact
 from contacts.selectors import SEE_ALL_CONTACTS
 from mash.drf import TenantAPIView, TenantScopedViewSet
+from mash.pagination import CountedPaginator
 from mash.permissions import IsTenantMember, role_permission
 
 from . import cpis, selectors, services, strategy
@@ -160,20 +160,11 @@ class TakeView(TenantAPIView):
         return Response(_state(contact))
 
 
-class _CountedPaginator(Paginator):
-    """Django's paginator over the queue, told its total (``selectors.queue_total``: a plain count from the
-    partial index of open contacts) instead of counting the annotated, joined queue itself."""
-
-    def __init__(self, object_list, per_page, *, total: int, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.count = total  # cached_property: set once, never computed
-
-
 class QueuePagination(PageNumberPagination):
     page_size = selectors.QUEUE_PAGE_SIZE
 
     def __init__(self, *, total: int):
-        self.django_paginator_class = partial(_CountedPaginator, total=total)
+        self.django_paginator_class = partial(CountedPaginator, total=total)  # selectors.queue_total: a plain count
 
 
 class QueueView(TenantAPIView):
