@@ -41,8 +41,8 @@ def setup_django(url: str | None = None, *, app_role: bool = False) -> None:
     django.setup()
     from django.core.management import call_command
 
-    if app_role and postgres:
-        call_command("ensure_db_roles", stdout=open(os.devnull, "w"))
+    if postgres and os.environ.get("DATABASE_APP_ROLE"):  # asked for here or by the bench itself: a fresh
+        call_command("ensure_db_roles", stdout=open(os.devnull, "w"))  # server has no such role yet
     call_command("migrate", verbosity=0)
 
 

@@ -2,6 +2,7 @@
 (Every page of every role passing axe and fitting at 1280 and 390 px: tests/e2e/test_every_page.py.)"""
 
 import pytest
+from playwright.sync_api import expect
 
 from contacts.choices import ContactStatus
 from contacts.models import Contact
@@ -41,3 +42,11 @@ def test_the_queue_shows_at_least_15_contacts_above_the_fold_at_1280_by_900(page
     first = rows.first.inner_text()
     assert ("years" in first or "age not known" in first) and ("left" in first or "Overdue by" in first)
     assert page.locator("#queue-counts").inner_text().count("\n") >= 3  # the strip of four counts
+    # Every tag (rating, re-contact, also open: these 50 are all about one child) holds its words and stays
+    # inside its own cell.
+    spills = page.evaluate(
+        "() => [...document.querySelectorAll('#queue tbody .govuk-tag')].filter(t => t.scrollWidth > t.clientWidth + 1"
+        " || t.getBoundingClientRect().right > t.closest('td').getBoundingClientRect().right + 1).map(t => t.innerText)"
+    )
+    assert not spills, f"tags run into the next column: {spills[:3]}"
+    expect(page.locator("#queue tbody .mash-tag--compact").first).to_contain_text("Also open")
