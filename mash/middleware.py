@@ -15,7 +15,13 @@ from .platform import SUSPENDED_MESSAGE
 
 class GovukAssetsWhiteNoiseMiddleware(WhiteNoiseMiddleware):
     """WhiteNoise, also serving govuk-frontend's and MoJ Frontend's fonts and images at /assets/, where their CSS
-    expects them (the two sets of file names do not overlap)."""
+    expects them (the two sets of file names do not overlap).
+
+    The disk is read once per process and configuration, not once per instance. A server makes one instance, but
+    Django's test client makes one per client, and reading the 1,600 files the static finders list (every
+    environment but production) took 150 to 400 ms each time: a third of the unit tests' time."""
+
+    _scans: dict[tuple, dict] = {}
 
     def __init__(self, get_response=None, settings_=None):
         super().__init__(get_response)
@@ -23,6 +29,30 @@ class GovukAssetsWhiteNoiseMiddleware(WhiteNoiseMiddleware):
             root = getattr(settings, name, None)
             if root and root.exists():
                 self.add_files(str(root), prefix="assets/")
+
+    def update_files_dictionary(self, root, prefix):
+        self._scanned(("directory", root, prefix), lambda: super(GovukAssetsWhiteNoiseMiddleware, self)
+                      .update_files_dictionary(root, prefix))  # fmt: skip
+
+    def add_files_from_finders(self):
+        finding = (repr(settings.STATICFILES_DIRS), tuple(settings.STATICFILES_FINDERS), tuple(settings.INSTALLED_APPS))
+        self._scanned(("finders", *finding), super().add_files_from_finders)
+
+    def _scanned(self, what: tuple, scan) -> None:
+        """Add the files ``scan`` adds to ``self.files``, scanning only the first time in this process."""
+        how = (self.static_prefix, self.max_age, self.allow_all_origins, self.charset, self.index_file,
+               self.add_headers_function, repr(settings.STORAGES.get("staticfiles")))  # fmt: skip
+        key = (*what, *how)
+        files = self._scans.get(key)
+        if files is None:
+            kept, self.files = self.files, {}
+            try:
+                scan()
+                files = self.files
+            finally:
+                self.files = kept
+            self._scans[key] = files
+        self.files.update(files)
 
 
 # A proxy's or partner's request id (a UUID, a hex or base64url token) is kept so logs can be joined up;
