@@ -125,6 +125,37 @@ def pytest_xdist_make_scheduler(config, log):
     return OneByOneButSomeFilesTogether(config, log)
 
 
+# The longest tests start first, so that no process is left running one of them alone at the end while the
+# other has finished (the every-page crawl alone is one to two minutes). pytest-django has already put the
+# tests in Django's order (database tests, then transactional ones, then those without a database: a flush
+# empties tables that tests before it may rely on); within each of those the longest go first, then the other
+# browser, worker and slow tests, and the short ones fill in last. A stable sort, the same in every process.
+LONGEST_FIRST = (
+    "tests/e2e/test_every_page.py::",
+    "tests/test_embedded_default.py::",
+    "tests/security/test_hostile_input.py::test_no_url_answers_a_server_error_to_hostile_input_as_any_role",
+    "tests/deadlines/test_move_migration.py::",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    def django_order(item):  # pytest-django's own (pytest_django.plugin), which the sort must keep
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", ())
+        transactional = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+        if transactional or "transactional_db" in fixtures or "live_server" in fixtures:
+            return 1
+        return 0 if marker or "db" in fixtures else 2
+
+    def weight(item):
+        if item.nodeid.startswith(LONGEST_FIRST):
+            return 0
+        return 1 if any(item.get_closest_marker(mark) for mark in ("e2e", "slow", "worker")) else 2
+
+    items.sort(key=lambda item: (django_order(item), weight(item)))
+
+
 def pytest_itemcollected(item):
     # A test that drives the browser is a browser test, whatever its module says: `-m "not e2e"` then
     # never needs chromium. (Marked as each test is collected, before -m selects.)
