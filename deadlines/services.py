@@ -535,7 +535,7 @@ def _process_batch(clocks: list[Clock], now: datetime) -> dict[int, list[str]]:
         for clock, _steps, changes in plans:
             for name, value in changes.items():
                 setattr(clock, name, value)
-        Clock.all_tenants.bulk_update([clock for clock, _steps, _changes in plans], fields)
+        _update_each([clock for clock, _steps, _changes in plans], fields)
 
     all_steps = [step for _clock, steps, _changes in plans for step in steps]
     roles = engine.roles_needed(all_steps)
@@ -581,6 +581,31 @@ def _process_batch(clocks: list[Clock], now: datetime) -> dict[int, list[str]]:
     AuditEvent.objects.bulk_create(events)
     _notify_many(notices, now=now)
     return {clock.pk: [step.name for step in steps] for clock, steps, _changes in plans}
+
+
+def _update_each(clocks: list[Clock], fields: list[str]) -> None:
+    """Write ``fields`` of each of ``clocks`` (each its own values) in one statement.
+
+    On PostgreSQL one ``UPDATE ... FROM unnest(arrays)``: Django's ``bulk_update`` builds a ``CASE WHEN`` per
+    field per row, and resolving those expressions was half the sweep's time for 1,000 due clocks."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        Clock.all_tenants.bulk_update(clocks, fields)
+        return
+    model_fields = [Clock._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(f.column)} = u.{quote(f.column)}" for f in model_fields)
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in model_fields)
+    names = ", ".join(quote(f.column) for f in model_fields)
+    values = [[clock.pk for clock in clocks]] + [
+        [f.get_db_prep_save(getattr(clock, f.attname), connection) for clock in clocks] for f in model_fields
+    ]
+    table = quote(Clock._meta.db_table)
+    # Table and column names come from the model, never from input.
+    sql = f"UPDATE {table} AS c SET {columns} FROM unnest(%s::bigint[], {arrays}) AS u(id, {names}) WHERE c.id = u.id"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
 
 
 def _audit_changes(clock: Clock, step, people: list[User], now: datetime) -> dict:
