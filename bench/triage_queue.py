@@ -140,6 +140,7 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--reset", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile ten requests of each kind (no figures)")
     args = parser.parse_args()
     setup_django(app_role=True)
     from django.conf import settings
@@ -177,6 +178,17 @@ def main() -> None:
                 raise SystemExit(f"FAILED: {url} does not count {args.contacts:,} open contacts")
         else:
             _expect(response, url, "open contacts match")
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.runcall(lambda: [client.get(url) for _ in range(10)])  # noqa: B023 - run here, at once
+            print(f"-- {label} {url}: ten requests, profiled")
+            stats = pstats.Stats(profiler).sort_stats("cumulative")
+            stats.print_stats(25)
+            stats.print_stats(r"main/(?!\.venv)", 30)  # the product's own functions
+            continue
         # The floor: the same SQL, minus the session and sign-in reads, raw in the tenant.
         statements = [q["sql"] for q in captured.captured_queries if "contacts_contact" in q["sql"]]
         timings, queries = _time(client, url, args.runs)
