@@ -197,8 +197,8 @@ def _api_throughput(user, register, n: int, profile: bool) -> dict:
 
 
 def _statements(user, register) -> tuple[int, int]:
-    """Statements of one MARF (and of the callbacks its commit runs): the whole path, and without reporting's
-    figures refresh (which runs in the request today, after commit)."""
+    """Statements of one MARF (and of the callbacks its commit runs): the whole path, and with reporting's
+    figures refresh patched out (it is queued for a worker after commit, so both counts should agree)."""
     from unittest import mock
 
     from django.db import connection
