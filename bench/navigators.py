@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/navigators.py [--requests 5000] [--runs 30] [--reset]
 
-Runs against ``DATABASE_URL`` (migrated first). A tenant ``bench-navigators`` gets ``--requests``
+Runs against ``DATABASE_URL``, or ``mash_bench_navigators`` on the local PostgreSQL when it is unset (created and
+migrated first; never the embedded SQLite default). A tenant ``bench-navigators`` gets ``--requests``
 information requests to its police (and as many to its health) agency, each on its own contact with two
 children, granted to the agency's group as ``open_requests`` grants them (django-guardian), deadlines spread
 over the last and next day so some are overdue and a tenth returned. The bench then asks for the police
@@ -19,6 +20,7 @@ Beside the figures it prints a floor measured in the same run: the page's reques
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -164,7 +166,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--reset", action="store_true")
     args = parser.parse_args()
-    setup_django(app_role=True)
+    # Its own PostgreSQL database unless DATABASE_URL names one: never the embedded SQLite default, where
+    # its PostgreSQL-only statements fail (and its rows would land in the developer's database).
+    setup_django(
+        os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/mash_bench_navigators", app_role=True
+    )
     from django.conf import settings
     from django.test import Client
     from rest_framework.authtoken.models import Token

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/triage_queue.py [--contacts 10000] [--runs 30] [--reset]
 
-Runs against ``DATABASE_URL`` (migrated first). A tenant ``bench-triage`` gets ``--contacts`` open
+Runs against ``DATABASE_URL``, or ``mash_bench_queue`` on the local PostgreSQL when it is unset (created and
+migrated first; never the embedded SQLite default). A tenant ``bench-triage`` gets ``--contacts`` open
 contacts (bulk-created, each with a child in the register; one in ten a re-contact about an earlier
 child), spread over the last three days so some are overdue. The bench then requests the queue page
 (``/triage/``) and the queue API (``/api/v1/triage/queue/``) ``--runs`` times each through the full
@@ -18,6 +19,7 @@ Beside the figures it prints a floor measured in the same run: the page's own SQ
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -142,7 +144,9 @@ def main() -> None:
     parser.add_argument("--reset", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile ten requests of each kind (no figures)")
     args = parser.parse_args()
-    setup_django(app_role=True)
+    # Its own PostgreSQL database unless DATABASE_URL names one: never the embedded SQLite default, where
+    # its PostgreSQL-only statements fail (and its rows would land in the developer's database).
+    setup_django(os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/mash_bench_queue", app_role=True)
     from django.conf import settings
     from django.test import Client
     from rest_framework.authtoken.models import Token
