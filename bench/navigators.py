@@ -188,12 +188,14 @@ def main() -> None:
 
     n = args.requests
     outstanding = n - len(range(0, n, 10))  # one in ten returned
+    named_42 = sum(str(i).startswith("42") for i in range(n))  # the children "Bench42", "Bench420".. the search finds
+    found_42 = f">{named_42} request{'' if named_42 == 1 else 's'}"
     print(f"workspace with {n:,} police requests (and as many of health's) as {current_role()}, {args.runs} runs each:")
     cases = (
         ("navigator page", navigator, "/navigators/", {}, f">{outstanding} requests", None),
         ("lead page, all", lead, "/navigators/?status=all", {}, f">{n} requests", None),
         ("htmx refresh", navigator, "/navigators/", {"HX-Request": "true"}, f">{outstanding} requests", None),
-        ("search by name", navigator, "/navigators/?status=all&q=Bench42", {}, f">{1 + 10 + 100} requests", None),
+        ("search by name", navigator, "/navigators/?status=all&q=Bench42", {}, found_42, None),
         ("API list", api, "/api/v1/information-requests/", {}, None, n),
     )
     for label, client, url, headers, expected, count in cases:
