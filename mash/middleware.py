@@ -1,4 +1,5 @@
 import re
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -31,8 +32,7 @@ class GovukAssetsWhiteNoiseMiddleware(WhiteNoiseMiddleware):
                 self.add_files(str(root), prefix="assets/")
 
     def update_files_dictionary(self, root, prefix):
-        self._scanned(("directory", root, prefix), lambda: super(GovukAssetsWhiteNoiseMiddleware, self)
-                      .update_files_dictionary(root, prefix))  # fmt: skip
+        self._scanned(("directory", root, prefix), partial(super().update_files_dictionary, root, prefix))
 
     def add_files_from_finders(self):
         finding = (repr(settings.STATICFILES_DIRS), tuple(settings.STATICFILES_FINDERS), tuple(settings.INSTALLED_APPS))

@@ -256,16 +256,14 @@ def demo_data(transactional_db, settings):
     after the previous test, as for any test with ``transactional_db``; the copy puts back exactly what the
     command wrote, ids included (sequences only move on, so new rows never collide with them)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # strength is not under test
-    if connection.vendor != "postgresql":
-        call_command("seed_demo", stdout=io.StringIO())
-        _figures_as_a_worker_leaves_them()
-    elif _DEMO_ROWS.get("database") != connection.settings_dict["NAME"]:
-        call_command("seed_demo", stdout=io.StringIO())
-        _figures_as_a_worker_leaves_them()
-        _DEMO_ROWS.clear()
-        _DEMO_ROWS.update(database=connection.settings_dict["NAME"], tables=_copy_out())
-    else:
+    copied = connection.vendor == "postgresql" and _DEMO_ROWS.get("database") == connection.settings_dict["NAME"]
+    if copied:
         _copy_in(_DEMO_ROWS["tables"])
+        return
+    call_command("seed_demo", stdout=io.StringIO())
+    _figures_as_a_worker_leaves_them()
+    if connection.vendor == "postgresql":
+        _DEMO_ROWS.update(database=connection.settings_dict["NAME"], tables=_copy_out())
 
 
 def _figures_as_a_worker_leaves_them() -> None:

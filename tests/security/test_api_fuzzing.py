@@ -23,17 +23,22 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 EXAMPLES_PER_OPERATION = 8
 
 
-# The document is fetched from the application itself (no database needed to serve it).
-schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
-# Explicit, though schemathesis' defaults today: NUL in strings, any UTF-8 character, positive and negative cases.
-schema.config.generation.update(allow_x00=True, codec="utf-8", modes=list(GenerationMode))
+def _load_schema():
+    """The document, fetched from the application itself (no database needed to serve it), with strings drawn as
+    the module docstring says: explicit, though schemathesis' defaults today (NUL, any UTF-8 character, positive and
+    negative cases). Loaded once per test below: each keeps its own phases."""
+    loaded = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
+    loaded.config.generation.update(allow_x00=True, codec="utf-8", modes=list(GenerationMode))
+    return loaded
+
+
+schema = _load_schema()
 # A referrer's and the public's operations (API.md): MARFs, early-help requests, notifications, the public report.
 # Fuzzed examples only: the boundary cases of every body and parameter (schemathesis' coverage phase) are sent
-# by the test above, and the two callers here differ by who they are, not by what a body may hold.
-referrer_and_public = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application()).include(
+# by the staff test below, and the referrer and the public differ by who they are, not by what a body may hold.
+referrer_and_public = _load_schema().include(
     path_regex=r"^/api/v1/(contacts/|early-help/requests/|notifications/|public/)"
 )
-referrer_and_public.config.generation.update(allow_x00=True, codec="utf-8", modes=list(GenerationMode))
 referrer_and_public.config.phases.update(phases=["examples", "fuzzing"])
 EXAMPLES_AS_REFERRER_OR_PUBLIC = 4
 
