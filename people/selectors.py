@@ -567,28 +567,48 @@ def attach_also_open(contacts) -> None:
     persons = set().union(*mention_persons.values()) if mention_persons else set()
     if not persons:
         return
-    open_mentions = list(
-        ContactPerson.objects.filter(
-            person_id__in=persons, role=PersonRole.CHILD, contact__status__in=OPEN_CONTACT
-        ).select_related("contact")
-    )
-    open_help = list(
-        EarlyHelpChild.objects.filter(person_id__in=persons, request__status__in=OPEN_EARLY_HELP).select_related(
-            "request"
+    # Indexed by register entry, so each contact reads only its own children's entries (the page's rows times
+    # everything open about any of them was measured at 54 ms for a page of the queue). Only the columns the
+    # tag, the contact page's table and the step-up/step-down check read.
+    open_contacts: dict[int, list[ContactPerson]] = defaultdict(list)
+    for mention in (
+        ContactPerson.objects.filter(person_id__in=persons, role=PersonRole.CHILD, contact__status__in=OPEN_CONTACT)
+        .select_related("contact")
+        .only("person_id", "contact_id", "contact__reference", "contact__status", "contact__tenant_id")
+        .order_by()
+    ):
+        open_contacts[mention.person_id].append(mention)
+    open_help: dict[int, list[EarlyHelpChild]] = defaultdict(list)
+    for child in (
+        EarlyHelpChild.objects.filter(person_id__in=persons, request__status__in=OPEN_EARLY_HELP)
+        .select_related("request")
+        .only(
+            "person_id",
+            "request_id",
+            "request__reference",
+            "request__status",
+            "request__contact_id",
+            "request__stepped_up_to_id",
+            "request__tenant_id",
         )
-    )
+        .order_by()
+    ):
+        open_help[child.person_id].append(child)
     links = list(ContactLink.objects.filter(contact_id__in=[c.pk for c in contacts], unlinked_at__isnull=True))
     live = {(lk.contact_id, lk.linked_contact_id, lk.linked_early_help_id): lk for lk in links}
     for contact in contacts:
         mine = set().union(*(mention_persons[m] for m in own[contact.pk])) if own[contact.pk] else set()
         seen = set()
-        for m in open_mentions:
-            if m.person_id in mine and m.contact_id != contact.pk and ("c", m.contact_id) not in seen:
-                seen.add(("c", m.contact_id))
-                link = live.get((contact.pk, m.contact_id, None))
-                contact.also_open.append(AlsoOpen(m.contact.reference, contact=m.contact, link=link))
-        for child in open_help:
-            if child.person_id in mine and ("e", child.request_id) not in seen:
+        for person_id in mine:
+            for m in open_contacts.get(person_id, ()):
+                if m.contact_id != contact.pk and ("c", m.contact_id) not in seen:
+                    seen.add(("c", m.contact_id))
+                    link = live.get((contact.pk, m.contact_id, None))
+                    contact.also_open.append(AlsoOpen(m.contact.reference, contact=m.contact, link=link))
+        for person_id in mine:
+            for child in open_help.get(person_id, ()):
+                if ("e", child.request_id) in seen:
+                    continue
                 if child.request.contact_id == contact.pk or child.request.stepped_up_to_id == contact.pk:
                     continue  # its own step-down or step-up, already shown on the contact
                 seen.add(("e", child.request_id))
