@@ -189,6 +189,8 @@ def main() -> None:
             profiler = cProfile.Profile()
             profiler.runcall(lambda: [client.get(url) for _ in range(10)])  # noqa: B023 - run here, at once
             print(f"-- {label} {url}: ten requests, profiled")
+            if os.environ.get("BENCH_PROFILE_DUMP"):
+                profiler.dump_stats(f"{os.environ['BENCH_PROFILE_DUMP']}.{label.split()[0]}")
             stats = pstats.Stats(profiler).sort_stats("cumulative")
             stats.print_stats(25)
             stats.print_stats(r"main/(?!\.venv)", 30)  # the product's own functions

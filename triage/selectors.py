@@ -199,9 +199,11 @@ def queue_total(user, filters: QueueFilters | None = None, *, now=None) -> int:
 
 def queue_counts(user, *, now=None) -> dict:
     """The strip above the worklist, over every open contact (one query): overdue, due within the hour,
-    due by the end of today (overdue ones included: they are still to do today), and not yet taken."""
+    due by the end of today (overdue ones included: they are still to do today), and not yet taken; and
+    how many are open (the queue's total when no filter narrows it)."""
     now = now or timezone.now()
     return _open_contacts(user).aggregate(
+        open=Count("id"),
         overdue=Count("id", filter=Q(decision_due_at__lt=now)),
         hour=Count("id", filter=Q(decision_due_at__gte=now, decision_due_at__lt=now + timedelta(hours=1))),
         today=Count("id", filter=Q(decision_due_at__lt=_end_of_today(now))),
@@ -238,14 +240,18 @@ def annotate_queue_rows(contacts) -> None:
         annotator(contacts)
 
 
-def queue_page(user, filters: QueueFilters | None = None, *, page: int = 1, size: int | None = None):
+def queue_page(user, filters: QueueFilters | None = None, *, page: int = 1, size: int | None = None, counts=None):
     """One page of the queue, its total and the page shown, with each row's re-contact flag, in a fixed number
     of queries. A page past the end shows the last page (as Django's ``Paginator.get_page``), so no page
-    number, however large, reaches the database as an offset."""
+    number, however large, reaches the database as an offset. ``counts`` (:func:`queue_counts`, read already
+    for the strip) gives the total when no filter narrows the queue: one count of the open contacts, not two."""
     size = size or QUEUE_PAGE_SIZE
     now = timezone.now()
     contacts = queue(user, filters, now=now)
-    total = queue_total(user, filters, now=now)
+    if counts is not None and not (filters and filters.any):
+        total = counts["open"]
+    else:
+        total = queue_total(user, filters, now=now)
     page = min(max(1, page), max(1, -(-total // size)))
     rows = queue_slice(contacts, (page - 1) * size, page * size)
     prepare_queue_rows(rows)

@@ -67,7 +67,8 @@ def queue(request):
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
-    rows, total, page = selectors.queue_page(request.user, filters, page=page)
+    counts = selectors.queue_counts(request.user)
+    rows, total, page = selectors.queue_page(request.user, filters, page=page, counts=counts)
     selectors.annotate_queue_rows(rows)  # e.g. "also open: <reference>" (people: contacts that belong together)
     workers = selectors.queue_workers(request.user)
     # A retired team is offered no more (still shown when the link already names it).
@@ -86,7 +87,7 @@ def queue(request):
     context = {
         "rows": rows,
         "total": total,
-        "counts": selectors.queue_counts(request.user),
+        "counts": counts,
         "filters": filters,
         "page": page,
         "has_next": page * selectors.QUEUE_PAGE_SIZE < total,

@@ -2,7 +2,10 @@
 ``{{ day|govuk_date }}``, ``{{ due_at|time_left }}`` (words only) or ``{% time_left_tag due_at warn_at %}``
 (the words with an Overdue / Due soon tag, kept live by static/mash/countdown.js)."""
 
+from datetime import UTC
+
 from django import template
+from django.utils.html import format_html
 
 from mash import timefmt
 
@@ -41,11 +44,37 @@ def age(date_of_birth) -> str:
     return "" if years is None else f"{years} year{'s' if years != 1 else ''}"
 
 
-@register.inclusion_tag("mash/partials/time_left.html")
+@register.simple_tag
 def time_left_tag(due_at, warn_at=None, show_on_time=False):
     """Time left with its state as a tag (Overdue red, Due soon yellow; On time only when asked)."""
     due_at, warn_at = due_at or None, warn_at or None  # a template's missing variable is ""
-    return {"left": timefmt.time_left(due_at, warn_at=warn_at), "show_on_time": show_on_time}
+    return time_left_html(timefmt.time_left(due_at, warn_at=warn_at), show_on_time=show_on_time)
+
+
+def time_left_html(left: timefmt.TimeLeft, *, show_on_time=False) -> str:
+    """The markup of :func:`time_left_tag`: built here rather than by a template of its own, since a worklist
+    shows it twice a row (a sub-template per call cost about 150 us, this about 60: 9 ms of a 50-row page).
+    ``data-countdown`` and ``data-warn`` (UTC, ISO 8601) let static/mash/countdown.js keep it live."""
+    attributes = ""
+    if left.due_at:
+        warn = format_html(' data-warn="{}"', left.warn_at.astimezone(UTC).isoformat()) if left.warn_at else ""
+        attributes = format_html(
+            ' data-countdown="{}"{}{}',
+            left.due_at.astimezone(UTC).isoformat(),
+            warn,
+            " data-show-on-time" if show_on_time else "",
+        )
+    tag = ""
+    if left.state in (timefmt.OVERDUE, timefmt.DUE_SOON) or show_on_time:
+        tag = format_html(
+            '<strong class="govuk-tag govuk-tag--{} mash-time-left__tag">{}</strong> ', left.tag, left.label
+        )
+    return format_html(
+        '<span class="mash-time-left"{}>{}<span class="mash-time-left__words">{}</span></span>',
+        attributes,
+        tag,
+        left.words,
+    )
 
 
 def _birth(person):
