@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Aggregate, CharField, Count, F, FloatField, Q, Subquery, Sum
+from django.db.models import Aggregate, CharField, Count, DateField, F, FloatField, Q, Subquery, Sum
 from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -29,7 +29,26 @@ from .models import ContactFact, EarlyHelpFact, ReturnFact
 DASHBOARD_ROLES = frozenset({Role.MANAGER, Role.HEAD})
 # A MASH decision that refers the child to children's social care (Annex A List 3).
 REFERRAL_OUTCOMES = (Outcome.ASSESSMENT, Outcome.STRATEGY_DISCUSSION)
-INTERVALS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+
+def _on_local_dates(trunc):
+    """Django's ``trunc`` for a column of local dates (``received_on``). On PostgreSQL Django writes
+    ``DATE_TRUNC('week', received_on)``, which casts each date to a timestamp *with* time zone first: at five
+    years of information requests that conversion was 200 of the return figures' 520 ms. A date has no zone,
+    so this truncates it as a plain timestamp and gives back a date (the same day, week or month)."""
+
+    class OnLocalDates(trunc):
+        output_field = DateField()
+
+        def as_postgresql(self, compiler, connection, **extra_context):
+            sql, params = compiler.compile(self.lhs)
+            return f"DATE_TRUNC(%s, ({sql})::timestamp)::date", (self.kind, *params)
+
+    OnLocalDates.__name__ = OnLocalDates.__qualname__ = f"{trunc.__name__}OnLocalDates"
+    return OnLocalDates
+
+
+INTERVALS = {"day": _on_local_dates(TruncDay), "week": _on_local_dates(TruncWeek), "month": _on_local_dates(TruncMonth)}
 OPEN_BREACHES_SHOWN = 20
 
 
