@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from mash import audit
 from mash.drf import TenantScopedViewSet
 from mash.models import User
+from mash.pagination import NarrowSlices
 from mash.permissions import role_permission
 from mash.roles import AGENCY_ROLES, Role
 
@@ -75,6 +76,9 @@ class InformationRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         return selectors.requests_for(self.request.user, with_people=detail, with_return=detail).order_by(
             "due_at", "id"
         )
+
+    def paginate_queryset(self, queryset):
+        return super().paginate_queryset(NarrowSlices(queryset))  # a page's ids first, then its joined rows
 
     def get_serializer_class(self):
         return InformationRequestDetailSerializer if self.action == "retrieve" else InformationRequestSerializer

@@ -18,6 +18,7 @@ from earlyhelp import selectors as early_help_selectors
 from earlyhelp.models import EarlyHelpRequest
 from mash import documents, timefmt
 from mash.models import Agency, AuditEvent
+from mash.pagination import NarrowSlices
 from mash.roles import Role
 from mash.selectors import tenant_staff
 from navigators.models import OUTSTANDING, InformationRequest, InformationReturn
@@ -259,26 +260,9 @@ def queue_page(user, filters: QueueFilters | None = None, *, page: int = 1, size
 
 
 def queue_slice(contacts, start: int, stop: int) -> list:
-    """Rows ``start:stop`` of the queue ``contacts`` (from :func:`queue`), in one query: which contacts are on
-    the page is decided over narrow rows (ids and sort keys: a sub-select with the same order and slice), and
-    only those are read with everything the rows show. Ordering every open contact's full joined row to keep
-    fifty was most of the page's cost."""
-    return list(contacts.filter(pk__in=contacts.values("pk")[start:stop]))
-
-
-class QueueSlices:
-    """The queue as a paginator sees it (Django's, under DRF's page-number pagination): sliced, it reads only
-    that slice (:func:`queue_slice`). The paginator is given the count (:func:`queue_total`)."""
-
-    ordered = True  # the queue always has an order (Django's paginator warns otherwise)
-
-    def __init__(self, contacts):
-        self.contacts = contacts
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            raise TypeError("The queue is read a page at a time.")
-        return queue_slice(self.contacts, index.start or 0, index.stop)
+    """Rows ``start:stop`` of the queue ``contacts`` (from :func:`queue`), in one query, the page's contacts
+    picked over their sort keys first (:class:`mash.pagination.NarrowSlices`)."""
+    return NarrowSlices(contacts)[start:stop]
 
 
 def prepare_queue_rows(rows) -> None:
