@@ -120,3 +120,16 @@ class EarlyHelpFact(TenantOwned):
                 condition=Q(breached_at__isnull=False, open=True),
             ),
         ]
+
+
+class FiguresVersion(TenantOwned):
+    """Which state of this tenant's figures tables the dashboard reads: a new token each time any of them
+    changes (every refresh and rebuild, in its transaction; any other deletion of a fact, once it commits).
+    The dashboard keeps what it read from the tables in the cache under this token (``reporting.selectors``),
+    so a figure is never served from before a change, and an unchanged range is not read again."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+
+    class Meta(TenantOwned.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="figuresversion_one_per_tenant")]

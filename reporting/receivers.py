@@ -16,7 +16,7 @@ from earlyhelp.models import EarlyHelpChild, EarlyHelpRequest
 from mash.tenancy import tenant_context
 from navigators.models import InformationRequest
 
-from .services import schedule
+from .services import figures_changed_after_commit, schedule
 
 
 @receiver(post_save, sender=Contact, dispatch_uid="reporting.contact_saved")
@@ -94,3 +94,12 @@ def clock_changed(sender, clock, changes, **kwargs):
         schedule(tenant_id=clock.tenant_id, contacts=[contact_id])
     elif kind == "early_help":
         schedule(tenant_id=clock.tenant_id, early_help=[int(clock.subject_id)])
+
+
+@receiver(post_delete, sender=Contact, dispatch_uid="reporting.contact_deleted")
+@receiver(post_delete, sender=InformationRequest, dispatch_uid="reporting.request_deleted")
+@receiver(post_delete, sender=EarlyHelpRequest, dispatch_uid="reporting.early_help_deleted")
+def record_deleted(sender, instance, **kwargs):
+    # A record's deletion (retention's purge) takes its facts with it (on_delete=CASCADE), outside any
+    # refresh: the figures changed, so the dashboard must not answer from what it read before.
+    figures_changed_after_commit(instance.tenant_id)

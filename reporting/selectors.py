@@ -3,12 +3,14 @@ number of queries whatever the number of records (aggregates over the indexed fi
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Aggregate, CharField, Count, DateField, F, FloatField, Q, Subquery, Sum
 from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
@@ -24,7 +26,7 @@ from mash.roles import Role
 from thresholds.models import ClockKind, Rating
 from triage.handover_models import Consultation, OrganisationType
 
-from .models import ContactFact, EarlyHelpFact, ReturnFact
+from .models import ContactFact, EarlyHelpFact, FiguresVersion, ReturnFact
 
 DASHBOARD_ROLES = frozenset({Role.MANAGER, Role.HEAD})
 # A MASH decision that refers the child to children's social care (Annex A List 3).
@@ -237,13 +239,42 @@ def timeliness(filters: Filters, *, now: datetime | None = None, tenant: Tenant 
     return _timeliness(filters, now=now, tenant=tenant, one_pass=connection.vendor == "postgresql")
 
 
-def _timeliness(filters: Filters, *, now, tenant, one_pass: bool) -> dict:
+def _timeliness(filters: Filters, *, now, tenant, one_pass: bool, cached: bool = True) -> dict:
     now = now or timezone.now()
     tenant = tenant or Tenant.objects.get(pk=tenancy.require_tenant_id())
     ratings, rating_units = {}, {}
     for pk, code, label, unit in Rating.objects.values_list("pk", "code", "label", "return_unit"):
         ratings[pk], rating_units[pk] = (code, label), unit
     agencies = {pk: (slug, name) for pk, slug, name in Agency.objects.values_list("pk", "slug", "name")}
+    key = _figures_key(filters, tenant, one_pass) if cached else None
+    read = cache.get(key) if key else None
+    if read is None:
+        read = _read_figures_tables(filters, one_pass)
+        if key:
+            cache.set(key, read, FIGURES_CACHE_SECONDS)
+    return _figures(filters, now, tenant, ratings, rating_units, agencies, *read)
+
+
+# What the dashboard read from the figures tables for a range is kept this long (an hour), under the tenant's
+# figures version (reporting.models.FiguresVersion): a change to the tables gives a new version, so nothing is
+# ever served from before it; the hour only bounds the memory a range nobody asks for again holds.
+FIGURES_CACHE_SECONDS = 3600
+
+
+def _figures_key(filters: Filters, tenant, one_pass: bool) -> str:
+    """The cache key of what ``filters`` read from the tenant's figures tables in their present version (one
+    query; two with a team, whose members decide which facts count and may change without the tables)."""
+    token = FiguresVersion.objects.values_list("token", flat=True).first() or "none"
+    members = ""
+    if filters.team is not None:
+        ids = sorted(TeamMember.objects.filter(team=filters.team).values_list("user_id", flat=True))
+        members = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
+    return (f"reporting:figures:{tenant.pk}:{token}:{filters.start}:{filters.end}:{filters.interval}:"
+            f"{filters.team.pk if filters.team else ''}:{members}:{int(one_pass)}")  # fmt: skip
+
+
+def _read_figures_tables(filters: Filters, one_pass: bool) -> tuple:
+    """Everything the dashboard reads from the figures tables for ``filters`` (kept in the cache as it is)."""
     trunc = INTERVALS[filters.interval]
     if one_pass:
         contact_rows, contact_points = _one_pass(
@@ -264,9 +295,9 @@ def _timeliness(filters: Filters, *, now, tenant, one_pass: bool) -> dict:
         decision_times, return_times, eh_times = _all_times(filters)
     else:
         contact_rows, return_rows, early_help, eh_outcomes, decision_times, return_times, eh_times = _by_query(filters)
-        contact_points = None
-    return _figures(filters, now, tenant, ratings, rating_units, agencies, contact_rows, return_rows, early_help,
-                    eh_outcomes, decision_times, return_times, eh_times, contact_points)  # fmt: skip
+        contact_rows, contact_points = list(contact_rows), None
+    return (contact_rows, return_rows, early_help, eh_outcomes, decision_times, return_times, eh_times,
+            contact_points)  # fmt: skip
 
 
 def _by_query(filters: Filters):

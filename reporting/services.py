@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min
+from django.utils import timezone
 
 from contacts.choices import Outcome, PersonRole
 from contacts.models import Contact, ContactPerson, PersonMatchCandidate
@@ -26,7 +28,7 @@ from navigators.models import OUTSTANDING, InformationRequest
 from thresholds.calendars import calendar_for
 from thresholds.models import ClockKind, ClockPolicy, Rating
 
-from .models import ContactFact, EarlyHelpFact, ReturnFact
+from .models import ContactFact, EarlyHelpFact, FiguresVersion, ReturnFact
 
 log = logging.getLogger(__name__)
 
@@ -314,10 +316,39 @@ def later_contacts_about_same_children(contact_ids) -> set[int]:
     return set(later.values_list("contact_id", flat=True))
 
 
+# --- the figures' version: what the dashboard's cache is keyed by ----------------------------------
+
+
+def figures_changed(tenant_id: int) -> None:
+    """Give the tenant's figures tables a new version token (:class:`FiguresVersion`), in the caller's
+    transaction: once it commits, the dashboard reads the tables afresh (one upsert)."""
+    with tenant_context(tenant_id):
+        FiguresVersion.objects.bulk_create(
+            [FiguresVersion(tenant_id=tenant_id, token=uuid.uuid4().hex, changed_at=timezone.now())],
+            update_conflicts=True,
+            unique_fields=["tenant"],
+            update_fields=["token", "changed_at"],
+        )
+
+
+def figures_changed_after_commit(tenant_id: int) -> None:
+    """:func:`figures_changed` once the caller's transaction commits, once per tenant however many facts it
+    deleted (a retention purge cascading to thousands of them). Not at all if it rolls back."""
+
+    def change():
+        figures_changed(tenant_id)
+
+    change.figures_tenant = tenant_id
+    if any(getattr(callback, "figures_tenant", None) == tenant_id for _s, callback, _r in connection.run_on_commit):
+        return
+    transaction.on_commit(change)
+
+
 def rebuild(*, tenant) -> dict:
     """Recompute every fact row of ``tenant`` from its records (after a bulk import, or to repair)."""
     with tenant_context(tenant), transaction.atomic():
         _take_turns(tenant.pk)
+        figures_changed(tenant.pk)
         ContactFact.objects.all().delete()
         ReturnFact.objects.all().delete()
         EarlyHelpFact.objects.all().delete()
@@ -340,6 +371,7 @@ def refresh(*, tenant_id: int, contacts=(), cascade=(), early_help=()) -> dict:
     """
     with tenant_context(tenant_id), transaction.atomic():
         _take_turns(tenant_id)
+        figures_changed(tenant_id)
         contacts = {int(i) for i in contacts if i}
         cascade = {int(i) for i in cascade if i}
         if cascade:
