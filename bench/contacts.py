@@ -190,6 +190,8 @@ def _api_throughput(user, register, n: int, profile: bool) -> dict:
         import pstats
 
         profiler.disable()
+        if os.environ.get("BENCH_PROFILE_DUMP"):
+            profiler.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
         for order in ("tottime", "cumulative"):
             print(f"profile of the API posts, by {order}:")
             pstats.Stats(profiler).sort_stats(order).print_stats(25)
