@@ -49,24 +49,13 @@ def children_of(contact: Contact) -> list[int]:
     their confirmed or strong matches, read as ids in one query of index look-ups. (As a sub-select OR-ing
     three sub-selects over the register, it made PostgreSQL scan every register entry for each contact
     received: 33 ms of a MARF at 50,000 people, growing with the register.)"""
-    strong = FilteredRelation("match_candidates", condition=_prefixed(_counts_as_same_child(), "match_candidates"))
+    strong = FilteredRelation("match_candidates", condition=_counts_as_same_child("match_candidates"))
     rows = (
         ContactPerson.objects.filter(contact_id=contact.pk, role=PersonRole.CHILD)
         .alias(strong=strong)
         .values_list("person_id", "person__merged_into_id", "strong__person_id")
     )
     return sorted({person for row in rows for person in row if person})
-
-
-def _prefixed(condition: Q, relation: str) -> Q:
-    """``condition`` (on a related model's fields) as a condition on ``relation``'s."""
-    prefixed = Q(_connector=condition.connector, _negated=condition.negated)
-    for child in condition.children:
-        if isinstance(child, Q):
-            prefixed.children.append(_prefixed(child, relation))
-        else:
-            prefixed.children.append((f"{relation}__{child[0]}", child[1]))
-    return prefixed
 
 
 def contacts_about(persons):

@@ -82,9 +82,13 @@ def may_attach_documents(user, contact) -> bool:
     return user.role in ATTACH_DOCUMENTS
 
 
-def _counts_as_same_child():
-    """Candidates that stand for the same child: confirmed, or possible and strong enough."""
-    return Q(status=MatchStatus.CONFIRMED) | Q(status=MatchStatus.POSSIBLE, score__gte=matching.STRONG)
+def _counts_as_same_child(relation: str = ""):
+    """Candidates that stand for the same child: confirmed, or possible and strong enough. ``relation``: the
+    same condition on the candidates reached through that relation (``match_candidates`` of a mention)."""
+    at = f"{relation}__" if relation else ""
+    return Q(**{f"{at}status": MatchStatus.CONFIRMED}) | Q(
+        **{f"{at}status": MatchStatus.POSSIBLE, f"{at}score__gte": matching.STRONG}
+    )
 
 
 def add_matched_register_entries(mention_persons: dict[int, set[int]]) -> None:

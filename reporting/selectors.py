@@ -250,7 +250,7 @@ def _timeliness(filters: Filters, *, now, tenant, one_pass: bool, cached: bool =
     figures = cache.get(key) if key else None
     if figures is None:
         read = _read_figures_tables(filters, one_pass)
-        figures = _figures(filters, now, tenant, ratings, rating_units, agencies, *read)
+        figures = _figures(filters, ratings, rating_units, agencies, *read)
         if key:
             cache.set(key, figures, FIGURES_CACHE_SECONDS)
     return {**figures, **_live_figures(filters, now, tenant)}
@@ -374,7 +374,7 @@ def _all_times(filters: Filters):
     )
 
 
-def _figures(filters, now, tenant, ratings, rating_units, agencies, contact_rows, return_rows, early_help,
+def _figures(filters, ratings, rating_units, agencies, contact_rows, return_rows, early_help,
              eh_outcomes, decision_times, return_times, eh_times, contact_points) -> dict:  # fmt: skip
     totals = defaultdict(int)
     outcomes, by_rating, sources = defaultdict(int), defaultdict(int), defaultdict(int)
@@ -410,9 +410,6 @@ def _figures(filters, now, tenant, ratings, rating_units, agencies, contact_rows
         code = ratings.get(row["rating_id"], ("?", "?"))[0]
         by_rating_returns[code][0] += row["returns"]
         by_rating_returns[code][1] += row["on_time"]
-
-    # Read live on every call (:func:`_live_figures`); here only their places in the answer's order.
-    consultations, strategy = {}, {"due": None, "within": None}
 
     return {
         "from": filters.start.isoformat(),
@@ -457,9 +454,11 @@ def _figures(filters, now, tenant, ratings, rating_units, agencies, contact_rows
         "early_help_reviews_within_deadline": early_help["in_time"],
         "early_help_outcomes": {o: eh_outcomes.get(o, 0) for o in EarlyHelpOutcome.values},
         "early_help_stepped_up": early_help["stepped_up"],
-        "consultations_by_organisation_type": consultations,
-        "strategy_discussions_due": strategy["due"],
-        "strategy_discussions_within_deadline": strategy["within"],
+        # consultations, strategy discussions and open breaches: here only their places in the answer's order,
+        # read on every call (_live_figures), never cached.
+        "consultations_by_organisation_type": None,
+        "strategy_discussions_due": None,
+        "strategy_discussions_within_deadline": None,
         "times": {
             "decision": [dict(unit=unit, **v) for unit, v in sorted(decision_times.items())],
             "return_by_rating": {
