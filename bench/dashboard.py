@@ -8,9 +8,11 @@ fresh statistics (ANALYZE of the figures tables, as the owner, before measuring)
 last five years it prints, over ``--calls`` calls each (after two warm-up calls):
 
 * the API through the full stack (DRF test client: token auth, middleware, permission, serialisation), and
-  the number of SQL queries per call, twice: after a change (a new figures version before each call, untimed,
-  as after any refresh: the figures tables are read afresh) and asked again with nothing changed (what was
-  read comes from the cache; open breaches and strategy discussions are still read live);
+  the number of SQL queries per call, three times: after a change (a new version of this month before each
+  call, untimed, as after the refresh of a contact received today: this month's facts are read afresh, every
+  other month's part comes from the cache), after a rebuild (a new version of every month: all read afresh),
+  and asked again with nothing changed (what was worked out comes from the cache; open breaches and strategy
+  discussions are still read live);
 * the figures computed one query per breakdown (the dashboard before each table was read once; the SQLite
   default's way), in the same process;
 * the floor: one plain pass over each figures table for the range (three aggregates, nothing grouped),
@@ -119,7 +121,11 @@ def main(argv=None) -> None:
             with tenant_context(tenant):
                 selectors._timeliness(filters, now=None, tenant=tenant, one_pass=False, cached=False)
 
-        def changed():  # a new figures version, as after any refresh: the next call reads the tables afresh
+        def changed():  # a new version of this month, as after a refresh of a contact received today
+            with tenant_context(tenant):
+                services.months_changed(tenant.pk, [today])
+
+        def rebuilt():  # a new version of every month, as after a rebuild or a deletion: all read afresh
             with tenant_context(tenant):
                 services.figures_changed(tenant.pk)
 
@@ -131,6 +137,10 @@ def main(argv=None) -> None:
 
         for work in (api, by_query, floor):
             _timed(2, work)
+        rebuilt()
+        with CaptureQueriesContext(connection) as captured:
+            api()
+        cold_queries = len(captured)
         changed()
         with CaptureQueriesContext(connection) as captured:
             api()
@@ -145,6 +155,7 @@ def main(argv=None) -> None:
         measured = (
             ("floor", floor, None),
             ("API, after a change", api, changed),
+            ("API, after a rebuild", api, rebuilt),
             ("API, asked again", api, None),
             ("per-breakdown queries", by_query, None),
         )
@@ -155,6 +166,7 @@ def main(argv=None) -> None:
               f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
         for name, timings in figures.items():
             extra = {"API, after a change": f", {queries} queries per call", "API, asked again": f", {again} queries",
+                     "API, after a rebuild": f", {cold_queries} queries",
                      "per-breakdown queries": f", {before_queries} queries"}  # fmt: skip
             print(f"  {name:>22}: median {statistics.median(timings):7.1f} ms, p95 {_p95(timings):7.1f} ms, "
                   f"ratio to floor {statistics.median(timings) / base:5.2f}{extra.get(name, '')}")  # fmt: skip

@@ -123,13 +123,28 @@ class EarlyHelpFact(TenantOwned):
 
 
 class FiguresVersion(TenantOwned):
-    """Which state of this tenant's figures tables the dashboard reads: a new token each time any of them
-    changes (every refresh and rebuild, in its transaction; any other deletion of a fact, once it commits).
-    The dashboard keeps what it read from the tables in the cache under this token (``reporting.selectors``),
-    so a figure is never served from before a change, and an unchanged range is not read again."""
+    """Which state of this tenant's figures tables the dashboard reads, in all months: a new token at every
+    rebuild (in its transaction) and any deletion of a fact outside a refresh, once it commits (retention's purge
+    cascading to facts of any month). A refresh changes only the months it touched (:class:`FiguresMonth`).
+    The dashboard keeps what it read from the tables in the cache under these tokens (``reporting.selectors``),
+    so a figure is never served from before a change, and an unchanged month is not read again."""
 
     token = models.CharField(max_length=32)
     changed_at = models.DateTimeField()
 
     class Meta(TenantOwned.Meta):
         constraints = [models.UniqueConstraint(fields=["tenant"], name="figuresversion_one_per_tenant")]
+
+
+class FiguresMonth(TenantOwned):
+    """Which state of one month's facts (by local date of receipt) the dashboard reads: a new token each time a
+    refresh writes or deletes a fact received in that month. With the tenant's :class:`FiguresVersion` (changed by
+    rebuilds and deletions, which may touch any month) it keys what the dashboard keeps of each month, so a change
+    today makes it read today's month again and nothing else (``reporting.selectors``)."""
+
+    month = models.DateField(help_text="The month's first day.")
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+
+    class Meta(TenantOwned.Meta):
+        constraints = [models.UniqueConstraint(fields=["tenant", "month"], name="figuresmonth_one_per_month")]

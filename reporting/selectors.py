@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Aggregate, CharField, Count, DateField, F, FloatField, Q, Subquery, Sum
+from django.db.models import Aggregate, BinaryField, CharField, Count, DateField, F, FloatField, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -26,7 +26,8 @@ from mash.roles import Role
 from thresholds.models import ClockKind, Rating
 from triage.handover_models import Consultation, OrganisationType
 
-from .models import ContactFact, EarlyHelpFact, FiguresVersion, ReturnFact
+from . import tallies
+from .models import ContactFact, EarlyHelpFact, FiguresMonth, FiguresVersion, ReturnFact
 
 DASHBOARD_ROLES = frozenset({Role.MANAGER, Role.HEAD})
 # A MASH decision that refers the child to children's social care (Annex A List 3).
@@ -101,6 +102,15 @@ def _for_team(queryset, team):
 
 def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
+
+
+class SortedDoubles(Aggregate):
+    """The group's values in order, as one string of 8-byte doubles in network order (PostgreSQL's
+    ``float8send``): a month of times crosses as bytes, not as a Python float each (:mod:`reporting.tallies`)."""
+
+    function = "string_agg"
+    template = "string_agg(float8send(%(expressions)s), ''::bytea ORDER BY %(expressions)s)"
+    output_field = BinaryField()
 
 
 class Percentiles(Aggregate):
@@ -246,13 +256,16 @@ def _timeliness(filters: Filters, *, now, tenant, one_pass: bool, cached: bool =
     for pk, code, label, unit in Rating.objects.values_list("pk", "code", "label", "return_unit"):
         ratings[pk], rating_units[pk] = (code, label), unit
     agencies = {pk: (slug, name) for pk, slug, name in Agency.objects.values_list("pk", "slug", "name")}
-    key = _figures_key(filters, tenant, one_pass, (ratings, rating_units, agencies)) if cached else None
-    figures = cache.get(key) if key else None
+    if not cached:
+        figures = _figures(filters, ratings, rating_units, agencies, _read_figures_tables(filters, one_pass))
+        return {**figures, **_live_figures(filters, now, tenant)}
+    versions = _versions(filters, tenant)
+    key = _figures_key(filters, tenant, one_pass, versions, (ratings, rating_units, agencies))
+    figures = cache.get(key)
     if figures is None:
-        read = _read_figures_tables(filters, one_pass)
-        figures = _figures(filters, ratings, rating_units, agencies, *read)
-        if key:
-            cache.set(key, figures, FIGURES_CACHE_SECONDS)
+        read = _read_by_month(filters, tenant, versions) if one_pass else _read_figures_tables(filters, one_pass)
+        figures = _figures(filters, ratings, rating_units, agencies, read)
+        cache.set(key, figures, FIGURES_CACHE_SECONDS)
     return {**figures, **_live_figures(filters, now, tenant)}
 
 
@@ -271,30 +284,53 @@ def _live_figures(filters: Filters, now, tenant) -> dict:
     }
 
 
-# The figures worked out from the figures tables for a range are kept this long (an hour), under the tenant's
-# figures version (reporting.models.FiguresVersion): a change to the tables gives a new version, so nothing is
-# ever served from before it; the hour only bounds the memory a range nobody asks for again holds. (Not the
-# rows read: at five years, unpickling the returns' 7,000 grouped rows and adding them up again on each call
-# made a repeated call 136 ms, against 88 ms with the figures kept; bench/dashboard.py.)
+# The figures worked out from the figures tables for a range are kept this long (an hour), and each month's part
+# of what was read as long, under the tenant's figures versions (reporting.models.FiguresVersion, FiguresMonth):
+# a change to the tables gives a new version, so nothing is ever served from before it; the hour only bounds the
+# memory a range nobody asks for again holds. (Not the rows read: at five years, unpickling the returns' 7,000
+# grouped rows and adding them up again on each call made a repeated call 136 ms, against 88 ms with the figures
+# kept; bench/dashboard.py.)
 FIGURES_CACHE_SECONDS = 3600
 
 
-def _figures_key(filters: Filters, tenant, one_pass: bool, names) -> str:
-    """The cache key of the figures ``filters`` work out from the tenant's figures tables in their present
-    version (one query; two with a team, whose members decide which facts count and may change without the
-    tables), with the rating and agency names they are shown under (``names``, read already)."""
-    token = FiguresVersion.objects.values_list("token", flat=True).first() or "none"
+@dataclass(frozen=True)
+class _Versions:
+    """The tenant's figures version (all months) and the version of each month of the range that has one, with
+    the team's members (a hash: they decide which facts count, and may change without the tables)."""
+
+    tenant: str
+    months: dict
+    members: str
+
+    def of_month(self, month: date) -> str:
+        return f"{self.tenant}:{self.months.get(month, 'none')}:{self.members}"
+
+
+def _versions(filters: Filters, tenant) -> _Versions:
+    """The versions ``filters`` reads under (one query; two with a team)."""
+    months = FiguresMonth.objects.filter(month__gte=filters.start.replace(day=1), month__lte=filters.end)
+    everything = FiguresVersion.objects.annotate(month=Value(None, output_field=DateField()))
+    read = dict(months.values_list("month", "token").union(everything.values_list("month", "token"), all=True))
     members = ""
     if filters.team is not None:
         ids = sorted(TeamMember.objects.filter(team=filters.team).values_list("user_id", flat=True))
         members = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
+    return _Versions(tenant=read.pop(None, "none"), months=read, members=members)
+
+
+def _figures_key(filters: Filters, tenant, one_pass: bool, versions: _Versions, names) -> str:
+    """The cache key of the figures ``filters`` work out from the tenant's figures tables in their present
+    versions, with the rating and agency names they are shown under (``names``, read already)."""
+    months = hashlib.sha256(repr(sorted(versions.months.items())).encode()).hexdigest()[:16]
     named = hashlib.sha256(repr(names).encode()).hexdigest()[:16]
-    return (f"reporting:figures:{tenant.pk}:{token}:{filters.start}:{filters.end}:{filters.interval}:"
-            f"{filters.team.pk if filters.team else ''}:{members}:{named}:{int(one_pass)}")  # fmt: skip
+    return (f"reporting:figures:{tenant.pk}:{versions.tenant}:{months}:{filters.start}:{filters.end}:"
+            f"{filters.interval}:{filters.team.pk if filters.team else ''}:{versions.members}:{named}:"
+            f"{int(one_pass)}")  # fmt: skip
 
 
-def _read_figures_tables(filters: Filters, one_pass: bool) -> tuple:
-    """Everything the dashboard reads from the figures tables for ``filters`` (kept in the cache as it is)."""
+def _read_figures_tables(filters: Filters, one_pass: bool) -> dict:
+    """Everything the dashboard reads from the figures tables for ``filters``, over the whole range at once (the
+    reference the figures added up from months are tested against, and the SQLite default's way), as tallies."""
     trunc = INTERVALS[filters.interval]
     if one_pass:
         contact_rows, contact_points = _one_pass(
@@ -316,8 +352,166 @@ def _read_figures_tables(filters: Filters, one_pass: bool) -> tuple:
     else:
         contact_rows, return_rows, early_help, eh_outcomes, decision_times, return_times, eh_times = _by_query(filters)
         contact_rows, contact_points = list(contact_rows), None
-    return (contact_rows, return_rows, early_help, eh_outcomes, decision_times, return_times, eh_times,
-            contact_points)  # fmt: skip
+    return_points = defaultdict(lambda: [0, 0])
+    for row in return_rows:
+        point = return_points[_as_date(row["period"])]
+        point[0] += row["returns"]
+        point[1] += row["on_time"]
+    return {
+        "contacts": tallies.contact_tally(contact_rows, REFERRAL_OUTCOMES),
+        "contact_points": contact_points,
+        "returns": tallies.return_tally(return_rows),
+        "return_points": dict(return_points),
+        "early_help": early_help,
+        "eh_outcomes": eh_outcomes,
+        "times": {"decision": decision_times, "return": return_times, "early_help": eh_times},
+    }
+
+
+# --- the same figures added up from months: what a change leaves standing is not read again ------------------
+
+
+def _months_of(filters: Filters) -> list[tuple[date, date, date]]:
+    """The range cut at the ends of months: (the month's first day, the first and last dates of the range in it)."""
+    parts, start = [], filters.start
+    while start <= filters.end:
+        month = start.replace(day=1)
+        end = min(_month_end(month), filters.end)
+        parts.append((month, start, end))
+        start = end + timedelta(days=1)
+    return parts
+
+
+# The layout of a month's part in the cache (:func:`_read_months`): a new number when it changes, so a deployment
+# never adds up parts another version of this code kept.
+MONTH_FORMAT = 1
+
+
+def _read_by_month(filters: Filters, tenant, versions: _Versions) -> dict:
+    """The tallies of :func:`_read_figures_tables` added up from each month's part of the range, each part kept in
+    the cache under its month's version: after a change, only the months it touched are read from the tables
+    (one query per table and one per table's times for all of them together), the rest come from the cache."""
+    team = filters.team.pk if filters.team else ""
+    parts = _months_of(filters)
+    keys = {month: f"reporting:month:{MONTH_FORMAT}:{tenant.pk}:{versions.of_month(month)}:{start}:{end}:{team}"
+            for month, start, end in parts}  # fmt: skip
+    kept = cache.get_many(list(keys.values()))
+    missing = [part for part in parts if keys[part[0]] not in kept]
+    if missing:
+        read = _read_months(filters.team, missing)
+        fresh = {keys[month]: read.get(month, {}) for month, _start, _end in missing}
+        cache.set_many(fresh, FIGURES_CACHE_SECONDS)
+        kept.update(fresh)
+    return _added_up([kept[keys[month]] for month, _start, _end in parts], filters.interval)
+
+
+def _read_months(team, parts) -> dict:
+    """Each month's counts (reduced to tallies), counts per day, and sorted times, for the range's ``parts`` (six
+    queries, whatever the number of months)."""
+    spans = []  # the parts as contiguous date ranges
+    for _month, start, end in parts:
+        if spans and spans[-1][1] + timedelta(days=1) == start:
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    within = Q()
+    for start, end in spans:
+        within |= Q(received_on__gte=start, received_on__lte=end)
+
+    def facts(model):
+        return _for_team(model.objects.filter(within), team).annotate(month=INTERVALS["month"]("received_on"))
+
+    months = defaultdict(lambda: defaultdict(list))  # month -> what -> rows
+    contact_rows, contact_days = _one_pass(
+        facts(ContactFact), [("month", "outcome", "rating_id", "source"), ("received_on",)], CONTACT_AGGREGATES
+    )
+    return_rows, return_days = _one_pass(
+        facts(ReturnFact), [("month", "agency_id", "rating_id"), ("received_on",)], RETURN_AGGREGATES
+    )
+    eh_rows, eh_outcome_rows = _one_pass(
+        facts(EarlyHelpFact), [("month",), ("month", "outcome")], EARLY_HELP_AGGREGATES
+    )
+    for what, rows in (("contacts", contact_rows), ("returns", return_rows), ("early_help", eh_rows),
+                       ("eh_outcomes", eh_outcome_rows)):  # fmt: skip
+        for row in rows:
+            months[_as_date(row["month"])][what].append(row)
+    for what, rows in (("contact_days", contact_days), ("return_days", return_days)):
+        for row in rows:
+            months[row["received_on"].replace(day=1)][what].append(row)
+    times = {}
+    for what, model, group, value in (("decision", ContactFact, "decision_unit", "decision_elapsed"),
+                                      ("return", ReturnFact, "rating_id", "elapsed"),
+                                      ("early_help", EarlyHelpFact, "unit", "elapsed")):  # fmt: skip
+        rows = (facts(model).exclude(**{f"{value}__isnull": True}).order_by().values("month", group)
+                .annotate(values=SortedDoubles(value)))  # fmt: skip
+        for row in rows:
+            groups = times.setdefault(_as_date(row["month"]), {}).setdefault(what, {})
+            groups[row[group]] = tallies.from_network_order(row["values"])
+    read = {}
+    for month in set(months) | set(times):
+        rows = months[month]
+        days = {name: {} for name in ("contacts", "children", "decisions", "in_time", "returns", "returns_on_time")}
+        for row in rows["contact_days"]:
+            for name in ("contacts", "children", "decisions", "in_time"):
+                days[name][row["received_on"]] = row[name] or 0
+        for row in rows["return_days"]:
+            days["returns"][row["received_on"]], days["returns_on_time"][row["received_on"]] = (
+                row["returns"],
+                row["on_time"],
+            )
+        read[month] = {
+            "contacts": tallies.contact_tally(rows["contacts"], REFERRAL_OUTCOMES),
+            "returns": tallies.return_tally(rows["returns"]),
+            "days": days,
+            "early_help": {key: row[key] or 0 for row in rows["early_help"] for key in EARLY_HELP_AGGREGATES},
+            "eh_outcomes": {row["outcome"]: row["requests"] for row in rows["eh_outcomes"] if row["outcome"]},
+            "times": times.get(month, {}),
+        }
+    return read
+
+
+def _added_up(parts: list[dict], interval: str) -> dict:
+    """Months' parts added into the tallies :func:`_read_figures_tables` gives for the whole range; the times'
+    medians and 90th percentiles found in the months' sorted runs (:func:`tallies.percentiles`)."""
+    total = {"contacts": tallies.contact_tally([], REFERRAL_OUTCOMES), "returns": tallies.return_tally([]),
+             "early_help": dict.fromkeys(EARLY_HELP_AGGREGATES, 0)}  # fmt: skip
+    runs = defaultdict(lambda: defaultdict(list))
+    for part in parts:
+        tallies.add(total, {what: counted for what, counted in part.items() if what != "times"})
+        for what, groups in part.get("times", {}).items():
+            for group, data in groups.items():
+                runs[what][group].append(tallies.unpacked(data))
+    days = total.get("days", {})
+    period = {day: tallies.period_of(day, interval) for day in days.get("contacts", {}) | days.get("returns", {})}
+    points = defaultdict(lambda: defaultdict(int))
+    for name, counted in days.items():
+        for day, n in counted.items():
+            points[period[day]][name] += n
+    contact_points = [
+        {"period": period, **{name: counted[name] for name in ("contacts", "children", "decisions", "in_time")}}
+        for period, counted in points.items()
+        if "contacts" in counted
+    ]
+    return_points = {
+        period: [counted["returns"], counted["returns_on_time"]]
+        for period, counted in points.items()
+        if "returns" in counted
+    }
+    times = {}
+    for what in ("decision", "return", "early_help"):
+        times[what] = {}
+        for group, sorted_runs in runs[what].items():
+            n, (median, p90) = tallies.percentiles(sorted_runs)
+            times[what][group] = {"count": n, "median": _round(median), "p90": _round(p90)}
+    return {
+        "contacts": total["contacts"],
+        "contact_points": contact_points,
+        "returns": total["returns"],
+        "return_points": return_points,
+        "early_help": total["early_help"],
+        "eh_outcomes": total.get("eh_outcomes", {}),
+        "times": times,
+    }
 
 
 def _by_query(filters: Filters):
@@ -374,42 +568,31 @@ def _all_times(filters: Filters):
     )
 
 
-def _figures(filters, ratings, rating_units, agencies, contact_rows, return_rows, early_help,
-             eh_outcomes, decision_times, return_times, eh_times, contact_points) -> dict:  # fmt: skip
-    totals = defaultdict(int)
-    outcomes, by_rating, sources = defaultdict(int), defaultdict(int), defaultdict(int)
-    children_by_rating = defaultdict(int)
-    for row in contact_rows:
-        for key in ("contacts", "children", "unborn_children", "decisions", "in_time", "re_contacts",
-                    "re_contact_children", "step_ups", "step_downs", "bounced"):  # fmt: skip
-            totals[key] += row[key] or 0
-        if row["outcome"]:
-            outcomes[row["outcome"]] += row["contacts"]
-        if row["rating_id"]:
-            by_rating[ratings.get(row["rating_id"], ("?", "?"))[0]] += row["contacts"]
-            children_by_rating[ratings.get(row["rating_id"], ("?", "?"))[0]] += row["children"] or 0
-        sources[row["source"]] += row["contacts"]
-        if row["outcome"] in REFERRAL_OUTCOMES:
-            totals["referrals"] += row["contacts"]
-
-    # The returns' one grouping serves the totals, the breakdowns and the trend.
+def _figures(filters, ratings, rating_units, agencies, read: dict) -> dict:
+    """The dashboard's figures from the tallies read (:func:`_read_figures_tables` or :func:`_read_by_month`), the
+    ratings and agencies shown by their codes."""
+    counted = read["contacts"]
+    totals = counted["totals"]
+    by_rating, children_by_rating = defaultdict(int), defaultdict(int)
+    for rating_id, n in counted["by_rating"].items():
+        by_rating[ratings.get(rating_id, ("?", "?"))[0]] += n
+    for rating_id, n in counted["children_by_rating"].items():
+        children_by_rating[ratings.get(rating_id, ("?", "?"))[0]] += n
+    outcomes, sources = counted["outcomes"], counted["sources"]
+    returned = read["returns"]
+    requests, returns, on_time = (returned["totals"][key] for key in ("requests", "returns", "on_time"))
     by_agency = defaultdict(lambda: [0, 0])
+    for agency_id, n in returned["agency_returns"].items():
+        counted_for = by_agency[agencies.get(agency_id, ("?", "?"))[0]]
+        counted_for[0] += n
+        counted_for[1] += returned["agency_on_time"][agency_id]
     by_rating_returns = defaultdict(lambda: [0, 0])
-    return_points = defaultdict(lambda: [0, 0])
-    requests = returns = on_time = 0
-    for row in return_rows:
-        point = return_points[_as_date(row["period"])]
-        point[0] += row["returns"]
-        point[1] += row["on_time"]
-        requests += row["requests"]
-        returns += row["returns"]
-        on_time += row["on_time"]
-        slug = agencies.get(row["agency_id"], ("?", "?"))[0]
-        by_agency[slug][0] += row["returns"]
-        by_agency[slug][1] += row["on_time"]
-        code = ratings.get(row["rating_id"], ("?", "?"))[0]
-        by_rating_returns[code][0] += row["returns"]
-        by_rating_returns[code][1] += row["on_time"]
+    for rating_id, n in returned["rating_returns"].items():
+        counted_for = by_rating_returns[ratings.get(rating_id, ("?", "?"))[0]]
+        counted_for[0] += n
+        counted_for[1] += returned["rating_on_time"][rating_id]
+    early_help, eh_outcomes = read["early_help"], read["eh_outcomes"]
+    decision_times, return_times, eh_times = (read["times"][what] for what in ("decision", "return", "early_help"))
 
     return {
         "from": filters.start.isoformat(),
@@ -468,7 +651,7 @@ def _figures(filters, ratings, rating_units, agencies, contact_rows, return_rows
             "early_help_review": [dict(unit=unit, **v) for unit, v in sorted(eh_times.items())],
         },
         "open_breaches": None,
-        "trend": trend(filters, return_points=return_points, contact_points=contact_points),
+        "trend": trend(filters, return_points=read["return_points"], contact_points=read["contact_points"]),
     }
 
 

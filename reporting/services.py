@@ -28,7 +28,7 @@ from navigators.models import OUTSTANDING, InformationRequest
 from thresholds.calendars import calendar_for
 from thresholds.models import ClockKind, ClockPolicy, Rating
 
-from .models import ContactFact, EarlyHelpFact, FiguresVersion, ReturnFact
+from .models import ContactFact, EarlyHelpFact, FiguresMonth, FiguresVersion, ReturnFact
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +137,9 @@ def _re_contact_children(contacts, children_of) -> dict[int, int]:
     return counts
 
 
-def refresh_contacts(contact_ids, *, fresh: bool = False) -> int:
-    """Recompute the facts of these contacts and of their information requests (active tenant)."""
+def refresh_contacts(contact_ids, *, fresh: bool = False, touched: set | None = None) -> int:
+    """Recompute the facts of these contacts and of their information requests (active tenant). ``touched``
+    collects the local dates of receipt of every fact written or deleted (their requests' are the contact's)."""
     tenant_id = require_tenant_id()
     tenant = Tenant.objects.get(pk=tenant_id)
     zone = ZoneInfo(tenant.time_zone)
@@ -154,6 +155,9 @@ def refresh_contacts(contact_ids, *, fresh: bool = False) -> int:
             )
         )  # fmt: skip
         present = {c["id"] for c in contacts}
+        if touched is not None:
+            written = ContactFact.objects.filter(contact_id__in=ids)
+            touched.update(written.values_list("received_on", flat=True).distinct())
         ContactFact.objects.filter(contact_id__in=set(ids) - present).delete()
         if not contacts:
             continue
@@ -199,6 +203,8 @@ def refresh_contacts(contact_ids, *, fresh: bool = False) -> int:
                     worker_id=c["assigned_to_id"] or c["decided_by_id"],
                 )
             )
+        if touched is not None:
+            touched.update(fact.received_on for fact in facts)
         _write(ContactFact, facts, key="contact", fields=CONTACT_FIELDS, fresh=fresh)
         _refresh_returns_of(present, {c["id"]: c for c in contacts}, zone, calendar, units, fresh=fresh)
         done += len(facts)
@@ -244,7 +250,8 @@ def _refresh_returns_of(contact_ids, contacts, zone, calendar, units, *, fresh=F
     _write(ReturnFact, facts, key="request", fields=RETURN_FIELDS, fresh=fresh)
 
 
-def refresh_early_help(request_ids, *, fresh: bool = False) -> int:
+def refresh_early_help(request_ids, *, fresh: bool = False, touched: set | None = None) -> int:
+    """Recompute the facts of these early-help requests (active tenant); ``touched`` as for :func:`refresh_contacts`."""
     tenant_id = require_tenant_id()
     tenant = Tenant.objects.get(pk=tenant_id)
     zone = ZoneInfo(tenant.time_zone)
@@ -261,6 +268,9 @@ def refresh_early_help(request_ids, *, fresh: bool = False) -> int:
             )
         )  # fmt: skip
         present = {r["id"] for r in rows}
+        if touched is not None:
+            written = EarlyHelpFact.objects.filter(request_id__in=ids)
+            touched.update(written.values_list("received_on", flat=True).distinct())
         EarlyHelpFact.objects.filter(request_id__in=set(ids) - present).delete()
         clock_units = _clock_units(ClockKind.EARLY_HELP_REVIEW, EarlyHelpRequest._meta.label_lower, present)
         facts = []
@@ -287,6 +297,8 @@ def refresh_early_help(request_ids, *, fresh: bool = False) -> int:
                     worker_id=r["outcome_by_id"],
                 )
             )
+        if touched is not None:
+            touched.update(fact.received_on for fact in facts)
         _write(EarlyHelpFact, facts, key="request", fields=EARLY_HELP_FIELDS, fresh=fresh)
         done += len(facts)
     return done
@@ -331,6 +343,22 @@ def figures_changed(tenant_id: int) -> None:
         )
 
 
+def months_changed(tenant_id: int, days) -> None:
+    """Give the months of these local dates a new version token (:class:`FiguresMonth`), in the caller's
+    transaction: the dashboard reads those months' facts afresh and keeps what it read of every other (one upsert)."""
+    months = sorted({day.replace(day=1) for day in days})
+    if not months:
+        return
+    now = timezone.now()
+    with tenant_context(tenant_id):
+        FiguresMonth.objects.bulk_create(
+            [FiguresMonth(tenant_id=tenant_id, month=m, token=uuid.uuid4().hex, changed_at=now) for m in months],
+            update_conflicts=True,
+            unique_fields=["tenant", "month"],
+            update_fields=["token", "changed_at"],
+        )
+
+
 def figures_changed_after_commit(tenant_id: int) -> None:
     """:func:`figures_changed` once the caller's transaction commits, once per tenant however many facts it
     deleted (a retention purge cascading to thousands of them). Not at all if it rolls back."""
@@ -371,14 +399,16 @@ def refresh(*, tenant_id: int, contacts=(), cascade=(), early_help=()) -> dict:
     """
     with tenant_context(tenant_id), transaction.atomic():
         _take_turns(tenant_id)
-        figures_changed(tenant_id)
+        touched = set()
         contacts = {int(i) for i in contacts if i}
         cascade = {int(i) for i in cascade if i}
         if cascade:
             contacts |= cascade | later_contacts_about_same_children(cascade)
-        done = {"contacts": refresh_contacts(contacts) if contacts else 0}
+        done = {"contacts": refresh_contacts(contacts, touched=touched) if contacts else 0}
         early_help = {int(i) for i in early_help if i}
-        done["early_help"] = refresh_early_help(early_help) if early_help else 0
+        done["early_help"] = refresh_early_help(early_help, touched=touched) if early_help else 0
+        # Only the months whose facts were written or deleted are read afresh by the dashboard.
+        months_changed(tenant_id, touched)
     return done
 
 

@@ -2,67 +2,17 @@
 one-query-per-breakdown computation gives (the SQLite default's, and the dashboard's before): every count,
 percentage, breakdown, trend point, median and 90th percentile, for any range, interval and team."""
 
-import random
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 import time_machine
 
-from earlyhelp.models import EarlyHelpChild, EarlyHelpRequest
 from mash import tenancy
-from navigators.models import InformationRequest
-from reporting import selectors, services
+from reporting import selectors
 from reporting.selectors import Filters
-from tests.reporting.conftest import _contact, _person, at
+from tests.reporting.conftest import NOW
 
 pytestmark = pytest.mark.django_db
-
-NOW = at(2026, 12, 20, 12)
-OUTCOMES = ["nfa", "advice", "early_help", "assessment", "strategy_discussion", "other_service"]
-SOURCES = ["6", "2A", "3A", "5A", "1A"]
-
-
-@pytest.fixture
-def generated(history):
-    """The hand-checkable history and 120 seeded-random contacts across 2026: many outcomes, ratings, sources,
-    workers (some in the team), decision times in minutes, returns early, late and missing, early help
-    reviewed or not, children seen before."""
-    rng = random.Random(22)
-    tenant, agencies = history["tenant"], list(history["agencies"].values())
-    with tenancy.tenant_context(tenant):
-        from thresholds.models import Rating
-
-        ratings = list(Rating.objects.all())
-        pool = [_person(f"Kid{i}", date(2014, 1, 1) + timedelta(days=i)) for i in range(25)]
-        for n in range(120):
-            received = at(2026, 1, 5, 8) + timedelta(minutes=rng.randrange(0, 340 * 24 * 60))
-            decided = received + timedelta(minutes=rng.randrange(5, 4 * 24 * 60)) if rng.random() < 0.9 else None
-            contact = _contact(
-                500 + n, received, children=rng.sample(pool, rng.choice([1, 1, 2, 3])), source=rng.choice(SOURCES),
-                rating=rng.choice(ratings) if decided else None, outcome=rng.choice(OUTCOMES) if decided else None,
-                decided=decided, status="decided" if decided else "in_triage",
-                worker=rng.choice([history["worker"], history["triage"], None]),
-            )  # fmt: skip
-            for agency in rng.sample(agencies, rng.randrange(0, 3)):
-                requested = received + timedelta(minutes=rng.randrange(10, 600))
-                due = requested + timedelta(hours=rng.choice([6, 24]))
-                returned = requested + timedelta(minutes=rng.randrange(30, 3000)) if rng.random() < 0.8 else None
-                InformationRequest.objects.create(
-                    contact=contact, agency=agency, rating=rng.choice(ratings), requested_at=requested, due_at=due,
-                    returned_at=returned, status="returned" if returned else "requested",
-                )  # fmt: skip
-            if rng.random() < 0.3:
-                given = received + timedelta(minutes=rng.randrange(60, 5000)) if rng.random() < 0.7 else None
-                request = EarlyHelpRequest.objects.create(
-                    reference=f"EH-ALP-2026-{500 + n:06d}", contact=contact if rng.random() < 0.5 else None,
-                    received_at=received, review_due_at=received + timedelta(hours=48),
-                    outcome=rng.choice(["district_service", "signpost", "advice"]) if given else "",
-                    outcome_at=given, status="outcome_given" if given else "received",
-                )  # fmt: skip
-                EarlyHelpChild.objects.create(request=request, first_name="Kid", last_name="Hart", sex="F")
-        services.rebuild(tenant=tenant)
-    return history
-
 
 CASES = [
     ("2026-08-01", "2026-09-30", "week", False),

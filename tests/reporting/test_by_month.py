@@ -1,0 +1,114 @@
+"""The dashboard adds its figures up from months kept in the cache, each under its own version: after a change it
+reads only the months the change touched. Every figure (counts, percentages, breakdowns, trend points, medians and
+90th percentiles) equals what one pass over the whole range gives, for any range, interval and team, cold, warm
+and after a change."""
+
+import random
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mash import tenancy
+from navigators.models import InformationRequest
+from reporting import selectors, services, tallies
+from reporting.models import FiguresMonth
+from reporting.selectors import Filters
+from tests.reporting.conftest import NOW, _contact, _person, at
+from thresholds.models import Rating
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="months are added up on PostgreSQL only"),
+]
+
+
+def _whole(filters, tenant):
+    return selectors._timeliness(filters, now=NOW, tenant=tenant, one_pass=True, cached=False)
+
+
+def _by_month(filters, tenant):
+    return selectors._timeliness(filters, now=NOW, tenant=tenant, one_pass=True)
+
+
+def _random_ranges(seed, n):
+    rng = random.Random(seed)
+    for _ in range(n):
+        start = date(2025, 11, 1) + timedelta(days=rng.randrange(0, 420))
+        end = start + timedelta(days=rng.randrange(0, 400))
+        yield start, end, rng.choice(["day", "week", "month"]), rng.random() < 0.3
+
+
+def test_added_up_from_months_every_figure_equals_one_pass_over_the_range(generated):
+    tenant = generated["tenant"]
+    with tenancy.tenant_context(tenant):
+        covered = 0
+        for start, end, interval, by_team in _random_ranges(7, 30):
+            filters = Filters(start, end, generated["team"] if by_team else None, interval)
+            expected = _whole(filters, tenant)
+            assert _by_month(filters, tenant) == expected, (start, end, interval, by_team)  # cold
+            assert _by_month(filters, tenant) == expected, (start, end, interval, by_team)  # from the cache
+            covered += bool(expected["times"]["return_by_rating"])
+        assert covered >= 10, "the ranges must cover months with times in them"
+
+
+def test_after_a_change_only_its_month_is_read_again_and_the_figures_are_right(generated):
+    tenant = generated["tenant"]
+    filters = Filters(date(2026, 1, 1), date(2026, 12, 31), None, "week")
+    with tenancy.tenant_context(tenant):
+        before = _by_month(filters, tenant)
+        # A new contact in June with a late return, refreshed as the worker does after the commit.
+        contact = _contact(900, at(2026, 6, 10, 9), children=[_person("Zed", date(2015, 2, 2))], decided=None)
+        police, amber = generated["agencies"]["police"], Rating.objects.get(code="amber")
+        InformationRequest.objects.create(
+            contact=contact, agency=police, rating=amber, requested_at=at(2026, 6, 10, 10),
+            due_at=at(2026, 6, 10, 16), returned_at=at(2026, 6, 11, 9, 17), status="returned",
+        )  # fmt: skip
+        services.refresh(tenant_id=tenant.pk, contacts=[contact.pk])
+        assert list(FiguresMonth.objects.values_list("month", flat=True)) == [date(2026, 6, 1)]
+        with CaptureQueriesContext(connection) as captured:
+            after = _by_month(filters, tenant)
+        facts_read = [
+            q["sql"]
+            for q in captured.captured_queries
+            if "reporting_contactfact" in q["sql"] and ("GROUPING" in q["sql"] or "ARRAY_AGG" in q["sql"])
+        ]
+        assert facts_read, "June is read again"
+        assert all("2026-06-01" in sql and "2026-01-01" not in sql for sql in facts_read), facts_read
+        assert after == _whole(filters, tenant)
+        assert after["contacts"] == before["contacts"] + 1
+        assert after["returns"] == before["returns"] + 1
+
+
+def test_a_rebuild_or_a_deletion_reads_every_month_again(generated, django_capture_on_commit_callbacks):
+    tenant = generated["tenant"]
+    filters = Filters(date(2026, 1, 1), date(2026, 12, 31), generated["team"], "month")
+    with tenancy.tenant_context(tenant):
+        _by_month(filters, tenant)
+        with django_capture_on_commit_callbacks(execute=True):
+            InformationRequest.objects.filter(contact__received_at__year=2026).order_by("pk")[0].delete()
+        assert _by_month(filters, tenant) == _whole(filters, tenant)
+        services.rebuild(tenant=tenant)
+        with CaptureQueriesContext(connection) as captured:
+            assert _by_month(filters, tenant) == _whole(filters, tenant)
+        assert any("2026-01-01" in q["sql"] for q in captured.captured_queries if "reporting_returnfact" in q["sql"])
+
+
+sorted_runs = st.lists(
+    st.lists(st.floats(min_value=0, max_value=500, allow_nan=False) | st.sampled_from([0.0, 1.0, 2.5]), max_size=600),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(sorted_runs)
+def test_percentiles_of_sorted_runs_are_those_of_all_the_values_together(runs):
+    values = sorted(value for run in runs for value in run)
+    n, (median, p90) = tallies.percentiles([tallies.unpacked(tallies.packed(run)) for run in runs])
+    assert n == len(values)
+    assert median == selectors._interpolated(values, 0.5)
+    assert p90 == selectors._interpolated(values, 0.9)
