@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import setup_django  # noqa: E402 - needs the root on the path first
+from bench.common import as_served, setup_django  # noqa: E402 - needs the root on the path first
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/mash_bench_contacts"
 
@@ -325,6 +325,7 @@ def main(argv=None) -> None:
         smith = next(c for c in register if c.last_name == "Smith")
         _explain(matching.PersonKey.of(smith.first_name, "Smyth", smith.date_of_birth, smith.postcode, smith.sex))
         _matching_latency(register, args.probes)
+    as_served()
     api = _api_throughput(user, register, args.contacts, args.profile)
     light = _light_read(user, args.contacts)
     raw = _raw_floor(tenant, args.contacts)

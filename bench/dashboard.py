@@ -70,7 +70,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     os.environ.setdefault("DATABASE_APP_ROLE", "mash_app")
     os.environ.setdefault("DATABASE_SYSTEM_ROLE", "mash_system")
-    from bench.common import setup_django
+    from bench.common import as_served, setup_django
 
     setup_django(args.database_url)
     from django.conf import settings
@@ -97,6 +97,7 @@ def main(argv=None) -> None:
     manager = User.objects.get(username=f"{args.tenant}-manager")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=manager)[0].key}")
+    as_served()
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_user")
         role = cursor.fetchone()[0]

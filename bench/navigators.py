@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import analyze, current_role, p95, setup_django, signed_in  # noqa: E402 - needs the root on the path first
+from bench.common import analyze, as_served, current_role, p95, setup_django, signed_in  # noqa: E402 - needs the root on the path first
 
 SLUG = "bench-navigators"
 
@@ -179,6 +179,7 @@ def main() -> None:
     tenant, police, health, users = _tenant_and_users()
     _load(tenant, [police, health], args.requests, args.reset)
     navigator, lead = signed_in(Client(), users["nav"]), signed_in(Client(), users["lead"])
+    as_served()
     token = Token.objects.get_or_create(user=users["nav"])[0].key
     api = Client(HTTP_AUTHORIZATION=f"Token {token}")
     from django.db import connection

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import analyze, current_role, p95, setup_django, signed_in  # noqa: E402 - needs the root on the path first
+from bench.common import analyze, as_served, current_role, p95, setup_django, signed_in  # noqa: E402 - needs the root on the path first
 
 SLUG = "bench-triage"
 
@@ -166,6 +166,7 @@ def main() -> None:
     if have != args.contacts:
         raise SystemExit(f"FAILED: {have:,} open contacts visible as {current_role()}, expected {args.contacts:,}")
     page = signed_in(Client(), user)
+    as_served()
     token = Token.objects.get_or_create(user=user)[0].key
     api = Client(HTTP_AUTHORIZATION=f"Token {token}")
     print(
