@@ -122,6 +122,24 @@ def child_sightings(persons, *, since, until) -> list[tuple[int, int, datetime]]
     return seen
 
 
+def child_register_entries(contacts) -> None:
+    """Set ``child_entries`` on each contact: {child mention id: the register entries it stands for (the entry it
+    names, and those a confirmed or strong match counts as the same child)}. Worked out once per contact object,
+    so the re-contact flag and "also open" on one page share it: one query for the contacts not yet worked out
+    (uses their prefetched ``people``)."""
+    mention_persons: dict[int, set[int]] = {}
+    for contact in contacts:
+        if hasattr(contact, "child_entries"):
+            continue
+        contact.child_entries = {}
+        for mention in contact.people.all():
+            if mention.role == PersonRole.CHILD:
+                # The same set in both: the matches added below reach the contact's own.
+                entries = mention_persons[mention.pk] = {mention.person_id} if mention.person_id else set()
+                contact.child_entries[mention.pk] = entries
+    add_matched_register_entries(mention_persons)
+
+
 def attach_previous_contacts(contacts) -> None:
     """Set ``previous_contact_ids`` on each contact: earlier contacts within 12 months about the same child.
 
@@ -131,15 +149,8 @@ def attach_previous_contacts(contacts) -> None:
     contacts = list(contacts)
     if not contacts:
         return
-    mention_persons: dict[int, set[int]] = {}  # child mention id -> register entries it stands for
-    mentions_of: dict[int, list[int]] = {}  # contact id -> its child mention ids
-    for contact in contacts:
-        children = [p for p in contact.people.all() if p.role == PersonRole.CHILD]
-        mentions_of[contact.pk] = [p.pk for p in children]
-        for mention in children:
-            mention_persons[mention.pk] = {mention.person_id} if mention.person_id else set()
-    add_matched_register_entries(mention_persons)
-    persons = set().union(*mention_persons.values()) if mention_persons else set()
+    child_register_entries(contacts)
+    persons = set().union(*(entries for c in contacts for entries in c.child_entries.values()))
     if not persons:
         for contact in contacts:
             contact.previous_contact_ids = []
@@ -150,7 +161,7 @@ def attach_previous_contacts(contacts) -> None:
     for person_id, contact_id, received_at in seen:
         by_person[person_id].add((received_at, contact_id))
     for contact in contacts:
-        own = set().union(*(mention_persons[m] for m in mentions_of[contact.pk])) if mentions_of[contact.pk] else set()
+        own = set().union(*contact.child_entries.values())
         earlier = {
             (at, cid)
             for person_id in own

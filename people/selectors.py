@@ -551,20 +551,15 @@ class AlsoOpen:
 def attach_also_open(contacts) -> None:
     """Set ``also_open`` on each contact: the other open contacts and open early-help requests about the same
     children (same register entry, or a match that counts as the same child), each with its live link if
-    triage linked them. Five queries for any number of contacts (uses each contact's prefetched ``people``)."""
+    triage linked them. Four queries for any number of contacts, and a fifth for the children's register entries
+    unless the re-contact flag already worked them out (``contacts.selectors.child_register_entries``)."""
     contacts = list(contacts)
     if not contacts:
         return
-    mention_persons: dict[int, set[int]] = {}
-    own: dict[int, list[int]] = {}
     for contact in contacts:
         contact.also_open = []
-        children = [p for p in contact.people.all() if p.role == PersonRole.CHILD]
-        own[contact.pk] = [p.pk for p in children]
-        for mention in children:
-            mention_persons[mention.pk] = {mention.person_id} if mention.person_id else set()
-    contact_selectors.add_matched_register_entries(mention_persons)
-    persons = set().union(*mention_persons.values()) if mention_persons else set()
+    contact_selectors.child_register_entries(contacts)
+    persons = set().union(*(entries for c in contacts for entries in c.child_entries.values()))
     if not persons:
         return
     # Indexed by register entry, so each contact reads only its own children's entries (the page's rows times
@@ -597,7 +592,7 @@ def attach_also_open(contacts) -> None:
     links = list(ContactLink.objects.filter(contact_id__in=[c.pk for c in contacts], unlinked_at__isnull=True))
     live = {(lk.contact_id, lk.linked_contact_id, lk.linked_early_help_id): lk for lk in links}
     for contact in contacts:
-        mine = set().union(*(mention_persons[m] for m in own[contact.pk])) if own[contact.pk] else set()
+        mine = set().union(*contact.child_entries.values())
         seen = set()
         for person_id in mine:
             for m in open_contacts.get(person_id, ()):
