@@ -455,10 +455,8 @@ def _read_months(team, parts) -> dict:
             for name in ("contacts", "children", "decisions", "in_time"):
                 days[name][row["received_on"]] = row[name] or 0
         for row in rows["return_days"]:
-            days["returns"][row["received_on"]], days["returns_on_time"][row["received_on"]] = (
-                row["returns"],
-                row["on_time"],
-            )
+            days["returns"][row["received_on"]] = row["returns"]
+            days["returns_on_time"][row["received_on"]] = row["on_time"]
         read[month] = {
             "contacts": tallies.contact_tally(rows["contacts"], REFERRAL_OUTCOMES),
             "returns": tallies.return_tally(rows["returns"]),
