@@ -449,7 +449,8 @@ def on_pre_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
 
 
 def on_post_migrate(sender, using=DEFAULT_DB_ALIAS, verbosity=1, **kwargs):
-    """After the last app's post_migrate: wall every walled table, then leave owner mode."""
+    """After the last app's post_migrate: wall every walled table, have the planner expect the largest tenant's
+    share of each (``mash.tenant_statistics``), then leave owner mode."""
     last = list(apps.get_app_configs())[-1]
     if sender is not last:
         return
@@ -457,6 +458,9 @@ def on_post_migrate(sender, using=DEFAULT_DB_ALIAS, verbosity=1, **kwargs):
     if connection.vendor != "postgresql":
         return
     install(using, verbosity=verbosity)
+    from mash.tenant_statistics import plan_for_the_largest_tenant
+
+    plan_for_the_largest_tenant(using)
     if getattr(connection, "_mash_migrating", False):
         connection._mash_migrating = False
         _leave_owner(connection)
