@@ -88,6 +88,25 @@ def test_open_breaches_are_those_still_not_met_with_their_age(history, api_as):
     assert ages == {"ALP-2026-000003": 14 * 24 - 7.0, "ALP-2026-000004": 7 * 24 - 1.0, "EH-ALP-2026-000003": 24.0}
 
 
+def test_more_open_breaches_than_are_listed_are_all_counted(history, api_as):
+    import time_machine
+
+    from contacts.models import Contact
+    from mash import tenancy
+    from reporting import services
+
+    with tenancy.tenant_context(history["tenant"]):
+        c3 = Contact.objects.get(pk=history["c3"].pk)  # open and breached
+        for i in range(24):
+            c3.pk, c3.reference = None, f"ALP-2026-8{i:05d}"
+            c3.save()
+        services.rebuild(tenant=history["tenant"])
+    with time_machine.travel("2026-09-23T10:00:00+01:00", tick=False):
+        data = api_as(history["manager"]).get(URL, RANGE).data["open_breaches"]
+    assert (data["count"], data["decisions"], data["returns"], data["early_help_reviews"]) == (27, 25, 1, 1)
+    assert len(data["oldest"]) == 20, "the oldest twenty are listed"
+
+
 def test_trend_by_week_and_by_month(history, api_as):
     client = api_as(history["manager"])
     months = client.get(URL, {**RANGE, "interval": "month"}).data["trend"]["points"]
