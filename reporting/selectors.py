@@ -225,6 +225,10 @@ EARLY_HELP_AGGREGATES = {
 }
 
 
+def _contact_tally(rows) -> dict:
+    return tallies.contact_tally(rows, tuple(CONTACT_AGGREGATES), REFERRAL_OUTCOMES)
+
+
 def _consultations_by_type(filters: Filters, tenant) -> dict[str, int]:
     """Calls to the advice line recorded on the range's local dates (the tenant's zone), per type of caller
     organisation; with a team, those its members recorded (one query)."""
@@ -272,7 +276,7 @@ def _timeliness(filters: Filters, *, now, tenant, one_pass: bool, cached: bool =
     if not cached:
         figures = _figures(filters, ratings, rating_units, agencies, _read_figures_tables(filters, one_pass))
         return {**figures, **_live_figures(filters, now, tenant)}
-    versions = _versions(filters, tenant)
+    versions = _versions(filters)
     key = _figures_key(filters, tenant, one_pass, versions, (ratings, rating_units, agencies))
     figures = cache.get(key)
     if figures is None:
@@ -319,7 +323,7 @@ class _Versions:
         return f"{self.tenant}:{self.months.get(month, 'none')}:{self.members}"
 
 
-def _versions(filters: Filters, tenant) -> _Versions:
+def _versions(filters: Filters) -> _Versions:
     """The versions ``filters`` reads under (one query; two with a team)."""
     months = FiguresMonth.objects.filter(month__gte=filters.start.replace(day=1), month__lte=filters.end)
     everything = FiguresVersion.objects.annotate(month=Value(None, output_field=DateField()))
@@ -371,7 +375,7 @@ def _read_figures_tables(filters: Filters, one_pass: bool) -> dict:
         point[0] += row["returns"]
         point[1] += row["on_time"]
     return {
-        "contacts": tallies.contact_tally(contact_rows, REFERRAL_OUTCOMES),
+        "contacts": _contact_tally(contact_rows),
         "contact_points": contact_points,
         "returns": tallies.return_tally(return_rows),
         "return_points": dict(return_points),
@@ -471,7 +475,7 @@ def _read_months(team, parts) -> dict:
             days["returns"][row["received_on"]] = row["returns"]
             days["returns_on_time"][row["received_on"]] = row["on_time"]
         read[month] = {
-            "contacts": tallies.contact_tally(rows["contacts"], REFERRAL_OUTCOMES),
+            "contacts": _contact_tally(rows["contacts"]),
             "returns": tallies.return_tally(rows["returns"]),
             "days": days,
             "early_help": {key: row[key] or 0 for row in rows["early_help"] for key in EARLY_HELP_AGGREGATES},
@@ -484,7 +488,7 @@ def _read_months(team, parts) -> dict:
 def _added_up(parts: list[dict], interval: str) -> dict:
     """Months' parts added into the tallies :func:`_read_figures_tables` gives for the whole range; the times'
     medians and 90th percentiles found in the months' sorted runs (:func:`tallies.percentiles`)."""
-    total = {"contacts": tallies.contact_tally([], REFERRAL_OUTCOMES), "returns": tallies.return_tally([]),
+    total = {"contacts": _contact_tally([]), "returns": tallies.return_tally([]),
              "early_help": dict.fromkeys(EARLY_HELP_AGGREGATES, 0)}  # fmt: skip
     runs = defaultdict(lambda: defaultdict(list))
     for part in parts:

@@ -385,7 +385,7 @@ def rebuild(*, tenant) -> dict:
         contacts = refresh_contacts(Contact.objects.values_list("pk", flat=True), fresh=True)
         early_help = refresh_early_help(EarlyHelpRequest.objects.values_list("pk", flat=True), fresh=True)
         after = _month_digests(tenant.pk)
-        if before is None or after is None:
+        if before is None:  # no digests (SQLite): every month is read again
             figures_changed(tenant.pk)
         else:
             months_changed(tenant.pk, [m for m in before.keys() | after.keys() if before.get(m) != after.get(m)])

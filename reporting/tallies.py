@@ -15,18 +15,15 @@ from array import array
 from collections import defaultdict
 from datetime import date, timedelta
 
-CONTACT_TOTALS = ("contacts", "children", "unborn_children", "decisions", "in_time", "re_contacts",
-                  "re_contact_children", "step_ups", "step_downs", "bounced")  # fmt: skip
-EARLY_HELP_TOTALS = ("requests", "children", "reviews", "in_time", "from_contacts", "stepped_up")
 
-
-def contact_tally(rows, referral_outcomes) -> dict:
-    """Rows grouped by (outcome, rating_id, source) with the contact aggregates, reduced to what the dashboard
-    shows: the totals, and contacts per outcome, rating and source (ratings by id: names are applied later)."""
-    totals = dict.fromkeys((*CONTACT_TOTALS, "referrals"), 0)
+def contact_tally(rows, names: tuple[str, ...], referral_outcomes) -> dict:
+    """Rows grouped by (outcome, rating_id, source) with the contact aggregates ``names``, reduced to what the
+    dashboard shows: their totals, referrals, and contacts per outcome, rating and source (ratings by id: names
+    are applied later)."""
+    totals = dict.fromkeys((*names, "referrals"), 0)
     outcomes, by_rating, children_by_rating, sources = (defaultdict(int) for _ in range(4))
     for row in rows:
-        for key in CONTACT_TOTALS:
+        for key in names:
             totals[key] += row[key] or 0
         if row["outcome"]:
             outcomes[row["outcome"]] += row["contacts"]
@@ -79,11 +76,6 @@ def period_of(day: date, interval: str) -> date:
 
 
 # --- medians and 90th percentiles from sorted runs -----------------------------------------------------------
-
-
-def packed(values) -> bytes:
-    """Sorted times as bytes (8 per value), as a month keeps them in the cache."""
-    return array("d", sorted(values)).tobytes()
 
 
 def from_network_order(data) -> bytes:
