@@ -123,9 +123,9 @@ class EarlyHelpFact(TenantOwned):
 
 
 class FiguresVersion(TenantOwned):
-    """Which state of this tenant's figures tables the dashboard reads, in all months: a new token at every
-    rebuild (in its transaction) and any deletion of a fact outside a refresh, once it commits (retention's purge
-    cascading to facts of any month). A refresh changes only the months it touched (:class:`FiguresMonth`).
+    """Which state of this tenant's figures tables the dashboard reads, in all months: a new token at a rebuild
+    where months cannot be told apart (SQLite). Refreshes, deletions and rebuilds on PostgreSQL change only the
+    months they touched (:class:`FiguresMonth`).
     The dashboard keeps what it read from the tables in the cache under these tokens (``reporting.selectors``),
     so a figure is never served from before a change, and an unchanged month is not read again."""
 
@@ -138,9 +138,10 @@ class FiguresVersion(TenantOwned):
 
 class FiguresMonth(TenantOwned):
     """Which state of one month's facts (by local date of receipt) the dashboard reads: a new token each time a
-    refresh writes or deletes a fact received in that month. With the tenant's :class:`FiguresVersion` (changed by
-    rebuilds and deletions, which may touch any month) it keys what the dashboard keeps of each month, so a change
-    today makes it read today's month again and nothing else (``reporting.selectors``)."""
+    refresh writes or deletes a fact received in that month, a record's deletion takes one of that month's facts
+    with it (once it commits), or a rebuild comes out different for that month. With the tenant's
+    :class:`FiguresVersion` it keys what the dashboard keeps of each month, so a change today makes it read today's
+    month again and nothing else (``reporting.selectors``)."""
 
     month = models.DateField(help_text="The month's first day.")
     token = models.CharField(max_length=32)

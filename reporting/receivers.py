@@ -16,7 +16,7 @@ from earlyhelp.models import EarlyHelpChild, EarlyHelpRequest
 from mash.tenancy import tenant_context
 from navigators.models import InformationRequest
 
-from .services import figures_changed_after_commit, schedule
+from .services import facts_deleted_after_commit, schedule
 
 
 @receiver(post_save, sender=Contact, dispatch_uid="reporting.contact_saved")
@@ -97,9 +97,14 @@ def clock_changed(sender, clock, changes, **kwargs):
 
 
 @receiver(post_delete, sender=Contact, dispatch_uid="reporting.contact_deleted")
-@receiver(post_delete, sender=InformationRequest, dispatch_uid="reporting.request_deleted")
 @receiver(post_delete, sender=EarlyHelpRequest, dispatch_uid="reporting.early_help_deleted")
 def record_deleted(sender, instance, **kwargs):
     # A record's deletion (retention's purge) takes its facts with it (on_delete=CASCADE), outside any
-    # refresh: the figures changed, so the dashboard must not answer from what it read before.
-    figures_changed_after_commit(instance.tenant_id)
+    # refresh: the months they were dated in changed, so the dashboard must not answer from what it read of them.
+    facts_deleted_after_commit(instance.tenant_id, received_at=instance.received_at)
+
+
+@receiver(post_delete, sender=InformationRequest, dispatch_uid="reporting.request_deleted")
+def request_deleted(sender, instance, **kwargs):
+    # Its return facts are dated by its contact's receipt.
+    facts_deleted_after_commit(instance.tenant_id, contact_id=instance.contact_id)

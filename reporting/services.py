@@ -359,17 +359,41 @@ def months_changed(tenant_id: int, days) -> None:
         )
 
 
-def figures_changed_after_commit(tenant_id: int) -> None:
-    """:func:`figures_changed` once the caller's transaction commits, once per tenant however many facts it
-    deleted (a retention purge cascading to thousands of them). Not at all if it rolls back."""
+class _DeletedFacts:
+    """The on-commit callback of :func:`facts_deleted_after_commit`: the months of what one tenant's transaction
+    deleted, given a new version once it commits (one query for the contacts still there, one upsert)."""
 
-    def change():
-        figures_changed(tenant_id)
+    def __init__(self, tenant_id: int):
+        self.figures_tenant = tenant_id
+        self.received = set()  # moments of receipt of deleted contacts and early-help requests
+        self.contacts = set()  # contacts whose requests were deleted (their facts are dated by the contact)
 
-    change.figures_tenant = tenant_id
-    if any(getattr(callback, "figures_tenant", None) == tenant_id for _s, callback, _r in connection.run_on_commit):
-        return
-    transaction.on_commit(change)
+    def __call__(self):
+        tenant_id = self.figures_tenant
+        with tenant_context(tenant_id):
+            zone = ZoneInfo(Tenant.objects.values_list("time_zone", flat=True).get(pk=tenant_id))
+            received = set(self.received)
+            if self.contacts:  # a contact deleted too added its own moment
+                received.update(Contact.objects.filter(pk__in=self.contacts).values_list("received_at", flat=True))
+            months_changed(tenant_id, {moment.astimezone(zone).date() for moment in received})
+
+
+def facts_deleted_after_commit(tenant_id: int, *, received_at=None, contact_id=None) -> None:
+    """Once the caller's transaction commits, give a new version to the months whose facts a deletion took with it
+    (on_delete=CASCADE, outside any refresh): the month of ``received_at`` (a contact's or an early-help
+    request's), or of contact ``contact_id``'s receipt (an information request's return facts are dated by its
+    contact). One callback per tenant however many records the transaction deleted (a retention purge of
+    thousands). Not at all if it rolls back."""
+    pending = next(
+        (c for _s, c, _r in connection.run_on_commit if getattr(c, "figures_tenant", None) == tenant_id), None
+    )
+    if pending is None:
+        pending = _DeletedFacts(tenant_id)
+        transaction.on_commit(pending)
+    if received_at is not None:
+        pending.received.add(received_at)
+    if contact_id is not None:
+        pending.contacts.add(contact_id)
 
 
 def rebuild(*, tenant) -> dict:

@@ -8,7 +8,7 @@ from array import array
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -95,16 +95,64 @@ def _passes(captured, table="reporting_returnfact"):
     return [q["sql"] for q in captured if table in q["sql"] and ("GROUPING" in q["sql"] or "float8send" in q["sql"])]
 
 
-def test_a_deletion_reads_every_month_again(generated, django_capture_on_commit_callbacks):
+def test_a_deletion_reads_again_only_the_months_of_what_it_deleted(generated, django_capture_on_commit_callbacks):
     tenant = generated["tenant"]
-    filters = Filters(date(2026, 1, 1), date(2026, 12, 31), generated["team"], "month")
+    filters = Filters(date(2026, 1, 1), date(2026, 12, 31), None, "month")
     with tenancy.tenant_context(tenant):
-        _by_month(filters, tenant)
-        with django_capture_on_commit_callbacks(execute=True):
-            InformationRequest.objects.filter(contact__received_at__year=2026).order_by("pk")[0].delete()
+        before = _by_month(filters, tenant)
+        versions = dict(FiguresMonth.objects.values_list("month", "token"))
+        # A returned information request alone: its return facts are dated by its contact's receipt (March).
+        request = InformationRequest.objects.filter(
+            contact__received_at__year=2026, contact__received_at__month=3, returned_at__isnull=False
+        )
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            request.order_by("pk")[0].delete()
+        assert len(callbacks) == 1
+        assert _changed_since(versions) == {date(2026, 3, 1)}
         with CaptureQueriesContext(connection) as captured:
-            assert _by_month(filters, tenant) == _whole(filters, tenant)
-        assert any("2026-01-01" in sql for sql in _passes(captured)), "January is read again"
+            after = _by_month(filters, tenant)
+        passes = _passes(captured)
+        assert passes and all("2026-03-01" in sql and "2026-01-01" not in sql for sql in passes), passes
+        assert after == _whole(filters, tenant)
+        assert after["returns"] == before["returns"] - 1
+
+
+def test_a_purge_in_one_transaction_changes_each_deleted_month_once(generated, django_capture_on_commit_callbacks):
+    tenant = generated["tenant"]
+    filters = Filters(date(2026, 1, 1), date(2026, 12, 31), None, "week")
+    with tenancy.tenant_context(tenant):
+        before = _by_month(filters, tenant)
+        versions = dict(FiguresMonth.objects.values_list("month", "token"))
+        # A purge of two months' contacts and their requests, their facts going with them (CASCADE).
+        purged = Contact.objects.filter(
+            received_at__year=2026, received_at__month__in=[2, 5], early_help_requests__isnull=True
+        )
+        gone = purged.count()
+        requests = InformationRequest.objects.filter(contact__in=purged)
+        assert gone > 1 and requests.exists()
+        with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+            requests.delete()
+            purged.delete()
+        assert len(callbacks) == 1, "one change of versions however many records went"
+        assert _changed_since(versions) == {date(2026, 2, 1), date(2026, 5, 1)}
+        after = _by_month(filters, tenant)
+        assert after == _whole(filters, tenant)
+        assert after["contacts"] == before["contacts"] - gone
+
+
+def test_a_deletion_rolled_back_changes_no_version(generated, django_capture_on_commit_callbacks):
+    tenant = generated["tenant"]
+    with tenancy.tenant_context(tenant):
+        versions = dict(FiguresMonth.objects.values_list("month", "token"))
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            try:
+                with transaction.atomic():
+                    InformationRequest.objects.filter(contact__received_at__month=4).delete()
+                    raise RuntimeError("the purge failed")
+            except RuntimeError:
+                pass
+        assert callbacks == []
+        assert _changed_since(versions) == set()
 
 
 def test_the_nightly_rebuild_gives_a_new_version_only_to_the_months_it_repaired(generated):
