@@ -228,6 +228,9 @@ def _surname_similarity(a: str, b: str) -> float:
     return best
 
 
+# The most two records with different dates of birth can score: below a possible match.
+DIFFERENT_DOB_CAP = 0.7
+
 # Below this first-name likeness two children are different people, however alike the rest is:
 # twins share a surname, a date of birth and a postcode.
 FIRST_NAME_GATE = 0.82
@@ -275,7 +278,7 @@ def score(a: PersonKey, b: PersonKey) -> tuple[float, dict]:
         postcode = 0.5
     total = 0.6 * names + 0.32 * dob + 0.08 * postcode
     if dob == 0.0:
-        total = min(total, 0.7)  # a different date of birth is a different child, whatever the name
+        total = min(total, DIFFERENT_DOB_CAP)  # a different date of birth is a different child, whatever the name
     if first < FIRST_NAME_GATE:
         total = min(total, 0.75)
     if a.sex and b.sex and a.sex != b.sex:
@@ -323,12 +326,25 @@ def find_candidates(key: PersonKey, *, queryset, limit: int = 10) -> list[Candid
     q = blocking_filter(key)
     if q is None:
         return []
-    found = []
     rows = queryset.filter(q, merged_into__isnull=True).values_list(*CANDIDATE_FIELDS)
+    return best_candidates(key, rows, limit=limit)
+
+
+def best_candidates(key: PersonKey, rows, *, limit: int = 10) -> list[Candidate]:
+    """The possible matches among register ``rows`` (``CANDIDATE_FIELDS`` each), best first.
+
+    A block is mostly people born on other days (a surname's sound and year of birth, or a postcode): their
+    dates of birth alone cap their score below a possible match, so their names are never compared."""
+    found = []
     for pid, first, last, dob, postcode, sex, address in rows:
+        if dob_similarity(key.dob, dob)[0] == 0.0:
+            continue  # at most DIFFERENT_DOB_CAP, below POSSIBLE
         other = PersonKey.stored(first, last, dob, postcode, sex)
         value, reasons = score(key, other)
         if value >= POSSIBLE:
             found.append(Candidate(pid, value, reasons, is_identical(key, other), address))
     found.sort(key=lambda c: (not c.identical, -c.score, c.person_id))
     return found[:limit]
+
+
+assert DIFFERENT_DOB_CAP < POSSIBLE, "best_candidates skips a different date of birth as never a possible match"

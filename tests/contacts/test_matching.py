@@ -2,8 +2,10 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+import hypothesis
 import pytest
 import time_machine
+from hypothesis import strategies as st
 
 from contacts import matching, selectors, services
 from contacts.models import ContactPerson, Person, PersonMatchCandidate
@@ -174,3 +176,37 @@ def test_household_adults_join_the_register_too(hub, api_as):
         roles = sorted(ContactPerson.objects.values_list("role", flat=True))
         assert roles == ["child", "parent"]
         assert Person.objects.count() == 2
+
+
+# --- the candidates of a block: skipping a different date of birth loses no possible match ---------------------
+
+_NAMES = st.sampled_from(["Olivia", "Oliva", "Smith", "Smyth", "Smith-Jones", "", "O'Neil"])
+# Dates of birth in every relation to each other the score knows: the same, one digit out, day and month swapped,
+# within two days, two digits out in the same year or not, missing, far apart.
+_DOBS = st.sampled_from(
+    [None, DOB, date(2015, 3, 28), date(2015, 3, 25), date(2015, 2, 17), date(2015, 12, 27), date(2016, 3, 27),
+     date(2015, 3, 7), date(2015, 7, 3), date(2014, 12, 31), date(2015, 1, 1), date(2012, 8, 14)]
+)  # fmt: skip
+_ROWS = st.lists(
+    st.tuples(_NAMES, _NAMES, _DOBS, st.sampled_from(["", "CB12AB", "CB13XY", "PE11AA"]), st.sampled_from("FMU")),
+    max_size=40,
+)
+
+
+@hypothesis.given(first=_NAMES, last=_NAMES, dob=_DOBS, rows=_ROWS)
+@hypothesis.settings(max_examples=300, deadline=None)
+def test_a_blocks_candidates_are_every_row_scoring_a_possible_match(first, last, dob, rows):
+    probe = matching.PersonKey.of(first, last, dob, "CB1 2AB", "F")
+    stored = [
+        (pid, matching.normalise_name(f), matching.normalise_name(la), d, pc, sex, "")
+        for pid, (f, la, d, pc, sex) in enumerate(rows, start=1)
+    ]
+    # Every row scored in full, as before the shortcut.
+    expected = []
+    for pid, f, la, d, pc, sex, address in stored:
+        other = matching.PersonKey.stored(f, la, d, pc, sex)
+        value, reasons = matching.score(probe, other)
+        if value >= matching.POSSIBLE:
+            expected.append(matching.Candidate(pid, value, reasons, matching.is_identical(probe, other), address))
+    expected.sort(key=lambda c: (not c.identical, -c.score, c.person_id))
+    assert matching.best_candidates(probe, stored, limit=10) == expected[:10]
