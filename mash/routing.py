@@ -59,3 +59,16 @@ def page_urlpatterns():
         if module is not None:
             patterns += module.urlpatterns
     return patterns
+
+
+def pk_url(viewname: str):
+    """``reverse(viewname, args=[pk])`` for the many rows of a page at the cost of one reverse: a function of the
+    pk. (Django's reverse takes about 40 microseconds; a worklist page of 50 rows linked twice each spent a
+    third of its rows' rendering on it.) For URLs whose only argument is an ``<int:pk>``."""
+    from django.urls import reverse
+
+    marker = "918273645546372819"
+    head, found, tail = reverse(viewname, args=[int(marker)]).partition(marker)
+    if not found or marker in tail:
+        raise ValueError(f"{viewname} does not take one integer argument.")
+    return lambda pk: f"{head}{int(pk)}{tail}"

@@ -17,6 +17,7 @@ from mash import audit
 from mash.decorators import role_required, tenant_member_required
 from mash.exceptions import Conflict, DomainError
 from mash.roles import Role
+from mash.routing import pk_url
 from thresholds import selectors as threshold_selectors
 
 from . import selectors, services
@@ -70,6 +71,9 @@ def queue(request):
     counts = selectors.queue_counts(request.user)
     rows, total, page = selectors.queue_page(request.user, filters, page=page, counts=counts)
     selectors.annotate_queue_rows(rows)  # e.g. "also open: <reference>" (people: contacts that belong together)
+    contact_url, take_url = pk_url("triage:contact"), pk_url("triage:take")
+    for row in rows:
+        row.contact_url, row.take_url = contact_url(row.pk), take_url(row.pk)
     workers = selectors.queue_workers(request.user)
     # A retired team is offered no more (still shown when the link already names it).
     teams = sorted(
