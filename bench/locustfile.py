@@ -75,12 +75,15 @@ class Person(HttpUser):
                 r.failure(f"{r.status_code} on {method} {path}: {r.text[:200]}")
             return r
 
-    def ids(self, path, name):
+    def rows(self, path, name):
         r = self.api("GET", path, name)
         try:
-            return [row["id"] for row in r.json()["results"]]
+            return list(r.json()["results"])
         except (ValueError, KeyError, TypeError):
             return []
+
+    def ids(self, path, name):
+        return [row["id"] for row in self.rows(path, name)]
 
 
 class Triage(Person):
@@ -100,13 +103,18 @@ class Triage(Person):
 
     @task(2)
     def rate(self):
-        ids = self.ids("/api/v1/contacts/?status=received", "api: contacts list")
-        if not ids:
+        # As a worker does: the contact as last seen (its version, so a colleague's rating in between is the
+        # documented 409), a rating other than the one it has, and a reason when it is re-rated.
+        rows = self.rows("/api/v1/contacts/?status=received", "api: contacts list")
+        if not rows:
             return
-        rating = random.choice(self.people["ratings"])
+        row = random.choice(rows)
+        rating = random.choice([r for r in self.people["ratings"] if r != row.get("rating")])
         body = {"rating": rating, "rationale": "Load test: threshold met on the information held.",
-                "agencies": ["police", "health", "education"]}  # fmt: skip
-        self.api("POST", f"/api/v1/contacts/{random.choice(ids)}/rating/", "api: rate a contact", json_body=body)
+                "agencies": ["police", "health", "education"], "version": row["version"]}  # fmt: skip
+        if row.get("rating"):
+            body["reason"] = "Load test: new information from the school."
+        self.api("POST", f"/api/v1/contacts/{row['id']}/rating/", "api: rate a contact", json_body=body)
 
 
 class Referrer(Person):
