@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import FilteredRelation, Q
+from django.db.models import FilteredRelation
 
 from mash import audit
 
@@ -60,13 +60,16 @@ def children_of(contact: Contact) -> list[int]:
 
 def contacts_about(persons):
     """The ids of every contact naming one of ``persons`` (ids, or a subquery of them) as a child, directly or by
-    a match that counts (a subquery: no query of its own)."""
+    a match that counts (a subquery: no query of its own).
+
+    A UNION of the two, each an index look-up from the child's side, so a query filtering contacts by it starts
+    from the child's few contacts. (As one condition OR-ing the two, PostgreSQL could only test it on each
+    contact the rest of the query allowed: every decision in the bounce window, 3,384 of them at a five-year
+    Cambridgeshire, 6.8 ms of each MARF against 0.4 ms.)"""
     matched = PersonMatchCandidate.objects.filter(_counts_as_same_child(), person_id__in=persons)
-    return (
-        ContactPerson.objects.filter(role=PersonRole.CHILD)
-        .filter(Q(person_id__in=persons) | Q(pk__in=matched.values("contact_person_id")))
-        .values("contact_id")
-    )
+    children = ContactPerson.objects.filter(role=PersonRole.CHILD).order_by()
+    named = children.filter(person_id__in=persons).values("contact_id")
+    return named.union(children.filter(pk__in=matched.values("contact_person_id")).values("contact_id"), all=True)
 
 
 def mark(contact: Contact, *, kind: str, since: datetime, reference: str, earlier: Contact | None = None) -> bool:
