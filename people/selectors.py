@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
 from django.utils import timezone
 
 from contacts import selectors as contact_selectors
@@ -270,12 +269,16 @@ def person_record(user, person: Person) -> PersonRecord | None:
         .select_related("rating", "decision", "decision__decided_by", "strategy_discussion")
         .order_by("-received_at", "-id")
     )
+    # A UNION of three index look-ups. (OR-ed in one condition, the sub-select kept PostgreSQL from combining the
+    # indexes: it read every early-help request of the tenant, 10 ms a page at 39,000 of them.)
+    requests = EarlyHelpRequest.objects.order_by().values("pk")
+    early_help_ids = (
+        requests.filter(contact_id__in=contact_ids)
+        .union(requests.filter(stepped_up_to_id__in=contact_ids), all=True)
+        .union(EarlyHelpChild.objects.filter(person=person).order_by().values("request_id"), all=True)
+    )
     early_help = list(
-        EarlyHelpRequest.objects.filter(
-            Q(contact_id__in=contact_ids)
-            | Q(stepped_up_to_id__in=contact_ids)
-            | Q(pk__in=EarlyHelpChild.objects.filter(person=person).values("request_id"))
-        )
+        EarlyHelpRequest.objects.filter(pk__in=early_help_ids)
         .select_related("contact", "stepped_up_to")
         .order_by("-received_at", "-id")
     )
