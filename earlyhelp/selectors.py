@@ -51,8 +51,12 @@ def requests_for(user):
     if user.role in SEE_ALL_REQUESTS:
         return queryset
     if user.role == Role.REFERRER:
+        # Theirs: filed by them, or stepped down from a MARF of theirs. A UNION of the two index look-ups (OR-ed
+        # across the join, PostgreSQL joined every request of the tenant to its contact: 53 ms at 39,000).
         # Their feedback (the hub's call to them) is shown with each of their requests.
-        return queryset.filter(Q(requested_by=user) | Q(contact__submitted_by=user)).prefetch_related(_tasks())
+        ids = EarlyHelpRequest.objects.order_by().values("pk")
+        theirs = ids.filter(requested_by=user).union(ids.filter(contact__submitted_by=user), all=True)
+        return queryset.filter(pk__in=theirs).prefetch_related(_tasks())
     return queryset.none()
 
 
