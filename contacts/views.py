@@ -8,6 +8,7 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +20,9 @@ from mash.decorators import role_required
 from mash.exceptions import DomainError
 from mash.forms import attach_from_form
 from mash.models import Tenant
+from mash.pagination import NarrowSlices
 from mash.roles import Role
+from mash.routing import pk_url
 from mash.throttling import PublicReportLimit
 from thresholds import selectors as threshold_selectors
 
@@ -307,6 +310,9 @@ def my_referrals(request):
 # --- hub staff: the contact list and record --------------------------------------------------------
 
 
+LIST_PAGE_SIZE = 50
+
+
 @role_required(Role.REFERRER, *selectors.SEE_ALL_CONTACTS)
 def contact_list(request):
     user = request.user
@@ -319,13 +325,25 @@ def contact_list(request):
         contacts = contacts.filter(status=status)
     if rating:
         contacts = contacts.filter(rating__code=rating)
-    contacts = list(contacts[:200])
-    selectors.attach_previous_contacts(contacts)
+    # A page at a time, newest first, with how many there are in all (a council's history is many thousands;
+    # a page past the end shows the last one, anything not a number the first).
+    # The page's rows are picked over their sort keys first (NarrowSlices), so a deep page costs an index walk.
+    newest_first = NarrowSlices(contacts.order_by("-received_at", "-id"))
+    page = Paginator(newest_first, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    selectors.attach_previous_contacts(rows)
+    detail_url = pk_url("contacts:detail")
+    for row in rows:
+        row.detail_url = detail_url(row.pk)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "contacts/list.html",
         {
-            "contacts": contacts,
+            "contacts": rows,
+            "page": page,
+            "page_query": query.urlencode(),
             "statuses": ContactStatus.choices,
             "ratings": list(threshold_selectors.ratings(active_only=True)),
             "status": status,

@@ -1,0 +1,62 @@
+"""Hub staff's list of every contact: newest first, fifty a page, saying how many there are in all, the filters kept
+from page to page, in the same number of queries however many there are."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from contacts.models import Contact
+from mash import tenancy
+from tests.contacts.builders import make_contact
+
+pytestmark = pytest.mark.django_db
+
+
+def _file(hub, n, start=0):
+    for i in range(start, start + n):
+        make_contact(hub["tenant"], f"LIST-{i:03d}")
+
+
+def _references(hub):
+    with tenancy.tenant_context(hub["tenant"]):
+        return list(Contact.objects.order_by("-received_at", "-id").values_list("reference", flat=True))
+
+
+def _page(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode(), len(captured)
+
+
+def test_the_list_shows_fifty_a_page_newest_first_and_how_many_in_all(hub):
+    client = Client()
+    client.force_login(hub["triage"])
+    _file(hub, 3)
+    _few, few_queries = _page(client, "/contacts/")
+    _file(hub, 50, start=3)
+    newest_first = _references(hub)
+    first, many_queries = _page(client, "/contacts/")
+    assert many_queries == few_queries, "a page costs the same queries however many contacts there are"
+    assert "53 contacts, showing 1 to 50, newest first" in first
+    assert newest_first[0] in first and newest_first[49] in first and newest_first[50] not in first
+    assert 'href="?page=2" rel="next"' in first and 'rel="prev"' not in first
+    second, _ = _page(client, "/contacts/?page=2")
+    assert "53 contacts, showing 51 to 53, newest first" in second
+    assert all(reference in second for reference in newest_first[50:]) and newest_first[0] not in second
+    assert 'href="?page=1" rel="prev"' in second and 'rel="next"' not in second
+    # A page past the end is the last one; anything not a page number, the first.
+    assert "showing 51 to 53" in _page(client, "/contacts/?page=999999999999999999999")[0]
+    assert "showing 1 to 50" in _page(client, "/contacts/?page=first")[0]
+
+
+def test_a_filter_is_kept_from_page_to_page_and_counted(hub):
+    client = Client()
+    client.force_login(hub["triage"])
+    _file(hub, 52)
+    html, _ = _page(client, "/contacts/?status=received")
+    assert "52 contacts match, showing 1 to 50, newest first" in html
+    assert 'href="?status=received&amp;page=2" rel="next"' in html
+    none, _ = _page(client, "/contacts/?status=closed")
+    assert "0 contacts match" in none and "No contacts match." in none and "govuk-pagination" not in none
