@@ -346,4 +346,3 @@ def best_candidates(key: PersonKey, rows, *, limit: int = 10) -> list[Candidate]
             found.append(Candidate(pid, value, reasons, is_identical(key, other), address))
     found.sort(key=lambda c: (not c.identical, -c.score, c.person_id))
     return found[:limit]
-
