@@ -1,6 +1,9 @@
 """Tenant admins see who saw or changed a child's records, filtered and paginated; nobody else does."""
 
-from datetime import timedelta
+import re
+from collections import Counter
+from datetime import UTC, timedelta
+from html import unescape
 
 import pytest
 from django.test import Client
@@ -9,6 +12,7 @@ from django.utils import timezone
 from mash import audit, tenancy
 from mash.models import AuditEvent
 from mash.roles import Role
+from mash.security import audit_views
 from tests.contacts.builders import submit
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +94,52 @@ def test_the_audit_log_costs_the_same_queries_for_ten_or_a_hundred_events(people
         page = client.get("/security/audit/")
     assert len(many) == len(few)
     html = page.content.decode()
-    assert "Page 1 of 2" in html and 'rel="next"' in html  # 50 a page
+    assert "100 events, newest first" in html and 'rel="next"' in html  # 50 a page
+
+
+def _events_on(html):
+    return re.findall(r'<time datetime="([^"]+)"', html)
+
+
+def _link(html, rel):
+    found = re.search(rf'href="([^"]+)" rel="{rel}"', html)
+    return unescape(found.group(1)) if found else None
+
+
+def test_the_log_pages_from_newest_to_oldest_and_back_without_counting_past_a_limit(people, tenant_a, monkeypatch):
+    admin = people[Role.ADMIN]
+    client = _client(admin)
+    with tenancy.tenant_context(tenant_a):
+        AuditEvent.objects.bulk_create(
+            AuditEvent(tenant=tenant_a, actor=admin, actor_label=admin.username, action="contact.viewed")
+            for _ in range(120)
+        )  # stamped as they are written: many within the same millisecond, as a busy hub's reads are
+        every = Counter(at.astimezone(UTC).isoformat() for at in AuditEvent.objects.values_list("at", flat=True))
+    monkeypatch.setattr(audit_views, "COUNT_UP_TO", 100)
+    first = client.get("/security/audit/", {"action": "contact opened"}).content.decode()
+    assert "More than 100 events, newest first" in first
+    newest = _events_on(first)
+    assert len(newest) == 50 and newest == sorted(newest, reverse=True)
+    assert _link(first, "prev") is None
+    older = _link(first, "next")
+    assert "action=contact+opened" in older  # the filter goes with the page
+    middle = client.get(older).content.decode()
+    assert _events_on(middle)[0] < newest[-1] and len(_events_on(middle)) == 50
+    last = client.get(_link(middle, "next")).content.decode()
+    assert len(_events_on(last)) == 20 and _link(last, "next") is None  # 120 in all, none twice
+    assert Counter(_events_on(first) + _events_on(middle) + _events_on(last)) == every  # each once
+    back = client.get(_link(last, "prev")).content.decode()
+    assert _events_on(back) == _events_on(middle)
+    monkeypatch.setattr(audit_views, "COUNT_UP_TO", 1000)
+    assert "120 events, newest first" in client.get("/security/audit/", {"action": "contact opened"}).content.decode()
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "cD0yMDI2", "cD05OTk5OTk5OS0wMS0wMQ==", "", "%00"])
+def test_a_cursor_that_is_not_ours_shows_the_newest_events(people, tenant_a, cursor):
+    audit.record(actor=people[Role.ADMIN], action="contact.viewed", tenant=tenant_a)
+    response = _client(people[Role.ADMIN]).get("/security/audit/", {"cursor": cursor})
+    assert response.status_code == 200
+    assert "1 event, newest first" in response.content.decode()
 
 
 def test_the_log_reads_as_words_not_codes_and_python_values(people, tenant_a):
