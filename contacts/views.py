@@ -325,9 +325,9 @@ def contact_list(request):
         contacts = contacts.filter(status=status)
     if rating:
         contacts = contacts.filter(rating__code=rating)
-    # A page at a time, newest first, with how many there are in all (a council's history is many thousands;
-    # a page past the end shows the last one, anything not a number the first).
-    # The page's rows are picked over their sort keys first (NarrowSlices), so a deep page costs an index walk.
+    # A page at a time, newest first, with how many there are in all (a council's history is many thousands). A
+    # page past the end shows the last one, anything not a number the first; a page's rows are picked over their
+    # sort keys first (NarrowSlices), so a deep page costs an index walk.
     newest_first = NarrowSlices(contacts.order_by("-received_at", "-id"))
     page = Paginator(newest_first, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
