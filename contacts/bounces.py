@@ -97,10 +97,14 @@ def record(contact: Contact, *, actor) -> None:
     )
 
 
-def earlier_step(contact: Contact) -> Contact | None:
+def earlier_step(contact: Contact, *, persons=None) -> Contact | None:
     """The latest contact about the same child stepped down to early help, or closed with no further action,
-    within the window before ``contact`` was received (two queries; one when it names no child)."""
-    persons = children_of(contact)
+    within the window before ``contact`` was received (two queries; one when it names no child).
+
+    ``persons``: the register entries standing for its children, when the caller knows them already (intake,
+    from the matching it has just done: :func:`contacts.services.known_children`); then one query, and none
+    when they are all new to the register."""
+    persons = children_of(contact) if persons is None else sorted(persons)
     if not persons:
         return None
     return (

@@ -93,7 +93,7 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
                 ) from exc
             raise
         contact.received_people = _add_people(contact, submission)
-        earlier = bounces.earlier_step(contact)
+        earlier = bounces.earlier_step(contact, persons=known_children(contact.received_people))
         triage_workers = list(tenant_staff(tenant=tenant, roles=[Role.TRIAGE]).values_list("pk", flat=True))
         # Last: the counter's row stays locked from here until the transaction commits.
         contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
@@ -156,6 +156,24 @@ def _add_people(contact: Contact, submission: ContactSubmission) -> list[Contact
     return mentions
 
 
+def known_children(mentions: list[ContactPerson]) -> set[int] | None:
+    """The register entries, known before this contact, that its children stand for, from the matching just done
+    (``_link_to_register`` notes them on each mention): what :func:`contacts.bounces.children_of` would read
+    back. None when a child is still pending (matching failed): the bounce check then reads them itself.
+
+    A child new to the register adds only its strong matches: no earlier contact can name an entry made in
+    this transaction, nor a match be made to it, so a contact about children all new costs no query."""
+    known: set[int] = set()
+    for mention in mentions:
+        if mention.role != PersonRole.CHILD:
+            continue
+        same = getattr(mention, "known_as", None)
+        if mention.matching_pending or same is None:
+            return None
+        known |= same
+    return known
+
+
 def _link_all(mentions: list[ContactPerson]) -> bool:
     """Link every mention to the register in one savepoint, and store the links in one update; True when done.
 
@@ -214,9 +232,12 @@ def _link_to_register(mention: ContactPerson, *, exclude: set[int], save: bool =
     address = _address_of(mention)
     if candidates and candidates[0].identical:
         mention.person_id = candidates[0].person_id
+        mention.known_as = {mention.person_id}  # a register entry not merged away (matching reads no other)
         if address and address != candidates[0].address:  # the last known address is the latest contact's
             Person.objects.filter(pk=mention.person_id).update(address=address)
     else:
+        # Its candidates are stored as possible matches: those strong enough count as the same child.
+        mention.known_as = {c.person_id for c in candidates if c.score >= matching.STRONG}
         mention.person = Person.objects.create(
             **matching.register_fields(
                 mention.first_name, mention.last_name, mention.date_of_birth, mention.postcode, mention.sex

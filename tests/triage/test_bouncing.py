@@ -140,6 +140,22 @@ def test_referred_again_after_no_further_action_is_flagged(cambs, api_as):
     assert "ended in no further action" in page and "referred again 9 days later" in page
 
 
+def test_a_child_named_a_little_differently_is_still_flagged_when_received(cambs, api_as):
+    """Intake checks the child's strong matches as well as an identical record: "Harte" for "Hart", same date of
+    birth and postcode, is the same child for re-contacts, and so for bouncing."""
+    start = timezone.now() - timedelta(days=40)
+    closed = contact_at(cambs, "nfa", start)
+    with time_machine.travel(start + timedelta(hours=3), tick=False):
+        closed = decide(cambs, api_as, closed, "nfa")
+    again = reload(cambs, contact_at(cambs, "again", start + timedelta(days=10), child={**LEO, "last_name": "Harte"}))
+    with tenancy.tenant_context(cambs["tenant"]):
+        child = again.people.get(role="child")
+        # Not identical: a new register entry, strongly matched to the first.
+        assert child.person_id != closed.people.get(role="child").person_id
+        assert child.match_candidates.get().score >= 0.92
+    assert (again.bounce, again.bounced_from_id) == ("after_nfa", closed.pk)
+
+
 def test_an_assessment_decision_is_not_a_tier_to_bounce_from(cambs, api_as):
     start = timezone.now() - timedelta(days=40)
     first = contact_at(cambs, "assessed", start)
