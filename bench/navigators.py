@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import analyze, as_served, current_role, p95, setup_django, signed_in  # noqa: E402 - needs the root on the path first
+from bench.common import analyze, as_served, current_role, p95, setup_django, signed_in, time_get  # noqa: E402 - needs the root on the path first
 
 SLUG = "bench-navigators"
 
@@ -117,23 +117,6 @@ def _load(tenant, agencies, n: int, reset: bool) -> None:
     )
 
 
-def _time(client, url: str, runs: int, **headers) -> tuple[list[float], int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    timings = []
-    queries = 0
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(url, headers=headers)
-            timings.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"FAILED: {url} answered {response.status_code}")
-        queries = len(captured)
-    return timings, queries
-
-
 def _floor(statements: list[str], runs: int) -> list[float]:
     """The statements the page ran on requests, raw on the same connection (one transaction each), as the
     application role in the tenant: what the database alone costs."""
@@ -204,7 +187,7 @@ def main() -> None:
             response = client.get(url, headers=headers)  # warm up, and check what it shows
         _check(response, label, expected, count)
         statements = [q["sql"] for q in captured.captured_queries if "navigators_informationrequest" in q["sql"]]
-        timings, queries = _time(client, url, args.runs, **headers)
+        timings, queries = time_get(client, url, args.runs, **headers)
         with tenancy.tenant_context(tenant):
             floor = statistics.median(_floor(statements, args.runs))
         median = statistics.median(timings)

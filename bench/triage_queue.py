@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import analyze, as_served, current_role, p95, setup_django, signed_in  # noqa: E402 - needs the root on the path first
+from bench.common import analyze, as_served, current_role, p95, setup_django, signed_in, time_get  # noqa: E402 - needs the root on the path first
 
 SLUG = "bench-triage"
 
@@ -102,23 +102,6 @@ def _expect(response, url: str, text: str) -> None:
         raise SystemExit(f"FAILED: {url} answered {response.status_code}")
     if text not in response.content.decode():
         raise SystemExit(f"FAILED: {url} does not show {text!r}: the figure would be wrong")
-
-
-def _time(client, url: str, runs: int) -> tuple[list[float], int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    timings = []
-    queries = 0
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"FAILED: {url} answered {response.status_code}")
-        queries = len(captured)
-    return timings, queries
 
 
 def _floor(statements: list[str], runs: int) -> list[float]:
@@ -198,7 +181,7 @@ def main() -> None:
             continue
         # The floor: the same SQL, minus the session and sign-in reads, raw in the tenant.
         statements = [q["sql"] for q in captured.captured_queries if "contacts_contact" in q["sql"]]
-        timings, queries = _time(client, url, args.runs)
+        timings, queries = time_get(client, url, args.runs)
         with tenancy.tenant_context(tenant):
             floor = statistics.median(_floor(statements, args.runs))
         median = statistics.median(timings)
