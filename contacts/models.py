@@ -169,6 +169,18 @@ class Contact(TenantOwned):
                 name="contact_queue_idx",
                 condition=Q(status__in=["received", "in_triage", "enquiry"]),
             ),
+            # The contacts that stay at the top of the queue whatever the sort (triage.selectors.QueueSlices):
+            # an immediate-action rating, or an urgent report not yet rated.
+            models.Index(
+                fields=["tenant", "rating"],
+                name="contact_open_rating_idx",
+                condition=Q(status__in=["received", "in_triage", "enquiry"]),
+            ),
+            models.Index(
+                fields=["tenant"],
+                name="contact_urgent_unrated_idx",
+                condition=Q(status__in=["received", "in_triage", "enquiry"], urgent=True, rating__isnull=True),
+            ),
         ]
 
     def __str__(self):

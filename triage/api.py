@@ -17,7 +17,7 @@ from contacts import selectors as contact_selectors
 from contacts.models import Contact
 from contacts.selectors import SEE_ALL_CONTACTS
 from mash.drf import TenantAPIView, TenantScopedViewSet
-from mash.pagination import CountedPaginator, NarrowSlices
+from mash.pagination import CountedPaginator
 from mash.permissions import IsTenantMember, role_permission
 
 from . import cpis, selectors, services, strategy
@@ -185,7 +185,9 @@ class QueueView(TenantAPIView):
         filters = selectors.QueueFilters.from_query(request.query_params)
         now = timezone.now()
         paginator = QueuePagination(total=selectors.queue_total(request.user, filters, now=now))
-        contacts = NarrowSlices(selectors.queue(request.user, filters, now=now))
+        contacts = selectors.QueueSlices(
+            selectors.queue(request.user, filters, now=now), user=request.user, filters=filters, now=now
+        )
         rows = paginator.paginate_queryset(contacts, request, view=self)
         selectors.prepare_queue_rows(rows)
         return paginator.get_paginated_response(QueueRowSerializer(rows, many=True).data)

@@ -137,3 +137,47 @@ def test_the_queue_pages_in_its_order_and_counts_every_contact_the_filters_keep(
     assert "4 open contacts match, showing 2" in html
     assert html.index(order[3]) < html.index(order[4]) and order[1] not in html
     assert 'href="?worker=none&amp;page=1" rel="prev"' in html
+
+
+FILTERS = ["", "worker=none", "overdue=1", "rating=red", "status=received", "mine=1", "due=today", "sort=received"]
+
+
+@pytest.mark.parametrize("query", FILTERS)
+def test_the_soonest_due_pick_gives_every_page_exactly_as_sorting_every_open_contact(cambs, query, monkeypatch):
+    """The queue's first pages are picked from the contacts that stay on top and the soonest due alone
+    (selectors.QueueSlices); every page must be the one sorting all open contacts gives: EDT handovers not yet
+    taken first, then immediate action (Red, or urgent and unrated), then by deadline, ties by receipt and id."""
+    from contacts.models import Contact
+    from thresholds.models import Rating
+    from triage import selectors
+    from triage.models import EdtHandover
+
+    monkeypatch.setattr(selectors, "SOONEST_PICK_UP_TO", 12)
+    now = timezone.now()
+    made = _file(cambs, 14)
+    with tenancy.tenant_context(cambs["tenant"]):
+        red, amber = Rating.objects.get(code="red"), Rating.objects.exclude(code="red").filter(immediate=False)[0]
+        plan = [  # (hours to the deadline, urgent, rating, taken, handed back by the EDT)
+            (5, False, None, False, False), (-2, True, None, False, False), (3, False, red, False, False),
+            (3, False, None, False, True), (3, False, None, True, True), (-1, False, amber, True, False),
+            (8, True, amber, False, False), (-2, False, None, False, False), (1, True, None, True, False),
+            (3, False, None, False, False), (2, False, red, True, False), (-5, False, None, False, True),
+            (3, False, None, False, False), (6, False, None, True, False),
+        ]  # fmt: skip
+        for contact, (hours, urgent, rating, taken, edt) in zip(made, plan, strict=True):
+            Contact.objects.filter(pk=contact.pk).update(
+                decision_due_at=now + timedelta(hours=hours), urgent=urgent, rating=rating,
+                assigned_to=cambs["triage"] if taken else None,
+            )  # fmt: skip
+            if edt:
+                EdtHandover.objects.create(
+                    contact=contact, recorded_by=cambs["triage"], responded_at=now, updated_at=now,
+                    handover_note="Visited; safe overnight.", handed_back_by=cambs["triage"], handed_back_at=now,
+                )  # fmt: skip
+        filters = selectors.QueueFilters.from_query(dict(part.split("=") for part in query.split("&") if part))
+        contacts = selectors.queue(cambs["triage"], filters, now=now)
+        everything = [c.pk for c in contacts]
+        assert len(everything) >= 1
+        for start in range(0, 14, 3):
+            picked = selectors.QueueSlices(contacts, user=cambs["triage"], filters=filters, now=now)[start : start + 3]
+            assert [c.pk for c in picked] == everything[start : start + 3], (query, start)
