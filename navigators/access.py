@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import BigIntegerField, Subquery
+from django.db.models import CharField, Exists, OuterRef, Subquery
 from django.db.models.functions import Cast
 from guardian.models import GroupObjectPermission
 
@@ -93,11 +93,13 @@ def granted(user, queryset, action: str = "view"):
 
 def granted_to_agency(user, queryset, action: str = "view"):
     """``queryset`` narrowed to the requests ``user``'s agency's group holds the ``action`` grant on, while
-    ``user`` is in that group (as :func:`sync_membership` keeps every navigator and lead). One sub-select in
-    the same SQL query, over the grants of that one group and permission only: a range of guardian's unique
-    index (group, permission, object), the group and the permission each found by its own index. (Reading
-    every grant of every agency, then the user's groups, cost a navigator's workspace a full scan of the
-    grants table on every refresh.)"""
+    ``user`` is in that group (as :func:`sync_membership` keeps every navigator and lead). A correlated EXISTS
+    in the same SQL query, over the grants of that one group and permission only: for each request, one look-up
+    in guardian's unique index (group, permission, object), the group and the permission each found by its own
+    index; or, for a count over all of an agency's requests, one hash of the group's grants as they are stored.
+    (Reading every grant of every agency, then the user's groups, cost a navigator's workspace a full scan of
+    the grants table on every refresh. As ``pk IN`` the grants' text ids cast to numbers, every grant of the
+    group was cast and de-duplicated before the first row, three times a page: 10 ms each at 5,000 grants.)"""
     if not user.agency_id:
         return queryset.none()
     ctype = ContentType.objects.get_for_model(InformationRequest)
@@ -105,10 +107,13 @@ def granted_to_agency(user, queryset, action: str = "view"):
     permission = Permission.objects.filter(
         content_type=ctype, codename=f"{action}_{InformationRequest._meta.model_name}"
     ).values("pk")[:1]
-    grants = GroupObjectPermission.objects.filter(
-        group_id=Subquery(group), permission_id=Subquery(permission), content_type=ctype
-    ).annotate(object_id=Cast("object_pk", BigIntegerField()))
-    return queryset.filter(pk__in=grants.values("object_id"))
+    grant = GroupObjectPermission.objects.filter(
+        group_id=Subquery(group),
+        permission_id=Subquery(permission),
+        content_type=ctype,
+        object_pk=Cast(OuterRef("pk"), CharField()),
+    )
+    return queryset.filter(Exists(grant))
 
 
 def may_change(user, request: InformationRequest) -> bool:
