@@ -21,7 +21,7 @@ from mash.decorators import role_required
 from mash.exceptions import DomainError
 from mash.forms import attach_from_form
 from mash.models import Agency
-from mash.pagination import CountedPaginator, NarrowSlices
+from mash.pagination import CountedPaginator
 from mash.roles import AGENCY_ROLES, Role
 from thresholds import selectors as threshold_selectors
 from thresholds.models import ClockKind
@@ -88,7 +88,9 @@ def workspace(request):
     now = timezone.now()
     counts = selectors.workspace_summary(requests, now=now, warn_fraction=fraction)
     # The total comes from the summary; a page number past the end, or not a number, shows the last or first page.
-    paginator = CountedPaginator(NarrowSlices(requests), selectors.WORKSPACE_PAGE_SIZE, total=counts["total"])
+    outstanding_by_due = filters["status"] == "outstanding" and filters["sort"] == "due"
+    slices = selectors.WorkspaceSlices(requests, outstanding_by_due=outstanding_by_due)
+    paginator = CountedPaginator(slices, selectors.WORKSPACE_PAGE_SIZE, total=counts["total"])
     current = paginator.get_page(request.GET.get("page"))
     page, pages, rows = current.number, paginator.num_pages, list(current.object_list)
     audit.record(

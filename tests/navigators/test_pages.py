@@ -287,3 +287,36 @@ def test_the_workspace_shows_a_page_at_a_time_counting_every_request_the_filters
     # two of those not overdue.
     assert _rows(_page(client, hub.nav_police, "/navigators/?rating=red&sort=requested")) == [ids[1], ids[0]]
     assert _rows(_page(client, hub.nav_police, "/navigators/?rating=red&sort=requested&page=2")) == [ids[4], ids[3]]
+
+
+@pytest.mark.parametrize(
+    "filters", [{}, {"rating": "red"}, {"assigned": "unassigned"}, {"assigned": "me"}, {"text": "Leo"}]
+)
+def test_the_soonest_due_pick_gives_every_page_exactly_as_sorting_every_outstanding_request(hub, filters, monkeypatch):
+    """The workspace's first pages are picked from the requests marked overdue and the soonest due alone
+    (selectors.WorkspaceSlices); every page must be the one sorting every outstanding request gives: overdue
+    first (marked so, or open past its deadline), then by time left, ties by id. A request marked overdue whose
+    deadline was since moved on still comes first, though it is late in deadline order."""
+    from navigators import selectors
+
+    monkeypatch.setattr(selectors, "SOONEST_PICK_UP_TO", 9)
+    now = timezone.now()
+    plan = [  # (hours to the deadline, status, rating, assigned to the navigator)
+        (3, "open", "red", False), (-2, "open", "green", False), (5, "overdue", "red", False),
+        (-1, "overdue", "red", True), (1, "open", "red", True), (-4, "open", "red", False),
+        (2, "open", "green", True), (8, "overdue", "green", False), (3, "open", "red", False),
+        (0.5, "open", "red", False), (-3, "returned", "red", False),
+    ]  # fmt: skip
+    for i, (hours, status, rating, mine) in enumerate(plan):
+        _c, made = open_enquiry(hub, f"pick-{i}", rating=rating, agencies=[hub.police], at=now - timedelta(hours=9))
+        with tenancy.tenant_context(hub.tenant):
+            InformationRequest.objects.filter(pk=made["police"].pk).update(
+                due_at=now + timedelta(hours=hours), status=status, assigned_to=hub.nav_police if mine else None
+            )
+    with tenancy.tenant_context(hub.tenant):
+        requests = selectors.workspace(hub.nav_police, **filters)
+        everything = [r.pk for r in requests]
+        assert everything
+        for start in range(0, 12, 3):
+            slices = selectors.WorkspaceSlices(requests, outstanding_by_due=True)
+            assert [r.pk for r in slices[start : start + 3]] == everything[start : start + 3], (filters, start)
