@@ -48,27 +48,33 @@ class TenantScopedMixin:
 
 def granted_objects(user, queryset, action: str = "view"):
     """``queryset`` narrowed to the rows ``user`` holds the ``<action>_<model>`` object permission on
-    (django-guardian), directly or through a group. One SQL query: the grants are hashed sub-selects,
-    so the cost does not grow with a correlated lookup per row (guardian's own shortcut does that).
+    (django-guardian), directly or through a group. One SQL query: the grants are hashed sub-selects, so the cost
+    does not grow with a correlated lookup per row (guardian's own shortcut does that); the permission and the
+    user's groups are each found first, so the group grants are a range of guardian's unique (group, permission,
+    object) index, and they are compared as guardian stores them (text): the row's id is cast, not every grant.
+
+    (Joining the permission by its codename and the groups through their users, PostgreSQL read the whole group
+    grants table and cast every grant of the user's groups to a number before the first row: 14 ms at 5,000 grants
+    of 20,000, for the count and the page alike.)
     """
+    from django.contrib.auth.models import Permission
     from django.contrib.contenttypes.models import ContentType
-    from django.db.models import BigIntegerField, CharField, IntegerField
+    from django.db.models import CharField, Subquery
     from django.db.models.functions import Cast
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     model = queryset.model
     ctype = ContentType.objects.get_for_model(model)
-    codename = f"{action}_{model._meta.model_name}"
-    grants = [
-        GroupObjectPermission.objects.filter(content_type=ctype, permission__codename=codename, group__user=user),
-        UserObjectPermission.objects.filter(content_type=ctype, permission__codename=codename, user=user),
-    ]
-    if isinstance(model._meta.pk, IntegerField):  # AutoField and BigAutoField too
-        ids = [g.annotate(object_id=Cast("object_pk", BigIntegerField())).values("object_id") for g in grants]
-        return queryset.filter(Q(pk__in=ids[0]) | Q(pk__in=ids[1]))
-    ids = [g.values("object_pk") for g in grants]
+    permission = Subquery(
+        Permission.objects.filter(content_type=ctype, codename=f"{action}_{model._meta.model_name}").values("pk")[:1]
+    )
+    groups = user.groups.values("pk")
+    by_group = GroupObjectPermission.objects.filter(group_id__in=groups, permission_id=permission, content_type=ctype)
+    by_user = UserObjectPermission.objects.filter(user=user, permission_id=permission, content_type=ctype)
     queryset = queryset.annotate(granted_pk=Cast("pk", CharField()))
-    return queryset.filter(Q(granted_pk__in=ids[0]) | Q(granted_pk__in=ids[1]))
+    return queryset.filter(
+        Q(granted_pk__in=by_group.values("object_pk")) | Q(granted_pk__in=by_user.values("object_pk"))
+    )
 
 
 class TenantAPIView(TenantScopedMixin, APIView):

@@ -133,6 +133,25 @@ def test_without_the_guardian_grant_the_agencys_own_navigator_gets_404(hub, enqu
     assert client.get("/api/v1/information-requests/").data["results"] == []
 
 
+def test_a_grant_to_the_navigator_alone_opens_the_list_and_the_request_as_the_group_grant_did(hub, enquiry, api_as):
+    """guardian's grants to one user count as a group's do (mash.drf.granted_objects reads both); a grant of
+    another permission, or on another request, does not."""
+    from guardian.models import GroupObjectPermission
+    from guardian.shortcuts import assign_perm
+
+    _contact, requests = enquiry
+    request, health = requests["police"], requests["health"]
+    GroupObjectPermission.objects.filter(object_pk=str(request.pk)).delete()
+    client = api_as(hub.nav_police)
+    assign_perm("navigators.change_informationrequest", hub.nav_police, request)  # not "view"
+    assign_perm("navigators.view_informationrequest", hub.nav_police, health)  # another agency's: still walled
+    assert client.get("/api/v1/information-requests/").data["results"] == []
+    assign_perm("navigators.view_informationrequest", hub.nav_police, request)
+    assert [r["id"] for r in client.get("/api/v1/information-requests/").data["results"]] == [request.pk]
+    assert client.get(f"/api/v1/information-requests/{request.pk}/").status_code == 200
+    assert client.get(f"/api/v1/information-requests/{health.pk}/").status_code == 404
+
+
 def test_a_request_is_granted_to_its_agencys_group_when_opened(hub, enquiry):
     _contact, requests = enquiry
     police = requests["police"]
