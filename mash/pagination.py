@@ -2,6 +2,7 @@
 partial index, or an aggregate the page already runs) than from counting the annotated, joined list itself."""
 
 from django.core.paginator import Paginator
+from django.db import connection
 
 
 class CountedPaginator(Paginator):
@@ -29,3 +30,37 @@ class NarrowSlices:
         if not isinstance(index, slice):
             raise TypeError("Read a page at a time.")
         return list(self.queryset.filter(pk__in=self.queryset.values("pk")[index.start or 0 : index.stop]))
+
+
+class TopFirstSlices(NarrowSlices):
+    """A list sorted "what must stay on top first, then by a key an index keeps", as a paginator reads it.
+
+    Kept as NarrowSlices keeps it, a page's ids are picked by sorting every row the filters keep on the computed
+    "on top" key: a scan and a sort of them all. A subclass that knows better says, for a slice ending at
+    ``stop``, which rows the slice must be among (:meth:`candidates`): the rows on top (a few sets, each read off
+    an index) and the first ``stop`` rows in the index's order (a walk that stops there). Their ids are read
+    first (one query, a UNION), then only those rows are sorted as the list sorts and sliced. Slices deeper than
+    :meth:`pick_up_to`, and databases that cannot slice inside a UNION (SQLite), are read as NarrowSlices reads
+    them."""
+
+    def pick_up_to(self) -> int:
+        """The deepest ``stop`` picked so (the first pages: a deep walk costs what the sort did)."""
+        return 0
+
+    def candidates(self, stop: int):
+        """``(walk, top)``: the list's rows in index order as ``values_list("pk")`` (sliced here), and the
+        querysets of rows on top, also ``values_list("pk")``; or None to read the slice as NarrowSlices does."""
+        return None
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            raise TypeError("Read a page at a time.")
+        start, stop = index.start or 0, index.stop
+        picked = None
+        if stop is not None and stop <= self.pick_up_to() and connection.features.supports_slicing_ordering_in_compound:
+            picked = self.candidates(stop)
+        if picked is None:
+            return super().__getitem__(index)
+        walk, top = picked
+        ids = [pk for (pk,) in walk[:stop].union(*top, all=True)]
+        return list(self.queryset.filter(pk__in=ids)[start:stop])

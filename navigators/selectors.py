@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -29,7 +28,7 @@ from contacts.choices import PersonRole
 from contacts.models import ContactPerson
 from mash import documents
 from mash.models import Agency
-from mash.pagination import NarrowSlices
+from mash.pagination import TopFirstSlices
 from mash.roles import AGENCY_ROLES, Role
 from mash.selectors import tenant_staff
 
@@ -138,39 +137,29 @@ def workspace(
 SOONEST_PICK_UP_TO = 4 * WORKSPACE_PAGE_SIZE
 
 
-class WorkspaceSlices(NarrowSlices):
-    """The workspace as its paginator reads it.
+class WorkspaceSlices(TopFirstSlices):
+    """The workspace as its paginator reads it (:class:`mash.pagination.TopFirstSlices`).
 
     ``outstanding_by_due``: the requests are the outstanding ones (open or overdue), overdue first, then by time
-    left (the navigator's default). A page near the top is then picked from the requests marked overdue and the
-    first ``stop`` outstanding requests by deadline alone (``request_outstanding_due_idx``, walked in order).
-    The first ``stop`` rows are among them: an open request past its deadline comes before every request still
-    in time in deadline order too, and only a request marked overdue whose deadline was later moved on can come
-    earlier in the workspace than in deadline order. Their ids are read first (one query), then the page is
-    those rows sorted as the workspace sorts and sliced. Without it, every outstanding request the navigator may
-    see was sorted on the computed "overdue first" key for each page. Other filters and sorts, pages past the
-    fourth and SQLite (no slicing inside a UNION) are read as :class:`NarrowSlices` reads them."""
+    left (the navigator's default). The first ``stop`` rows are then among the requests marked overdue and the
+    first ``stop`` outstanding requests by deadline alone (``request_outstanding_due_idx``, walked in order): an
+    open request past its deadline comes before every request still in time in deadline order too, and only a
+    request marked overdue whose deadline was later moved on can come earlier in the workspace than in deadline
+    order. Without it, every outstanding request the navigator may see was sorted on the computed "overdue first"
+    key for each page. Other filters and sorts read as NarrowSlices does."""
 
     def __init__(self, queryset, *, outstanding_by_due: bool = False):
         super().__init__(queryset)
         self.outstanding_by_due = outstanding_by_due
 
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            raise TypeError("Read a page at a time.")
-        start, stop = index.start or 0, index.stop
-        if (
-            not self.outstanding_by_due
-            or stop is None
-            or stop > SOONEST_PICK_UP_TO
-            or not connection.features.supports_slicing_ordering_in_compound
-        ):
-            return super().__getitem__(index)
-        candidates = self.queryset.order_by().values_list("pk")
-        marked = candidates.filter(status=RequestStatus.OVERDUE)
-        soonest = candidates.order_by("due_at", "id")[:stop]
-        ids = [pk for (pk,) in soonest.union(marked, all=True)]
-        return list(self.queryset.filter(pk__in=ids)[start:stop])
+    def pick_up_to(self) -> int:
+        return SOONEST_PICK_UP_TO
+
+    def candidates(self, stop: int):
+        if not self.outstanding_by_due:
+            return None
+        rows = self.queryset.order_by().values_list("pk")
+        return rows.order_by("due_at", "id"), (rows.filter(status=RequestStatus.OVERDUE),)
 
 
 def workspace_summary(queryset, *, now, warn_fraction) -> dict[str, int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -19,7 +18,7 @@ from earlyhelp import selectors as early_help_selectors
 from earlyhelp.models import EarlyHelpRequest
 from mash import documents, timefmt
 from mash.models import Agency, AuditEvent
-from mash.pagination import NarrowSlices
+from mash.pagination import TopFirstSlices
 from mash.roles import Role
 from mash.selectors import tenant_staff
 from navigators.models import OUTSTANDING, InformationRequest, InformationReturn
@@ -270,46 +269,34 @@ def queue_slice(contacts, start: int, stop: int, *, user=None, filters: QueueFil
 SOONEST_PICK_UP_TO = 4 * QUEUE_PAGE_SIZE
 
 
-class QueueSlices(NarrowSlices):
-    """The queue as a paginator reads it.
+class QueueSlices(TopFirstSlices):
+    """The queue as a paginator reads it (:class:`mash.pagination.TopFirstSlices`).
 
-    Sorted soonest due first, the default and what triage reads all day, a page near the top is picked from two
-    kinds of open contacts, each read off an index: every contact that stays at the top of every sort (an EDT
-    handover not yet taken, an immediate-action rating, an urgent report not yet rated: a few), and the first
-    ``stop`` contacts by decision deadline alone (``contact_queue_idx``, walked in order). The first ``stop``
-    rows of the queue are among them: the top ones come first, and every other row comes in deadline order, which
-    the walk's first ``stop`` rows can only anticipate. Those candidates' ids are read first (one query), then the
-    page is the candidates' rows sorted as the queue sorts and sliced. Without it, the page's ids were picked by
-    sorting every open contact on the two computed keys: a sequential scan and a sort of all 10,000 open contacts
-    (9.5 of the page's 12 ms of SQL on the bench). Other sorts, deeper pages and databases that cannot slice
-    inside a UNION (SQLite, the embedded default) are read as :class:`NarrowSlices` reads them."""
+    Sorted soonest due first (the default, what triage reads all day), the first ``stop`` rows of the queue are
+    among every contact that stays at the top of every sort (an EDT handover not yet taken, an immediate-action
+    rating, an urgent report not yet rated: a few, each set read off an index) and the first ``stop`` contacts by
+    decision deadline alone (``contact_queue_idx``, walked in order): the top ones come first, and every other row
+    comes in deadline order, which the walk's first ``stop`` rows can only anticipate. Without it, the page's ids
+    were picked by sorting every open contact on the two computed keys: a sequential scan and a sort of all 10,000
+    open contacts (9.5 of the page's 12 ms of SQL on the bench). Other sorts read as NarrowSlices does."""
 
     def __init__(self, queryset, *, user=None, filters: QueueFilters | None = None, now=None):
         super().__init__(queryset)
         self.user, self.filters, self.now = user, filters or QueueFilters(), now
 
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            raise TypeError("Read a page at a time.")
-        start, stop = index.start or 0, index.stop
-        if (
-            self.user is None
-            or self.filters.sort != "due"
-            or self.filters.descending
-            or stop is None
-            or stop > SOONEST_PICK_UP_TO
-            or not connection.features.supports_slicing_ordering_in_compound
-        ):
-            return super().__getitem__(index)
-        candidates = _filtered(self.user, self.filters, self.now or timezone.now()).order_by().values_list("pk")
+    def pick_up_to(self) -> int:
+        return SOONEST_PICK_UP_TO
+
+    def candidates(self, stop: int):
+        if self.user is None or self.filters.sort != "due" or self.filters.descending:
+            return None
+        rows = _filtered(self.user, self.filters, self.now or timezone.now()).order_by().values_list("pk")
         top = (
-            candidates.filter(edt_handover__handed_back_at__isnull=False, assigned_to__isnull=True),
-            candidates.filter(rating__immediate=True),
-            candidates.filter(rating__isnull=True, urgent=True),
+            rows.filter(edt_handover__handed_back_at__isnull=False, assigned_to__isnull=True),
+            rows.filter(rating__immediate=True),
+            rows.filter(rating__isnull=True, urgent=True),
         )
-        soonest = candidates.order_by("decision_due_at", "received_at", "id")[:stop]
-        ids = [pk for (pk,) in soonest.union(*top, all=True)]
-        return list(self.queryset.filter(pk__in=ids)[start:stop])
+        return rows.order_by("decision_due_at", "received_at", "id"), top
 
 
 def prepare_queue_rows(rows) -> None:
