@@ -159,7 +159,7 @@ class WorkspaceSlices(TopFirstSlices):
         if not self.outstanding_by_due:
             return None
         rows = self.queryset.order_by().values_list("pk")
-        return rows.order_by("due_at", "id"), (rows.filter(status=RequestStatus.OVERDUE),)
+        return rows.order_by(*WORKSPACE_SORTS["due"][1]), (rows.filter(status=RequestStatus.OVERDUE),)
 
 
 def workspace_summary(queryset, *, now, warn_fraction) -> dict[str, int]:

@@ -185,9 +185,7 @@ class QueueView(TenantAPIView):
         filters = selectors.QueueFilters.from_query(request.query_params)
         now = timezone.now()
         paginator = QueuePagination(total=selectors.queue_total(request.user, filters, now=now))
-        contacts = selectors.QueueSlices(
-            selectors.queue(request.user, filters, now=now), user=request.user, filters=filters, now=now
-        )
+        contacts = selectors.QueueSlices(selectors.queue(request.user, filters, now=now), filters=filters)
         rows = paginator.paginate_queryset(contacts, request, view=self)
         selectors.prepare_queue_rows(rows)
         return paginator.get_paginated_response(QueueRowSerializer(rows, many=True).data)

@@ -106,19 +106,18 @@ def _open_contacts(user):
 
 
 # Immediate action first: an immediate-action rating (Red), or an urgent report nobody has rated yet.
+IMMEDIATE_RATING = Q(rating__immediate=True)
+URGENT_UNRATED = Q(rating__isnull=True, urgent=True)
 IMMEDIATE_FIRST = Case(
-    When(rating__immediate=True, then=Value(0)),
-    When(rating__isnull=True, urgent=True, then=Value(0)),
+    When(IMMEDIATE_RATING, then=Value(0)),
+    When(URGENT_UNRATED, then=Value(0)),
     default=Value(1),
     output_field=IntegerField(),
 )
 
 # The Emergency Duty Team's handovers first (issue 19): handed back overnight and not yet taken by the MASH.
-EDT_HANDOVER_FIRST = Case(
-    When(edt_handover__handed_back_at__isnull=False, assigned_to__isnull=True, then=Value(0)),
-    default=Value(1),
-    output_field=IntegerField(),
-)
+EDT_HANDED_BACK = Q(edt_handover__handed_back_at__isnull=False, assigned_to__isnull=True)
+EDT_HANDOVER_FIRST = Case(When(EDT_HANDED_BACK, then=Value(0)), default=Value(1), output_field=IntegerField())
 
 
 def _filtered(user, filters: QueueFilters, now):
@@ -254,15 +253,15 @@ def queue_page(user, filters: QueueFilters | None = None, *, page: int = 1, size
     else:
         total = queue_total(user, filters, now=now)
     page = min(max(1, page), max(1, -(-total // size)))
-    rows = queue_slice(contacts, (page - 1) * size, page * size, user=user, filters=filters, now=now)
+    rows = queue_slice(contacts, (page - 1) * size, page * size, filters=filters)
     prepare_queue_rows(rows)
     return rows, total, page
 
 
-def queue_slice(contacts, start: int, stop: int, *, user=None, filters: QueueFilters | None = None, now=None) -> list:
-    """Rows ``start:stop`` of the queue ``contacts`` (from :func:`queue` for ``user``, ``filters`` and ``now``),
-    picked over their sort keys first (:class:`QueueSlices`)."""
-    return QueueSlices(contacts, user=user, filters=filters, now=now)[start:stop]
+def queue_slice(contacts, start: int, stop: int, *, filters: QueueFilters | None = None) -> list:
+    """Rows ``start:stop`` of the queue ``contacts`` (from :func:`queue` with ``filters``), picked over their sort
+    keys first (:class:`QueueSlices`)."""
+    return QueueSlices(contacts, filters=filters)[start:stop]
 
 
 # How deep the soonest-due pick serves (the first four pages): deeper pages are read as NarrowSlices reads them.
@@ -280,23 +279,19 @@ class QueueSlices(TopFirstSlices):
     were picked by sorting every open contact on the two computed keys: a sequential scan and a sort of all 10,000
     open contacts (9.5 of the page's 12 ms of SQL on the bench). Other sorts read as NarrowSlices does."""
 
-    def __init__(self, queryset, *, user=None, filters: QueueFilters | None = None, now=None):
+    def __init__(self, queryset, *, filters: QueueFilters | None = None):
         super().__init__(queryset)
-        self.user, self.filters, self.now = user, filters or QueueFilters(), now
+        self.filters = filters or QueueFilters()
 
     def pick_up_to(self) -> int:
         return SOONEST_PICK_UP_TO
 
     def candidates(self, stop: int):
-        if self.user is None or self.filters.sort != "due" or self.filters.descending:
+        if self.filters.sort != "due" or self.filters.descending:
             return None
-        rows = _filtered(self.user, self.filters, self.now or timezone.now()).order_by().values_list("pk")
-        top = (
-            rows.filter(edt_handover__handed_back_at__isnull=False, assigned_to__isnull=True),
-            rows.filter(rating__immediate=True),
-            rows.filter(rating__isnull=True, urgent=True),
-        )
-        return rows.order_by("decision_due_at", "received_at", "id"), top
+        rows = self.queryset.order_by().values_list("pk")
+        top = (rows.filter(EDT_HANDED_BACK), rows.filter(IMMEDIATE_RATING), rows.filter(URGENT_UNRATED))
+        return rows.order_by(*QUEUE_SORTS["due"]), top
 
 
 def prepare_queue_rows(rows) -> None:
