@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from rest_framework import serializers
 
+from mash.security.input import EARLIEST_DATE
 from thresholds import selectors as threshold_selectors
 
 from .choices import (
@@ -296,6 +297,9 @@ class ContactInput(serializers.Serializer):
         return ContactSubmission.from_data(self.validated_data, channel=channel)
 
 
+EARLIEST_INSTANT = datetime(EARLIEST_DATE.year, EARLIEST_DATE.month, EARLIEST_DATE.day, tzinfo=UTC)
+
+
 class StaffContactInput(ContactInput):
     """Hub staff recording a contact (a phone call, or a MARF that came by email): it may have come in earlier."""
 
@@ -309,6 +313,8 @@ class StaffContactInput(ContactInput):
     def validate_received_at(self, value):
         if value > timezone.now():
             raise serializers.ValidationError("The time received must be now or in the past.")
+        if value < EARLIEST_INSTANT:  # year 1 cannot have the re-contact window taken from it
+            raise serializers.ValidationError("The time received must be after 1 January 1900.")
         return value
 
 

@@ -34,6 +34,7 @@ from rapidfuzz.distance import JaroWinkler
 from contacts import matching
 from contacts.models import ContactPerson, Person
 from earlyhelp.models import EarlyHelpChild
+from mash.security.input import EARLIEST_DATE
 
 QUERY_MAX = 200
 # Rows each sub-select may give: bounded, so ranking in Python costs the same for any register size.
@@ -153,6 +154,16 @@ def parse_date(value) -> date | None:
     return None
 
 
+def _birth_date_problem(value: date, today: date) -> str | None:
+    """What is wrong with a date of birth searched for, or None. A date the search cannot widen by a few days
+    (year 1, year 9999) is refused with the rest, not left to fail."""
+    if value < EARLIEST_DATE:
+        return "Enter a date of birth after 1 January 1900."
+    if value > today + timedelta(days=300):
+        return "Enter a date of birth in the past (or an expected date within 10 months)."
+    return None
+
+
 def parse(
     q: str = "", *, date_of_birth="", postcode: str = "", address: str = "", today: date | None = None
 ) -> SearchQuery:
@@ -184,6 +195,8 @@ def parse(
             found = _date(int(m[order[0]]), int(m[order[1]]), int(m[order[2]]))
             if found is None:
                 errors["q"] = [f"{m[0]} is not a real date. Enter a date of birth like 27/3/2015."]
+            elif problem := _birth_date_problem(found, today):
+                errors["q"] = [f"{m[0]} cannot be searched for. {problem}"]
             dob = found
             text = (text[: m.start()] + " " + text[m.end() :]).strip()
             break
@@ -195,8 +208,8 @@ def parse(
         given = parse_date(date_of_birth)
         if given is None:
             errors["date_of_birth"] = ["Enter a real date of birth, like 2015-03-27 or 27/3/2015."]
-        elif given > today + timedelta(days=300):
-            errors["date_of_birth"] = ["Enter a date of birth in the past (or an expected date within 10 months)."]
+        elif problem := _birth_date_problem(given, today):
+            errors["date_of_birth"] = [problem]
         else:
             dob = given
     if postcode:

@@ -126,6 +126,20 @@ def test_bad_search_input_is_a_400_with_field_errors(cambs, api_as, params, fiel
     assert field in response.json()
 
 
+# Dates the search widens by a few days cannot be year 1 or year 9999: they answered 500 (issue 22's fuzz finding).
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [({"q": "Leo", "date_of_birth": "0001-01-01"}, "date_of_birth", "Enter a date of birth after 1 January 1900."),
+     ({"q": "Leo 9999-12-31"}, "q", "9999-12-31 cannot be searched for. Enter a date of birth in the past"),
+     ({"q": "Leo 31/12/9999"}, "q", "31/12/9999 cannot be searched for."),
+     ({"q": "Leo Hart 01/01/0001"}, "q", "01/01/0001 cannot be searched for. Enter a date of birth after 1 January")],
+)  # fmt: skip
+def test_a_date_of_birth_out_of_range_is_a_400_saying_which_dates_are_searched(cambs, api_as, params, field, message):
+    response = api_as(cambs["triage"]).get("/api/v1/people/", params)
+    assert response.status_code == 400
+    assert response.json()[field][0].startswith(message)
+
+
 def test_search_never_returns_another_tenants_people(cambs, durham, api_as, client):
     contact_about(durham, "k1", child("Leo", "Hart", "2025-04-02"))
     theirs = person_named(durham, "Leo", "Hart")
