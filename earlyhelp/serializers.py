@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from contacts.choices import ConsentReason
 from contacts.serializers import ChildInput
+from mash.security.input import date_in_range
 
 from .models import TEXT_MAX, ClosureReason, EarlyHelpOutcome, EarlyHelpRequest, FamilyConsent, UniversalService
 from .services import (
@@ -41,7 +42,7 @@ def _past_date(label: str):
         return value
 
     return serializers.DateField(
-        required=False, allow_null=True, default=None, validators=[check],
+        required=False, allow_null=True, default=None, validators=[date_in_range, check],
         error_messages={"invalid": f"Enter the {label.lower()} as a real date, like 2026-03-27."},
     )  # fmt: skip
 
@@ -77,7 +78,7 @@ class EarlyHelpRequestInput(serializers.Serializer):
     )  # fmt: skip
     consent_given_by = _text(200, label="Who in the family agreed")
     consent_given_on = serializers.DateField(
-        required=False, allow_null=True, default=None,
+        required=False, allow_null=True, default=None, validators=[date_in_range],
         error_messages={"invalid": "Enter the date the family agreed as a real date, like 2026-03-27."},
     )  # fmt: skip
     consent_basis = serializers.ChoiceField(

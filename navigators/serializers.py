@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from contacts.choices import Consent, ConsentReason, PersonRole
 from contacts.models import ContactPerson
+from mash.security.input import date_in_range
 
 from .models import (
     ITEM_MAX,
@@ -121,7 +122,7 @@ class InformationRequestDetailSerializer(InformationRequestSerializer):
 
 
 class HistoryEntry(serializers.Serializer):
-    date = serializers.DateField()
+    date = serializers.DateField(validators=[date_in_range])
     details = serializers.CharField(max_length=ITEM_MAX * 4)
 
 

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from mash.drf import TenantAPIView
 from mash.permissions import IsTenantMember, role_permission
+from mash.security.input import date_in_range
 
 from . import consultations, handover
 from .handover_models import Consultation, ConsultationOutcome, OrganisationType
@@ -127,7 +128,7 @@ class ConsultationInput(drf_serializers.Serializer):
     child_name = drf_serializers.CharField(
         max_length=200, required=False, allow_blank=True, help_text="A child named by the caller (no person is added)."
     )
-    child_date_of_birth = drf_serializers.DateField(required=False, allow_null=True)
+    child_date_of_birth = drf_serializers.DateField(required=False, allow_null=True, validators=[date_in_range])
     outcome = drf_serializers.ChoiceField(choices=ConsultationOutcome.choices)
     contact = drf_serializers.IntegerField(
         required=False, allow_null=True, help_text="The contact opened from the call (required for contact_opened)."

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from contacts.choices import Outcome
 from contacts.models import IDENTITY_CHECK_MAX, Contact
+from mash.security.input import date_in_range
 from navigators.models import InformationRequest
 
 from .choices import CpisResult, PrimaryNeed, StrategyDecision
@@ -163,7 +164,7 @@ class StrategyAttendeeInput(serializers.Serializer):
 class StrategyActionInput(serializers.Serializer):
     action = serializers.CharField(max_length=500)
     owner = serializers.CharField(max_length=200)
-    due = serializers.DateField(required=False, allow_null=True)
+    due = serializers.DateField(required=False, allow_null=True, validators=[date_in_range])
 
 
 class StrategyDiscussionInput(serializers.Serializer):

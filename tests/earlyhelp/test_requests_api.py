@@ -42,6 +42,20 @@ def test_an_assessment_completed_before_it_started_is_refused(hub, api_as):
     assert response.data["assessment_completed_on"] == ["The assessment cannot be completed before it started."]
 
 
+@pytest.mark.parametrize("field", ["assessment_started_on", "assessment_completed_on", "consent_given_on"])
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31"])
+def test_a_date_before_1900_is_refused_on_its_field_and_nothing_is_filed(hub, api_as, field, day):
+    from earlyhelp.models import EarlyHelpRequest
+    from mash import tenancy
+
+    extra = {"consent": "given", "consent_given_by": "Sam Ellis (mother)"} if field == "consent_given_on" else {}
+    response = api_as(hub.ehcoord).post(URL, direct_body(**{**ASSESSMENT, **extra, field: day}), format="json")
+    assert response.status_code == 400
+    assert response.data[field] == ["Enter a date between 1900 and 2100."]
+    with tenancy.tenant_context(hub.tenant):
+        assert not EarlyHelpRequest.objects.exists()
+
+
 @pytest.mark.parametrize("body", [[], "text", {"children": "x", "needs": 5}, {"children": [{"first_name": 1}]}])
 def test_malformed_bodies_are_400_never_500(hub, api_as, body):
     assert api_as(hub.ehcoord).post(URL, body, format="json").status_code == 400

@@ -45,6 +45,7 @@ def test_the_agencys_navigator_submits_a_return_through_the_api(hub, enquiry, ap
         ({"risk_indicators": "not a list"}, "risk_indicators"),
         ({"lawful_basis": "because"}, "lawful_basis"),
         ({"history": [{"date": "31/02/2025", "details": "x"}]}, "history"),
+        ({"history": [{"date": "0001-01-01", "details": "x"}]}, "history"),  # before 1900
         ({"consent_status": "refused", "consent_reason": ""}, "consent_reason"),
         ({"lawful_basis": "consent", "consent_status": "refused", "consent_reason": "risk_to_child"}, "lawful_basis"),
     ],

@@ -85,3 +85,16 @@ def test_the_record_page_keeps_what_was_typed_on_an_error_and_records(cambs):
         follow=True,
     )  # fmt: skip
     assert good.status_code == 200 and "Dr Shah" in good.content.decode() and "Amy Jones" in good.content.decode()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_childs_date_of_birth_outside_1900_to_2100_is_refused_on_its_field(cambs, api_as, day):
+    from triage.handover_models import Consultation
+
+    response = api_as(cambs["triage"]).post(
+        "/api/v1/consultations/", body(child_name="Ava", child_date_of_birth=day), format="json"
+    )
+    assert response.status_code == 400
+    assert response.data["child_date_of_birth"] == ["Enter a date between 1900 and 2100."]
+    with tenancy.tenant_context(cambs["tenant"]):
+        assert not Consultation.objects.exists()

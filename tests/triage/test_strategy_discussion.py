@@ -139,3 +139,12 @@ def test_not_recorded_in_time_it_is_breached_once_and_escalated(cambs, api_as, d
         )
     assert response.status_code == 201, response.content
     assert strategy_clock(cambs, decided).late_by == timedelta(hours=2)
+
+
+@pytest.mark.parametrize("due", ["0001-01-01", "9999-12-31"])
+def test_an_action_due_outside_1900_to_2100_is_refused_and_the_clock_stays_open(cambs, api_as, decided, due):
+    body = discussion(actions=[{"action": "Joint visit", "owner": "DS Jo Reid", "due": due}])
+    response = post(api_as, cambs["manager"], decided, body)
+    assert response.status_code == 400
+    assert response.data["actions"][0]["due"] == ["Enter a date between 1900 and 2100."]
+    assert strategy_clock(cambs, decided).is_open
