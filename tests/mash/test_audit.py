@@ -74,3 +74,58 @@ def test_removing_an_agency_still_in_use_is_a_clear_conflict(admin_and_agency, a
     response = api_as(admin).delete(f"/api/v1/agencies/{agency.slug}/")
     assert response.status_code == 409
     assert "still has staff" in response.data["detail"]
+
+
+# --- audit.batched(): the events of a block in one INSERT -------------------------------------------------
+
+
+def _inserts(captured) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if q["sql"].startswith('INSERT INTO "mash_auditevent"')]
+
+
+def test_a_batched_block_writes_its_events_in_one_insert_in_the_order_recorded(tenant_a, make_user):
+    from django.test.utils import CaptureQueriesContext
+
+    from mash import audit
+
+    actor = make_user(tenant_a, Role.TRIAGE)
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        with audit.batched():
+            for n in range(5):
+                audit.record(actor=actor, action=f"thing.{n}", tenant=tenant_a, changes={"n": n})
+            assert not AuditEvent.objects.filter(action__startswith="thing.").exists()  # not yet: at the end
+        written = list(AuditEvent.objects.filter(action__startswith="thing.").order_by("id"))
+    assert len(_inserts(captured)) == 1
+    assert [e.action for e in written] == [f"thing.{n}" for n in range(5)]
+    assert {(e.actor_id, e.actor_label, e.tenant_id) for e in written} == {(actor.pk, actor.username, tenant_a.pk)}
+    assert all(e.at is not None for e in written)
+
+
+def test_a_batched_block_that_fails_writes_none_of_its_events(tenant_a, make_user):
+    from mash import audit
+
+    actor = make_user(tenant_a, Role.TRIAGE)
+    with pytest.raises(ValueError), transaction.atomic(), audit.batched():
+        audit.record(actor=actor, action="thing.half_done", tenant=tenant_a)
+        raise ValueError("the work failed")
+    assert not AuditEvent.objects.filter(action="thing.half_done").exists()
+
+
+def test_nested_batched_blocks_write_once_with_the_outer_one(tenant_a, make_user):
+    from django.test.utils import CaptureQueriesContext
+
+    from mash import audit
+
+    actor = make_user(tenant_a, Role.TRIAGE)
+    with CaptureQueriesContext(connection) as captured, audit.batched():
+        audit.record(actor=actor, action="thing.outer", tenant=tenant_a)
+        with audit.batched():
+            audit.record(actor=actor, action="thing.inner", tenant=tenant_a)
+        assert not AuditEvent.objects.filter(action__startswith="thing.").exists()
+    assert len(_inserts(captured)) == 1
+    assert list(
+        AuditEvent.objects.filter(action__startswith="thing.").order_by("id").values_list("action", flat=True)
+    ) == [
+        "thing.outer",
+        "thing.inner",
+    ]
