@@ -19,10 +19,13 @@ How a deadline is never missed nor doubled:
 
 from __future__ import annotations
 
+import contextvars
+import copy
 import functools
 import logging
 import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -239,9 +242,42 @@ def _decimal(value, *, field: str) -> Decimal:
         raise PolicyViolation("Enter a number.", field=field) from None
 
 
+# What same_policies() has read in its block: {(tenant id, what, kind): value}; None outside one.
+_policies_read: contextvars.ContextVar[dict | None] = contextvars.ContextVar("mash_clock_policies", default=None)
+
+
+@contextmanager
+def same_policies():
+    """Within the block, each kind of clock's policy and escalation ladder are read once per tenant, and every
+    clock the block starts copies those: a rating asking nine agencies starts nine clocks of one kind in one
+    transaction, and read them eighteen times. Outside a block each start reads them afresh."""
+    if _policies_read.get() is not None:
+        yield
+        return
+    token = _policies_read.set({})
+    try:
+        yield
+    finally:
+        _policies_read.reset(token)
+
+
+def _read_once(what: str, kind: str, read):
+    memo = _policies_read.get()
+    if memo is None:
+        return read()
+    key = (current_tenant_id(), what, kind)
+    if key not in memo:
+        memo[key] = read()
+    return copy.deepcopy(memo[key])  # each clock gets its own copy of the ladder to store
+
+
 def _ladder_snapshot(kind: str) -> list[dict]:
     """The ladder a clock of ``kind`` copies when it starts. A team step carries its team's id (whose
     members are told) and name (what the messages say), so a later rename changes neither."""
+    return _read_once("ladder", kind, lambda: _read_ladder(kind))
+
+
+def _read_ladder(kind: str) -> list[dict]:
     rows = EscalationStep.objects.filter(kind=kind).select_related("team").order_by("level")
     steps = [(s.who, s.after, s.team) for s in rows]
     if not steps:  # a tenant without its own ladder still escalates: never a silent breach
@@ -272,6 +308,10 @@ def policy_length(kind: str) -> ClockLength:
     The one place a clock's length is looked up (the decision deadline included): ``start_clock``
     uses it, and a subject's due time is the clock's ``due_at``, never computed again elsewhere.
     """
+    return _read_once("length", kind, lambda: _read_length(kind))
+
+
+def _read_length(kind: str) -> ClockLength:
     policy = ClockPolicy.objects.filter(kind=kind).first()
     if policy is not None and policy.amount is not None and policy.unit:
         return ClockLength(policy.amount, policy.unit, policy.warn_fraction)

@@ -40,6 +40,27 @@ def test_a_changed_ladder_is_used_by_the_next_breach_and_running_clocks_keep_the
     assert event.changes["before"] == [["manager", 0], ["head", 4 * 3600]]
 
 
+def test_clocks_started_together_copy_one_reading_and_the_next_block_reads_a_changed_ladder(hub):
+    """services.same_policies (a rating asking every agency): the clocks of one block share one reading of the
+    policy and the ladder, each its own copy; a change made after the block is what the next block copies."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = UserFactory(tenant=hub.tenant, role=Role.ADMIN)
+    with CaptureQueriesContext(connection) as captured, services.same_policies():
+        first = start(hub, kind="decision", label="ALP-00001", subject=hub.police)
+        second = start(hub, kind="decision", label="ALP-00002", subject=hub.health)
+    ladder_reads = [q for q in captured.captured_queries if 'FROM "mash_escalationstep"' in q["sql"]]
+    assert len(ladder_reads) == 1
+    assert first.policy["ladder"] == second.policy["ladder"]
+    assert first.policy["ladder"] is not second.policy["ladder"]
+    assert first.policy["ladder"][0]["who"] == "manager"
+    services.change_ladder(actor=admin, tenant=hub.tenant, kind="decision", steps=[("head", timedelta(0))])
+    with services.same_policies():
+        third = start(hub, kind="decision", label="ALP-00003", subject=hub.police_lead)
+    assert [step["who"] for step in third.policy["ladder"]] == ["head"]
+
+
 def test_the_preview_says_when_each_step_tells_whom(hub):
     preview = services.preview_ladder([("manager", timedelta(0)), ("head", 4 * HOUR)], breach_at=T0)
     assert preview == [(T0, "MASH team manager"), (T0 + 4 * HOUR, "Head of service")]
