@@ -34,6 +34,13 @@ def agency_group(agency_id: int) -> Group:
     return Group.objects.get_or_create(name=group_name(agency_id))[0]
 
 
+def _agency_groups(agency_ids: set[int]) -> dict[int, Group]:
+    """Each agency's group, read in one query; one an agency has never had is made as agency_group makes it."""
+    names = {group_name(agency_id): agency_id for agency_id in agency_ids}
+    found = {names[group.name]: group for group in Group.objects.filter(name__in=names)}
+    return {agency_id: found.get(agency_id) or agency_group(agency_id) for agency_id in agency_ids}
+
+
 def _permissions(*codenames: str) -> list[Permission]:
     ctype = ContentType.objects.get_for_model(InformationRequest)
     return list(Permission.objects.filter(content_type=ctype, codename__in=codenames))
@@ -46,7 +53,7 @@ def grant(requests: Iterable[InformationRequest]) -> None:
         return
     ctype = ContentType.objects.get_for_model(InformationRequest)
     perms = _permissions("view_informationrequest", "change_informationrequest")
-    groups = {agency_id: agency_group(agency_id) for agency_id in {r.agency_id for r in requests}}
+    groups = _agency_groups({r.agency_id for r in requests})
     GroupObjectPermission.objects.bulk_create(
         [
             GroupObjectPermission(group=groups[r.agency_id], permission=p, content_type=ctype, object_pk=str(r.pk))

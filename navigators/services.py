@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from contacts.choices import ENQUIRY_CLOSED
 from deadlines.selectors import open_clock_for
-from deadlines.services import cancel_clock, meet_clock, notify, retime_clock, start_clock
+from deadlines.services import cancel_clock, meet_clock, notify, retime_clock, same_policies, start_clock
 from mash import audit, documents
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import Agency
@@ -73,46 +73,56 @@ def open_requests(
     ).values_list("pk", "agency_id"):
         navigators.setdefault(agency_id, []).append(user_id)
     created = []
-    for agency in agencies:
-        template = templates.get(agency.pk)
-        request = InformationRequest.objects.create(
-            contact=contact,
-            agency=agency,
-            rating=rating,
-            questions=questions,
-            question_list=list(template.questions) if template else [],
-            source_list=list(template.sources) if template else [],
-            requested_at=at,
-            requested_by=actor,
-            due_at=due_at,
-        )
-        clock = start_clock(
-            tenant=contact.tenant,
-            kind=ClockKind.NAVIGATOR_RETURN,
-            subject=request,
-            started_at=at,
-            amount=rating.return_amount,
-            unit=rating.return_unit,
-            responsible=navigators.get(agency.pk, []),
-            agency=agency,
-            label=_label(request, contact),
-            url=request_url(request),
-            actor=actor,
-        )
-        if clock.due_at != request.due_at:  # one calendar, so only if the tenant's calendar changed mid-call
-            request.due_at = clock.due_at
-            request.save(update_fields=["due_at"])
-        audit.record(
-            actor=actor,
-            action="information_request.opened",
-            obj=request,
-            label=_label(request, contact),
-            changes={"agency": agency.slug, "rating": rating.code, "due_at": request.due_at.isoformat()},
-        )
-        created.append(request)
+    with audit.batched(), same_policies():  # one audit INSERT, one read of the return clock's policy and ladder
+        for agency in agencies:
+            created.append(
+                _open_request(
+                    contact=contact, rating=rating, agency=agency, template=templates.get(agency.pk),
+                    questions=questions, at=at, due_at=due_at, navigators=navigators.get(agency.pk, []), actor=actor,
+                )
+            )  # fmt: skip
     # The agency's group may see and answer it (django-guardian); narrowed to read-only when the enquiry closes.
     access.grant(created)
     return created
+
+
+def _open_request(*, contact, rating, agency, template, questions, at, due_at, navigators, actor) -> InformationRequest:
+    request = InformationRequest.objects.create(
+        contact=contact,
+        agency=agency,
+        rating=rating,
+        questions=questions,
+        question_list=list(template.questions) if template else [],
+        source_list=list(template.sources) if template else [],
+        requested_at=at,
+        requested_by=actor,
+        due_at=due_at,
+    )
+    clock = start_clock(
+        tenant=contact.tenant,
+        kind=ClockKind.NAVIGATOR_RETURN,
+        subject=request,
+        started_at=at,
+        amount=rating.return_amount,
+        unit=rating.return_unit,
+        responsible=navigators,
+        agency=agency,
+        label=_label(request, contact),
+        url=request_url(request),
+        actor=actor,
+        new_subject=True,  # made just above, in this transaction: no clock can be running for it yet
+    )
+    if clock.due_at != request.due_at:  # one calendar, so only if the tenant's calendar changed mid-call
+        request.due_at = clock.due_at
+        request.save(update_fields=["due_at"])
+    audit.record(
+        actor=actor,
+        action="information_request.opened",
+        obj=request,
+        label=_label(request, contact),
+        changes={"agency": agency.slug, "rating": rating.code, "due_at": request.due_at.isoformat()},
+    )
+    return request
 
 
 @transaction.atomic
