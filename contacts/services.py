@@ -97,19 +97,20 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
         triage_workers = list(tenant_staff(tenant=tenant, roles=[Role.TRIAGE]).values_list("pk", flat=True))
         # Last: the counter's row stays locked from here until the transaction commits.
         contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
-        bounces.flag_received(contact, earlier, actor=actor)
-        audit.record(
-            actor=actor,
-            action="contact.received",
-            obj=contact,
-            changes={
-                "channel": submission.channel,
-                "source": contact.source,
-                "children": len(submission.children),
-                "received_at": received_at.isoformat(),
-            },
-        )
-        clock = _start_decision_clock(contact, actor=actor, responsible=triage_workers)
+        with audit.batched():  # the contact's events (received, its clock, a bounce) in one INSERT
+            bounces.flag_received(contact, earlier, actor=actor)
+            audit.record(
+                actor=actor,
+                action="contact.received",
+                obj=contact,
+                changes={
+                    "channel": submission.channel,
+                    "source": contact.source,
+                    "children": len(submission.children),
+                    "received_at": received_at.isoformat(),
+                },
+            )
+            clock = _start_decision_clock(contact, actor=actor, responsible=triage_workers)
         contact.decision_due_at = clock.due_at  # the clock's due time, the only decision deadline
         Contact.objects.filter(pk=contact.pk).update(reference=contact.reference, decision_due_at=clock.due_at)
         _acknowledge(contact)
