@@ -212,6 +212,14 @@ def _hand_over(execute, sql, params, many, context):
         # Savepoint statements touch no rows, and a rollback must run even in a failed transaction.
         if isinstance(sql, str) and sql[:8].upper() == "ROLLBACK" and getattr(connection, "_mash_rls_local", None):
             connection._mash_rls_local = _UNKNOWN  # a SET LOCAL may be undone: issue it again
+        elif (
+            isinstance(sql, str)
+            and sql[:8].upper() == "SAVEPOIN"
+            and connection.connection.info.transaction_status == _IDLE
+        ):
+            # It opens a new transaction (an atomic block straight inside another): the last transaction's
+            # SET LOCAL ended with it, so the next statement must hand the tenant over again.
+            connection._mash_rls_local = None
         return execute(sql, params, many, context)
     wanted = _wanted()
     in_transaction = not connection.get_autocommit()

@@ -328,3 +328,25 @@ def test_the_tenant_is_handed_over_once_per_transaction_and_again_after_a_rollba
         issued.clear()
         assert _count(AuditEvent, mine) == 1
         assert len(issued) <= 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_that_opens_with_a_savepoint_is_still_handed_its_own_tenant(tenant_a, tenant_b, as_app):
+    """A transaction whose first statement is a savepoint (an atomic block opened straight inside another: intake
+    saving a police notification, whose occurrence number may clash) was not seen to begin, so the tenant handed
+    to the one before it was taken as still set, though its SET LOCAL had ended with it. What the database then
+    held was the session's tenant: the last one read outside a transaction on this connection. Here that is
+    tenant B, and tenant A's next transaction could read B's rows (and could not insert its own)."""
+    from mash.models import Agency
+
+    theirs = plant(AuditEvent, tenant_b.pk)
+    with tenancy.tenant_context(tenant_b):
+        assert _count(AuditEvent, theirs) == 1  # outside a transaction: the session's tenant is now B
+    with tenancy.tenant_context(tenant_a):
+        with transaction.atomic():
+            assert _count(AuditEvent, theirs) == 0  # this transaction is handed A
+        with transaction.atomic(), transaction.atomic():  # the next one opens with a SAVEPOINT
+            assert _count(AuditEvent, theirs) == 0
+            Agency.objects.create(slug="health", name="Health A")
+        with transaction.atomic():
+            assert Agency.objects.filter(slug="health").count() == 1
