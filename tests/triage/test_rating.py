@@ -29,6 +29,25 @@ def requests_of(hub, contact):
         return list(InformationRequest.objects.filter(contact=contact).select_related("agency"))
 
 
+def test_a_red_rating_writes_every_event_it_audits_in_one_insert_in_the_order_they_happened(cambs, api_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    contact = new_contact(cambs)
+    with tenancy.tenant_context(cambs["tenant"]):
+        since = AuditEvent.objects.order_by("pk").last().pk
+    with CaptureQueriesContext(connection) as captured:
+        response = rate(api_as, cambs["triage"], contact, rating="red", rationale="Serious injury to a baby.")
+    assert response.status_code == 200, response.content
+    inserts = [q for q in captured.captured_queries if q["sql"].startswith('INSERT INTO "mash_auditevent"')]
+    assert len(inserts) == 1
+    with tenancy.tenant_context(cambs["tenant"]):
+        actions = list(AuditEvent.objects.filter(pk__gt=since).order_by("pk").values_list("action", flat=True))
+    agencies = len(cambs["agencies"])
+    assert actions[: 2 * agencies] == ["clock.started", "information_request.opened"] * agencies
+    assert "contact.rated" in actions[2 * agencies :]
+
+
 def test_red_in_cambridgeshire_asks_every_agency_within_four_clock_hours(cambs, api_as):
     contact = new_contact(cambs)
     before = timezone.now()
