@@ -129,3 +129,37 @@ def test_nested_batched_blocks_write_once_with_the_outer_one(tenant_a, make_user
         "thing.outer",
         "thing.inner",
     ]
+
+
+def test_an_event_inside_a_savepoint_rolled_back_within_a_batched_block_goes_with_its_change(tenant_a, make_user):
+    """A change undone by a rollback to its savepoint must not leave its event behind, batched or not."""
+    from mash import audit
+
+    actor = make_user(tenant_a, Role.TRIAGE)
+    with transaction.atomic(), audit.batched():
+        audit.record(actor=actor, action="thing.kept", tenant=tenant_a)
+        try:
+            with transaction.atomic():  # a savepoint
+                audit.record(actor=actor, action="thing.undone", tenant=tenant_a)
+                raise ValueError("the change is undone")
+        except ValueError:
+            pass
+        audit.record(actor=actor, action="thing.after", tenant=tenant_a)
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="thing.").order_by("id").values_list("action", flat=True)
+    )
+    assert actions == ["thing.kept", "thing.after"]
+
+
+def test_an_error_caught_inside_the_transaction_keeps_the_events_recorded_before_it(tenant_a, make_user):
+    from mash import audit
+
+    actor = make_user(tenant_a, Role.TRIAGE)
+    with transaction.atomic():
+        try:
+            with audit.batched():
+                audit.record(actor=actor, action="thing.changed", tenant=tenant_a)
+                raise ValueError("a later step failed; the caller carries on")
+        except ValueError:
+            pass
+    assert AuditEvent.objects.filter(action="thing.changed").count() == 1
