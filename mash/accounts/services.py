@@ -19,7 +19,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -103,7 +103,7 @@ def _field_errors(*, data: UserInput, instance: User | None, taken_usernames=fro
         elif username.lower() in taken_usernames or (
             User.objects.filter(username__iexact=username).exclude(pk=getattr(instance, "pk", None)).exists()
         ):
-            add("username", "This username is already taken: choose another")
+            add("username", USERNAME_TAKEN)
     if creating or "email" in data.given:
         email = data.email.strip()
         if not email:
@@ -126,6 +126,21 @@ def _field_errors(*, data: UserInput, instance: User | None, taken_usernames=fro
     if role in Role.values and role not in AGENCY_ROLES and agency is not None:
         add("agency", "Only navigators and agency leads belong to an agency: leave the agency empty")
     return errors
+
+
+USERNAME_TAKEN = "This username is already taken: choose another"
+
+
+def _save_with_username(user: User, **kwargs) -> None:
+    """Save ``user``; a username another administrator's request took between the check above and this save
+    (the unique index refuses it) is the same field error the check gives, not a server error."""
+    try:
+        with transaction.atomic():
+            user.save(**kwargs)
+    except IntegrityError as exc:
+        if "username" not in str(exc):
+            raise
+        _raise({"username": [USERNAME_TAKEN]})
 
 
 def _raise(errors: dict[str, list[str]]):
@@ -241,7 +256,7 @@ def _create(*, actor, tenant, data: UserInput, send_email: bool) -> User:
         is_staff=False,
     )
     user.set_unusable_password()
-    user.save()
+    _save_with_username(user)
     _set_team(user, data.team)
     audit.record(
         actor=actor,
@@ -282,7 +297,7 @@ def change_user(*, actor, user: User, data: UserInput, is_active: bool | None = 
         user.agency = data.agency if user.role in AGENCY_ROLES else None
     changes = audit.diff(user, before, USER_FIELDS)
     if changes:
-        user.save()
+        _save_with_username(user)
     if "team" in data.given and data.team != before_team:
         _set_team(user, data.team)
         changes["team"] = [before_team.name if before_team else None, data.team.name if data.team else None]

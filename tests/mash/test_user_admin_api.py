@@ -138,3 +138,26 @@ def test_only_administrators_use_the_users_api(tenant_a, make_user, api_as, role
     client = api_as(make_user(tenant_a, role))
     assert client.get(URL).status_code == 403
     assert client.post(URL, _new(), format="json").status_code == 403
+
+
+@pytest.mark.parametrize("change", ["create", "rename"])
+def test_a_username_taken_by_another_request_after_the_check_is_a_field_error_not_a_500(
+    admin, tenant_a, make_user, api_as, monkeypatch, change
+):
+    """Two administrators (of any councils: usernames are sign-in names) choosing one name at the same moment:
+    both pass the check before either saves, and the unique index refuses the second. Simulated by passing the
+    check, as the second request did."""
+    from mash.accounts import services
+
+    make_user(tenant_a, Role.TRIAGE, username="alpha-sam")
+    renamed = make_user(tenant_a, Role.TRIAGE, username="alpha-jo")
+    monkeypatch.setattr(services, "_field_errors", lambda **kwargs: {})
+    client = api_as(admin)
+    if change == "create":
+        response = client.post(URL, _new(username="alpha-sam"), format="json")
+    else:
+        response = client.patch(f"{URL}{renamed.pk}/", {"username": "alpha-sam"}, format="json")
+    assert response.status_code == 400
+    assert response.data == {"username": [services.USERNAME_TAKEN]}
+    assert User.objects.filter(username="alpha-sam").count() == 1
+    assert User.objects.filter(pk=renamed.pk, username="alpha-jo").exists()
