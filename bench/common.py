@@ -84,6 +84,16 @@ def p95(timings: list[float]) -> float:
     return statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else timings[0]
 
 
+def token_client(user):
+    """An API client authenticated as ``user`` by DRF token, as partner systems call the API."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
 def signed_in(client, user):
     """Sign ``user`` in on a test ``client`` as the sign-in page does, second factor included (staff must
     have one): a confirmed authenticator device, and the session marked verified as django-otp does."""

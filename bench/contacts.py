@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import as_served, setup_django  # noqa: E402 - needs the root on the path first
+from bench.common import as_served, setup_django, token_client  # noqa: E402 - needs the root on the path first
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/mash_bench_contacts"
 
@@ -156,15 +156,6 @@ def _bodies(register, n: int, seed: int) -> list[dict]:
     return bodies
 
 
-def _client(user):
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
-
 def _summary(timings: list[float]) -> tuple[float, float]:
     from bench.common import p95
 
@@ -173,7 +164,7 @@ def _summary(timings: list[float]) -> tuple[float, float]:
 
 def _api_throughput(user, register, n: int, profile: bool) -> dict:
     """Post ``n`` MARFs (one request each, as a partner system does): per-request times in ms."""
-    client = _client(user)
+    client = token_client(user)
     bodies = _bodies(register, n, seed=9)
     client.post("/api/v1/contacts/", bodies[0], format="json")  # warm: the calendar cached, the counter made
     timings = []
@@ -228,7 +219,7 @@ def _statements(user, register) -> dict[str, int]:
     from tests.contacts.builders import marf
 
     rng = random.Random()  # a fresh child each run: a child posted by an earlier run is no longer new
-    client = _client(user)
+    client = token_client(user)
     known = rng.choice(register)
     stranger = replace(known, first_name=f"Zed{rng.randrange(10**9)}", last_name=f"Quill{rng.randrange(10**9)}")
     misspelt = replace(known, last_name=_typo(rng, known.last_name))
@@ -252,7 +243,7 @@ def _statements(user, register) -> dict[str, int]:
 
 def _light_read(user, n: int) -> dict:
     """The floor over the same stack: a small authenticated read (the caller's notifications, one page)."""
-    client = _client(user)
+    client = token_client(user)
     assert client.get("/api/v1/notifications/").status_code == 200
     timings = []
     started = time.perf_counter()

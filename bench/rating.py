@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import as_served, current_role, p95, setup_django  # noqa: E402 - needs the root on the path first
+from bench.common import as_served, current_role, p95, setup_django, token_client  # noqa: E402 - needs the root on the path first
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/mash_bench_rating"
 SLUG = "bench-rating"
@@ -55,15 +55,6 @@ def _hub(agencies: int):
         username="bench-rating-triage", defaults={"tenant": tenant, "role": Role.TRIAGE}
     )
     return tenant, asked, triage
-
-
-def _client(user):
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 def _contacts(tenant, n: int) -> list[int]:
@@ -97,7 +88,7 @@ def main(argv=None) -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     tenant, agencies, triage = _hub(args.agencies)
     contacts = _contacts(tenant, args.contacts + 2)
-    client = _client(triage)
+    client = token_client(triage)
     as_served()
     _rate(client, contacts.pop())  # warm: the calendar cached, every agency's group made
     connection.queries_log.clear()

@@ -194,6 +194,7 @@ def _agencies_for(rating: Rating, slugs) -> list[Agency]:
 
 
 @transaction.atomic
+@audit.batched()  # inside the transaction: the rating's own events in one INSERT
 def rate_contact(
     *,
     contact: Contact,
@@ -230,55 +231,54 @@ def rate_contact(
                 f"Say why you are changing the rating from {previous.label} to {rating.label}.", field="reason"
             )
     agencies_to_ask = _agencies_for(rating, agencies)
-    with audit.batched():  # the rating's events (requests, clocks, the rating itself) in one INSERT
-        moved = []
-        if previous is not None:
-            moved = navigator_services.bring_forward(contact=contact, rating=rating, actor=actor, reason=reason, at=at)
-        opened = navigator_services.open_requests(
-            contact=contact, rating=rating, agencies=agencies_to_ask, actor=actor, at=at
-        )
-        status_before = contact.status
-        outstanding = InformationRequest.objects.filter(contact=contact, status__in=OUTSTANDING).exists()
-        contact.rating = rating
-        contact.status = ContactStatus.ENQUIRY if outstanding else ContactStatus.IN_TRIAGE
-        fields = ["rating", "status"]
-        if contact.assigned_to_id is None:
-            contact.assigned_to = actor
-            fields.append("assigned_to")
-        _save(contact, fields)
-        brought_forward = _bring_decision_forward(contact, rating=rating, actor=actor)
-        entry = RatingHistory.objects.create(
-            contact=contact,
-            rating=rating,
-            previous_rating=previous,
-            rationale=rationale,
-            reason=reason,
-            agencies=[a.slug for a in agencies_to_ask],
-            rated_by=actor,
-            rated_at=at,
-        )
+    moved = []
+    if previous is not None:
+        moved = navigator_services.bring_forward(contact=contact, rating=rating, actor=actor, reason=reason, at=at)
+    opened = navigator_services.open_requests(
+        contact=contact, rating=rating, agencies=agencies_to_ask, actor=actor, at=at
+    )
+    status_before = contact.status
+    outstanding = InformationRequest.objects.filter(contact=contact, status__in=OUTSTANDING).exists()
+    contact.rating = rating
+    contact.status = ContactStatus.ENQUIRY if outstanding else ContactStatus.IN_TRIAGE
+    fields = ["rating", "status"]
+    if contact.assigned_to_id is None:
+        contact.assigned_to = actor
+        fields.append("assigned_to")
+    _save(contact, fields)
+    brought_forward = _bring_decision_forward(contact, rating=rating, actor=actor)
+    entry = RatingHistory.objects.create(
+        contact=contact,
+        rating=rating,
+        previous_rating=previous,
+        rationale=rationale,
+        reason=reason,
+        agencies=[a.slug for a in agencies_to_ask],
+        rated_by=actor,
+        rated_at=at,
+    )
+    audit.record(
+        actor=actor,
+        action="contact.rerated" if previous else "contact.rated",
+        obj=contact,
+        changes={
+            "rating": [previous.code if previous else None, rating.code],
+            "rationale": rationale,
+            **({"reason": reason} if reason else {}),
+            "agencies_asked": [r.agency.slug for r in opened],
+            "deadlines_brought_forward": len(moved),
+            "status": [status_before, contact.status],
+        },
+    )
+    if rating.immediate:
+        alert_immediate_action(contact=contact, reason=f"rated {rating.label} ({rationale[:120]})", actor=actor)
+    if brought_forward is not None:
         audit.record(
             actor=actor,
-            action="contact.rerated" if previous else "contact.rated",
+            action="contact.decision_brought_forward",
             obj=contact,
-            changes={
-                "rating": [previous.code if previous else None, rating.code],
-                "rationale": rationale,
-                **({"reason": reason} if reason else {}),
-                "agencies_asked": [r.agency.slug for r in opened],
-                "deadlines_brought_forward": len(moved),
-                "status": [status_before, contact.status],
-            },
+            changes={"decision_due_at": [d.isoformat() for d in brought_forward], "by_rating": rating.code},
         )
-        if rating.immediate:
-            alert_immediate_action(contact=contact, reason=f"rated {rating.label} ({rationale[:120]})", actor=actor)
-        if brought_forward is not None:
-            audit.record(
-                actor=actor,
-                action="contact.decision_brought_forward",
-                obj=contact,
-                changes={"decision_due_at": [d.isoformat() for d in brought_forward], "by_rating": rating.code},
-            )
     return entry
 
 
