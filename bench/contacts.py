@@ -143,17 +143,18 @@ def _bodies(register, n: int, seed: int) -> list[dict]:
     import random
 
     from bench.people import variant
-    from tests.contacts.builders import marf
 
     rng = random.Random(seed)
-    bodies = []
-    for child in rng.sample(register, n):
-        v, _ = variant(rng, child)
-        bodies.append(
-            marf(children=[{"first_name": v.first_name, "last_name": v.last_name,
-                            "date_of_birth": v.date_of_birth.isoformat(), "postcode": v.postcode, "sex": v.sex}])
-        )  # fmt: skip
-    return bodies
+    return [_marf_about(variant(rng, child)[0]) for child in rng.sample(register, n)]
+
+
+def _marf_about(child) -> dict:
+    """A good MARF about one generated child (bench/people.py)."""
+    from tests.contacts.builders import marf
+
+    return marf(children=[{"first_name": child.first_name, "last_name": child.last_name,
+                           "date_of_birth": child.date_of_birth.isoformat(), "postcode": child.postcode,
+                           "sex": child.sex}])  # fmt: skip
 
 
 def _summary(timings: list[float]) -> tuple[float, float]:
@@ -216,7 +217,6 @@ def _statements(user, register) -> dict[str, int]:
     from django.test.utils import CaptureQueriesContext
 
     from bench.people import _typo
-    from tests.contacts.builders import marf
 
     rng = random.Random()  # a fresh child each run: a child posted by an earlier run is no longer new
     client = token_client(user)
@@ -224,15 +224,10 @@ def _statements(user, register) -> dict[str, int]:
     stranger = replace(known, first_name=f"Zed{rng.randrange(10**9)}", last_name=f"Quill{rng.randrange(10**9)}")
     misspelt = replace(known, last_name=_typo(rng, known.last_name))
 
-    def body(child):
-        return marf(children=[{"first_name": child.first_name, "last_name": child.last_name,
-                               "date_of_birth": child.date_of_birth.isoformat(), "postcode": child.postcode,
-                               "sex": child.sex}])  # fmt: skip
-
     def count(child, patch: bool = False) -> int:
         patcher = mock.patch("reporting.receivers.schedule") if patch else nullcontext()
         with patcher, CaptureQueriesContext(connection) as captured:
-            assert client.post("/api/v1/contacts/", body(child), format="json").status_code == 201
+            assert client.post("/api/v1/contacts/", _marf_about(child), format="json").status_code == 201
         return sum(q["sql"] not in ("BEGIN", "COMMIT") for q in captured.captured_queries)
 
     count(replace(stranger, first_name="Warm"))
