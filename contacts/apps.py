@@ -10,12 +10,13 @@ class ContactsConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from mash import documents
+        from mash import documents, freshness
 
-        from . import receivers  # noqa: F401  (connects the clock mirror)
+        from . import receivers, services  # noqa: F401  (receivers: connects the clock mirror)
         from .selectors import document_reader
 
         documents.register("contacts.contact", document_reader)
+        freshness.register(services.MATCHING, services.settle_for_staff)
         connection_created.connect(_sqlite_functions, dispatch_uid="contacts-sqlite-functions")
 
 

@@ -98,3 +98,6 @@ def seed(tenant):
         )
         actor = referrer if channel == "marf" and referrer and referrer.role == Role.REFERRER else triage
         services.submit_contact(tenant=tenant, actor=actor, submission=submission)
+    # The referrer's MARFs are matched by a worker after each commit: do it now, so the demo seeded after this
+    # (and the first page a user opens) finds every child on the register.
+    services.settle_pending_matching()

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deadlines.services import notify, start_clock
-from mash import audit, documents
+from mash import audit, documents, freshness, locks, tenancy
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.references import allocate_reference
 from mash.roles import Role
@@ -26,7 +26,7 @@ from thresholds.calendars import edt_covers
 from thresholds.models import ClockKind
 
 from . import bounces, matching
-from .choices import MatchStatus, PersonRole
+from .choices import Channel, MatchStatus, PersonRole
 from .models import Contact, ContactPerson, MarfDraft, Person, PersonMatchCandidate, ReferenceCounter
 from .selectors import may_attach_documents
 from .signals import contact_received, people_merged
@@ -38,6 +38,9 @@ MATCH_DECIDERS = frozenset({Role.TRIAGE, Role.MANAGER})
 # A baby born this long before the expected date is very premature (about 22 weeks' gestation): an earlier
 # date is a typing slip.
 BIRTH_EARLIEST_BEFORE_DUE_DAYS = 126
+MATCHING = "matching"  # the work owed to staff reads (mash.freshness) while someone is still to be matched
+SETTLE_AT_MOST = 50  # contacts a staff request matches before it reads; a backlog beyond is the workers'
+MATCHING_LOCK = 0x4D4D  # mash.locks.take_turns(MATCHING_LOCK, tenant id): one matcher of a tenant's pending people
 
 CONTACT_FIELDS = (
     "concerns", "support_provided", "address", "postcode", "school", "gp", "language", "interpreter_needed",
@@ -66,6 +69,12 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
     matched against the register and the earlier contacts read first; then the number is taken and written
     with the decision deadline in one update. The provisional reference is never seen outside this
     transaction. The people received are kept on the contact (``received_people``, in order) for the reply.
+
+    A referrer's or the public's contact stops there (issue 22): they are never shown the register, earlier
+    contacts or a bounce, so its people are stored pending and matched by a worker after the commit, with the
+    bounce check (:func:`settle_pending_matching`); any staff request of the tenant finishes that first
+    (:mod:`mash.freshness`), so triage never reads the contact unmatched. Staff are shown the register and
+    earlier contacts in their reply, so their contacts are matched in the request.
     """
     with transaction.atomic():
         received_at = submission.received_at or timezone.now()
@@ -92,8 +101,9 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
                     "A contact with this reference has already been received.", field="external_reference"
                 ) from exc
             raise
-        contact.received_people = _add_people(contact, submission)
-        earlier = bounces.earlier_step(contact, persons=known_children(contact.received_people))
+        deferred = submission.channel == Channel.PUBLIC or (actor is not None and actor.role == Role.REFERRER)
+        contact.received_people = _add_people(contact, submission, deferred=deferred)
+        earlier = None if deferred else bounces.earlier_step(contact, persons=known_children(contact.received_people))
         triage_workers = list(tenant_staff(tenant=tenant, roles=[Role.TRIAGE]).values_list("pk", flat=True))
         # Last: the counter's row stays locked from here until the transaction commits.
         contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
@@ -123,8 +133,9 @@ def _provisional_reference() -> str:
     return f"~{uuid.uuid4().hex[:30]}"
 
 
-def _add_people(contact: Contact, submission: ContactSubmission) -> list[ContactPerson]:
-    """Store the people ``contact`` names (one statement), then link them to the register (see :func:`_link_all`).
+def _add_people(contact: Contact, submission: ContactSubmission, *, deferred: bool = False) -> list[ContactPerson]:
+    """Store the people ``contact`` names (one statement), then link them to the register (see :func:`_link_all`),
+    or, ``deferred``, leave them pending for a worker (and the tenant's next staff request) to link.
 
     The people a contact names are kept whatever matching does: stored before it runs, pending until matched.
     """
@@ -144,6 +155,9 @@ def _add_people(contact: Contact, submission: ContactSubmission) -> list[Contact
         post_save.send(
             sender=ContactPerson, instance=mention, created=True, update_fields=None, raw=False, using=DEFAULT_DB_ALIAS
         )
+    if deferred:
+        _owe_matching(contact)
+        return mentions
     if not _link_all(mentions):
         linked: set[int] = set()
         pending = False
@@ -153,8 +167,15 @@ def _add_people(contact: Contact, submission: ContactSubmission) -> list[Contact
             else:
                 pending = True
         if pending:
-            transaction.on_commit(partial(_enqueue_matching, contact.pk, contact.tenant_id), robust=True)
+            _owe_matching(contact)
     return mentions
+
+
+def _owe_matching(contact: Contact) -> None:
+    """Someone of ``contact`` is still to be matched: a worker does it after the commit, and the tenant's next
+    staff request first if it comes sooner."""
+    transaction.on_commit(partial(_enqueue_matching, contact.pk, contact.tenant_id), robust=True)
+    freshness.owe(MATCHING, contact.tenant_id)
 
 
 def known_children(mentions: list[ContactPerson]) -> set[int] | None:
@@ -319,6 +340,34 @@ def match_pending_people(*, contact_id: int) -> int:
                 changes={"mentions": [m.pk for m in done], "people": [m.person_id for m in done]},
             )
     return len(mentions) - len(done)
+
+
+def settle_pending_matching(*, limit: int = SETTLE_AT_MOST) -> tuple[int, list[int]]:
+    """Match the people still pending in the current tenant's contacts, oldest contact first, at most ``limit``
+    contacts; returns how many contacts were tried and those still pending (a failure, logged, left to the
+    worker's retries and the sweep).
+
+    Oldest first, one matcher at a time for the tenant (a transaction-level advisory lock on PostgreSQL; SQLite
+    has one writer anyway): a child named by two contacts a moment apart is matched as intake in the request
+    would have, the second contact to the register entry the first made, whether a worker, another worker or a
+    staff request gets there first. A matcher that waited on the lock then finds nothing left to do.
+    """
+    with transaction.atomic():
+        locks.take_turns(MATCHING_LOCK, tenancy.require_tenant_id())
+        pending = ContactPerson.objects.filter(matching_pending=True).order_by("contact_id")
+        contact_ids = list(pending.values_list("contact_id", flat=True).distinct()[:limit])
+        still = [contact_id for contact_id in contact_ids if match_pending_people(contact_id=contact_id)]
+    return len(contact_ids), still
+
+
+def settle_for_staff() -> bool:
+    """:mod:`mash.freshness`'s settler: True unless more contacts were pending than one settling takes."""
+    tried, _ = settle_pending_matching()
+    return tried < SETTLE_AT_MOST
+
+
+def is_pending(contact_id: int) -> bool:
+    return ContactPerson.objects.filter(contact_id=contact_id, matching_pending=True).exists()
 
 
 def contacts_with_people_pending() -> list[int]:

@@ -1,7 +1,7 @@
 """Thin Celery entry points over the contact services: ids and the tenant in, fresh state loaded, idempotent.
 
-Matching a contact's people against the register is helpful, not essential: when it fails at intake the
-contact is still received, its people are saved unlinked and marked pending, and these tasks retry.
+Matching a contact's people against the register: a worker's job for a referrer's or the public's contact (the
+request stores them pending), and a retry's for a staff contact whose matching failed at intake.
 """
 
 from celery import shared_task
@@ -11,13 +11,17 @@ RETRY_DELAYS = (30, 120, 600, 1800, 3600)  # seconds; afterwards the periodic sw
 
 @shared_task(name="contacts.match_pending_people", bind=True, ignore_result=True, max_retries=len(RETRY_DELAYS))
 def match_pending_people(self, contact_id: int, tenant_id: int) -> int:
-    """Link the pending people of one contact to the register. Running it twice does nothing more."""
+    """Link the pending people of one contact to the register, with every other contact of the tenant still
+    pending, oldest first (:func:`contacts.services.settle_pending_matching`). Running it twice does nothing
+    more. Retried while this contact's matching fails."""
+    from mash import freshness
     from mash.tenancy import tenant_context
 
     from . import services
 
     with tenant_context(tenant_id):
-        still_pending = services.match_pending_people(contact_id=contact_id)
+        freshness.settle(services.MATCHING, tenant_id)
+        still_pending = services.is_pending(contact_id)
     if still_pending and self.request.retries < len(RETRY_DELAYS):
         raise self.retry(countdown=RETRY_DELAYS[self.request.retries])
     return still_pending

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from . import tenancy
+from . import freshness, tenancy
 from .exceptions import DomainError
 from .permissions import IsTenantMember, ObjectGrantPermission, role_permission  # noqa: F401 - re-exported
 
@@ -36,6 +36,7 @@ class TenantScopedMixin:
         tenant = getattr(user, "tenant", None) if user and user.is_authenticated else None
         request.tenant = tenant
         self._tenant_token = tenancy.activate(tenant)
+        freshness.settle_for(user, tenant)  # work left to a worker that staff must not read around
         super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from whitenoise.middleware import WhiteNoiseMiddleware
 
-from . import audit, tenancy
+from . import audit, freshness, tenancy
 from .models import new_request_id
 from .platform import SUSPENDED_MESSAGE
 
@@ -109,6 +109,7 @@ class TenantMiddleware:
             # Instants are stored in UTC and shown in the tenant's own zone.
             timezone.activate(ZoneInfo(tenant.time_zone))
         try:
+            freshness.settle_for(user, tenant)  # work left to a worker that staff must not read around
             return self.get_response(request)
         finally:
             tenancy.deactivate(token)

@@ -21,7 +21,7 @@ from contacts.models import Contact, ContactPerson, PersonMatchCandidate
 from contacts.selectors import RECONTACT_WINDOW, _counts_as_same_child, add_matched_register_entries, child_sightings
 from deadlines.models import Clock
 from earlyhelp.models import EarlyHelpRequest, EarlyHelpStatus
-from mash import audit
+from mash import audit, locks
 from mash.models import Tenant
 from mash.tenancy import require_tenant_id, tenant_context
 from navigators.models import OUTSTANDING, InformationRequest
@@ -467,9 +467,7 @@ REFRESH_LOCK = 0x4D415348
 
 def _take_turns(tenant_id: int) -> None:
     """Wait for any other refresh or rebuild of this tenant's facts to commit (held until ours commits)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # scoping: allowed - a lock on the active tenant's key, reads no rows
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [REFRESH_LOCK, tenant_id])
+    locks.take_turns(REFRESH_LOCK, tenant_id)
 
 
 class _Pending:

@@ -28,7 +28,7 @@ from mash.pages import ROLE_HOMES
 from mash.roles import Role
 from navigators import demo as navigators_demo
 from navigators import services as navigator_services
-from tests.contacts.builders import marf
+from tests.contacts.builders import marf, settle_matching
 from tests.factories import AgencyFactory, token_for
 from tests.mash import document_builders as document_files
 from thresholds.models import ClosureDay, Rating, ThresholdIndicator
@@ -108,6 +108,7 @@ def build_world(tenant, make_user):
     created = [referrer.post("/api/v1/contacts/", body, content_type="application/json") for body in bodies]
     assert all(r.status_code == 201 for r in created), [r.content for r in created]
     first, contact_id, stepped_down_id = (r.json()["id"] for r in created)
+    settle_matching(tenant)  # the worker's matching of the referrer's contacts (the match candidate below)
 
     with tenancy.tenant_context(tenant):
         from contacts.models import Contact

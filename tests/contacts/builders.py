@@ -52,3 +52,12 @@ def submit(api_client, **overrides):
     response = api_client.post("/api/v1/contacts/", marf(**overrides), format="json")
     assert response.status_code == 201, response.content
     return response.data
+
+
+def settle_matching(tenant):
+    """What a worker does a moment after a referrer's or the public's contact commits (and the tenant's next staff
+    request first, if sooner): match the people still pending against the register, oldest contact first."""
+    from mash import freshness
+
+    with tenancy.tenant_context(tenant):
+        freshness.settle(services.MATCHING, tenant.pk)

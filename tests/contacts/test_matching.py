@@ -12,7 +12,7 @@ from contacts.models import ContactPerson, Person, PersonMatchCandidate
 from mash import tenancy
 from mash.exceptions import Conflict, NotAllowed
 from tests.audit_helpers import audit_event, audit_events
-from tests.contacts.builders import marf, submit
+from tests.contacts.builders import marf, settle_matching, submit
 
 pytestmark = pytest.mark.django_db
 DOB = date(2015, 3, 27)
@@ -67,6 +67,7 @@ def test_an_identical_child_is_the_same_register_entry(hub, api_as):
     client = api_as(hub["referrer"])
     first = submit(client, children=_child("Olivia", "Smith"), household=[])
     second = submit(client, children=_child("olivia", "SMITH"), household=[])
+    settle_matching(hub["tenant"])  # the worker, a moment after each commit
     with tenancy.tenant_context(hub["tenant"]):
         assert Person.objects.count() == 1
         assert PersonMatchCandidate.objects.count() == 0
@@ -143,6 +144,7 @@ def test_triage_rejects_a_strong_match_and_it_no_longer_counts(hub, api_as):
     client = api_as(hub["referrer"])
     submit(client, children=_child("Olivia", "Smith"), household=[])
     second = submit(client, children=_child("Olivai", "Smith"), household=[])
+    settle_matching(hub["tenant"])
     with tenancy.tenant_context(hub["tenant"]):
         services.reject_match(actor=hub["manager"], candidate=_candidate(hub["tenant"]))
     assert api_as(hub["triage"]).get(f"/api/v1/contacts/{second['id']}/").data["previous_contacts"] == []
@@ -154,6 +156,7 @@ def test_only_triage_and_managers_decide_matches(hub, api_as, who):
     client = api_as(hub["referrer"])
     submit(client, children=_child("Olivia", "Smith"), household=[])
     submit(client, children=_child("Olivai", "Smith"), household=[])
+    settle_matching(hub["tenant"])
     with tenancy.tenant_context(hub["tenant"]), pytest.raises(NotAllowed):
         services.confirm_match(actor=hub[who], candidate=_candidate(hub["tenant"]))
 
@@ -161,6 +164,7 @@ def test_only_triage_and_managers_decide_matches(hub, api_as, who):
 def test_twins_in_one_contact_are_two_people_and_not_matches_of_each_other(hub, api_as):
     twins = _child("Olivia", "Smith") + _child("Oliver", "Smith")
     submit(api_as(hub["referrer"]), children=twins, household=[])
+    settle_matching(hub["tenant"])
     with tenancy.tenant_context(hub["tenant"]):
         assert Person.objects.count() == 2
         assert PersonMatchCandidate.objects.count() == 0
@@ -172,6 +176,7 @@ def test_previous_contacts_selector_works_on_an_empty_page():
 
 def test_household_adults_join_the_register_too(hub, api_as):
     submit(api_as(hub["referrer"]), **{k: v for k, v in marf().items() if k != "children"}, children=_child("A", "B"))
+    settle_matching(hub["tenant"])
     with tenancy.tenant_context(hub["tenant"]):
         roles = sorted(ContactPerson.objects.values_list("role", flat=True))
         assert roles == ["child", "parent"]

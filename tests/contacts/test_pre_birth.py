@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from contacts.models import Contact, ContactPerson, Person
 from mash import tenancy
-from tests.contacts.builders import marf, submit
+from tests.contacts.builders import marf, settle_matching, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,7 @@ STEPS = {
 
 
 def _unborn_register_entry(tenant, contact_pk):
+    settle_matching(tenant)  # a referrer's and the public's contacts are matched by a worker after the request
     with tenancy.tenant_context(tenant):
         child = ContactPerson.objects.select_related("person").get(contact_id=contact_pk, role="child")
         household = list(ContactPerson.objects.filter(contact_id=contact_pk).exclude(role="child"))

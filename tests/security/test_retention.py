@@ -12,7 +12,7 @@ from mash.models import AuditEvent
 from mash.roles import Role
 from mash.security.models import RetentionPolicy, RetentionRule
 from mash.tenancy import tenant_context
-from tests.contacts.builders import submit
+from tests.contacts.builders import settle_matching, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +41,8 @@ def filed(tenant_a, tenant_b, make_user, api_as):
     recent_nfa = submit(api_as(referrer_a))
     old_advice = submit(api_as(referrer_a))
     theirs = submit(api_as(referrer_b))
+    settle_matching(tenant_a)  # the workers' matching of the referrers' contacts
+    settle_matching(tenant_b)
     _decided(tenant_a, old_nfa["id"], outcome="nfa", years_ago=7)
     _decided(tenant_a, recent_nfa["id"], outcome="nfa", years_ago=2)
     _decided(tenant_a, old_advice["id"], outcome="advice", years_ago=4)
