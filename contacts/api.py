@@ -110,7 +110,12 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
 
     @extend_schema(request=StaffContactInput, responses={201: ContactSerializer})
     def create(self, request, *args, **kwargs):
-        """A MARF from a referrer, or a contact recorded by triage (which may have been received earlier)."""
+        """A MARF from a referrer, or a contact recorded by triage (which may have been received earlier).
+
+        A referrer's MARF is answered once it is stored, with its reference and its decision deadline running:
+        its people are matched against the register by a worker a moment later, and before any staff request of
+        the council reads it. A contact recorded by staff is matched in the request: its reply shows the register
+        entries (`person`) and `previous_contacts`."""
         user = request.user
         if user.role == Role.REFERRER:
             if isinstance(request.data, dict) and "received_at" in request.data:

@@ -283,8 +283,11 @@ else:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
-# The cache holds the public report's rate-limit counters: Redis whenever REDIS_URL is set, so every gunicorn
-# worker counts together (its own key prefix beside Celery's keys); local memory only for the embedded default.
+# The cache holds the public report's rate-limit counters, each tenant's working calendar and the work a staff
+# request must finish first (mash.freshness): shared by every process (each gunicorn worker, the Celery worker),
+# so one process's change is seen by all. Redis whenever REDIS_URL is set (its own key prefix beside Celery's
+# keys); for the embedded default, files under VAR_DIR (Django's file-based cache), which every process of
+# bin/run shares as it shares the SQLite database.
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -294,7 +297,12 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -30,9 +30,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _request(url, method="GET", headers=None, timeout=5):
-    """(status, body text) of a request; HTTP errors are answers too."""
-    request = urllib.request.Request(url, method=method, headers=headers or {}, data=b"" if method == "POST" else None)
+def _request(url, method="GET", headers=None, timeout=5, body=None):
+    """(status, body text) of a request (``body``: JSON to post); HTTP errors are answers too."""
+    headers = dict(headers or {})
+    data = b"" if method == "POST" else None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, method=method, headers=headers, data=data)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read().decode()
@@ -88,18 +93,21 @@ def test_bin_run_serves_and_its_worker_runs_tasks_without_database_or_broker_ser
         assert "Sign in" in body
         assert (tmp_path / "var" / "mash.sqlite3").exists()  # the embedded database, under MASH_VAR_DIR
 
-        created = subprocess.run(
-            [sys.executable, "manage.py", "drf_create_token", "cambridgeshire-admin"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        key = re.search(r"\b[0-9a-f]{40}\b", created.stdout)
-        assert key, created.stdout + created.stderr
-        auth = {"Authorization": f"Token {key.group(0)}", "Accept": "application/json"}
+        def token_of(username):
+            created = subprocess.run(
+                [sys.executable, "manage.py", "drf_create_token", username],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            )
+            key = re.search(r"\b[0-9a-f]{40}\b", created.stdout)
+            assert key, created.stdout + created.stderr
+            return {"Authorization": f"Token {key.group(0)}", "Accept": "application/json"}
+
+        auth = token_of("cambridgeshire-admin")
 
         status, body = _request(f"{base}/api/v1/health/ping/", method="POST", headers=auth)
         assert status == 202, body
@@ -113,6 +121,23 @@ def test_bin_run_serves_and_its_worker_runs_tasks_without_database_or_broker_ser
 
         # The worker, over the filesystem broker, executed the task the web process sent.
         assert wait_until("the worker to run the heartbeat task", PING_TIMEOUT, seen)
+
+        # A referrer's MARFs are matched by the worker after the request; triage, reading at once (whichever web
+        # process answers), still finds the earlier contact about the same child: every process shares the cache
+        # that says a staff request must finish the matching first.
+        referrer, triage = token_of("cambridgeshire-referrer"), token_of("cambridgeshire-triage")
+        marf = {
+            "source": "3A", "concerns": "Neighbour heard a child screaming late at night, several nights running.",
+            "children": [{"first_name": "Ada", "last_name": "Quince", "date_of_birth": "2016-07-01", "sex": "F",
+                          "postcode": "CB1 2AB"}],
+            "parents_aware": "yes", "consent_to_referral": "given", "consent_to_sharing": "given",
+        }  # fmt: skip
+        posted = [_request(f"{base}/api/v1/contacts/", "POST", referrer, timeout=30, body=marf) for _ in range(2)]
+        assert [status for status, _ in posted] == [201, 201], posted
+        first, second = (json.loads(body)["id"] for _, body in posted)
+        status, body = _request(f"{base}/api/v1/contacts/{second}/", headers=triage, timeout=30)
+        assert status == 200, body
+        assert json.loads(body)["previous_contacts"] == [first]
 
         # SIGTERM stops all three, and bin/run reports a clean stop.
         process.send_signal(signal.SIGTERM)
@@ -131,3 +156,20 @@ def test_bin_run_serves_and_its_worker_runs_tasks_without_database_or_broker_ser
         except ProcessLookupError:
             pass
         process.wait(timeout=10)
+
+
+def test_the_embedded_defaults_processes_share_one_cache(tmp_path):
+    """What one process of bin/run notes in the cache (work staff must not read around, a changed working
+    calendar, a rate-limit count), another sees: each gunicorn worker and the Celery worker is its own process."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(MASH_VAR_DIR=str(tmp_path / "var"))
+
+    def shell(code):
+        done = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+        return done.stdout.strip().splitlines()[-1]  # after the shell's own note of what it imported
+
+    shell("from django.core.cache import cache; cache.set('owed:matching:1', 1, 60)")
+    assert shell("from django.core.cache import cache; print(cache.get('owed:matching:1'))") == "1"
