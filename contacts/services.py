@@ -196,14 +196,15 @@ def known_children(mentions: list[ContactPerson]) -> set[int] | None:
     return known
 
 
-def _link_all(mentions: list[ContactPerson]) -> bool:
+def _link_all(mentions: list[ContactPerson], *, exclude: set[int] = frozenset()) -> bool:
     """Link every mention to the register in one savepoint, and store the links in one update; True when done.
 
     The usual case. When anything fails the savepoint undoes it all (noted at info level only): the caller then
     links each mention in a savepoint of its own (:func:`_try_to_link`, which logs what fails), so the ones that
-    can be matched are, exactly as if each had been tried alone.
+    can be matched are, exactly as if each had been tried alone. ``exclude``: the register entries of the
+    contact's people linked already.
     """
-    linked: set[int] = set()
+    linked: set[int] = set(exclude)
     try:
         with transaction.atomic():
             for mention in mentions:
@@ -304,17 +305,19 @@ def _enqueue_matching(contact_id: int, tenant_id: int) -> None:
 
 
 def match_pending_people(*, contact_id: int) -> int:
-    """Link the people of one contact whose matching failed when it was received, exactly as receiving it
-    would have (same register entry when identical, otherwise a new entry with its possible matches).
+    """Link the pending people of one contact (a referrer's or the public's, or one whose matching failed when it
+    was received) exactly as receiving it would have (same register entry when identical, otherwise a new entry
+    with its possible matches), then check for a bounce, as intake does for staff.
 
-    Idempotent: only people still marked pending, locked (a second worker skips them). Each person in its
-    own savepoint; one that fails again stays pending (logged). Returns how many are still pending.
+    Idempotent: only people still marked pending, locked (a second worker skips them). All of them together in
+    one savepoint, as intake does; when that fails, each in its own, and one that fails again stays pending
+    (logged). Returns how many are still pending.
     """
     with transaction.atomic():
         mentions = list(
             ContactPerson.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(contact_id=contact_id, matching_pending=True)
-            .select_related("contact")
+            .select_related("contact__tenant")  # the bounce check reads the tenant's window
             .order_by("order", "id")
         )
         if not mentions:
@@ -325,13 +328,24 @@ def match_pending_people(*, contact_id: int) -> int:
                 "person_id", flat=True
             )
         )
-        done = []
-        for mention in mentions:
-            if _try_to_link(mention, exclude=linked):
-                linked.add(mention.person_id)
-                done.append(mention)
+        if _link_all(mentions, exclude=linked):
+            done = mentions
+            for mention in done:  # bulk_update sends no signal: tell the receivers (the figures) as save() does
+                post_save.send(
+                    sender=ContactPerson, instance=mention, created=False, update_fields={"person", "matching_pending"},
+                    raw=False, using=DEFAULT_DB_ALIAS,
+                )  # fmt: skip
+        else:
+            done = []
+            for mention in mentions:
+                if _try_to_link(mention, exclude=linked):
+                    linked.add(mention.person_id)
+                    done.append(mention)
         if done:
-            bounces.check_received(Contact.objects.select_related("tenant").get(pk=contact_id))
+            if not contact.bounce:
+                # Every child matched just now and none before: the entries are in hand (as at intake).
+                known = known_children(mentions) if not linked and len(done) == len(mentions) else None
+                bounces.flag_received(contact, bounces.earlier_step(contact, persons=known))
             Contact.objects.filter(pk=contact_id).update(version=F("version") + 1)
             audit.record(
                 actor=None,

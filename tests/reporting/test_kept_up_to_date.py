@@ -4,6 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from contacts.models import Contact, ContactPerson
 from deadlines.signals import clock_stage_changed
@@ -11,7 +12,7 @@ from mash import tenancy
 from navigators.models import InformationRequest
 from reporting.models import ContactFact, EarlyHelpFact, ReturnFact
 from reporting.services import rebuild
-from tests.contacts.builders import make_contact
+from tests.contacts.builders import make_contact, submit
 from tests.reporting.builders import RANGE
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +209,22 @@ def test_a_broker_that_refuses_the_task_does_not_lose_the_figures(
         with django_capture_on_commit_callbacks(execute=True):
             contact = _decide_c3(history)
         assert ContactFact.objects.get(contact=contact).outcome == "strategy_discussion"
+
+
+def test_a_referrers_contact_counts_as_a_re_contact_once_a_worker_has_matched_it(
+    hub, api_as, django_capture_on_commit_callbacks
+):
+    """A referrer's MARF is matched after the request (issue 22): the figures follow that matching too."""
+    referrer = api_as(hub["referrer"])
+    child = [{"first_name": "Elsie", "last_name": "Marsh", "date_of_birth": "2016-05-11"}]
+    for hour in (10, 11):
+        with (
+            time_machine.travel(datetime(2026, 9, 15, hour, tzinfo=LONDON), tick=False),
+            django_capture_on_commit_callbacks(execute=True),  # the refresh and the matching, by eager workers
+        ):
+            submit(referrer, children=child)
+    with tenancy.tenant_context(hub["tenant"]):
+        assert not ContactPerson.objects.filter(matching_pending=True).exists()
+        assert sorted(ContactFact.objects.values_list("re_contact_children", flat=True)) == [0, 1]
+    data = api_as(hub["manager"]).get("/api/v1/dashboard/timeliness/", RANGE).data
+    assert (data["contacts"], data["re_contacts_within_12_months"]) == (2, 1)
