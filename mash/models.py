@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from .roles import AGENCY_ROLES, STAFF_ROLES, Role
 from .tenancy import TenantOwned, TenantQuerySet
@@ -131,6 +132,9 @@ class User(AbstractUser):
                 condition=Q(role__in=sorted(AGENCY_ROLES), agency__isnull=False)
                 | (~Q(role__in=sorted(AGENCY_ROLES)) & Q(agency__isnull=True)),
             ),
+            # Sign-in names differ by more than case: "Sam" and "sam" are one person to everyone who reads
+            # them. The services check this first (a field error); the index settles two at the same moment.
+            models.UniqueConstraint(Lower("username"), name="user_username_unique_any_case"),
         ]
 
     def clean(self):
