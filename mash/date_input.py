@@ -11,6 +11,8 @@ from datetime import date
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .security.input import EARLIEST_DATE, LATEST_DATE
+
 PARTS = ("day", "month", "year")
 
 
@@ -44,9 +46,10 @@ class GovukDateField(forms.Field):
             return None
         if isinstance(value, str):
             try:
-                return date.fromisoformat(value)
+                typed = date.fromisoformat(value)
             except ValueError:
                 raise ValidationError(f"{self.noun[:1].upper()}{self.noun[1:]} must be a real date") from None
+            return self._in_range(typed)
         missing = [part for part, v in zip(PARTS, value, strict=True) if not v]
         if missing:
             raise ValidationError(f"{self.noun[:1].upper()}{self.noun[1:]} must include a {' and '.join(missing)}")
@@ -54,9 +57,18 @@ class GovukDateField(forms.Field):
             day, month, year = (int(v) for v in value)
             if year < 1000:
                 raise ValueError
-            return date(year, month, day)
+            typed = date(year, month, day)
         except (ValueError, OverflowError):
             raise ValidationError(f"{self.noun[:1].upper()}{self.noun[1:]} must be a real date") from None
+        return self._in_range(typed)
+
+    def _in_range(self, typed: date) -> date:
+        """The range every date the service takes has (the API's too): one it can count days from and show."""
+        if not EARLIEST_DATE <= typed <= LATEST_DATE:
+            raise ValidationError(
+                f"{self.noun[:1].upper()}{self.noun[1:]} must be between {EARLIEST_DATE.year} and {LATEST_DATE.year}"
+            )
+        return typed
 
 
 def date_parts(field) -> list[tuple[str, str, int, str]]:
