@@ -22,7 +22,6 @@ from mash.models import AuditEvent, Document
 from mash.roles import Role
 
 from ..date_input import GovukDateField, date_parts
-from .input import date_in_range
 
 PAGE_SIZE = 50
 
@@ -34,8 +33,8 @@ class AuditFilterForm(forms.Form):
                              help_text="For example, contact opened")  # fmt: skip
     # GOV.UK date inputs, not a browser date picker. Bounded: the search adds a day to the end date and converts
     # both to UTC (year 1 and 9999 cannot be).
-    date_from = GovukDateField(label="From", noun="the start date", required=False, validators=[date_in_range])
-    date_to = GovukDateField(label="To", noun="the end date", required=False, validators=[date_in_range])
+    date_from = GovukDateField(label="From", noun="the start date", required=False)
+    date_to = GovukDateField(label="To", noun="the end date", required=False)
 
     def clean(self):
         cleaned = super().clean()

@@ -267,7 +267,8 @@ def test_the_audit_search_from_year_1_to_9999_is_a_field_error(hub):
     page, _ = _clients(hub)[Role.ADMIN]
     response = page.get("/security/audit/", {"date_from": "0001-01-01", "date_to": "9999-12-31"})
     assert response.status_code == 400
-    assert "Enter a date between 1900 and 2100" in response.content.decode()
+    assert "The start date must be between 1900 and 2100" in response.content.decode()
+    assert "The end date must be between 1900 and 2100" in response.content.decode()
 
 
 def test_the_browsable_api_is_off_and_the_documentation_still_works(hub):
