@@ -328,8 +328,11 @@ def match_pending_people(*, contact_id: int) -> int:
                 "person_id", flat=True
             )
         )
+        known = None  # the register entries the children stand for, when matching has them all in hand
         if _link_all(mentions, exclude=linked):
             done = mentions
+            if not linked:  # every person matched just now, none before: as at intake
+                known = known_children(mentions)
             for mention in done:  # bulk_update sends no signal: tell the receivers (the figures) as save() does
                 post_save.send(
                     sender=ContactPerson, instance=mention, created=False, update_fields={"person", "matching_pending"},
@@ -343,8 +346,6 @@ def match_pending_people(*, contact_id: int) -> int:
                     done.append(mention)
         if done:
             if not contact.bounce:
-                # Every child matched just now and none before: the entries are in hand (as at intake).
-                known = known_children(mentions) if not linked and len(done) == len(mentions) else None
                 bounces.flag_received(contact, bounces.earlier_step(contact, persons=known))
             Contact.objects.filter(pk=contact_id).update(version=F("version") + 1)
             audit.record(
@@ -368,8 +369,7 @@ def settle_pending_matching(*, limit: int = SETTLE_AT_MOST) -> tuple[int, list[i
     """
     with transaction.atomic():
         locks.take_turns(MATCHING_LOCK, tenancy.require_tenant_id())
-        pending = ContactPerson.objects.filter(matching_pending=True).order_by("contact_id")
-        contact_ids = list(pending.values_list("contact_id", flat=True).distinct()[:limit])
+        contact_ids = contacts_with_people_pending(limit)
         still = [contact_id for contact_id in contact_ids if match_pending_people(contact_id=contact_id)]
     return len(contact_ids), still
 
@@ -384,10 +384,11 @@ def is_pending(contact_id: int) -> bool:
     return ContactPerson.objects.filter(contact_id=contact_id, matching_pending=True).exists()
 
 
-def contacts_with_people_pending() -> list[int]:
-    """The current tenant's contacts with someone not yet matched (the sweep's work list)."""
+def contacts_with_people_pending(limit: int | None = None) -> list[int]:
+    """The current tenant's contacts with someone not yet matched, oldest first (the sweep's and a settling's
+    work list), at most ``limit``."""
     pending = ContactPerson.objects.filter(matching_pending=True).order_by("contact_id")
-    return list(pending.values_list("contact_id", flat=True).distinct())
+    return list(pending.values_list("contact_id", flat=True).distinct()[:limit])
 
 
 def _start_decision_clock(contact: Contact, *, actor, responsible):

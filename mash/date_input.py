@@ -48,27 +48,29 @@ class GovukDateField(forms.Field):
             try:
                 typed = date.fromisoformat(value)
             except ValueError:
-                raise ValidationError(f"{self.noun[:1].upper()}{self.noun[1:]} must be a real date") from None
+                raise self._error("must be a real date") from None
             return self._in_range(typed)
         missing = [part for part, v in zip(PARTS, value, strict=True) if not v]
         if missing:
-            raise ValidationError(f"{self.noun[:1].upper()}{self.noun[1:]} must include a {' and '.join(missing)}")
+            raise self._error(f"must include a {' and '.join(missing)}")
         try:
             day, month, year = (int(v) for v in value)
             if year < 1000:
                 raise ValueError
             typed = date(year, month, day)
         except (ValueError, OverflowError):
-            raise ValidationError(f"{self.noun[:1].upper()}{self.noun[1:]} must be a real date") from None
+            raise self._error("must be a real date") from None
         return self._in_range(typed)
 
     def _in_range(self, typed: date) -> date:
         """The range every date the service takes has (the API's too): one it can count days from and show."""
         if not EARLIEST_DATE <= typed <= LATEST_DATE:
-            raise ValidationError(
-                f"{self.noun[:1].upper()}{self.noun[1:]} must be between {EARLIEST_DATE.year} and {LATEST_DATE.year}"
-            )
+            raise self._error(f"must be between {EARLIEST_DATE.year} and {LATEST_DATE.year}")
         return typed
+
+    def _error(self, problem: str) -> ValidationError:
+        """ "The start date must ...": the noun, capitalised, then what is wrong."""
+        return ValidationError(f"{self.noun[:1].upper()}{self.noun[1:]} {problem}")
 
 
 def date_parts(field) -> list[tuple[str, str, int, str]]:
