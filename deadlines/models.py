@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from mash.roles import Role
 from mash.tenancy import TenantOwned
+from mash.tenant_settings import AllSettingsManager, SettingsManager
 from thresholds.models import ClockKind
 
 
@@ -77,6 +78,9 @@ class EscalationStep(TenantOwned):
     # The team told when ``who`` is ``team`` (its active members); empty for every other target.
     team = models.ForeignKey("mash.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     after = models.DurationField(default=timedelta(0))
+
+    objects = SettingsManager()
+    all_tenants = AllSettingsManager()  # scoping: allowed - a declaration, no query
 
     class Meta(TenantOwned.Meta):
         db_table = "mash_escalationstep"  # created when the engine lived in the mash app; kept

@@ -37,7 +37,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from mash import audit
+from mash import audit, tenant_settings
 from mash.exceptions import Conflict, PolicyViolation
 from mash.models import AuditEvent, Team, User
 from mash.tenancy import TenantNotSet, current_tenant_id, system_context, tenant_context
@@ -261,20 +261,27 @@ def same_policies():
         _policies_read.reset(token)
 
 
-def _read_once(what: str, kind: str, read):
+def _read_once(what: str, kind: str, read, tenant=None):
+    """``read()`` once per :func:`same_policies` block; with the active ``tenant``'s object, once per process
+    until its settings change (:mod:`mash.tenant_settings`: the version arrives with the tenant, so a clock
+    started for a tenant whose settings have not changed reads neither its policy nor its ladder)."""
+
+    def build():
+        return read() if tenant is None else tenant_settings.remembered(tenant, (what, str(kind)), read)
+
     memo = _policies_read.get()
     if memo is None:
-        return read()
+        return copy.deepcopy(build()) if tenant is not None else build()
     key = (current_tenant_id(), what, kind)
     if key not in memo:
-        memo[key] = read()
+        memo[key] = build()
     return copy.deepcopy(memo[key])  # each clock gets its own copy of the ladder to store
 
 
-def _ladder_snapshot(kind: str) -> list[dict]:
+def _ladder_snapshot(kind: str, tenant=None) -> list[dict]:
     """The ladder a clock of ``kind`` copies when it starts. A team step carries its team's id (whose
     members are told) and name (what the messages say), so a later rename changes neither."""
-    return _read_once("ladder", kind, lambda: _read_ladder(kind))
+    return _read_once("ladder", kind, lambda: _read_ladder(kind), tenant)
 
 
 def _read_ladder(kind: str) -> list[dict]:
@@ -302,13 +309,14 @@ class ClockLength:
     warn_fraction: Decimal
 
 
-def policy_length(kind: str) -> ClockLength:
+def policy_length(kind: str, tenant=None) -> ClockLength:
     """How long a ``kind`` of clock runs for the active tenant: its ClockPolicy, else the seeded default.
 
     The one place a clock's length is looked up (the decision deadline included): ``start_clock``
-    uses it, and a subject's due time is the clock's ``due_at``, never computed again elsewhere.
+    uses it, and a subject's due time is the clock's ``due_at``, never computed again elsewhere. Given the
+    active ``tenant``'s object, what this process read for the same settings version is used.
     """
-    return _read_once("length", kind, lambda: _read_length(kind))
+    return _read_once("length", kind, lambda: _read_length(kind), tenant)
 
 
 def _read_length(kind: str) -> ClockLength:
@@ -355,7 +363,7 @@ def start_clock(
     kind = ClockKind(kind)
     in_callers_transaction = new_subject and transaction.get_connection().in_atomic_block
     with tenant_context(tenant), transaction.atomic(savepoint=not in_callers_transaction):
-        policy = policy_length(kind)
+        policy = policy_length(kind, tenant)
         if amount is None:
             amount, unit = policy.amount, unit or policy.unit
         if amount is None or not unit:
@@ -388,7 +396,7 @@ def start_clock(
                 "unit": str(unit),
                 "warn_fraction": str(warn_fraction),
                 "time_zone": tenant.time_zone,
-                "ladder": _ladder_snapshot(kind),
+                "ladder": _ladder_snapshot(kind, tenant),
             },
             responsible_ids=_ids(responsible),
         )

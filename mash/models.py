@@ -48,6 +48,12 @@ class Tenant(models.Model):
     # sessions and API tokens are refused, and its public pages say the service is unavailable.
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspended_reason = models.CharField(max_length=500, blank=True)
+    # Which state of the settings a deadline is computed from (working calendar, closure days, clock lengths,
+    # escalation ladders, teams, this row) the tenant is in: PostgreSQL gives it a new number from one sequence
+    # whenever any of them changes, by trigger, however the change is written (mash migration 0016), so a value
+    # derived from them can be kept under it (mash.tenant_settings). Never written by the application; read back
+    # on insert (the database default, so a new tenant object holds the number its row was given).
+    settings_version = models.BigIntegerField(db_default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -8,9 +8,11 @@ class ThresholdsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from .calendars import calendar_changed
-        from .models import CalendarSettings, ClosureDay
+        from mash.tenant_settings import settings_changed
 
-        for model in (CalendarSettings, ClosureDay):
-            post_save.connect(calendar_changed, sender=model, dispatch_uid=f"thresholds.calendar.{model.__name__}")
-            post_delete.connect(calendar_changed, sender=model, dispatch_uid=f"thresholds.calendar.{model.__name__}.d")
+        from .models import CalendarSettings, ClockPolicy, ClosureDay
+
+        for model in (CalendarSettings, ClosureDay, ClockPolicy):  # what a tenant's deadlines are computed from
+            uid = f"thresholds.settings.{model.__name__}"
+            post_save.connect(settings_changed, sender=model, dispatch_uid=uid)
+            post_delete.connect(settings_changed, sender=model, dispatch_uid=f"{uid}.d")

@@ -8,26 +8,10 @@ from datetime import datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.core.cache import cache
-from django.db import connection, transaction
+from mash import tenant_settings
 
 from .models import CalendarSettings, ClosureDay, EdtCover
 from .workcalendar import Unit, WorkingCalendar
-
-# Kept in the cache (Redis in production, shared by every process) until the tenant's calendar
-# settings or closure days change (forget_calendar, on their save and delete); the time-out is a
-# backstop for changes made with QuerySet.update, which send no signal.
-CACHE_SECONDS = 60 * 60
-
-
-def _cache_key(tenant_id) -> str:
-    # v2: the cached value carries the EDT's cover times with the calendar.
-    return f"mash.calendar.v2:{connection.settings_dict.get('NAME')}:{tenant_id}"
-
-
-def _changing() -> set:
-    """Tenants whose calendar this connection's open transaction changed: read fresh, never cached."""
-    return connection.__dict__.setdefault("_mash_calendars_changing", set())
 
 
 @dataclass(frozen=True)
@@ -51,20 +35,9 @@ class EdtCoverTimes:
 
 
 def _calendar_and_cover(tenant) -> tuple[WorkingCalendar, EdtCoverTimes]:
-    """Built from the tenant's settings and closure days (two small queries) once, then read from the cache
-    until they change; run inside its context."""
-    changing = _changing()
-    if not connection.in_atomic_block:
-        changing.clear()
-    if tenant.pk in changing:
-        return _build(tenant)
-    key = _cache_key(tenant.pk)
-    cached = cache.get(key)
-    if cached is not None and cached[0] == tenant.time_zone:
-        return cached[1], cached[2]
-    calendar, cover = _build(tenant)
-    cache.set(key, (tenant.time_zone, calendar, cover), CACHE_SECONDS)
-    return calendar, cover
+    """Built from the tenant's settings and closure days (two small queries) once per process, then kept until
+    they change (:mod:`mash.tenant_settings`); run inside its context."""
+    return tenant_settings.remembered(tenant, "calendar", lambda: _build(tenant))
 
 
 def calendar_for(tenant) -> WorkingCalendar:
@@ -76,23 +49,6 @@ def edt_covers(tenant, at: datetime) -> bool:
     """Whether the tenant's Emergency Duty Team covers ``at``: a contact received then is out of hours."""
     calendar, cover = _calendar_and_cover(tenant)
     return cover.covers(calendar, at)
-
-
-def forget_calendar(tenant_id) -> None:
-    """The tenant's calendar changed: drop the cached one now (this transaction reads it fresh) and again
-    when the change commits (a process that read the old settings meanwhile may have cached them)."""
-    if tenant_id is None:
-        return
-    key = _cache_key(tenant_id)
-    cache.delete(key)
-    if connection.in_atomic_block:
-        _changing().add(tenant_id)
-        transaction.on_commit(lambda: cache.delete(key), robust=True)
-
-
-def calendar_changed(sender, instance, raw=False, **kwargs) -> None:
-    """post_save / post_delete of a tenant's calendar settings or closure day."""
-    forget_calendar(instance.tenant_id)
 
 
 def _build(tenant) -> tuple[WorkingCalendar, EdtCoverTimes]:

@@ -8,7 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from mash.tenancy import AllTenantsManager, TenantOwned, TenantQuerySet, TenantScopedManager
+from mash.tenancy import TenantOwned
+from mash.tenant_settings import AllSettingsManager, SettingsManager
 
 from .workcalendar import NATIONS, Unit
 
@@ -30,37 +31,6 @@ def _validate_weekdays(value):
         or len(set(value)) != len(value)
     ):
         raise ValidationError("Choose at least one working day.")
-
-
-class _CalendarQuerySet(TenantQuerySet):
-    """Bulk writes send no save signal: they drop the cached working calendar themselves."""
-
-    def _forget(self, tenant_ids=None):
-        from .calendars import forget_calendar
-
-        for tenant_id in set(self.values_list("tenant_id", flat=True) if tenant_ids is None else tenant_ids):
-            forget_calendar(tenant_id)
-
-    def update(self, **kwargs):
-        self._forget()
-        return super().update(**kwargs)
-
-    def bulk_create(self, objs, *args, **kwargs):
-        created = super().bulk_create(objs, *args, **kwargs)
-        self._forget({obj.tenant_id for obj in created})
-        return created
-
-    def bulk_update(self, objs, *args, **kwargs):
-        self._forget({obj.tenant_id for obj in objs})
-        return super().bulk_update(objs, *args, **kwargs)
-
-
-class _CalendarManager(TenantScopedManager.from_queryset(_CalendarQuerySet)):
-    pass
-
-
-class _AllCalendarsManager(AllTenantsManager.from_queryset(_CalendarQuerySet)):
-    pass
 
 
 class EdtCover(models.TextChoices):
@@ -89,8 +59,8 @@ class CalendarSettings(TenantOwned):
     edt_morning_end = models.TimeField(null=True, blank=True, help_text="On working days, the EDT covers until.")
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = _CalendarManager()
-    all_tenants = _AllCalendarsManager()  # scoping: allowed - a declaration, no query
+    objects = SettingsManager()
+    all_tenants = AllSettingsManager()  # scoping: allowed - a declaration, no query
 
     class Meta(TenantOwned.Meta):
         verbose_name_plural = "calendar settings"
@@ -134,8 +104,8 @@ class ClosureDay(TenantOwned):
     date = models.DateField()
     reason = models.CharField(max_length=200)
 
-    objects = _CalendarManager()
-    all_tenants = _AllCalendarsManager()  # scoping: allowed - a declaration, no query
+    objects = SettingsManager()
+    all_tenants = AllSettingsManager()  # scoping: allowed - a declaration, no query
 
     class Meta(TenantOwned.Meta):
         ordering = ["date"]
@@ -264,6 +234,9 @@ class ClockPolicy(TenantOwned):
         validators=[MinValueValidator(Decimal("0.05")), MaxValueValidator(Decimal("0.99"))],
         help_text="Warn when this share of the time has elapsed.",
     )
+
+    objects = SettingsManager()
+    all_tenants = AllSettingsManager()  # scoping: allowed - a declaration, no query
 
     class Meta(TenantOwned.Meta):
         verbose_name_plural = "clock policies"

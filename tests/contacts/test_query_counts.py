@@ -66,12 +66,14 @@ def test_a_referrers_list_costs_a_fixed_number_of_queries(hub, api_as):
 # 19: intake hands the bounce check the entries its matching has just found, so they are not read back. 18: the
 # contact's audit events (received, its clock) are one INSERT (mash.audit.batched). 11: no register, no earlier
 # contacts, no bounce check in the request (the referrer is shown none of them); a worker matches the people
-# after the commit, and the tenant's next staff request first if it comes sooner (mash.freshness).
-STATEMENTS_PER_MARF = 11
-# What staff wait for when they record a contact: those 18 with the matching done in the request (they are
+# after the commit, and the tenant's next staff request first if it comes sooner (mash.freshness). 9: the decision
+# clock's policy and escalation ladder are kept in the process until the tenant's settings change, as its
+# working calendar is (mash.tenant_settings).
+STATEMENTS_PER_MARF = 9
+# What staff wait for when they record a contact: those 16 with the matching done in the request (they are
 # shown the register entries, possible matches and earlier contacts in the reply), and that reply read back with
 # its earlier contacts (4).
-STATEMENTS_PER_STAFF_CONTACT = 22
+STATEMENTS_PER_STAFF_CONTACT = 20
 
 TWINS = [
     {"first_name": "Olivia", "last_name": "Smith", "date_of_birth": "2015-03-27"},
@@ -88,7 +90,7 @@ def _second_marf(hub, api_as, django_capture_on_commit_callbacks, children=TWINS
     client = api_as(hub[who])
     # The hub's calendar settings were written in this test's (never committed) transaction, so this
     # connection reads them fresh; in production they were committed long ago: forget that they changed.
-    connection.__dict__.pop("_mash_calendars_changing", None)
+    connection.__dict__.pop("_mash_settings_changing", None)
     with django_capture_on_commit_callbacks(execute=True):  # run (and so clear) the first one's callbacks
         submit(client, children=TWINS)
     with CaptureQueriesContext(connection) as captured, django_capture_on_commit_callbacks(execute=True):
@@ -117,19 +119,20 @@ def test_a_referrers_marf_reads_neither_the_register_nor_earlier_contacts(
     statements = _second_marf(hub, api_as, django_capture_on_commit_callbacks, who="referrer")
     assert not [sql for sql in statements if 'FROM "contacts_person"' in sql or 'INTO "contacts_person"' in sql]
     assert not _bounce_reads(statements)
-    assert sum('FROM "thresholds_clockpolicy"' in sql for sql in statements) == 1
+    settings = ("thresholds_clockpolicy", "mash_escalationstep", "thresholds_calendarsettings", "thresholds_closureday")
+    assert not [sql for sql in statements if any(f'FROM "{table}"' in sql for table in settings)]
 
 
 @pytest.mark.parametrize(("who", "most"), [("referrer", STATEMENTS_PER_MARF), ("triage", STATEMENTS_PER_STAFF_CONTACT)])
 def test_intake_itself_costs_a_fixed_number_of_statements(hub, api_as, django_capture_on_commit_callbacks, who, most):
-    """Intake does only what its sender waits for: a working calendar read once and kept, the clock policy read
-    once, no earlier contacts for a reader who is never shown them, the reply from what was just stored.
+    """Intake does only what its sender waits for: the working calendar, the clock policy and the ladder read
+    once and kept, no earlier contacts for a reader who is never shown them, the reply from what was just stored.
 
     The figures refresh is patched out, so this pins intake's own statements whatever reporting does."""
     with mock.patch("reporting.receivers.schedule"):
         statements = _second_marf(hub, api_as, django_capture_on_commit_callbacks, who=who)
     assert len(statements) <= most, "\n".join(statements)
-    assert sum('FROM "thresholds_clockpolicy"' in sql for sql in statements) == 1  # the clock policy read once
+    assert not [sql for sql in statements if 'FROM "thresholds_clockpolicy"' in sql]  # kept from the first MARF
 
 
 def test_staff_intake_locks_the_counter_after_searching_the_register(hub, api_as, django_capture_on_commit_callbacks):
