@@ -142,6 +142,11 @@ class Contact(TenantOwned):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not stored. Set by intake on a contact whose people a worker matches after the commit (a referrer's or the
+    # public's): whatever follows its save (the figures) follows that matching instead, which announces each of
+    # its people's save when it links them, so the contact's own insert need not queue the same work twice.
+    follows_matching = False
+
     class Meta(TenantOwned.Meta):
         ordering = ["-received_at", "-id"]
         constraints = [

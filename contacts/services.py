@@ -89,6 +89,8 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
         contact.tenant = tenant  # the audit, the clock and the acknowledgement read it: no query for it
         contact.out_of_hours = edt_covers(tenant, received_at)  # the tenant's EDT cover times (issue 19)
         contact.reference = _provisional_reference()
+        deferred = submission.channel == Channel.PUBLIC or (actor is not None and actor.role == Role.REFERRER)
+        contact.follows_matching = deferred and bool(submission.children or submission.household)
         try:
             if not contact.external_reference:
                 contact.save()  # no other unique value a sender chooses: no savepoint needed
@@ -101,7 +103,6 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
                     "A contact with this reference has already been received.", field="external_reference"
                 ) from exc
             raise
-        deferred = submission.channel == Channel.PUBLIC or (actor is not None and actor.role == Role.REFERRER)
         contact.received_people = _add_people(contact, submission, deferred=deferred)
         earlier = None if deferred else bounces.earlier_step(contact, persons=known_children(contact.received_people))
         triage_workers = list(tenant_staff(tenant=tenant, roles=[Role.TRIAGE]).values_list("pk", flat=True))
@@ -151,13 +152,13 @@ def _add_people(contact: Contact, submission: ContactSubmission, *, deferred: bo
             mention.postcode = contact.postcode
         mentions.append(mention)
     ContactPerson.objects.bulk_create(mentions)
+    if deferred:  # the worker announces each one's save when it links them (contact.follows_matching)
+        _owe_matching(contact)
+        return mentions
     for mention in mentions:  # bulk_create sends no signal: tell the receivers (the figures) as save() did
         post_save.send(
             sender=ContactPerson, instance=mention, created=True, update_fields=None, raw=False, using=DEFAULT_DB_ALIAS
         )
-    if deferred:
-        _owe_matching(contact)
-        return mentions
     if not _link_all(mentions):
         linked: set[int] = set()
         pending = False

@@ -21,7 +21,9 @@ from .services import facts_deleted_after_commit, schedule
 
 @receiver(post_save, sender=Contact, dispatch_uid="reporting.contact_saved")
 def contact_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
+    # A referrer's or the public's contact: its facts are refreshed with its people, when a worker matches them
+    # (each linked person's save cascades to its contact), so its insert queues no refresh of its own.
+    if not raw and not instance.follows_matching:
         schedule(tenant_id=instance.tenant_id, contacts=[instance.pk])
 
 

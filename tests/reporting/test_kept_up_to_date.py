@@ -228,3 +228,27 @@ def test_a_referrers_contact_counts_as_a_re_contact_once_a_worker_has_matched_it
         assert sorted(ContactFact.objects.values_list("re_contact_children", flat=True)) == [0, 1]
     data = api_as(hub["manager"]).get("/api/v1/dashboard/timeliness/", RANGE).data
     assert (data["contacts"], data["re_contacts_within_12_months"]) == (2, 1)
+
+
+def test_a_referrers_marf_queues_its_figures_with_its_matching_not_twice(
+    hub, api_as, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The request queues one piece of work (matching its people); the figures follow when a worker has matched
+    them: the contact is counted once, and a refresh run before its people were linked is not paid for."""
+    from contacts import tasks as contact_tasks
+    from reporting import tasks
+
+    refreshes, matchings = [], []
+    monkeypatch.setattr(tasks.refresh_figures, "delay", lambda *args, **kwargs: refreshes.append((args, kwargs)))
+    monkeypatch.setattr(contact_tasks.match_pending_people, "delay", lambda *args: matchings.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        filed = submit(api_as(hub["referrer"]))["id"]
+    tenant = hub["tenant"]
+    assert matchings == [(filed, tenant.pk)]
+    assert refreshes == []
+    with tenancy.tenant_context(tenant), django_capture_on_commit_callbacks(execute=True):
+        contact_tasks.match_pending_people(*matchings[0])
+    assert [kwargs["cascade"] for _, kwargs in refreshes] == [[filed]]
+    tasks.refresh_figures(*refreshes[0][0], **refreshes[0][1])
+    with tenancy.tenant_context(tenant):
+        assert ContactFact.objects.get(contact_id=filed).children == 1
