@@ -16,7 +16,7 @@ from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
 
-from deadlines.services import notify, start_clock
+from deadlines.services import notify, plan_clock, start_clock
 from mash import audit, documents, freshness, locks, tenancy
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.references import allocate_reference
@@ -64,15 +64,18 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
     person it names to the register (with possible matches for triage), audits, starts the clock.
     ``actor`` is None for a report from the public.
 
-    The tenant's reference counter is one row every submission of the tenant queues on until its
-    transaction ends, so it is locked late: the contact is stored under a provisional reference, its people
-    matched against the register and the earlier contacts read first; then the number is taken and written
-    with the decision deadline in one update. The provisional reference is never seen outside this
-    transaction. The people received are kept on the contact (``received_people``, in order) for the reply.
+    The tenant's reference counter is one row every submission of the tenant queues on until its transaction
+    ends, so it is locked where the least follows. A contact recorded by staff is matched in the request (its
+    people against the register, earlier contacts read): it is stored under a provisional reference, never seen
+    outside this transaction, and its number taken and written last. A referrer's or the public's contact stops
+    at what its sender waits for (below), so nothing slow follows its number: it is taken first, and the contact
+    stored once with it and its decision deadline (worked out before the clock is written, by
+    :func:`deadlines.services.plan_clock`). The people received are kept on the contact (``received_people``,
+    in order) for the reply.
 
-    A referrer's or the public's contact stops there (issue 22): they are never shown the register, earlier
-    contacts or a bounce, so its people are stored pending and matched by a worker after the commit, with the
-    bounce check (:func:`settle_pending_matching`); any staff request of the tenant finishes that first
+    A referrer's or the public's contact is never shown the register, earlier contacts or a bounce (issue 22),
+    so its people are stored pending and matched by a worker after the commit, with the bounce check
+    (:func:`settle_pending_matching`); any staff request of the tenant finishes that first
     (:mod:`mash.freshness`), so triage never reads the contact unmatched. Staff are shown the register and
     earlier contacts in their reply, so their contacts are matched in the request.
     """
@@ -88,9 +91,15 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
             raise PolicyViolation("Choose who is making this referral.", field="source")
         contact.tenant = tenant  # the audit, the clock and the acknowledgement read it: no query for it
         contact.out_of_hours = edt_covers(tenant, received_at)  # the tenant's EDT cover times (issue 19)
-        contact.reference = _provisional_reference()
+        plan = plan_clock(tenant=tenant, kind=ClockKind.DECISION, started_at=received_at)
+        contact.decision_due_at = plan.due_at  # the clock's due time, the only decision deadline
         deferred = submission.channel == Channel.PUBLIC or (actor is not None and actor.role == Role.REFERRER)
         contact.follows_matching = deferred and bool(submission.children or submission.household)
+        triage_workers = list(tenant_staff(tenant=tenant, roles=[Role.TRIAGE]).values_list("pk", flat=True))
+        if deferred:  # nothing slow follows: the number now, and the contact stored once
+            contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
+        else:
+            contact.reference = _provisional_reference()
         try:
             if not contact.external_reference:
                 contact.save()  # no other unique value a sender chooses: no savepoint needed
@@ -105,9 +114,9 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
             raise
         contact.received_people = _add_people(contact, submission, deferred=deferred)
         earlier = None if deferred else bounces.earlier_step(contact, persons=known_children(contact.received_people))
-        triage_workers = list(tenant_staff(tenant=tenant, roles=[Role.TRIAGE]).values_list("pk", flat=True))
-        # Last: the counter's row stays locked from here until the transaction commits.
-        contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
+        if not deferred:  # last: the counter's row stays locked from here until the transaction commits
+            contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
+            Contact.objects.filter(pk=contact.pk).update(reference=contact.reference)
         with audit.batched():  # the contact's events (received, its clock, a bounce) in one INSERT
             bounces.flag_received(contact, earlier, actor=actor)
             audit.record(
@@ -121,9 +130,7 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
                     "received_at": received_at.isoformat(),
                 },
             )
-            clock = _start_decision_clock(contact, actor=actor, responsible=triage_workers)
-        contact.decision_due_at = clock.due_at  # the clock's due time, the only decision deadline
-        Contact.objects.filter(pk=contact.pk).update(reference=contact.reference, decision_due_at=clock.due_at)
+            _start_decision_clock(contact, actor=actor, responsible=triage_workers, plan=plan)
         _acknowledge(contact)
         contact_received.send(sender=Contact, contact=contact, actor=actor)
     return contact
@@ -392,7 +399,7 @@ def contacts_with_people_pending(limit: int | None = None) -> list[int]:
     return list(pending.values_list("contact_id", flat=True).distinct()[:limit])
 
 
-def _start_decision_clock(contact: Contact, *, actor, responsible):
+def _start_decision_clock(contact: Contact, *, actor, responsible, plan=None):
     """Working Together: a decision on next steps within one working day of receipt (the tenant's policy,
     looked up by the engine; a rating may bring it forward later, triage.services.rate_contact).
 
@@ -409,6 +416,7 @@ def _start_decision_clock(contact: Contact, *, actor, responsible):
         url=reverse("contacts:detail", args=[contact.pk]),
         actor=actor,
         new_subject=True,
+        plan=plan,
     )
 
 

@@ -328,41 +328,34 @@ def _read_length(kind: str) -> ClockLength:
     return ClockLength(Decimal(amount) if amount is not None else None, unit, warn)
 
 
-def start_clock(
-    *,
-    tenant,
-    kind: str,
-    subject,
-    started_at: datetime,
-    amount=None,
-    unit: str | None = None,
-    warn_fraction=None,
-    responsible: Iterable = (),
-    agency=None,
-    label: str = "",
-    url: str = "",
-    actor=None,
-    new_subject: bool = False,
-) -> Clock:
-    """Start a deadline on ``subject`` by the tenant's working calendar.
+@dataclass(frozen=True)
+class ClockPlan:
+    """When a clock of ``kind`` started at ``started_at`` is due and warns, and the policy it copies: worked out
+    once (:func:`plan_clock`), so a subject that stores its due time (a contact's decision deadline) can take it
+    before the clock itself is written, and both hold the same instant."""
 
-    ``amount``/``unit`` default to the tenant's ClockPolicy for ``kind`` (:func:`policy_length`;
-    navigator returns must pass the rating's). ``responsible`` (users or ids) are warned before it is due;
-    ``agency`` is whose lead an ``agency_lead`` escalation tells. The policy and the ladder
-    are copied onto the clock: later policy changes never move a running deadline.
+    kind: ClockKind
+    started_at: datetime
+    due_at: datetime
+    warn_at: datetime | None
+    amount: Decimal
+    unit: DeadlineUnit
+    policy: dict
 
-    ``new_subject``: the caller created ``subject`` in its own, still open, transaction (a contact being
-    received), so no clock can be running for it and any failure here fails the caller's transaction
-    anyway: no savepoints (two round trips each) are needed to turn a duplicate into a :class:`Conflict`.
-    """
+
+def plan_clock(*, tenant, kind: str, started_at: datetime, amount=None, unit=None, warn_fraction=None) -> ClockPlan:
+    """The due and warning times of a ``kind`` of clock starting at ``started_at``, by the tenant's working calendar.
+
+    ``amount``/``unit`` default to the tenant's ClockPolicy for ``kind`` (:func:`policy_length`; navigator returns
+    must pass the rating's); so does ``warn_fraction``. Reads nothing once the tenant's settings are kept in the
+    process (:mod:`mash.tenant_settings`)."""
     active = current_tenant_id()
     if active is not None and active != tenant.pk:
-        raise TenantNotSet(f"start_clock for tenant {tenant.pk} while tenant {active} is active.")
+        raise TenantNotSet(f"A clock for tenant {tenant.pk} while tenant {active} is active.")
     if timezone.is_naive(started_at):
         raise PolicyViolation("The start must be an instant with a time zone.", field="started_at")
     kind = ClockKind(kind)
-    in_callers_transaction = new_subject and transaction.get_connection().in_atomic_block
-    with tenant_context(tenant), transaction.atomic(savepoint=not in_callers_transaction):
+    with tenant_context(tenant):
         policy = policy_length(kind, tenant)
         if amount is None:
             amount, unit = policy.amount, unit or policy.unit
@@ -381,6 +374,61 @@ def start_clock(
         calendar = calendar_for(tenant)
         due_at = calendar.add(started_at, amount, unit)
         warn_at = calendar.add(started_at, amount * warn_fraction, unit)
+        return ClockPlan(
+            kind=kind,
+            started_at=started_at,
+            due_at=due_at,
+            warn_at=warn_at if warn_at < due_at else None,
+            amount=amount,
+            unit=unit,
+            policy={
+                "amount": str(amount),
+                "unit": str(unit),
+                "warn_fraction": str(warn_fraction),
+                "time_zone": tenant.time_zone,
+                "ladder": _ladder_snapshot(kind, tenant),
+            },
+        )
+
+
+def start_clock(
+    *,
+    tenant,
+    kind: str,
+    subject,
+    started_at: datetime,
+    amount=None,
+    unit: str | None = None,
+    warn_fraction=None,
+    responsible: Iterable = (),
+    agency=None,
+    label: str = "",
+    url: str = "",
+    actor=None,
+    new_subject: bool = False,
+    plan: ClockPlan | None = None,
+) -> Clock:
+    """Start a deadline on ``subject`` by the tenant's working calendar.
+
+    ``amount``/``unit`` default to the tenant's ClockPolicy for ``kind`` (:func:`policy_length`;
+    navigator returns must pass the rating's). ``responsible`` (users or ids) are warned before it is due;
+    ``agency`` is whose lead an ``agency_lead`` escalation tells. The policy and the ladder
+    are copied onto the clock: later policy changes never move a running deadline. ``plan``: the times already
+    worked out for this start by :func:`plan_clock` (then ``amount``, ``unit`` and ``warn_fraction`` are not given).
+
+    ``new_subject``: the caller created ``subject`` in its own, still open, transaction (a contact being
+    received), so no clock can be running for it and any failure here fails the caller's transaction
+    anyway: no savepoints (two round trips each) are needed to turn a duplicate into a :class:`Conflict`.
+    """
+    if plan is None:
+        plan = plan_clock(
+            tenant=tenant, kind=kind, started_at=started_at, amount=amount, unit=unit, warn_fraction=warn_fraction
+        )
+    elif (plan.kind, plan.started_at) != (ClockKind(kind), started_at) or {amount, unit, warn_fraction} != {None}:
+        raise ValueError("start_clock was given a plan for another start, or a length besides its plan.")
+    kind = plan.kind
+    in_callers_transaction = new_subject and transaction.get_connection().in_atomic_block
+    with tenant_context(tenant), transaction.atomic(savepoint=not in_callers_transaction):
         clock = Clock(
             kind=kind,
             subject_type=subject._meta.label_lower,
@@ -389,15 +437,9 @@ def start_clock(
             subject_url=url[:300],
             agency_id=agency if isinstance(agency, int) or agency is None else agency.pk,
             started_at=started_at,
-            due_at=due_at,
-            warn_at=warn_at if warn_at < due_at else None,
-            policy={
-                "amount": str(amount),
-                "unit": str(unit),
-                "warn_fraction": str(warn_fraction),
-                "time_zone": tenant.time_zone,
-                "ladder": _ladder_snapshot(kind, tenant),
-            },
+            due_at=plan.due_at,
+            warn_at=plan.warn_at,
+            policy=plan.policy,
             responsible_ids=_ids(responsible),
         )
         try:
@@ -410,7 +452,12 @@ def start_clock(
             action="clock.started",
             obj=clock,
             tenant=tenant,
-            changes={"kind": kind.value, "due_at": due_at.isoformat(), "amount": str(amount), "unit": str(unit)},
+            changes={
+                "kind": kind.value,
+                "due_at": plan.due_at.isoformat(),
+                "amount": str(plan.amount),
+                "unit": str(plan.unit),
+            },
         )
         _schedule_wake(clock, now=timezone.now())
     return clock
