@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import F
@@ -39,6 +40,10 @@ MATCH_DECIDERS = frozenset({Role.TRIAGE, Role.MANAGER})
 # date is a typing slip.
 BIRTH_EARLIEST_BEFORE_DUE_DAYS = 126
 MATCHING = "matching"  # the work owed to staff reads (mash.freshness) while someone is still to be matched
+# While a worker's run of a tenant's matching is queued, later contacts of the tenant ride on it (a run settles
+# every pending contact, oldest first) instead of each sending a message: marked in the cache for at most this
+# long, so a run that is lost holds back the next contact's for no longer (the sweep and staff reads regardless).
+MATCHING_QUEUED_SECONDS = 60
 SETTLE_AT_MOST = 50  # contacts a staff request matches before it reads; a backlog beyond is the workers'
 MATCHING_LOCK = 0x4D4D  # mash.locks.take_turns(MATCHING_LOCK, tenant id): one matcher of a tenant's pending people
 
@@ -175,14 +180,15 @@ def _add_people(contact: Contact, submission: ContactSubmission, *, deferred: bo
             else:
                 pending = True
         if pending:
-            _owe_matching(contact)
+            _owe_matching(contact, ride=False)
     return mentions
 
 
-def _owe_matching(contact: Contact) -> None:
+def _owe_matching(contact: Contact, *, ride: bool = True) -> None:
     """Someone of ``contact`` is still to be matched: a worker does it after the commit, and the tenant's next
-    staff request first if it comes sooner."""
-    transaction.on_commit(partial(_enqueue_matching, contact.pk, contact.tenant_id), robust=True)
+    staff request first if it comes sooner. ``ride``: on a run already queued for the tenant, if there is one (a
+    referrer's or the public's contact; a staff contact whose matching failed sends a run of its own)."""
+    transaction.on_commit(partial(enqueue_matching, contact.pk, contact.tenant_id, ride=ride), robust=True)
     freshness.owe(MATCHING, contact.tenant_id)
 
 
@@ -303,13 +309,39 @@ def _address_of(mention: ContactPerson) -> str:
     return ""
 
 
-def _enqueue_matching(contact_id: int, tenant_id: int) -> None:
+def _queued_key(tenant_id: int) -> str:
+    return f"matching-queued:{tenant_id}"
+
+
+def enqueue_matching(contact_id: int, tenant_id: int, *, ride: bool = True) -> None:
+    """After the commit: wake a worker to match the tenant's pending people, unless (``ride``) a run queued
+    earlier will.
+
+    The worker claims the mark before it looks for work (:func:`claim_queued_matching`), so a contact committed
+    after its look queues a run of its own; one committed before is among what it settles. Under a burst of MARFs
+    a tenant's worker gets one message per run, not one per MARF, and each MARF's request one cache write, not a
+    broker's message. Either failing is a hint lost: the periodic sweep finds every pending person too."""
     from .tasks import match_pending_people
 
+    key = _queued_key(tenant_id)
+    try:
+        if not cache.add(key, contact_id, MATCHING_QUEUED_SECONDS) and ride:
+            return
+    except Exception:  # cannot tell whether a run is queued: queue one
+        log.warning("Could not read whether matching is queued for tenant %s.", tenant_id, exc_info=True)
     try:
         match_pending_people.delay(contact_id, tenant_id)
-    except Exception:  # the broker is a hint: the periodic sweep finds every pending person too
+    except Exception:
         log.warning("Could not queue matching for contact %s; the sweep will retry it.", contact_id, exc_info=True)
+        claim_queued_matching(tenant_id)  # nothing is on its way: the next contact must try again
+
+
+def claim_queued_matching(tenant_id: int) -> None:
+    """A worker's run starts: contacts committed from now on queue a run of their own (:func:`enqueue_matching`)."""
+    try:
+        cache.delete(_queued_key(tenant_id))
+    except Exception:
+        log.warning("Could not claim the queued matching of tenant %s.", tenant_id, exc_info=True)
 
 
 def match_pending_people(*, contact_id: int) -> int:
@@ -384,7 +416,7 @@ def settle_pending_matching(*, limit: int = SETTLE_AT_MOST) -> tuple[int, list[i
 
 def settle_for_staff() -> bool:
     """:mod:`mash.freshness`'s settler: True unless more contacts were pending than one settling takes."""
-    tried, _ = settle_pending_matching()
+    tried, _ = settle_pending_matching(limit=SETTLE_AT_MOST)
     return tried < SETTLE_AT_MOST
 
 
@@ -392,10 +424,12 @@ def is_pending(contact_id: int) -> bool:
     return ContactPerson.objects.filter(contact_id=contact_id, matching_pending=True).exists()
 
 
-def contacts_with_people_pending(limit: int | None = None) -> list[int]:
+def contacts_with_people_pending(limit: int | None = None, among: list[int] | None = None) -> list[int]:
     """The current tenant's contacts with someone not yet matched, oldest first (the sweep's and a settling's
-    work list), at most ``limit``."""
+    work list), at most ``limit``; only those ``among`` these contacts, if given."""
     pending = ContactPerson.objects.filter(matching_pending=True).order_by("contact_id")
+    if among is not None:
+        pending = pending.filter(contact_id__in=among)
     return list(pending.values_list("contact_id", flat=True).distinct()[:limit])
 
 

@@ -11,20 +11,26 @@ RETRY_DELAYS = (30, 120, 600, 1800, 3600)  # seconds; afterwards the periodic sw
 
 @shared_task(name="contacts.match_pending_people", bind=True, ignore_result=True, max_retries=len(RETRY_DELAYS))
 def match_pending_people(self, contact_id: int, tenant_id: int) -> int:
-    """Link the pending people of one contact to the register, with every other contact of the tenant still
-    pending, oldest first (:func:`contacts.services.settle_pending_matching`). Running it twice does nothing
-    more. Retried while this contact's matching fails."""
+    """Link the pending people of the tenant's contacts to the register, oldest first
+    (:func:`contacts.services.settle_pending_matching`): a run for ``contact_id``, which queued it, and for every
+    contact of the tenant that rode on it (``services.enqueue_matching``). Running it twice does nothing more.
+    Queues the next run when more were pending than one run takes; retried while a contact it ran for still
+    fails. Returns how many of those are still pending."""
     from mash import freshness
     from mash.tenancy import tenant_context
 
     from . import services
 
     with tenant_context(tenant_id):
+        services.claim_queued_matching(tenant_id)
+        mine = services.contacts_with_people_pending(limit=services.SETTLE_AT_MOST)
         freshness.settle(services.MATCHING, tenant_id)
-        still_pending = services.is_pending(contact_id)
+        still_pending = services.contacts_with_people_pending(among=mine)
+    if len(mine) >= services.SETTLE_AT_MOST:  # more may be waiting behind them
+        services.enqueue_matching(contact_id, tenant_id, ride=False)
     if still_pending and self.request.retries < len(RETRY_DELAYS):
         raise self.retry(countdown=RETRY_DELAYS[self.request.retries])
-    return still_pending
+    return len(still_pending)
 
 
 @shared_task(name="contacts.sweep_pending_matching", ignore_result=True)

@@ -172,3 +172,95 @@ def test_one_matcher_at_a_time_per_tenant(hub, api_as):
     finally:
         holder.close()
     assert _entries(hub["tenant"]) == 1
+
+
+@pytest.fixture
+def messages(monkeypatch):
+    """The matching runs sent to the broker (not run: each test runs them as a worker would, when it says)."""
+    sent = []
+    monkeypatch.setattr(match_pending_people, "delay", lambda *args: sent.append(args))
+    return sent
+
+
+def test_a_burst_of_marfs_sends_the_worker_one_run_that_matches_them_all(
+    hub, api_as, messages, django_capture_on_commit_callbacks
+):
+    """While a run is queued, later MARFs of the council ride on it: one message, every contact matched by it."""
+    referrer, tenant = api_as(hub["referrer"]), hub["tenant"]
+    with django_capture_on_commit_callbacks(execute=True):
+        filed = [submit(referrer, children=ELSIE)["id"] for _ in range(3)]
+    assert messages == [(filed[0], tenant.pk)]
+    match_pending_people.apply(args=messages[0])
+    assert not any(p.matching_pending for contact_id in filed for p in _people(tenant, contact_id))
+    assert _entries(tenant) == 1
+    with django_capture_on_commit_callbacks(execute=True):  # the run claimed the mark: the next MARF sends its own
+        later = submit(referrer, children=ELSIE)["id"]
+    assert messages[1:] == [(later, tenant.pk)]
+
+
+def test_a_run_that_leaves_contacts_pending_queues_the_next(
+    hub, api_as, messages, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(services, "SETTLE_AT_MOST", 2)
+    referrer, tenant = api_as(hub["referrer"]), hub["tenant"]
+    with django_capture_on_commit_callbacks(execute=True):
+        filed = [submit(referrer, children=ELSIE)["id"] for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        match_pending_people.apply(args=messages[0])
+    assert all(p.matching_pending for p in _people(tenant, filed[2]))  # more than one run takes
+    assert len(messages) == 2
+    match_pending_people.apply(args=messages[1])
+    assert not any(p.matching_pending for p in _people(tenant, filed[2]))
+
+
+def test_a_message_the_broker_refuses_lets_the_next_marf_try_again(
+    hub, api_as, monkeypatch, django_capture_on_commit_callbacks
+):
+    attempts = []
+
+    def refused(*args):
+        attempts.append(args)
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(match_pending_people, "delay", refused)
+    referrer = api_as(hub["referrer"])
+    with django_capture_on_commit_callbacks(execute=True):
+        filed = [submit(referrer, children=ELSIE)["id"] for _ in range(2)]
+    assert [contact_id for contact_id, _ in attempts] == filed
+
+
+def test_a_run_is_retried_while_a_contact_that_rode_on_it_still_fails(
+    hub, api_as, messages, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The run was queued for the first MARF, which it matches; the second rode on it and fails: the run is retried
+    for it (as its own message would have been), and not once everything it ran for is matched."""
+    from contacts import matching
+
+    real = matching.find_candidates
+
+    def broken_for_quill(key, **kwargs):
+        if key.last.lower().startswith("quil"):
+            raise IndexError("list index out of range")
+        return real(key, **kwargs)
+
+    monkeypatch.setattr(matching, "find_candidates", broken_for_quill)
+    retries = []
+
+    def retry(**kwargs):
+        retries.append(kwargs)
+        raise RuntimeError("retried")
+
+    monkeypatch.setattr(match_pending_people, "retry", retry)
+    referrer, tenant = api_as(hub["referrer"]), hub["tenant"]
+    quill = [{"first_name": "Ada", "last_name": "Quill", "date_of_birth": "2017-01-02"}]
+    with django_capture_on_commit_callbacks(execute=True):
+        first = submit(referrer, children=ELSIE, household=[])["id"]
+        second = submit(referrer, children=quill, household=[])["id"]
+    assert messages == [(first, tenant.pk)]
+    with pytest.raises(RuntimeError, match="retried"):
+        match_pending_people(*messages[0])
+    assert not any(p.matching_pending for p in _people(tenant, first))
+    assert all(p.matching_pending for p in _people(tenant, second))
+    monkeypatch.setattr(matching, "find_candidates", real)
+    assert match_pending_people(*messages[0]) == 0
+    assert len(retries) == 1 and not any(p.matching_pending for p in _people(tenant, second))

@@ -461,8 +461,10 @@ def test_when_matching_fails_public_reports_and_police_batches_are_still_receive
     _assert_all_received(results)
     with tenancy.tenant_context(hub["tenant"]):
         assert ContactPerson.objects.filter(matching_pending=True, person=None).count() == 4
-        contact_ids = sorted(Contact.objects.values_list("pk", flat=True))
-    assert sorted(contact_id for contact_id, _tenant in queued) == contact_ids
+        contact_ids = sorted(Contact.objects.values_list("pk", flat=True))  # MARF, phone, police, public
+    # Each staff contact whose matching failed sends a run of its own; the public report, received while the
+    # MARF's run was queued, rides on that run (it matches every pending contact of the council).
+    assert sorted(contact_id for contact_id, _tenant in queued) == contact_ids[:3]
 
 
 @pytest.mark.django_db
