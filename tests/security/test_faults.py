@@ -35,7 +35,7 @@ def test_a_database_connection_killed_mid_submission_leaves_no_half_contact_and_
     killed = []
 
     def kill_own_backend(sender, instance, created, **kwargs):
-        # The contact and its first person are written; the server now loses this backend, as if
+        # The contact is written (its people and clock are next); the server now loses this backend, as if
         # PostgreSQL restarted under the request.
         if created and not killed:
             killed.append(True)
@@ -44,11 +44,11 @@ def test_a_database_connection_killed_mid_submission_leaves_no_half_contact_and_
             with request_connection.cursor() as cursor:  # scoping: allowed - kills its own backend
                 cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
 
-    post_save.connect(kill_own_backend, sender=ContactPerson, dispatch_uid="fault-kill")
+    post_save.connect(kill_own_backend, sender=Contact, dispatch_uid="fault-kill")
     try:
         failed = requests.post(f"{live_server.url}/api/v1/contacts/", json=marf(), headers=headers, timeout=30)
     finally:
-        post_save.disconnect(dispatch_uid="fault-kill", sender=ContactPerson)
+        post_save.disconnect(dispatch_uid="fault-kill", sender=Contact)
     assert killed and failed.status_code >= 500
 
     with tenant_context(tenant_a):
