@@ -53,11 +53,11 @@ def _set(name: str, tenant_id: int) -> None:
         log.warning("Could not note owed %s for tenant %s.", name, tenant_id, exc_info=True)
 
 
-def settle(name: str, tenant_id: int) -> bool:
+def settle(name: str, tenant_id: int) -> None:
     """Finish work ``name`` for the current tenant ``tenant_id`` (a worker, or a staff request through
     :func:`settle_for`). The hint is claimed (deleted) before the settler looks for work, so work committed
     after its look has set the hint again for the next reader; it is set again here too when the settler leaves
-    work behind (more than it takes at once: False is returned) or fails, which is raised."""
+    work behind (more than it takes at once) or fails, which is raised."""
     key = _key(name, tenant_id)
     try:
         cache.delete(key)
@@ -70,7 +70,6 @@ def settle(name: str, tenant_id: int) -> bool:
         raise
     if not done:
         _set(name, tenant_id)
-    return done
 
 
 def settle_for(user, tenant) -> None:

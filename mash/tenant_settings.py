@@ -29,6 +29,7 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
 
 from .tenancy import AllTenantsManager, TenantQuerySet, TenantScopedManager
 
@@ -116,7 +117,15 @@ class SettingsQuerySet(TenantQuerySet):
 
 
 class SettingsManager(TenantScopedManager.from_queryset(SettingsQuerySet)):
-    pass
+    """The default manager of a model a tenant's deadlines are computed from: its bulk writes mark the change
+    (:class:`SettingsQuerySet`), and so, connected here once for the model, do its saves and deletes."""
+
+    def contribute_to_class(self, cls, name):
+        super().contribute_to_class(cls, name)
+        if not cls._meta.abstract:
+            uid = f"mash.tenant_settings.{cls._meta.label_lower}"
+            post_save.connect(settings_changed, sender=cls, dispatch_uid=uid)
+            post_delete.connect(settings_changed, sender=cls, dispatch_uid=f"{uid}.deleted")
 
 
 class AllSettingsManager(AllTenantsManager.from_queryset(SettingsQuerySet)):
