@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 
 from .roles import AGENCY_ROLES, STAFF_ROLES, Role
 from .tenancy import TenantOwned, TenantQuerySet
+from .tenant_settings import AllSettingsManager, SettingsManager
 
 # A UK telephone number as people write it: digits, spaces, and optionally a leading + or brackets.
 phone_number_validator = RegexValidator(
@@ -107,6 +108,11 @@ class Team(TenantOwned):
 
     name = models.CharField(max_length=100)
     active = models.BooleanField(default=True)
+
+    # A ladder step names its team: a renamed or removed team changes what the tenant's ladders say, however
+    # it is written (a save, a delete, or a bulk write: mash.tenant_settings).
+    objects = SettingsManager()
+    all_tenants = AllSettingsManager()  # scoping: allowed - a declaration, no query
 
     class Meta(TenantOwned.Meta):
         db_table = "reporting_team"

@@ -1,9 +1,9 @@
 from django.contrib.auth.models import Group
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from . import tenant_settings
-from .models import Team, Tenant, User
+from .models import Tenant, User
 from .roles import Role, group_name
 
 
@@ -22,11 +22,6 @@ def keep_role_group_in_step(sender, instance: User, raw=False, **kwargs):
     for name in wanted - current:
         group, _ = Group.objects.get_or_create(name=name)
         instance.groups.add(group)
-
-
-# A ladder step names its team: a renamed or removed team changes what the tenant's ladders say.
-post_save.connect(tenant_settings.settings_changed, sender=Team, dispatch_uid="mash.settings.team")
-post_delete.connect(tenant_settings.settings_changed, sender=Team, dispatch_uid="mash.settings.team.d")
 
 
 @receiver(post_save, sender=Tenant, dispatch_uid="mash.settings.tenant")

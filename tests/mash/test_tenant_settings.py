@@ -212,3 +212,21 @@ def test_a_change_rolled_back_leaves_nothing_behind_in_the_process(settled, tena
             raise RuntimeError("the administrator's request failed after the save")
         assert calendar_for(tenant).day_end == time(17, 0)
         assert calendar_for(Tenant.objects.get(pk=tenant_a.pk)).day_end == time(17, 0)
+
+
+def test_the_transaction_that_renames_a_team_in_bulk_reads_the_ladder_it_names(settled, tenant_a):
+    """A bulk update sends no save signal: the team's manager marks the change itself, so the same request (its
+    Tenant object holding the old version) starts its next clock with the ladder naming the team as renamed."""
+    from deadlines.services import plan_clock
+
+    _forget_that_this_test_changed_them()
+    with tenancy.tenant_context(tenant_a):
+        tenant = Tenant.objects.get(pk=tenant_a.pk)
+
+        def ladder_team():
+            return plan_clock(tenant=tenant, kind=ClockKind.DECISION, started_at=timezone.now()).policy["ladder"][0]
+
+        assert ladder_team()["team"] == "Front door"
+        with transaction.atomic():
+            Team.objects.filter(pk=settled[tenant_a.pk].pk).update(name="MASH duty desk")
+            assert ladder_team()["team"] == "MASH duty desk"
