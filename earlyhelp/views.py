@@ -74,12 +74,12 @@ def _due_today(row, today) -> bool:
     return not row["countdown"].is_overdue and timezone.localdate(row["request"].review_due_at) == today
 
 
-def _queue_context(params):
+def _queue_context(params, tenant):
     """The queue, its counts and its filters in a fixed number of queries: counting and filtering work on the
     rows already loaded (at most QUEUE_LIMIT)."""
     now = timezone.now()
     today = timezone.localdate(now)
-    fraction = threshold_selectors.warn_fractions()[ClockKind.EARLY_HELP_REVIEW]
+    fraction = threshold_selectors.warn_fractions(tenant)[ClockKind.EARLY_HELP_REVIEW]
     rows = []
     for r in selectors.queue()[:QUEUE_LIMIT]:
         children = list(r.children.all())
@@ -115,14 +115,14 @@ def _queue_context(params):
 
 @role_required(*QUEUE_ROLES)
 def queue(request):
-    return render(request, "earlyhelp/queue.html", {**_queue_context(request.GET), "can_request": request.user.role
-                                                    in services.REQUESTERS})  # fmt: skip
+    context = _queue_context(request.GET, request.tenant)
+    return render(request, "earlyhelp/queue.html", {**context, "can_request": request.user.role in services.REQUESTERS})
 
 
 @role_required(*QUEUE_ROLES)
 def queue_rows(request):
     """htmx: the queue's tables, refreshed every minute so the countdowns stay true."""
-    return render(request, "earlyhelp/partials/queue_tables.html", _queue_context(request.GET))
+    return render(request, "earlyhelp/partials/queue_tables.html", _queue_context(request.GET, request.tenant))
 
 
 # --- one request -------------------------------------------------------------------------------------------

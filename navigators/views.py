@@ -84,7 +84,7 @@ def workspace(request):
         sort=filters["sort"],
     )
     # "Due soon" from the tenant's warning point for returns (one query, whatever the rows).
-    fraction = threshold_selectors.warn_fractions()[ClockKind.NAVIGATOR_RETURN]
+    fraction = threshold_selectors.warn_fractions(request.tenant)[ClockKind.NAVIGATOR_RETURN]
     now = timezone.now()
     counts = selectors.workspace_summary(requests, now=now, warn_fraction=fraction)
     # The total comes from the summary; a page number past the end, or not a number, shows the last or first page.

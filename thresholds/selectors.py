@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
+from mash import tenancy, tenant_settings
+
 from .models import (
     CalendarSettings,
     ClockKind,
@@ -60,12 +62,21 @@ def clock_policies() -> list[ClockPolicy]:
     return [stored.get(kind) or ClockPolicy(kind=kind) for kind in EDITABLE_CLOCKS]
 
 
-def warn_fractions() -> dict[str, Decimal]:
-    """Each kind of clock's "due soon" point, as the share of its time elapsed (one query). The tenant sets it
-    on the clock's policy; a kind without a policy warns at the model's default (three quarters)."""
-    default = ClockPolicy._meta.get_field("warn_fraction").default
-    stored = dict(ClockPolicy.objects.values_list("kind", "warn_fraction"))
-    return {kind: stored.get(kind, default) for kind in ClockKind.values}
+def warn_fractions(tenant=None) -> dict[str, Decimal]:
+    """Each kind of clock's "due soon" point, as the share of its time elapsed. The tenant sets it on the clock's
+    policy; a kind without a policy warns at the model's default (three quarters).
+
+    One query; none given the active ``tenant``'s object once this process has read them under its settings
+    version (:mod:`mash.tenant_settings`: a policy changed by any means renews the version)."""
+
+    def read() -> dict[str, Decimal]:
+        default = ClockPolicy._meta.get_field("warn_fraction").default
+        stored = dict(ClockPolicy.objects.values_list("kind", "warn_fraction"))
+        return {kind: stored.get(kind, default) for kind in ClockKind.values}
+
+    if tenant is None or tenancy.current_tenant_id() != tenant.pk:  # kept only under the tenant it was read in
+        return read()
+    return dict(tenant_settings.remembered(tenant, "warn-fractions", read))
 
 
 def clock_policy(kind: str) -> ClockPolicy | None:

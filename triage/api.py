@@ -187,7 +187,7 @@ class QueueView(TenantAPIView):
         paginator = QueuePagination(total=selectors.queue_total(request.user, filters, now=now))
         contacts = selectors.QueueSlices(selectors.queue(request.user, filters, now=now), filters=filters)
         rows = paginator.paginate_queryset(contacts, request, view=self)
-        selectors.prepare_queue_rows(rows)
+        selectors.prepare_queue_rows(rows, tenant=request.tenant)
         return paginator.get_paginated_response(QueueRowSerializer(rows, many=True).data)
 
 

@@ -44,7 +44,7 @@ def cpis_check(request, pk):
 @role_required(Role.EDT)
 def edt_queue(request):
     rows = list(edt.edt_queue(request.user))
-    selectors.prepare_queue_rows(rows)
+    selectors.prepare_queue_rows(rows, tenant=request.tenant)
     return render(request, "triage/edt_queue.html", {"rows": rows})
 
 

@@ -254,7 +254,7 @@ def queue_page(user, filters: QueueFilters | None = None, *, page: int = 1, size
         total = queue_total(user, filters, now=now)
     page = min(max(1, page), max(1, -(-total // size)))
     rows = queue_slice(contacts, (page - 1) * size, page * size, filters=filters)
-    prepare_queue_rows(rows)
+    prepare_queue_rows(rows, tenant=user.tenant)
     return rows, total, page
 
 
@@ -294,12 +294,12 @@ class QueueSlices(TopFirstSlices):
         return rows.order_by(*QUEUE_SORTS["due"]), top
 
 
-def prepare_queue_rows(rows) -> None:
+def prepare_queue_rows(rows, *, tenant=None) -> None:
     """What each queue row shows besides its fields: earlier contacts (the re-contact flag), the time left to
     the decision (due soon from the decision clock's warning point) and the first child (name and age)."""
     contact_selectors.attach_previous_contacts(rows)
     now = timezone.now()
-    fraction = threshold_selectors.warn_fractions()[ClockKind.DECISION] if rows else None
+    fraction = threshold_selectors.warn_fractions(tenant)[ClockKind.DECISION] if rows else None
     for contact in rows:
         contact.is_overdue = contact.decision_due_at is not None and contact.decision_due_at < now
         warn_at = timefmt.warning_time(contact.received_at, contact.decision_due_at, fraction)
@@ -400,7 +400,7 @@ def _scales(safety_map) -> dict:
     return {perspective: scores.get(perspective) for perspective in Perspective.values}
 
 
-def contact_record(contact: Contact) -> ContactRecord:
+def contact_record(contact: Contact, *, tenant=None) -> ContactRecord:
     """Everything the contact page shows, each part in one query whatever its size."""
     contact_selectors.attach_previous_contacts([contact])
     people = list(contact.people.all())
@@ -412,7 +412,7 @@ def contact_record(contact: Contact) -> ContactRecord:
     )
     # Both directions: stepped down from this contact, or stepped up into it (one linked history).
     early_help = list(early_help_selectors.requests_for_contact(contact))
-    _attach_time_left(contact, requests)
+    _attach_time_left(contact, requests, tenant=tenant)
     return ContactRecord(
         contact=contact,
         children=[p for p in people if p.role == PersonRole.CHILD],
@@ -442,10 +442,10 @@ def contact_record(contact: Contact) -> ContactRecord:
     )
 
 
-def _attach_time_left(contact: Contact, requests: list) -> None:
+def _attach_time_left(contact: Contact, requests: list, *, tenant=None) -> None:
     """Time left to the decision and to each agency's return, due soon from the tenant's warning points
     (one query for both), as the queue and the navigators' workspace tell it."""
-    fractions = threshold_selectors.warn_fractions()
+    fractions = threshold_selectors.warn_fractions(tenant)
     now = timezone.now()
     contact.warn_at = timefmt.warning_time(contact.received_at, contact.decision_due_at, fractions[ClockKind.DECISION])
     contact.time_left = timefmt.time_left(contact.decision_due_at, warn_at=contact.warn_at, now=now)

@@ -171,7 +171,7 @@ def take(request, pk):
 @tenant_member_required
 def contact_page(request, pk):
     contact = _visible(request, pk)
-    record = selectors.contact_record(contact)
+    record = selectors.contact_record(contact, tenant=request.tenant)
     selectors.annotate_queue_rows([contact])
     audit.record(actor=request.user, action="contact.viewed", obj=contact)
     return render(

@@ -230,3 +230,19 @@ def test_the_transaction_that_renames_a_team_in_bulk_reads_the_ladder_it_names(s
         with transaction.atomic():
             Team.objects.filter(pk=settled[tenant_a.pk].pk).update(name="MASH duty desk")
             assert ladder_team()["team"] == "MASH duty desk"
+
+
+def test_warning_points_are_kept_only_under_the_tenant_they_were_read_in(settled, tenant_a, tenant_b):
+    """Asked with another tenant's object, the active tenant's points are read (row-level security decides what is
+    read) and nothing is kept, so the other tenant never gets them."""
+    from thresholds.selectors import warn_fractions
+
+    _forget_that_this_test_changed_them()
+    with tenancy.tenant_context(tenant_a):
+        ClockPolicy.objects.filter(kind=ClockKind.DECISION).update(warn_fraction=Decimal("0.5"))
+    _forget_that_this_test_changed_them()
+    b = Tenant.objects.get(pk=tenant_b.pk)
+    with tenancy.tenant_context(tenant_a):
+        assert warn_fractions(b)[ClockKind.DECISION] == Decimal("0.5")  # tenant A's, read under A
+    with tenancy.tenant_context(tenant_b):
+        assert warn_fractions(b)[ClockKind.DECISION] == Decimal("0.75")

@@ -181,3 +181,37 @@ def test_the_soonest_due_pick_gives_every_page_exactly_as_sorting_every_open_con
         for start in range(0, 14, 3):
             picked = selectors.QueueSlices(contacts, filters=filters)[start : start + 3]
             assert [c.pk for c in picked] == everything[start : start + 3], (query, start)
+
+
+def test_the_queue_keeps_the_due_soon_point_until_the_tenant_changes_it(cambs):
+    """The tenant's warning point for decisions is read once per process (mash.tenant_settings), not per page:
+    the next page reads no clock policy. Changed behind the application's back (psql), the next request's tenant
+    brings a new settings version, and the row turns "Due soon" at the new point."""
+    from thresholds.models import ClockKind
+
+    contact = _file(cambs, 1)[0]
+    now = timezone.now()
+    with tenancy.tenant_context(cambs["tenant"]):  # 60% of the time to the decision has passed
+        Contact.objects.filter(pk=contact.pk).update(
+            received_at=now - timedelta(hours=6), decision_due_at=now + timedelta(hours=4)
+        )
+    client = browser(cambs["triage"])
+    # The policies were written in this test's (never committed) transaction, so this connection would read them
+    # afresh; in production they were committed long ago and are kept: forget that they changed.
+    connection.__dict__.pop("_mash_settings_changing", None)
+
+    def due_soon() -> tuple[bool, list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get("/triage/").content.decode()
+        row = page[page.index(f'id="queue-row-{contact.pk}"') :].split("</tr>")[0]
+        return "Due soon" in row, [q["sql"] for q in captured if 'FROM "thresholds_clockpolicy"' in q["sql"]]
+
+    assert due_soon()[0] is False  # the default point: three quarters of the time
+    assert due_soon() == (False, [])  # kept: no clock policy read
+    with tenancy.tenant_context(cambs["tenant"]), connection.cursor() as cursor:  # scoping: allowed - as psql would
+        cursor.execute(
+            "UPDATE thresholds_clockpolicy SET warn_fraction = 0.5 WHERE tenant_id = %s AND kind = %s",
+            [cambs["tenant"].pk, ClockKind.DECISION],
+        )
+        assert cursor.rowcount == 1
+    assert due_soon()[0] is True
