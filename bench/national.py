@@ -53,8 +53,7 @@ def measure(url: str, tenant_slug: str, runs: int, clocks: int, due_now: int) ->
     from rest_framework.authtoken.models import Token
 
     from bench import clocks as clocks_bench
-    from bench.common import p95, signed_in
-    from bench.triage_queue import _time
+    from bench.common import p95, signed_in, time_get
     from contacts.models import Contact
     from deadlines import services
     from mash.models import Tenant, User
@@ -84,7 +83,7 @@ def measure(url: str, tenant_slug: str, runs: int, clocks: int, due_now: int) ->
     ):
         client.get(path)
         client.get(path)
-        timings, queries = _time(client, path, runs)
+        timings, queries = time_get(client, path, runs)
         out[name] = (statistics.median(timings), p95(timings), queries)
 
     # The sweep, over clocks spread across as many tenants as this database holds.
