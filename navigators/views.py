@@ -83,7 +83,7 @@ def workspace(request):
         text=filters["text"],
         sort=filters["sort"],
     )
-    # "Due soon" from the tenant's warning point for returns (one query, whatever the rows).
+    # "Due soon" from the tenant's warning point for returns (kept per process until the settings change).
     fraction = threshold_selectors.warn_fractions(request.tenant)[ClockKind.NAVIGATOR_RETURN]
     now = timezone.now()
     counts = selectors.workspace_summary(requests, now=now, warn_fraction=fraction)
