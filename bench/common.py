@@ -94,6 +94,102 @@ def token_client(user):
     return client
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def process_cpu(pid: int) -> float | None:
+    """Seconds of CPU (user and system) process ``pid`` has used so far, from ``/proc``; None when it is gone
+    (or there is no ``/proc``)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime and stime (fields 14 and 15 of proc(5))
+
+
+def machine_busy() -> float | None:
+    """Seconds of CPU the whole machine (every core) has spent busy since boot: user, nice, system and interrupts
+    (not idle, nor I/O wait, nor the time a hypervisor gave another machine: steal)."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = ticks[:7]
+    return (user + nice + system + irq + softirq) / CLOCK_TICKS
+
+
+def _all_pids() -> list[int]:
+    try:
+        return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return []
+
+
+def _parent_and_name(pid: int) -> tuple[int, str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            text = f.read()
+    except OSError:
+        return None
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    return int(text.rsplit(")", 1)[1].split()[1]), name
+
+
+def process_tree(root: int) -> set[int]:
+    """``root`` and every process descended from it (a web server's master and its workers)."""
+    parents = {pid: info[0] for pid in _all_pids() if (info := _parent_and_name(pid))}
+    tree, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return tree
+
+
+def processes_named(prefix: str) -> set[int]:
+    """Every process whose command name starts with ``prefix`` (``postgres``: the server and all its backends)."""
+    return {pid for pid in _all_pids() if (info := _parent_and_name(pid)) and info[1].startswith(prefix)}
+
+
+class CpuMeter:
+    """The CPU each group of processes, and the whole machine, spent while the block ran (Linux ``/proc``).
+
+    ``groups`` maps a name to a function returning that group's process ids; it is asked at the start and at the
+    end, so a process started during the block counts all its CPU. A process that ended during the block is
+    lost: measure groups whose processes live through it (the web server, the database, the broker). On a
+    machine where every core is busy the requests' throughput is bound by these figures, which is why a bench
+    prints them beside its rates: they say where the time went, process by process.
+    """
+
+    def __init__(self, groups: dict[str, object]):
+        self.groups = groups
+        self.seconds: dict[str, float] = {}
+        self.machine: float | None = None
+
+    def _snapshot(self) -> tuple[dict[str, dict[int, float]], float | None]:
+        used = {}
+        for name, pids in self.groups.items():
+            used[name] = {pid: cpu for pid in pids() if (cpu := process_cpu(pid)) is not None}
+        return used, machine_busy()
+
+    def __enter__(self):
+        self._before, self._machine_before = self._snapshot()
+        return self
+
+    def __exit__(self, *exc):
+        after, machine_after = self._snapshot()
+        for name, used in after.items():
+            before = self._before.get(name, {})
+            self.seconds[name] = sum(cpu - before.get(pid, 0.0) for pid, cpu in used.items())
+        if machine_after is not None and self._machine_before is not None:
+            self.machine = machine_after - self._machine_before
+        return False
+
+
 def signed_in(client, user):
     """Sign ``user`` in on a test ``client`` as the sign-in page does, second factor included (staff must
     have one): a confirmed authenticator device, and the session marked verified as django-otp does."""

@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import as_served, setup_django, token_client  # noqa: E402 - needs the root on the path first
+from bench.common import CpuMeter, as_served, process_tree, processes_named, setup_django, token_client  # noqa: E402 - needs the root on the path first
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/mash_bench_contacts"
 
@@ -342,10 +342,21 @@ def _over_http(user, reader, register, n: int, clients: int) -> dict:
                 raise SystemExit("FAILED: the web process did not answer within 60 s")
             time.sleep(0.5)
         bodies = [json.dumps(body) for body in _bodies(register, n + clients * 2, seed=13)]
-        return {
-            "MARF": _hammer(port, headers, "POST", "/api/v1/contacts/", bodies, 201, clients),
-            "light read": _hammer(port, reading, "GET", "/api/v1/notifications/", [None] * len(bodies), 200, clients),
+        groups = {
+            "web": lambda: process_tree(web.pid),
+            "PostgreSQL": lambda: processes_named("postgres"),
+            "Redis": lambda: processes_named("redis-server"),
+            "clients": lambda: {os.getpid()},
         }
+        results = {}
+        for name, caller, method, path, payloads, expected in (
+            ("MARF", headers, "POST", "/api/v1/contacts/", bodies, 201),
+            ("light read", reading, "GET", "/api/v1/notifications/", [None] * len(bodies), 200),
+        ):
+            with CpuMeter(groups) as meter:
+                results[name] = _hammer(port, caller, method, path, payloads, expected, clients)
+            results[name]["cpu"], results[name]["machine"] = meter.seconds, meter.machine
+        return results
     finally:
         web.terminate()
         web.wait(30)
@@ -400,6 +411,19 @@ def _report_http(results: dict, clients: int) -> None:
         print(f"  {name:12} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  {figures['per_second']:7.1f} /s")
     ratio = results["MARF"]["per_second"] / results["light read"]["per_second"]
     print(f"  MARF throughput / light read throughput over HTTP {ratio:.2f} (goal >= 0.5)")
+    # Where each request's CPU went (the warm-up requests are counted here too, so ms per request is a little
+    # high for both alike). With every core busy, the throughput ratio is the inverse of the machine's ratio.
+    print("  CPU per request (ms)    " + "  ".join(f"{group:>10}" for group in results["MARF"]["cpu"]) + "  machine")
+    for name, figures in results.items():
+        count = len(figures["timings"])
+        cells = "  ".join(f"{seconds * 1000 / count:10.2f}" for seconds in figures["cpu"].values())
+        machine = "n/a" if figures["machine"] is None else f"{figures['machine'] * 1000 / count:.2f}"
+        print(f"  {name:22}  {cells}  {machine:>7}")
+    marf, light = (results[k]["machine"] for k in ("MARF", "light read"))
+    if marf and light:
+        per_marf = marf / len(results["MARF"]["timings"])
+        per_light = light / len(results["light read"]["timings"])
+        print(f"  machine CPU per light read / per MARF {per_light / per_marf:.2f}")
 
 
 def _insert_sql(obj) -> tuple[str, list]:
