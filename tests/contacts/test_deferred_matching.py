@@ -39,6 +39,37 @@ def test_a_referrers_marf_is_answered_before_its_people_are_matched(hub, api_as)
     assert _entries(hub["tenant"]) == 0  # nothing in the register yet: a worker's job
 
 
+def test_what_a_referrer_is_told_was_received_is_stored_before_the_reply(
+    hub, api_as, django_capture_on_commit_callbacks
+):
+    """Matching is the only thing that follows a referrer's reply. The contact, its people, its decision clock, the
+    audit of its arrival and the referrer's acknowledgement are written in the request's own transaction (no
+    after-commit callback, no worker has run here), so triage's queue and the sweep see the referral as soon as its
+    sender has its reference (docs/architecture.md: a referral exists when its sender is told it was received)."""
+    from deadlines.models import Clock, Notification
+    from mash.models import AuditEvent
+    from thresholds.models import ClockKind
+
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        reply = submit(api_as(hub["referrer"]), children=ELSIE)
+
+    assert after_commit  # matching (and the rest that may follow) was left to after the commit, not run
+    with tenancy.tenant_context(hub["tenant"]):
+        contact = Contact.objects.get(pk=reply["id"])
+        clock = Clock.objects.get(subject_type="contacts.contact", subject_id=str(contact.pk), kind=ClockKind.DECISION)
+        received = AuditEvent.objects.filter(action="contact.received", object_id=str(contact.pk))
+        acknowledged = Notification.objects.filter(recipient=hub["referrer"], subject=reply["reference"])
+        assert contact.reference == reply["reference"]
+        people = _people(hub["tenant"], contact.pk)
+        assert [p.first_name for p in people if p.role == "child"] == ["Elsie"] and len(people) > 1  # and household
+        assert clock.due_at == contact.decision_due_at and clock.started_at == contact.received_at
+        assert received.count() == 1
+        assert acknowledged.count() == 1 and reply["reference"] in acknowledged.get().message
+        queue = api_as(hub["triage"]).get("/api/v1/triage/queue/")
+    assert queue.status_code == 200
+    assert reply["reference"] in queue.content.decode()
+
+
 def test_triage_reads_a_referrers_contacts_matched_with_the_earlier_contact_about_the_same_child(hub, api_as):
     referrer = api_as(hub["referrer"])
     first = submit(referrer, children=ELSIE)["id"]
