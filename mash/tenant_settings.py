@@ -17,8 +17,8 @@ Two cases read afresh and keep nothing:
 - the embedded SQLite default, which has no triggers (its tenants stay at version 0);
 - the transaction that is changing a tenant's settings itself (its ``Tenant`` object still holds the old
   version). :func:`changed` marks it, from the save and delete signals of those models; when that transaction
-  ends, the process also drops what it kept for the tenant, so its own next read (through the same stale
-  object) builds afresh.
+  commits, the mark ends and the process drops what it kept for the tenant, so its own next read (through the
+  same stale object) builds afresh.
 """
 
 from __future__ import annotations
@@ -80,7 +80,16 @@ def changed(tenant_id: int | None) -> None:
     _forget(tenant_id)
     if connection.in_atomic_block:
         _changing().add(tenant_id)
-        transaction.on_commit(lambda: _forget(tenant_id), robust=True)
+        transaction.on_commit(lambda: _committed(tenant_id), robust=True)
+
+
+def _committed(tenant_id: int) -> None:
+    """The change is committed: drop what was kept meanwhile, and end the mark. Without the second, a process
+    whose reads all run in transactions (a MARF's, a worker's) read the tenant's settings afresh for good after
+    one change: the mark was only ever cleared by a read outside a transaction. A change rolled back leaves its
+    mark until such a read (reading afresh is never wrong, only slower)."""
+    _forget(tenant_id)
+    _changing().discard(tenant_id)
 
 
 def _forget(tenant_id: int) -> None:

@@ -246,3 +246,35 @@ def test_warning_points_are_kept_only_under_the_tenant_they_were_read_in(settled
         assert warn_fractions(b)[ClockKind.DECISION] == Decimal("0.5")  # tenant A's, read under A
     with tenancy.tenant_context(tenant_b):
         assert warn_fractions(b)[ClockKind.DECISION] == Decimal("0.75")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_once_a_change_commits_the_settings_are_kept_again_though_every_read_is_in_a_transaction():
+    """A process changes a decision length (an administrator's request), and then only ever reads the settings
+    inside transactions, as a MARF's request or a worker's task does. After the change commits, the next
+    transaction builds the clock's plan afresh, and the one after reads nothing: the mark of the change ended with
+    its transaction. (Before, it lasted until a read outside any transaction, so such a process read the policy
+    and the ladder again on every MARF: six statements more each, in the bench's first run.)"""
+    from django.test.utils import CaptureQueriesContext
+
+    from deadlines.services import plan_clock
+    from tests.factories import TenantFactory
+
+    tenant = TenantFactory(slug="kept", reference_prefix="KPT")
+    with tenancy.tenant_context(tenant):
+        ensure_default_policy(tenant=tenant)
+
+        def plan(reader):
+            with transaction.atomic(), CaptureQueriesContext(connection) as read:
+                plan_clock(tenant=reader, kind=ClockKind.DECISION, started_at=timezone.now())
+            return [q["sql"] for q in read.captured_queries if "thresholds_clockpolicy" in q["sql"]]
+
+        with transaction.atomic():  # the administrator's change, committed
+            policy = ClockPolicy.objects.get(kind=ClockKind.DECISION)
+            policy.amount = Decimal("2")
+            policy.save()
+        reader = Tenant.objects.get(pk=tenant.pk)  # the next request's tenant, with the new version
+        first = plan(reader)
+        again = plan(reader)
+    assert first  # built afresh once, under the new version
+    assert again == []
