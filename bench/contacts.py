@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import CpuMeter, as_served, process_tree, processes_named, setup_django, token_client  # noqa: E402 - needs the root on the path first
+from bench.common import CpuMeter, analyze, as_served, process_tree, processes_named, setup_django, token_client  # noqa: E402 - needs the root on the path first
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/mash_bench_contacts"
 
@@ -91,14 +91,8 @@ ANALYZED = ["contacts_person", "contacts_contact", "contacts_contactperson", "co
 
 
 def _analyze() -> None:
-    """Fresh statistics, as the owner (the application role may not ANALYZE the tables it does not own)."""
-    from django.db import connection
-
-    from mash.security import rls
-
-    with rls.owner_mode(), connection.cursor() as cur:
-        for table in ANALYZED:
-            cur.execute(f"ANALYZE {table}")
+    """Fresh statistics and visibility map, as autovacuum gives production (``bench.common.analyze``)."""
+    analyze(*ANALYZED)
 
 
 def _explain(probe_key) -> None:

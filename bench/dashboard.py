@@ -70,7 +70,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     os.environ.setdefault("DATABASE_APP_ROLE", "mash_app")
     os.environ.setdefault("DATABASE_SYSTEM_ROLE", "mash_system")
-    from bench.common import as_served, setup_django
+    from bench.common import analyze, as_served, setup_django
 
     setup_django(args.database_url)
     from django.conf import settings
@@ -89,9 +89,7 @@ def main(argv=None) -> None:
 
     call_command("ensure_db_roles", stdout=open(os.devnull, "w"))
     rls.install(verbosity=0)
-    with rls.owner_mode(), connection.cursor() as cursor:
-        for table in FIGURES_TABLES:
-            cursor.execute(f"ANALYZE {table}")  # fresh statistics, as autovacuum gives production
+    analyze(*FIGURES_TABLES)  # fresh statistics and visibility map, as autovacuum gives production
     settings.ALLOWED_HOSTS = ["*"]
     tenant = Tenant.objects.get(slug=args.tenant)
     manager = User.objects.get(username=f"{args.tenant}-manager")
