@@ -100,15 +100,22 @@ def token_client(user):
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def process_cpu(pid: int) -> float | None:
-    """Seconds of CPU (user and system) process ``pid`` has used so far, from ``/proc``; None when it is gone
-    (or there is no ``/proc``)."""
+def _stat(pid: int) -> tuple[str, list[str]] | None:
+    """Process ``pid``'s command name and the fields of ``/proc/<pid>/stat`` after it (from its state, field 3
+    of proc(5), on); None when it is gone (or there is no ``/proc``)."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
-    except (OSError, IndexError):
+            text = f.read()
+    except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime and stime (fields 14 and 15 of proc(5))
+    name, _, rest = text[text.index("(") + 1 :].rpartition(")")  # the name may hold spaces and parentheses
+    return name, rest.split()
+
+
+def process_cpu(pid: int) -> float | None:
+    """Seconds of CPU (user and system) process ``pid`` has used so far; None when it is gone."""
+    stat = _stat(pid)
+    return None if stat is None else (int(stat[1][11]) + int(stat[1][12])) / CLOCK_TICKS  # utime, stime
 
 
 def machine_busy() -> float | None:
@@ -130,19 +137,9 @@ def _all_pids() -> list[int]:
         return []
 
 
-def _parent_and_name(pid: int) -> tuple[int, str] | None:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            text = f.read()
-    except OSError:
-        return None
-    name = text[text.index("(") + 1 : text.rindex(")")]
-    return int(text.rsplit(")", 1)[1].split()[1]), name
-
-
 def process_tree(root: int) -> set[int]:
     """``root`` and every process descended from it (a web server's master and its workers)."""
-    parents = {pid: info[0] for pid in _all_pids() if (info := _parent_and_name(pid))}
+    parents = {pid: int(stat[1][1]) for pid in _all_pids() if (stat := _stat(pid))}  # ppid, field 4
     tree, grew = {root}, True
     while grew:
         grew = False
@@ -155,7 +152,7 @@ def process_tree(root: int) -> set[int]:
 
 def processes_named(prefix: str) -> set[int]:
     """Every process whose command name starts with ``prefix`` (``postgres``: the server and all its backends)."""
-    return {pid for pid in _all_pids() if (info := _parent_and_name(pid)) and info[1].startswith(prefix)}
+    return {pid for pid in _all_pids() if (stat := _stat(pid)) and stat[0].startswith(prefix)}
 
 
 class CpuMeter:

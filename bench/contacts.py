@@ -90,9 +90,9 @@ ANALYZED = ["contacts_person", "contacts_contact", "contacts_contactperson", "co
             "authtoken_token", "mash_tenant", "thresholds_clockpolicy", "mash_escalationstep"]  # fmt: skip
 
 
-def _analyze() -> None:
-    """Fresh statistics and visibility map, as autovacuum gives production (``bench.common.analyze``)."""
-    analyze(*ANALYZED)
+# What a deadline is computed from: read once per process and kept until the tenant's settings change.
+SETTINGS_TABLES = ('"thresholds_clockpolicy"', '"thresholds_calendarsettings"', '"thresholds_closureday"',
+                   '"mash_escalationstep"')  # fmt: skip
 
 
 def _explain(probe_key) -> None:
@@ -256,10 +256,6 @@ def _statements(user, register) -> dict[str, int]:
     counts["patched"] = count(replace(stranger, first_name=f"Zed{rng.randrange(10**9)}"), patch=True)
     return counts
 
-
-# What a deadline is computed from: read once per process and kept until the tenant's settings change.
-SETTINGS_TABLES = ('"thresholds_clockpolicy"', '"thresholds_calendarsettings"', '"thresholds_closureday"',
-                   '"mash_escalationstep"')  # fmt: skip
 
 # The light read's caller holds this many notifications at the start of every run. It was bench-referrer, whose
 # inbox grows by one acknowledgement per MARF ever filed (9,942 by the eighth session): its COUNT made the floor
@@ -527,7 +523,7 @@ def main(argv=None) -> None:
     with tenancy.tenant_context(tenant):
         ensure_default_policy(tenant=tenant)
         register = _load_people(tenant, args.people, args.reset)
-        _analyze()
+        analyze(*ANALYZED)  # fresh statistics and visibility map, as autovacuum gives production
         if not args.http_only:
             smith = next(c for c in register if c.last_name == "Smith")
             _explain(matching.PersonKey.of(smith.first_name, "Smyth", smith.date_of_birth, smith.postcode, smith.sex))
