@@ -1,11 +1,14 @@
 """Triage queue bench: the queue page and API response time with 10,000 open contacts in one tenant.
 
-    .venv/bin/python bench/triage_queue.py [--contacts 10000] [--runs 100] [--reset]
+    .venv/bin/python bench/triage_queue.py [--contacts 10000] [--decided 30000] [--runs 100] [--reset]
 
 Runs against ``DATABASE_URL``, or ``mash_bench_queue`` on the local PostgreSQL when it is unset (created and
 migrated first; never the embedded SQLite default). A tenant ``bench-triage`` gets ``--contacts`` open
 contacts (bulk-created, each with a child in the register; one in ten a re-contact about an earlier
-child), spread over the last three days so some are overdue. The bench then requests the queue page
+child), spread over the last three days so some are overdue, beside ``--decided`` contacts decided over the
+year before (a council's year of contacts; one in five open contacts names a child of one of them, a
+re-contact within 12 months). Without them every contact in the table was open, as in no council: the
+planner then read the whole table where a council's queue reads its index. The bench then requests the queue page
 (``/triage/``) and the queue API (``/api/v1/triage/queue/``) ``--runs`` times each through the full
 middleware stack, and prints the median and 95th percentile and the number of queries per request.
 A second run reuses the contacts (``--reset`` recreates them).
@@ -49,7 +52,7 @@ def _tenant_and_users():
     return tenant, user
 
 
-def _load(tenant, n: int, reset: bool) -> None:
+def _load(tenant, n: int, decided: int, reset: bool) -> None:
     from django.db import transaction
     from django.utils import timezone
 
@@ -60,8 +63,9 @@ def _load(tenant, n: int, reset: bool) -> None:
 
     with tenancy.tenant_context(tenant), transaction.atomic():
         have = Contact.objects.filter(status="received").count()
-        if have >= n and not reset:
-            print(f"contacts: {have:,} open contacts already in {SLUG} (use --reset to recreate)")
+        have_decided = Contact.objects.filter(status="decided").count()
+        if have == n and have_decided == decided and not reset:
+            print(f"contacts: {have:,} open and {have_decided:,} decided already in {SLUG} (--reset recreates)")
             return
         ContactPerson.objects.all().delete()
         Contact.objects.all().delete()
@@ -70,9 +74,26 @@ def _load(tenant, n: int, reset: bool) -> None:
         now = timezone.now()
         calendar = calendar_for(tenant)
         people = Person.objects.bulk_create(
-            Person(tenant_id=tenant.pk, first_name=f"Child{i}", last_name="Bench", norm_first=f"child{i}",
-                   norm_last="bench", surname_key="B520")
-            for i in range(n)
+            (Person(tenant_id=tenant.pk, first_name=f"Child{i}", last_name="Bench", norm_first=f"child{i}",
+                    norm_last="bench", surname_key="B520")
+             for i in range(n + decided)), batch_size=2000,
+        )  # fmt: skip
+        history, earlier = [], people[n:]
+        for j in range(decided):
+            received = now - timedelta(days=3) - timedelta(minutes=j * 362 * 24 * 60 // max(decided, 1))
+            history.append(
+                Contact(
+                    tenant_id=tenant.pk, reference=f"BTQ-2025-{j + 1:06d}", channel="marf", source="2A",
+                    status="decided", outcome="nfa", received_at=received, decided_at=received + timedelta(hours=20),
+                    decision_due_at=calendar.add(received, 1, DeadlineUnit.WORKING_DAYS),
+                    concerns="Bench contact, decided.", consent_to_referral="given", consent_to_sharing="given",
+                )
+            )  # fmt: skip
+        history = Contact.objects.bulk_create(history, batch_size=2000)
+        ContactPerson.objects.bulk_create(
+            (ContactPerson(tenant_id=tenant.pk, contact=contact, person=person, role="child",
+                           first_name=person.first_name, last_name="Bench")
+             for contact, person in zip(history, earlier, strict=True)), batch_size=2000,
         )  # fmt: skip
         contacts = []
         for i in range(n):
@@ -87,12 +108,18 @@ def _load(tenant, n: int, reset: bool) -> None:
         contacts = Contact.objects.bulk_create(contacts, batch_size=2000)
         mentions = []
         for i, contact in enumerate(contacts):
-            # One in ten names the child of the contact 100 before it: a re-contact within 12 months.
-            person = people[i - 100] if i % 10 == 0 and i >= 100 else people[i]
+            # One in ten names the child of the contact 100 before it, and one in five a child of a decided
+            # contact: re-contacts within 12 months.
+            if i % 10 == 0 and i >= 100:
+                person = people[i - 100]
+            elif i % 5 == 1 and i // 5 < decided:
+                person = earlier[i // 5]
+            else:
+                person = people[i]
             mentions.append(ContactPerson(tenant_id=tenant.pk, contact=contact, person=person, role="child",
                                           first_name=person.first_name, last_name="Bench"))  # fmt: skip
         ContactPerson.objects.bulk_create(mentions, batch_size=2000)
-        print(f"contacts: created {n:,} open contacts in {time.perf_counter() - started:.1f} s")
+        print(f"contacts: created {n:,} open and {decided:,} decided contacts in {time.perf_counter() - started:.1f} s")
     analyze("contacts_person", "contacts_contact", "contacts_contactperson", "navigators_informationrequest")
 
 
@@ -123,6 +150,7 @@ def _floor(statements: list[str], runs: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=10_000)
+    parser.add_argument("--decided", type=int, default=30_000, help="contacts decided over the year before")
     parser.add_argument(
         "--runs", type=int, default=100, help="requests a figure (a p95 of 30 is the second slowest: too few)"
     )
@@ -143,7 +171,7 @@ def main() -> None:
     from mash import tenancy
 
     tenant, user = _tenant_and_users()
-    _load(tenant, args.contacts, args.reset)
+    _load(tenant, args.contacts, args.decided, args.reset)
     with tenancy.tenant_context(tenant):
         from contacts.models import Contact
 
