@@ -151,6 +151,17 @@ def _awaited_requests():
     return awaited.order_by().values("contact")
 
 
+# What a queue row shows, as the page and the API read it: not the contact's free text (the concerns, the call's
+# and the team's notes run to pages each, on fifty rows a page), nor the worker's account beyond their name.
+QUEUE_ROW_FIELDS = ("tenant_id", "reference", "status", "channel", "source", "received_at", "decision_due_at",
+                    "rating", "urgent", "out_of_hours", "bounce", "version", "assigned_to__username",
+                    "assigned_to__first_name", "assigned_to__last_name")  # fmt: skip
+# A row's children: their names and age (or due date), and the register entry (a child since born shows born).
+QUEUE_CHILD_FIELDS = ("tenant_id", "contact_id", "role", "order", "first_name", "last_name", "date_of_birth",
+                      "unborn", "expected_date", "person__tenant_id", "person__date_of_birth", "person__unborn",
+                      "person__expected_date")  # fmt: skip
+
+
 def queue(user, filters: QueueFilters | None = None, *, now=None):
     """The tenant's open contacts: immediate action first (whatever the sort), then the one due soonest (the
     most overdue). Scoped to the caller.
@@ -162,7 +173,12 @@ def queue(user, filters: QueueFilters | None = None, *, now=None):
     filters = filters or QueueFilters()
     now = now or timezone.now()
     # With the register entry (a join): a pre-birth referral's child born since shows as born.
-    people = ContactPerson.objects.filter(role=PersonRole.CHILD).select_related("person").order_by("order", "id")
+    people = (
+        ContactPerson.objects.filter(role=PersonRole.CHILD)
+        .select_related("person")
+        .only(*QUEUE_CHILD_FIELDS)
+        .order_by("order", "id")
+    )
     first_child = ContactPerson.objects.filter(contact=OuterRef("pk"), role=PersonRole.CHILD).order_by("order", "id")
     contacts = (
         _filtered(user, filters, now)
@@ -170,6 +186,7 @@ def queue(user, filters: QueueFilters | None = None, *, now=None):
         .select_related("rating", "assigned_to")
         .prefetch_related(None)  # only the children are shown (and count for re-contacts)
         .prefetch_related(Prefetch("people", queryset=people))
+        .only(*QUEUE_ROW_FIELDS)
         .annotate(
             priority=IMMEDIATE_FIRST,
             edt_handover_first=EDT_HANDOVER_FIRST,

@@ -104,6 +104,9 @@ def test_the_queue_costs_the_same_number_of_queries_however_many_contacts(
     api_as(cambs["triage"]).post(
         f"/api/v1/contacts/{contacts[0]['id']}/rating/", {"rating": "red", "rationale": "x"}, format="json"
     )
+    # Rows taken by the reader and by a colleague (named on the page): the worker's name is read with the rows.
+    taken = api_as(cambs["triage2"]).post(f"/api/v1/contacts/{contacts[1]['id']}/take/", {}, format="json")
+    assert taken.status_code == 200
     with django_assert_num_queries(few):
         assert client.get(url).status_code == 200
     # The page adds to the API's: the strip of counts (one aggregate), the workers and teams for the filters,
