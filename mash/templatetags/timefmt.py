@@ -28,6 +28,13 @@ def govuk_time(instant, zone=None) -> str:
 
 
 @register.filter
+def epoch(instant) -> int | str:
+    """Seconds since 1970 (UTC): a worklist cell's sort key, as ``date:'U'`` gives it without formatting a date
+    in the reader's zone first (a tenth of the cost, twice a row); "" when there is no instant."""
+    return int(instant.timestamp()) if instant else ""
+
+
+@register.filter
 def time_left(due_at, warn_at=None) -> str:
     return timefmt.time_left(due_at or None, warn_at=warn_at or None).words
 
@@ -49,6 +56,12 @@ def time_left_tag(due_at, warn_at=None, show_on_time=False):
     """Time left with its state as a tag (Overdue red, Due soon yellow; On time only when asked)."""
     due_at, warn_at = due_at or None, warn_at or None  # a template's missing variable is ""
     return time_left_html(timefmt.time_left(due_at, warn_at=warn_at), show_on_time=show_on_time)
+
+
+@register.simple_tag
+def time_left_shown(left: timefmt.TimeLeft):
+    """:func:`time_left_tag` for a time left already worked out (a worklist row's, which sorts by it too)."""
+    return time_left_html(left)
 
 
 def time_left_html(left: timefmt.TimeLeft, *, show_on_time=False) -> str:

@@ -112,3 +112,15 @@ def test_the_template_tag_marks_overdue_and_due_soon_with_words_not_colour_alone
     assert 'govuk-tag--yellow mash-time-left__tag">Due soon</strong>' in html and "min left" in html
     html = template.render(Context({"due": now + timedelta(hours=5), "warn": now + timedelta(hours=1)}))
     assert "govuk-tag" not in html and "h 59 min left" in html
+
+
+def test_a_worklist_sort_key_is_the_instant_in_seconds_whatever_the_clocks_do():
+    """A column sorted in the browser (MoJ sortable table) by ``data-sort-value``: the hour London's clocks go back
+    happens twice, and the later instant must still sort after the earlier one (London time would tie them)."""
+    template = Template("{% load timefmt %}{{ first|epoch }},{{ second|epoch }},{{ missing|epoch|default:'none' }}")
+    first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 1:30am British Summer Time
+    second = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 1:30am Greenwich Mean Time, an hour later
+    assert timefmt.govuk_time(first) == timefmt.govuk_time(second) == "1:30am"
+    assert template.render(Context({"first": first, "second": second, "missing": None})) == (
+        f"{int(first.timestamp())},{int(first.timestamp()) + 3600},none"
+    )
