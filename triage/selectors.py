@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value, When
@@ -217,15 +217,36 @@ def queue_total(user, filters: QueueFilters | None = None, *, now=None) -> int:
 def queue_counts(user, *, now=None) -> dict:
     """The strip above the worklist, over every open contact (one query): overdue, due within the hour,
     due by the end of today (overdue ones included: they are still to do today), and not yet taken; and
-    how many are open (the queue's total when no filter narrows it)."""
+    how many are open (the queue's total when no filter narrows it); and ``at``, the instant they count at (the
+    page's rows are read as of it, so a link's total and its rows agree)."""
     now = now or timezone.now()
-    return _open_contacts(user).aggregate(
+    counts = _open_contacts(user).aggregate(
         open=Count("id"),
         overdue=Count("id", filter=Q(decision_due_at__lt=now)),
         hour=Count("id", filter=Q(decision_due_at__gte=now, decision_due_at__lt=now + timedelta(hours=1))),
         today=Count("id", filter=Q(decision_due_at__lt=_end_of_today(now))),
         unallocated=Count("id", filter=Q(assigned_to__isnull=True)),
     )
+    return {**counts, "at": now}
+
+
+# The strip's links (templates/triage/queue.html), each the filter whose total is one of its counts.
+STRIP_FILTERS = [
+    (QueueFilters(due="overdue"), "overdue"),
+    (QueueFilters(overdue=True), "overdue"),
+    (QueueFilters(due="hour"), "hour"),
+    (QueueFilters(due="today"), "today"),
+    (QueueFilters(worker=UNALLOCATED), "unallocated"),
+]
+
+
+def _counted_total(filters: QueueFilters | None, counts: dict) -> int | None:
+    """The total of the queue ``filters`` keep when the strip has counted it already (``counts``, read at the same
+    instant): the whole queue, or one of the strip's own links, in any sort order. None for any other filter."""
+    if not (filters and filters.any):
+        return counts["open"]
+    unsorted = replace(filters, sort="due", descending=False)
+    return next((counts[key] for strip, key in STRIP_FILTERS if strip == unsorted), None)
 
 
 def queue_workers(user) -> list:
@@ -261,13 +282,13 @@ def queue_page(user, filters: QueueFilters | None = None, *, page: int = 1, size
     """One page of the queue, its total and the page shown, with each row's re-contact flag, in a fixed number
     of queries. A page past the end shows the last page (as Django's ``Paginator.get_page``), so no page
     number, however large, reaches the database as an offset. ``counts`` (:func:`queue_counts`, read already
-    for the strip) gives the total when no filter narrows the queue: one count of the open contacts, not two."""
+    for the strip) gives the total of the whole queue and of the strip's own links (overdue, due within the hour,
+    due today, not taken), at the instant it counted them: one count of them, not two."""
     size = size or QUEUE_PAGE_SIZE
-    now = timezone.now()
+    now = counts["at"] if counts is not None else timezone.now()
     contacts = queue(user, filters, now=now)
-    if counts is not None and not (filters and filters.any):
-        total = counts["open"]
-    else:
+    total = _counted_total(filters, counts) if counts is not None else None
+    if total is None:
         total = queue_total(user, filters, now=now)
     page = min(max(1, page), max(1, -(-total // size)))
     rows = queue_slice(contacts, (page - 1) * size, page * size, filters=filters)

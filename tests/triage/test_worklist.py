@@ -5,7 +5,9 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contacts.models import Contact
@@ -66,6 +68,35 @@ def test_the_strip_counts_overdue_due_within_the_hour_due_today_and_not_taken(ca
     assert re.search(r"Overdue Overdue by (19|20) min", late)
     assert len(rows(page(cambs["triage"], "?due=hour"))) == 1
     assert len(rows(page(cambs["triage"], "?worker=none"))) == 2
+
+
+def test_a_link_in_the_strip_opens_as_many_contacts_as_it_counts_and_costs_no_count_of_its_own(cambs):
+    """The strip's links are what triage opens all day: their totals are the strip's own counts, read once at one
+    instant, so the caption never disagrees with the number clicked and the page costs what the whole queue does."""
+    now = timezone.now()
+    for key, due in [("late", now - timedelta(minutes=20)), ("later", now - timedelta(minutes=5)),
+                     ("soon", now + timedelta(minutes=30)), ("tomorrow", now + timedelta(days=2))]:  # fmt: skip
+        contact = new_contact(cambs, key)
+        with tenancy.tenant_context(cambs["tenant"]):
+            Contact.objects.filter(pk=contact.pk).update(decision_due_at=due)
+    with tenancy.tenant_context(cambs["tenant"]):
+        Contact.objects.filter(external_reference="late").update(assigned_to=cambs["triage"])
+    client = Client()
+    client.force_login(cambs["triage"])
+
+    def opened(query):
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(f"/triage/{query}").content.decode()
+        caption = re.search(r'id="queue-caption">([^<]*)<', html).group(1)
+        return caption, len(rows(html)), len(captured)
+
+    _caption, _shown, whole = opened("")
+    assert opened("?due=overdue") == ("2 open contacts match", 2, whole)
+    assert opened("?overdue=1&sort=child") == ("2 open contacts match", 2, opened("?sort=child")[2])
+    assert opened("?due=hour")[::2] == ("1 open contact matches", whole)
+    assert opened("?worker=none") == ("3 open contacts match", 3, whole)
+    # Any other filter is counted as it is read: one count more.
+    assert opened("?due=overdue&worker=none") == ("1 open contact matches", 1, whole + 1)
 
 
 def test_filters_by_team_and_worker_and_the_selected_filters_can_be_removed(cambs):
