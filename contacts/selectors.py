@@ -122,21 +122,30 @@ def child_sightings(persons, *, since, until) -> list[tuple[int, int, datetime]]
     return seen
 
 
+def children_of(contact) -> list[ContactPerson]:
+    """The children a contact names, in order, from what was loaded with it (never a query): its
+    ``child_mentions`` when its children alone were prefetched to a list (the triage queue's rows: no queryset
+    made per row), else the children among its prefetched ``people``."""
+    loaded = getattr(contact, "child_mentions", None)
+    if loaded is not None:
+        return loaded
+    return [mention for mention in contact.people.all() if mention.role == PersonRole.CHILD]
+
+
 def child_register_entries(contacts) -> None:
     """Set ``child_entries`` on each contact: {child mention id: the register entries it stands for (the entry it
     names, and those a confirmed or strong match counts as the same child)}. Worked out once per contact object,
     so the re-contact flag and "also open" on one page share it: one query for the contacts not yet worked out
-    (uses their prefetched ``people``)."""
+    (uses their children as loaded with them: :func:`children_of`)."""
     mention_persons: dict[int, set[int]] = {}
     for contact in contacts:
         if hasattr(contact, "child_entries"):
             continue
         contact.child_entries = {}
-        for mention in contact.people.all():
-            if mention.role == PersonRole.CHILD:
-                # The same set in both: the matches added below reach the contact's own.
-                entries = mention_persons[mention.pk] = {mention.person_id} if mention.person_id else set()
-                contact.child_entries[mention.pk] = entries
+        for mention in children_of(contact):
+            # The same set in both: the matches added below reach the contact's own.
+            entries = mention_persons[mention.pk] = {mention.person_id} if mention.person_id else set()
+            contact.child_entries[mention.pk] = entries
     add_matched_register_entries(mention_persons)
 
 

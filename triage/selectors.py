@@ -185,7 +185,9 @@ def queue(user, filters: QueueFilters | None = None, *, now=None):
         .select_related(None)
         .select_related("rating", "assigned_to")
         .prefetch_related(None)  # only the children are shown (and count for re-contacts)
-        .prefetch_related(Prefetch("people", queryset=people))
+        # To a list: a queryset made and kept for each row (Django's default) cost 0.8 ms a page, and tied each
+        # row to its children in a cycle of a dozen objects only the garbage collector's full passes free.
+        .prefetch_related(Prefetch("people", queryset=people, to_attr="child_mentions"))
         .only(*QUEUE_ROW_FIELDS)
         .annotate(
             priority=IMMEDIATE_FIRST,
@@ -343,7 +345,7 @@ def prepare_queue_rows(rows, *, tenant=None) -> None:
         warn_at = timefmt.warning_time(contact.received_at, contact.decision_due_at, fraction)
         contact.time_left = timefmt.time_left(contact.decision_due_at, warn_at=warn_at, now=now)
         contact.warn_at = warn_at
-        children = list(contact.people.all())
+        children = contact_selectors.children_of(contact)
         contact.first_child = children[0] if children else None
         contact.other_children = children[1:]
 

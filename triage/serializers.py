@@ -3,6 +3,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from contacts import selectors as contact_selectors
 from contacts.choices import Outcome
 from contacts.models import IDENTITY_CHECK_MAX, Contact
 from mash.security.input import date_in_range
@@ -120,7 +121,7 @@ class QueueRowSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_children(self, contact) -> list[str]:
-        return [f"{p.first_name} {p.last_name}" for p in contact.people.all()]
+        return [f"{p.first_name} {p.last_name}" for p in contact_selectors.children_of(contact)]
 
     def get_re_contact(self, contact) -> bool:
         return bool(getattr(contact, "previous_contact_ids", []))

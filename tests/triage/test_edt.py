@@ -127,3 +127,21 @@ def test_only_the_edt_records_out_of_hours_work(hub, client, role):
     response = client.post(f"/triage/contacts/{contact.pk}/out-of-hours/", {"calls": "x", "handover_note": "y"})
     assert response.status_code == 403
     assert client.get("/triage/out-of-hours/").status_code == 403
+
+
+def test_the_edt_queue_names_the_child_and_counts_only_other_children(hub, client):
+    """A row's "and 2 more" is about children: the MARF's mother is not one of them."""
+    from tests.contacts.builders import marf
+
+    leo = marf()["children"][0]
+    siblings = [leo, {**leo, "first_name": "Mia"}, {**leo, "first_name": "Zac"}]
+    with time_machine.travel(SATURDAY, tick=False):
+        one = new_contact(hub, "one")  # Leo, and his mother Amy in the household
+        three = new_contact(hub, "three", children=siblings)
+    client.force_login(hub["edt"])
+    queue = client.get("/triage/out-of-hours/").content.decode()
+    row = queue[queue.index(f'id="edt-row-{one.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Leo Hart" in row and "more" not in row and "Amy" not in row
+    row = queue[queue.index(f'id="edt-row-{three.pk}"') :]
+    assert "Leo Hart" in row[: row.index("</tr>")] and "and 2 more" in row[: row.index("</tr>")]
