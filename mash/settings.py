@@ -93,7 +93,9 @@ WSGI_APPLICATION = "mash.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's engine, letting each page's context go once rendered (mash/templating.py); named as Django's.
+        "BACKEND": "mash.templating.ReleasingTemplates",
+        "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
