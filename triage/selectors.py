@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -172,22 +172,12 @@ def queue(user, filters: QueueFilters | None = None, *, now=None):
     """
     filters = filters or QueueFilters()
     now = now or timezone.now()
-    # With the register entry (a join): a pre-birth referral's child born since shows as born.
-    people = (
-        ContactPerson.objects.filter(role=PersonRole.CHILD)
-        .select_related("person")
-        .only(*QUEUE_CHILD_FIELDS)
-        .order_by("order", "id")
-    )
     first_child = ContactPerson.objects.filter(contact=OuterRef("pk"), role=PersonRole.CHILD).order_by("order", "id")
     contacts = (
         _filtered(user, filters, now)
         .select_related(None)
         .select_related("rating", "assigned_to")
-        .prefetch_related(None)  # only the children are shown (and count for re-contacts)
-        # To a list: a queryset made and kept for each row (Django's default) cost 0.8 ms a page, and tied each
-        # row to its children in a cycle of a dozen objects only the garbage collector's full passes free.
-        .prefetch_related(Prefetch("people", queryset=people, to_attr="child_mentions"))
+        .prefetch_related(None)  # only the children are shown (and count for re-contacts): prepare_queue_rows
         .only(*QUEUE_ROW_FIELDS)
         .annotate(
             priority=IMMEDIATE_FIRST,
@@ -336,7 +326,10 @@ class QueueSlices(TopFirstSlices):
 
 def prepare_queue_rows(rows, *, tenant=None) -> None:
     """What each queue row shows besides its fields: earlier contacts (the re-contact flag), the time left to
-    the decision (due soon from the decision clock's warning point) and the first child (name and age)."""
+    the decision (due soon from the decision clock's warning point) and the first child (name and age). The
+    children are loaded here unless they came with the rows; with their register entries (a join), a pre-birth
+    referral's child born since shows as born."""
+    contact_selectors.attach_children(rows, fields=QUEUE_CHILD_FIELDS)
     contact_selectors.attach_previous_contacts(rows)
     now = timezone.now()
     fraction = threshold_selectors.warn_fractions(tenant)[ClockKind.DECISION] if rows else None
