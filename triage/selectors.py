@@ -337,7 +337,6 @@ def prepare_queue_rows(rows, *, tenant=None) -> None:
         contact.is_overdue = contact.decision_due_at is not None and contact.decision_due_at < now
         warn_at = timefmt.warning_time(contact.received_at, contact.decision_due_at, fraction)
         contact.time_left = timefmt.time_left(contact.decision_due_at, warn_at=warn_at, now=now)
-        contact.warn_at = warn_at
         children = contact_selectors.children_of(contact)
         contact.first_child = children[0] if children else None
         contact.other_children = children[1:]
