@@ -8,14 +8,15 @@ from .roles import Role, group_name
 
 
 @receiver(post_save, sender=User)
-def keep_role_group_in_step(sender, instance: User, raw=False, update_fields=None, **kwargs):
+def keep_role_group_in_step(sender, instance: User, raw=False, created=False, update_fields=None, **kwargs):
     """A user's role is the source of truth; their Django group follows it."""
     if raw:
         return
     if update_fields is not None and "role" not in update_fields:
         return  # e.g. last_login on signing in: the role, so the group, cannot have changed
     wanted = {group_name(instance.role)} if instance.role else set()
-    current = set(instance.groups.filter(name__startswith="role:").values_list("name", flat=True))
+    # A user just created is in no group yet: nothing to read.
+    current = set() if created else set(instance.groups.filter(name__startswith="role:").values_list("name", flat=True))
     if wanted == current:
         return
     stale = current - wanted

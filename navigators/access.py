@@ -76,12 +76,15 @@ def narrow_to_read_only(requests: Iterable[InformationRequest]) -> int:
     return deleted
 
 
-def sync_membership(user) -> None:
-    """Keep ``user`` in exactly their own agency's group (navigators and leads), and in none otherwise."""
+def sync_membership(user, *, created: bool = False) -> None:
+    """Keep ``user`` in exactly their own agency's group (navigators and leads), and in none otherwise.
+    ``created``: the user was just created, so is in no group yet (nothing to read)."""
     wanted = set()
     if user.is_active and user.role in AGENCY_ROLES and user.agency_id:
         wanted = {group_name(user.agency_id)}
-    current = set(user.groups.filter(name__startswith=GROUP_PREFIX).values_list("name", flat=True))
+    current = (
+        set() if created else set(user.groups.filter(name__startswith=GROUP_PREFIX).values_list("name", flat=True))
+    )
     if wanted == current:
         return
     stale = current - wanted

@@ -27,13 +27,13 @@ mirror_clock_stages(
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="navigators.agency_group_membership")
-def keep_agency_group_in_step(sender, instance, raw=False, update_fields=None, **kwargs):
+def keep_agency_group_in_step(sender, instance, raw=False, created=False, update_fields=None, **kwargs):
     """A navigator or lead is in their own agency's group (their object grants), and in no other."""
     if raw:
         return
     if update_fields is not None and not {"role", "agency", "agency_id", "is_active"} & set(update_fields):
         return  # e.g. last_login on signing in: membership cannot have changed
-    access.sync_membership(instance)
+    access.sync_membership(instance, created=created)
 
 
 @receiver(open_work_requested, dispatch_uid="navigators.open_work")
