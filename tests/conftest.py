@@ -194,8 +194,9 @@ if XDIST_WORKER and os.environ.get(TEMPLATE_RUN):
 
 
 def pytest_configure(config):
-    if not hasattr(config, "workerinput") and not os.environ.get(TEMPLATE_RUN):  # the controller: before workers
-        os.environ[TEMPLATE_RUN] = uuid.uuid4().hex[:8]
+    workers = getattr(config.option, "numprocesses", None)  # pytest-xdist's -n: 0 or None runs in this process
+    if not hasattr(config, "workerinput") and workers and not os.environ.get(TEMPLATE_RUN):  # the controller
+        os.environ[TEMPLATE_RUN] = uuid.uuid4().hex[:8]  # before the workers start: they inherit it
         config._mash_template_run = os.environ[TEMPLATE_RUN]
 
 
@@ -207,11 +208,15 @@ def pytest_unconfigure(config):
 
     if connection.vendor != "postgresql":
         return
+    import psycopg
     from psycopg import sql
 
-    test_database = connection.creation._get_test_db_name()
-    with _maintenance_connection() as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(_template_name(test_database, run))))
+    template = _template_name(connection.creation._get_test_db_name(), run)
+    try:
+        with _maintenance_connection() as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(template)))
+    except psycopg.Error as exc:  # the server gone by the end of the run: say what is left behind
+        print(f"\ntests/conftest.py: could not drop the test template database {template}: {exc}")
 
 
 # The longest tests start first, so that no process is left running one of them alone at the end while the
