@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from mash import audit
 from mash.exceptions import PolicyViolation
-from mash.tenancy import TenantNotSet, current_tenant_id, require_tenant_id
+from mash.tenancy import TenantNotSet, require_tenant_id
 
 from . import defaults
 from .models import (
@@ -39,8 +39,9 @@ def ensure_default_policy(*, tenant, scheme: str | None = None) -> None:
     row another process adds meanwhile is kept, not an error): 13 statements for a new tenant, where a
     ``get_or_create`` per row took 67.
     """
-    if require_tenant_id() != tenant.pk:  # the rows below are written for ``tenant``, read for the active one
-        raise TenantNotSet(f"The default policy of tenant {tenant.pk} while tenant {current_tenant_id()} is active.")
+    active = require_tenant_id()
+    if active != tenant.pk:  # the rows below are written for ``tenant``, read for the active one
+        raise TenantNotSet(f"The default policy of tenant {tenant.pk} while tenant {active} is active.")
     CalendarSettings.objects.get_or_create(defaults={"working_weekdays": [0, 1, 2, 3, 4]})
     have = set(Rating.objects.values_list("code", flat=True))
     Rating.objects.bulk_create(
