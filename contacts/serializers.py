@@ -9,6 +9,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from rest_framework import serializers
 
+from mash.drf import PrototypeFields
 from mash.security.input import EARLIEST_DATE
 from thresholds import selectors as threshold_selectors
 
@@ -152,7 +153,7 @@ def _unborn_fields():
     )
 
 
-class _PersonInput(serializers.Serializer):
+class _PersonInput(PrototypeFields, serializers.Serializer):
     first_name = _text(NAME_MAX, required=True, label="First name")
     last_name = _text(NAME_MAX, required=True, label="Last name")
     date_of_birth = serializers.DateField(
@@ -209,7 +210,7 @@ class HouseholdMemberInput(_PersonInput):
     relationship = _text(NAME_MAX, label="Relationship", default="")
 
 
-class ContactInput(serializers.Serializer):
+class ContactInput(PrototypeFields, serializers.Serializer):
     """What any referrer must tell the hub: at least one child, the worry, and the consent decision."""
 
     children = ChildInput(many=True, required=False, default=list)
@@ -430,7 +431,7 @@ class PoliceNotificationBatch(serializers.Serializer):
 # --- output --------------------------------------------------------------------------------------
 
 
-class ChildSerializer(serializers.ModelSerializer):
+class ChildSerializer(PrototypeFields, serializers.ModelSerializer):
     class Meta:
         model = ContactPerson
         fields = ["first_name", "last_name", "date_of_birth", "unborn", "expected_date", "postcode", "sex",
@@ -558,7 +559,7 @@ class ContactDetailSerializer(ContactSerializer):
         return MatchCandidateSerializer(candidates, many=True).data
 
 
-class ReferrerContactSerializer(serializers.ModelSerializer):
+class ReferrerContactSerializer(PrototypeFields, serializers.ModelSerializer):
     """What a referrer sees of their own referral: what they told us, where it is, and the feedback for them.
 
     Never the rating, the register, earlier contacts, other agencies' information or internal notes.
