@@ -327,7 +327,7 @@ class PoliceNotificationInput(StaffContactInput):
     source = _choice(ReferralSource.choices, label="Who is making the referral", default=ReferralSource.POLICE)
 
 
-class PublicChildInput(serializers.Serializer):
+class PublicChildInput(PrototypeFields, serializers.Serializer):
     first_name = _text(NAME_MAX, required=True, label="The child's first name")
     last_name = _text(NAME_MAX, label="The child's last name", default="")
     date_of_birth = serializers.DateField(
@@ -343,7 +343,7 @@ class PublicChildInput(serializers.Serializer):
         return check_unborn(super().validate(attrs), birth_date_required=False)
 
 
-class PublicContactInput(serializers.Serializer):
+class PublicContactInput(PrototypeFields, serializers.Serializer):
     """A member of the public: only what they are likely to know. Anonymous reports are welcome."""
 
     children = PublicChildInput(many=True, required=False, default=list)
