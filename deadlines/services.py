@@ -40,7 +40,7 @@ from django.utils import timezone
 from mash import audit, tenant_settings
 from mash.exceptions import Conflict, PolicyViolation
 from mash.models import AuditEvent, Team, User
-from mash.tenancy import TenantNotSet, current_tenant_id, system_context, tenant_context
+from mash.tenancy import current_tenant_id, refuse_another_tenant, system_context, tenant_context
 from thresholds.calendars import calendar_for
 from thresholds.defaults import DEFAULT_CLOCKS
 from thresholds.models import ClockKind, ClockPolicy, DeadlineUnit
@@ -349,9 +349,7 @@ def plan_clock(*, tenant, kind: str, started_at: datetime, amount=None, unit=Non
     ``amount``/``unit`` default to the tenant's ClockPolicy for ``kind`` (:func:`policy_length`; navigator returns
     must pass the rating's); so does ``warn_fraction``. Reads nothing once the tenant's settings are kept in the
     process (:mod:`mash.tenant_settings`)."""
-    active = current_tenant_id()
-    if active is not None and active != tenant.pk:
-        raise TenantNotSet(f"A clock for tenant {tenant.pk} while tenant {active} is active.")
+    refuse_another_tenant(tenant.pk, "a clock")
     if timezone.is_naive(started_at):
         raise PolicyViolation("The start must be an instant with a time zone.", field="started_at")
     kind = ClockKind(kind)

@@ -62,6 +62,17 @@ def require_tenant_id() -> int:
     return tenant_id
 
 
+def refuse_another_tenant(tenant_id: int, what: str, *, required: bool = False) -> int | None:
+    """The active tenant's id, refusing work on a row of ``tenant_id`` while another tenant is active.
+
+    ``required``: a tenant must be active too (the work also reads the active tenant's rows); otherwise none
+    active is allowed (system work naming its tenant). ``what`` says what was refused, for the error."""
+    active = require_tenant_id() if required else current_tenant_id()
+    if active is not None and active != tenant_id:
+        raise TenantNotSet(f"Refusing {what} of tenant {tenant_id} while tenant {active} is active.")
+    return active
+
+
 def _tenant_pk(tenant) -> int | None:
     if tenant is None:
         return None
@@ -152,9 +163,8 @@ class TenantOwned(models.Model):
         base_manager_name = "all_tenants"
 
     def save(self, *args, **kwargs):
-        active = current_tenant_id()
         if self.tenant_id is None:
             self.tenant_id = require_tenant_id()
-        elif active is not None and active != self.tenant_id:
-            raise TenantNotSet(f"Refusing to save a row of tenant {self.tenant_id} while tenant {active} is active.")
+        else:
+            refuse_another_tenant(self.tenant_id, "to save a row")
         super().save(*args, **kwargs)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from mash import audit
 from mash.exceptions import PolicyViolation
-from mash.tenancy import TenantNotSet, require_tenant_id
+from mash.tenancy import refuse_another_tenant
 
 from . import defaults
 from .models import (
@@ -39,9 +39,8 @@ def ensure_default_policy(*, tenant, scheme: str | None = None) -> None:
     row another process adds meanwhile is kept, not an error): 13 statements for a new tenant, where a
     ``get_or_create`` per row took 67.
     """
-    active = require_tenant_id()
-    if active != tenant.pk:  # the rows below are written for ``tenant``, read for the active one
-        raise TenantNotSet(f"The default policy of tenant {tenant.pk} while tenant {active} is active.")
+    # The rows below are written for ``tenant`` and read for the active one: they must be the same.
+    refuse_another_tenant(tenant.pk, "the default policy", required=True)
     CalendarSettings.objects.get_or_create(defaults={"working_weekdays": [0, 1, 2, 3, 4]})
     have = set(Rating.objects.values_list("code", flat=True))
     Rating.objects.bulk_create(

@@ -129,6 +129,37 @@ def test_a_row_of_another_tenant_cannot_be_saved_while_a_tenant_is_active(tenant
         theirs.save()
 
 
+def test_work_naming_one_tenant_is_refused_while_another_is_active(tenant_a, tenant_b):
+    """Saving a row, auditing, planning a clock and seeding a policy all refuse another tenant's work the same way;
+    only seeding a policy (which also reads the active tenant's rows) needs a tenant active at all."""
+    from datetime import UTC, datetime
+
+    from deadlines.services import plan_clock
+    from mash import audit
+    from thresholds.models import ClockKind
+    from thresholds.services import ensure_default_policy
+
+    theirs = AgencyFactory(tenant=tenant_b)
+    attempts = {
+        "to save a row": lambda: theirs.save(),
+        "to audit an event": lambda: audit.record(actor=None, action="agency.viewed", obj=theirs),
+        "a clock": lambda: plan_clock(tenant=tenant_b, kind=ClockKind.DECISION, started_at=datetime.now(UTC)),
+        "the default policy": lambda: ensure_default_policy(tenant=tenant_b),
+    }
+    for what, attempt in attempts.items():
+        with tenancy.tenant_context(tenant_a), pytest.raises(TenantNotSet) as refused:
+            attempt()
+        assert str(refused.value) == f"Refusing {what} of tenant {tenant_b.pk} while tenant {tenant_a.pk} is active."
+    # With no tenant active (system work naming its tenant) an event is audited and a clock planned in the row's
+    # tenant; a policy is not seeded (a save, with none, meets row-level security in the database instead).
+    attempts["to audit an event"]()
+    attempts["a clock"]()
+    with pytest.raises(TenantNotSet, match="No tenant is active"):
+        attempts["the default policy"]()
+    with tenancy.tenant_context(tenant_b):
+        ensure_default_policy(tenant=tenant_b)
+
+
 def test_new_rows_take_the_active_tenant(tenant_a):
     with tenancy.tenant_context(tenant_a):
         agency = Agency.objects.create(slug="housing", name="Housing")
