@@ -64,18 +64,6 @@ COLUMNS = (
 )
 
 
-def ensure_database():
-    import environ
-    import psycopg
-
-    config = environ.Env.db_url_config(os.environ["DATABASE_URL"])
-    with psycopg.connect(
-        dbname="postgres", user=config["USER"], host=config["HOST"], port=config["PORT"] or 5432, autocommit=True
-    ) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone():
-            conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
-
-
 def setup_tenants():
     """150 tenants, each with a police agency, its navigator and lead, a manager and a head."""
     from deadlines.services import ensure_default_ladders
@@ -290,7 +278,9 @@ def main():
     parser.add_argument("--profile", action="store_true", help="cProfile the timed sweep (its time is then inflated)")
     args = parser.parse_args()
 
-    ensure_database()
+    from bench.common import ensure_database
+
+    ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()

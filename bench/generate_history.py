@@ -82,16 +82,6 @@ def _weighted(rng, pairs):
     return rng.choices(values, weights=weights)[0]
 
 
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def setup(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     # A bulk loader, like migrations, works as the tables' owner (the local server's superuser): PostgreSQL
@@ -99,7 +89,9 @@ def setup(url: str) -> None:
     # (deleting earlier history, VACUUM) crosses tenants. The dashboards it feeds still run as the role.
     os.environ["DATABASE_APP_ROLE"] = ""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mash.settings")
-    _ensure_database(url)
+    from bench.common import ensure_database
+
+    ensure_database(url)
     import django
 
     django.setup()
