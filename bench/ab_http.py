@@ -21,12 +21,10 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,36 +59,6 @@ def _remove(place: Path) -> None:
     shutil.rmtree(place, ignore_errors=True)
 
 
-def _serve(root: Path, env: dict) -> tuple[int, subprocess.Popen]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    web = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "mash.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--no-control-socket", "--log-level", "warning"],
-        cwd=root, env=env, start_new_session=True,
-    )  # fmt: skip
-    return port, web
-
-
-def _connect(port: int, web: subprocess.Popen, headers: dict):
-    import http.client
-
-    from bench.contacts import _call
-
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            if _call(conn, headers, "GET", "/api/v1/notifications/") == 200:
-                return conn
-        except OSError:
-            pass
-        if time.monotonic() > deadline or web.poll() is not None:
-            raise SystemExit(f"FAILED: the web process on port {port} did not answer within 60 s")
-        time.sleep(0.5)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default="HEAD~1", help="the revision to compare the working tree with")
@@ -102,10 +70,7 @@ def main(argv=None):
     from bench.contacts import DEFAULT_DB
 
     setup_django(os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
-    from django.conf import settings
-    from rest_framework.authtoken.models import Token
-
-    from bench.contacts import _bodies, _call, _reader, _worker_matching
+    from bench.contacts import _bodies, _call, _reader, _worker_matching, headers_of, start_web, wait_until_served
     from bench.people import generate_register
     from mash.models import Tenant, User
 
@@ -117,23 +82,14 @@ def main(argv=None):
     reader = _reader(tenant)
     needed = (args.blocks + 1) * args.block * 2
     bodies = iter(json.dumps(b) for b in _bodies(generate_register(max(needed, 1000), seed=7), needed, seed=17))
-    db = settings.DATABASES["default"]
-    env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-           "DATABASE_APP_ROLE": "mash_app", "DATABASE_SYSTEM_ROLE": "", "DJANGO_DEBUG": "0", "LOG_LEVEL": "WARNING",
-           "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}  # fmt: skip
-
-    def headers_of(user):
-        token = Token.objects.get_or_create(user=user)[0].key
-        return {"Authorization": f"Token {token}", "Content-Type": "application/json", "Host": "127.0.0.1"}
-
     posting, reading = headers_of(referrer), headers_of(reader)
     requests = {"MARF": (posting, "POST", "/api/v1/contacts/", 201),
                 "light read": (reading, "GET", "/api/v1/notifications/", 200)}  # fmt: skip
     base = _worktree(args.base)
     servers = {}
     try:
-        servers = {"base": _serve(base, env), "tree": _serve(ROOT, env)}
-        conns = {name: _connect(port, web, reading) for name, (port, web) in servers.items()}
+        servers = {"base": start_web(base, workers=1), "tree": start_web(ROOT, workers=1)}
+        conns = {name: wait_until_served(port, web, reading) for name, (port, web) in servers.items()}
         cpu = {name: {kind: [] for kind in KINDS} for name in servers}
         for round_ in range(args.blocks + 1):  # the first round warms both up, and is not counted
             order = list(servers) if round_ % 2 else list(servers)[::-1]

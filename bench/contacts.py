@@ -298,17 +298,13 @@ def _light_read(user, n: int) -> dict:
     return {"timings": timings, "per_second": n / (time.perf_counter() - started)}
 
 
-def _over_http(user, reader, register, n: int, clients: int) -> dict:
-    """The issue's own measure: throughput over HTTP. The product's web process as ``bin/run`` starts it (gunicorn,
-    two sync workers, as the application role), on loopback; ``clients`` threads with a kept-alive connection
-    each post ``n`` MARFs in all, then make ``n`` light reads in all. Requests per second of each, and p50/p95."""
-    import http.client
-    import json
+def start_web(root: Path, *, workers: int) -> tuple[int, object]:
+    """The product's web process as ``bin/run`` starts it (gunicorn, sync workers, as the application role), on a
+    free loopback port, running the code under ``root``, against this bench's database: its port and process."""
     import socket
     import subprocess
 
     from django.conf import settings
-    from rest_framework.authtoken.models import Token
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -318,29 +314,49 @@ def _over_http(user, reader, register, n: int, clients: int) -> dict:
            "DATABASE_APP_ROLE": "mash_app", "DATABASE_SYSTEM_ROLE": "", "DJANGO_DEBUG": "0", "LOG_LEVEL": "WARNING",
            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}  # fmt: skip
     web = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "mash.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--no-control-socket", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [str(ROOT / ".venv/bin/gunicorn"), "mash.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers",
+         str(workers), "--no-control-socket", "--log-level", "warning"],
+        cwd=root, env=env, start_new_session=True,
     )  # fmt: skip
+    return port, web
 
-    def headers_of(caller):
-        token = Token.objects.get_or_create(user=caller)[0].key
-        return {"Authorization": f"Token {token}", "Content-Type": "application/json", "Host": "127.0.0.1"}
 
+def headers_of(user) -> dict:
+    """What an API client of ``user`` sends: their token, JSON."""
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.get_or_create(user=user)[0].key
+    return {"Authorization": f"Token {token}", "Content-Type": "application/json", "Host": "127.0.0.1"}
+
+
+def wait_until_served(port: int, web, headers: dict):
+    """A kept-alive connection to ``web`` once it answers a light read (within 60 s, or the bench fails)."""
+    import http.client
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            if _call(conn, headers, "GET", "/api/v1/notifications/") == 200:
+                return conn
+        except OSError:
+            pass
+        if time.monotonic() > deadline or web.poll() is not None:
+            raise SystemExit(f"FAILED: the web process on port {port} did not answer within 60 s")
+        time.sleep(0.5)
+
+
+def _over_http(user, reader, register, n: int, clients: int) -> dict:
+    """The issue's own measure: throughput over HTTP. The product's web process as ``bin/run`` starts it (gunicorn,
+    two sync workers, as the application role), on loopback; ``clients`` threads with a kept-alive connection
+    each post ``n`` MARFs in all and make ``n`` light reads in all, alternating in rounds (below). Requests per second
+    of each, and p50/p95."""
+    import json
+
+    port, web = start_web(ROOT, workers=2)
     headers, reading = headers_of(user), headers_of(reader)
-
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                if _call(conn, headers, "GET", "/api/v1/notifications/") == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or web.poll() is not None:
-                raise SystemExit("FAILED: the web process did not answer within 60 s")
-            time.sleep(0.5)
+        wait_until_served(port, web, reading)
         rounds = max(1, min(HTTP_ROUNDS, n // (clients * 4)))
         bodies = [json.dumps(body) for body in _bodies(register, n + rounds * clients * 2, seed=13)]
         groups = {
