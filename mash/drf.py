@@ -68,14 +68,14 @@ class PrototypeFields:
     def get_fields(self):
         cls = type(self)
         prototypes = cls.__dict__.get("_prototype_fields")
-        if prototypes is None:
-            made = super().get_fields()
-            relational = any(isinstance(f, (relations.RelatedField, relations.ManyRelatedField)) for f in made.values())
-            cls._prototype_fields = prototypes = False if relational else made
-            if relational:
-                return made  # made in this request, in its tenant: this instance's own
         if prototypes is False:
             return super().get_fields()
+        if prototypes is None:
+            made = super().get_fields()
+            if any(isinstance(f, (relations.RelatedField, relations.ManyRelatedField)) for f in made.values()):
+                cls._prototype_fields = False
+                return made  # made in this request, in its tenant: this instance's own
+            cls._prototype_fields = prototypes = made
         return {name: _fresh(field) for name, field in prototypes.items()}
 
 
