@@ -8,7 +8,9 @@ owed work first, in the request, whatever the worker is doing.
 The owing is a hint in the cache (Redis in production), one key per kind of work and tenant, so a staff request
 that owes nothing pays one cache read and no database statement. The hint is set before the commit (in a test,
 whose transaction never commits, and for the request's own later reads) and again after it, so a settle that
-ran between the two and found nothing committed yet cannot have cleared it for good. When the cache fails, the
+ran between the two and found nothing committed yet cannot have cleared it for good. The hint stays while a
+settler works (:func:`settle`), so a staff request never reads around a worker's matching not yet committed. When
+the cache fails, the
 request goes on (logged): the worker and the periodic sweep finish the work regardless.
 
 Apps register their kind of work at start-up (``mash`` cannot import them): :func:`register` with a settler,
@@ -18,6 +20,7 @@ a function run in the tenant's context that finishes what is owed and returns Tr
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 
 from django.core.cache import cache
@@ -47,29 +50,33 @@ def owe(name: str, tenant_id: int) -> None:
 
 
 def _set(name: str, tenant_id: int) -> None:
-    try:
-        cache.set(_key(name, tenant_id), 1, HINT_SECONDS)
+    try:  # a new value each time: a settler clears only the value it saw (settle)
+        cache.set(_key(name, tenant_id), uuid.uuid4().hex, HINT_SECONDS)
     except Exception:  # a hint: the worker does the work without it
         log.warning("Could not note owed %s for tenant %s.", name, tenant_id, exc_info=True)
 
 
 def settle(name: str, tenant_id: int) -> None:
     """Finish work ``name`` for the current tenant ``tenant_id`` (a worker, or a staff request through
-    :func:`settle_for`). The hint is claimed (deleted) before the settler looks for work, so work committed
-    after its look has set the hint again for the next reader; it is set again here too when the settler leaves
-    work behind (more than it takes at once) or fails, which is raised."""
+    :func:`settle_for`). The hint stays while the settler works, so a staff request meanwhile settles too (it
+    waits for this settler's transaction on the work's lock) rather than reading around work not yet committed.
+    It is cleared afterwards only if it still holds the value read before the settler looked: an owing since then
+    wrote a new one, which stays for the next reader. A settler that leaves work behind (more than it takes at
+    once) or fails leaves the hint too; a failure is raised."""
     key = _key(name, tenant_id)
     try:
-        cache.delete(key)
+        seen = cache.get(key)
     except Exception:
-        log.warning("Could not claim owed %s for tenant %s.", name, tenant_id, exc_info=True)
+        log.warning("Could not read owed %s for tenant %s.", name, tenant_id, exc_info=True)
+        seen = None
+    done = _settlers[name]()
+    if not done or seen is None:
+        return
     try:
-        done = _settlers[name]()
-    except Exception:
-        _set(name, tenant_id)
-        raise
-    if not done:
-        _set(name, tenant_id)
+        if cache.get(key) == seen:
+            cache.delete(key)
+    except Exception:  # left set: the next reader settles again, finding nothing
+        log.warning("Could not clear owed %s for tenant %s.", name, tenant_id, exc_info=True)
 
 
 def settle_for(user, tenant) -> None:
