@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from contacts.models import Contact
 from mash import tenancy, timefmt
-from mash.models import Team, TeamMember
+from mash.models import Team, TeamMember, User
 from tests.triage.builders import new_contact
+from thresholds.models import Rating
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +31,12 @@ def rows(html):
     body = html[html.index("<tbody") : html.index("</tbody>")]
     texts = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in body.split("</tr>")[:-1]]
     return [text.replace(" ,", ",") for text in texts]
+
+
+def row_text(html, contact):
+    """The words of ``contact``'s row."""
+    start = html.index(f'id="queue-row-{contact.pk}"')
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start : html.index("</tr>", start)])).strip()
 
 
 def child(first, last, born):
@@ -140,3 +147,39 @@ def test_sort_by_child_server_side_and_marks_the_column(cambs):
     assert '<th scope="col" class="govuk-table__header" aria-sort="ascending">Child</th>' in html
     html = page(cambs["triage"], "?sort=child&order=desc")
     assert [r.split(",")[0] for r in rows(html)] == ["Zara Young", "Adam Abbott"]
+
+
+def test_what_people_typed_shows_as_text_in_a_row_never_as_markup(cambs):
+    """The rows are built in code (triage/templatetags/triage_worklist.py), not by the template's autoescape: a
+    referrer's child names, a colleague's name and an admin's rating label all reach the page as text."""
+    hostile = '<img src=x onerror="alert(1)">'
+    contact = new_contact(cambs, "hostile", children=child(hostile, '"><script>x()</script>', date(2019, 5, 1)))
+    with tenancy.tenant_context(cambs["tenant"]):
+        red = Rating.objects.get(code="red")
+        Rating.objects.filter(pk=red.pk).update(label=f"Red {hostile}")
+        User.objects.filter(pk=cambs["triage2"].pk).update(first_name=hostile, last_name="<b>Bold</b>")
+        Contact.objects.filter(pk=contact.pk).update(rating=red, assigned_to=cambs["triage2"])
+    html = page(cambs["triage"])
+    start = html.index(f'id="queue-row-{contact.pk}"')
+    row = html[start : html.index("</tr>", start)]
+    assert "<img" not in row and "<script" not in row and "<b>" not in row
+    # The child (their name and its sort key), the rating and the worker.
+    assert row.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;") == 4
+    assert "&quot;&gt;&lt;script&gt;x()&lt;/script&gt;" in row and "&lt;b&gt;Bold&lt;/b&gt;" in row
+    assert 'class="govuk-tag govuk-tag--red">Red &lt;img' in row  # still the rating's tag, in its colour
+
+
+def test_a_worker_sees_their_own_contacts_as_you_and_may_take_only_the_others(cambs):
+    mine, theirs, free = (new_contact(cambs, key) for key in ("mine", "theirs", "free"))
+    with tenancy.tenant_context(cambs["tenant"]):
+        Contact.objects.filter(pk=mine.pk).update(assigned_to=cambs["triage"])
+        User.objects.filter(pk=cambs["triage2"].pk).update(first_name="Sam", last_name="Okafor")
+        Contact.objects.filter(pk=theirs.pk).update(assigned_to=cambs["triage2"])
+    html = page(cambs["triage"])
+    shown = {c: row_text(html, c) for c in (mine, theirs, free)}
+    assert shown[mine].endswith("You")
+    assert shown[theirs].endswith("Sam Okafor")
+    assert shown[free].endswith(f"Take contact {free.reference}")
+    head = Client()
+    head.force_login(cambs["head"])  # a head of service sees the queue but takes no contact
+    assert "Take contact" not in head.get("/triage/").content.decode()
