@@ -44,7 +44,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import CpuMeter, analyze, as_served, process_tree, processes_named, setup_django, token_client  # noqa: E402 - needs the root on the path first
+from bench.common import (  # noqa: E402 - needs the root on the path first
+    CpuMeter,
+    analyze,
+    as_served,
+    machine_speed,
+    process_tree,
+    processes_named,
+    setup_django,
+    token_client,
+)
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/mash_bench_contacts"
 HTTP_ROUNDS = 6  # over HTTP, MARFs and light reads alternate in this many rounds (see _over_http)
@@ -572,10 +581,12 @@ def main(argv=None) -> None:
             _explain(matching.PersonKey.of(smith.first_name, "Smyth", smith.date_of_birth, smith.postcode, smith.sex))
             _matching_latency(register, args.probes)
     as_served()
+    print(machine_speed())
     if args.http_only:
         reader = _reader(tenant)
         _report_http(_over_http(user, reader, register, args.contacts, args.http_clients or 4), args.http_clients or 4)
         _worker_matching(tenant)
+        print(machine_speed())
         return
     api = _api_throughput(user, register, args.contacts, args.profile)
     worker = _worker_matching(tenant)
@@ -589,6 +600,7 @@ def main(argv=None) -> None:
     if args.http_clients:
         _report_http(_over_http(user, reader, register, args.contacts, args.http_clients), args.http_clients)
         _worker_matching(tenant)  # the HTTP run's, so the next run starts with nothing pending
+    print(machine_speed())
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import analyze, as_served, current_role, p95, setup_django, signed_in, time_get  # noqa: E402 - needs the root on the path first
+from bench.common import analyze, as_served, current_role, machine_speed, p95, setup_django, signed_in, time_get  # noqa: E402 - needs the root on the path first
 
 SLUG = "bench-triage"
 
@@ -182,6 +182,7 @@ def main() -> None:
     as_served()
     token = Token.objects.get_or_create(user=user)[0].key
     api = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    print(machine_speed())
     print(
         f"queue with {args.contacts:,} open contacts as {current_role()}, {args.runs} requests each (first warms up):"
     )
@@ -219,6 +220,7 @@ def main() -> None:
             f"  {label:<22} median {median:7.1f} ms   p95 {p95(timings):7.1f} ms   {queries} queries   "
             f"floor (its {len(statements)} contact queries raw) {floor:5.1f} ms"
         )
+    print(machine_speed())
 
 
 if __name__ == "__main__":
