@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from mash import tenancy
+from mash.models import Agency, User
 from navigators import services
 from navigators.models import InformationRequest, InformationReturn, QuestionTemplate
 from tests.audit_helpers import audit_events
@@ -320,3 +321,40 @@ def test_the_soonest_due_pick_gives_every_page_exactly_as_sorting_every_outstand
         for start in range(0, 12, 3):
             slices = selectors.WorkspaceSlices(requests, outstanding_by_due=True)
             assert [r.pk for r in slices[start : start + 3]] == everything[start : start + 3], (filters, start)
+
+
+def test_what_people_typed_shows_as_text_in_a_workspace_row_never_as_markup(hub, client):
+    """The rows are built in code (navigators/templatetags/navigator_worklist.py), not by the template's
+    autoescape: a child's name, the agency's name and a colleague's name reach the page as text."""
+    hostile = '<img src=x onerror="alert(1)">'
+    child = [{"first_name": hostile, "last_name": "<b>Bold</b>", "date_of_birth": "2019-05-01"}]
+    _c, requests = open_enquiry(hub, "hostile", agencies=[hub.police], children=child)
+    request = requests["police"]
+    with tenancy.tenant_context(hub.tenant):
+        Agency.objects.filter(pk=hub.police.pk).update(name=f"Police {hostile}")
+        User.objects.filter(pk=hub.nav_police2.pk).update(first_name=hostile, last_name="")
+        InformationRequest.objects.filter(pk=request.pk).update(assigned_to=hub.nav_police2)
+    page = _page(client, hub.nav_police, "/navigators/")
+    row = page[page.index(f'id="request-{request.pk}"') :].split("</tr>")[0]
+    assert "<img" not in row and "<b>" not in row
+    # The child (their name and its sort key), the agency and the worker.
+    assert row.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;") == 4
+    assert "&lt;b&gt;Bold&lt;/b&gt;" in row
+
+
+def test_a_workspace_row_says_returned_escalated_and_whose_and_only_a_lead_may_reassign(hub, client):
+    now = timezone.now()
+    _c, mine = open_enquiry(hub, "mine", agencies=[hub.police], at=now - timedelta(hours=5))
+    _c, done = open_enquiry(hub, "done", agencies=[hub.police])
+    with tenancy.tenant_context(hub.tenant):
+        InformationRequest.objects.filter(pk=mine["police"].pk).update(assigned_to=hub.nav_police, escalation_level=2)
+        services.submit_return(request=done["police"], actor=hub.nav_police, values=good_return())
+    page = _page(client, hub.nav_police, "/navigators/?status=all")
+    row = page[page.index(f'id="request-{mine["police"].pk}"') :].split("</tr>")[0]
+    assert "Overdue by" in row and "Escalated</strong> level 2" in row and row.endswith(">You</td>")
+    returned = page[page.index(f'id="request-{done["police"].pk}"') :].split("</tr>")[0]
+    assert "Returned</strong>" in returned and 'data-sort-value="999999999"' in returned
+    assert "Reassign" not in page
+    lead = _page(client, hub.lead_police, "/navigators/?status=all")
+    assert f'href="/navigators/requests/{mine["police"].pk}/assign/">Reassign' in lead
+    assert f"/navigators/requests/{done['police'].pk}/assign/" not in lead  # a returned request stays whose it was
