@@ -6,9 +6,30 @@ is a number or a fixed word); only markup the code itself writes is left as it i
 string safe for the template: the one place these modules say so, for a reviewer to find.
 """
 
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 
 def built(html: str) -> SafeString:
     """``html``, made by code that escaped every value it put in, as markup the template shows as it is."""
     return mark_safe(html)  # noqa: S308  # nosec B308 B703 - callers escape every value (module docstring)
+
+
+# --- what both worklists' rows show alike (triage's queue, the navigators' workspace) ------------------------
+
+
+def child_sort_key(child) -> str:
+    """A row's sort key for its child: surname then first name, escaped; ``~`` (after every letter) for none."""
+    if child is None:
+        return "~ "
+    return f"{escape(child.last_name or '~')} {escape(child.first_name)}"
+
+
+def surname_sort_key(person) -> str:
+    """A row's sort key for a worker: their surname, escaped; ``~`` when nobody (or no surname)."""
+    return escape(person.last_name or "~") if person is not None else "~"
+
+
+def and_more(count: int) -> str:
+    """`` and 2 more`` after a row's first child, or nothing."""
+    return f' <span class="mash-secondary">and {count} more</span>' if count else ""

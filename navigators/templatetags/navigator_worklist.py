@@ -16,7 +16,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from mash import timefmt
-from mash.markup import built
+from mash.markup import and_more, built, child_sort_key, surname_sort_key
 from mash.routing import pk_url
 from mash.templatetags.timefmt import age, time_left_html
 from thresholds.templatetags.rating_tags import rating_tag_html
@@ -74,7 +74,7 @@ class WorkspaceRow:
         worker = row.assigned_to
         return (
             f'<tr class="govuk-table__row" id="request-{row.pk}">'
-            f'<td class="govuk-table__cell" data-sort-value="{self._child_key(row.first_child)}">'
+            f'<td class="govuk-table__cell" data-sort-value="{child_sort_key(row.first_child)}">'
             f"{self._child(row)}</td>"
             f'<td class="govuk-table__cell" data-sort-value="{reference}">'
             f'<a class="govuk-link" href="{self.request_url(row.pk)}">{reference}'
@@ -83,16 +83,10 @@ class WorkspaceRow:
             f'<td class="govuk-table__cell" data-sort-value="{left_key}">{_time_left(row)}{escalated}</td>'
             f'<td class="govuk-table__cell" data-sort-value="{int(due.timestamp())}">'
             f'<time datetime="{due.astimezone(UTC).isoformat()}">{escape(timefmt.govuk_datetime(due))}</time></td>'
-            f'<td class="govuk-table__cell" data-sort-value="{escape(worker.last_name or "~") if worker else "~"}">'
+            f'<td class="govuk-table__cell" data-sort-value="{surname_sort_key(worker)}">'
             f"{self._worker(row, worker, reference)}</td>"
             "</tr>"
         )
-
-    @staticmethod
-    def _child_key(child) -> str:
-        if child is None:
-            return "~ "
-        return f"{escape(child.last_name or '~')} {escape(child.first_name)}"
 
     @staticmethod
     def _child(row) -> str:
@@ -100,11 +94,9 @@ class WorkspaceRow:
         if child is None:
             return "Not named"
         shown_age = age(child.date_of_birth) if child.date_of_birth else "age not known"
-        more = len(row.other_children)
-        and_more = f' <span class="mash-secondary">and {more} more</span>' if more else ""
         return (
             f'<span class="govuk-!-font-weight-bold">{escape(child.first_name)} {escape(child.last_name)}</span>, '
-            f"{escape(shown_age)}{and_more}"
+            f"{escape(shown_age)}{and_more(len(row.other_children))}"
         )
 
     def _worker(self, row, worker, reference: str) -> str:

@@ -20,7 +20,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from mash import timefmt
-from mash.markup import built
+from mash.markup import and_more, built, child_sort_key, surname_sort_key
 from mash.templatetags.timefmt import age_or_due, time_left_html
 from thresholds.templatetags.rating_tags import rating_tag_html
 
@@ -78,7 +78,7 @@ class QueueRow:
         worker = c.assigned_to
         return (
             f'<tr class="govuk-table__row" id="queue-row-{c.pk}">'
-            f'<td class="govuk-table__cell" data-sort-value="{self._child_key(c.first_child)}">{self._child(c)}</td>'
+            f'<td class="govuk-table__cell" data-sort-value="{child_sort_key(c.first_child)}">{self._child(c)}</td>'
             f'<td class="govuk-table__cell" data-sort-value="{int(c.received_at.timestamp())}">{self._contact(c)}</td>'
             f'<td class="govuk-table__cell" data-sort-value="{rating.order if rating else 99}">'
             f"{rating_tag_html(rating) if rating else NOT_RATED}</td>"
@@ -91,28 +91,20 @@ class QueueRow:
             f'<td class="govuk-table__cell" data-sort-value="{escape(c.status)}">'
             f'<strong class="govuk-tag govuk-tag--{status_colour(c.status)}">{escape(c.get_status_display())}'
             "</strong></td>"
-            f'<td class="govuk-table__cell" data-sort-value="{escape(worker.last_name or "~") if worker else "~"}">'
+            f'<td class="govuk-table__cell" data-sort-value="{surname_sort_key(worker)}">'
             f"{self._worker(c, worker)}</td>"
             "</tr>"
         )
-
-    @staticmethod
-    def _child_key(child) -> str:
-        if child is None:
-            return "~ "
-        return f"{escape(child.last_name or '~')} {escape(child.first_name)}"
 
     @staticmethod
     def _child(c) -> str:
         child = c.first_child
         if child is None:
             return f'<a class="govuk-link" href="{escape(c.contact_url)}">No child named</a>'
-        more = len(c.other_children)
-        and_more = f' <span class="mash-secondary">and {more} more</span>' if more else ""
         return (
             f'<a class="govuk-link govuk-!-font-weight-bold" href="{escape(c.contact_url)}">'
             f"{escape(child.first_name)} {escape(child.last_name)}</a>, "
-            f"{escape(age_or_due(child) or 'age not known')}{and_more}"
+            f"{escape(age_or_due(child) or 'age not known')}{and_more(len(c.other_children))}"
         )
 
     def _contact(self, c) -> str:
