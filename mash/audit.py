@@ -59,9 +59,10 @@ def record(*, actor, action: str, obj=None, tenant=None, changes: dict | None = 
     if tenant is None and actor is not None:
         tenant = getattr(actor, "tenant", None)
     tenant_id = tenant if isinstance(tenant, int) or tenant is None else tenant.pk
-    if tenant_id is not None:
-        tenancy.refuse_another_tenant(tenant_id, "to audit an event")
-    active = tenancy.current_tenant_id()
+    if tenant_id is None:
+        active = tenancy.current_tenant_id()
+    else:
+        active = tenancy.refuse_another_tenant(tenant_id, "to audit an event")
     event = AuditEvent(
         **({"tenant_id": tenant_id} if tenant is None or isinstance(tenant, int) else {"tenant": tenant}),
         actor=actor if actor is not None and actor.pk else None,

@@ -1,5 +1,6 @@
 """Markup built in code, for the few hot spots where Django's template language costs more than the page can
-afford: a worklist's rows (``triage/templatetags/triage_worklist.py``), a time left with its tag, a rating's tag.
+afford: the two worklists' rows (``triage/templatetags/triage_worklist.py``,
+``navigators/templatetags/navigator_worklist.py``), a time left with its tag, a rating's tag.
 
 The rule there: every value from the database or the request goes through :func:`django.utils.html.escape` (or
 is a number or a fixed word); only markup the code itself writes is left as it is. :func:`built` marks such a

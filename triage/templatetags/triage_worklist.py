@@ -69,7 +69,6 @@ class QueueRow:
 
     def __init__(self, *, user_pk, can_take: bool, query: str, csrf_token: str):
         self.user_pk, self.can_take, self.query, self.csrf_token = user_pk, can_take, query, csrf_token
-        self.also_open = None  # the also-open partial, loaded for the first row that shows it
 
     def html(self, c) -> str:
         rating = c.rating
@@ -116,10 +115,8 @@ class QueueRow:
                 ' <strong class="govuk-tag govuk-tag--yellow mash-bounced-tag">Bounced'
                 f'<span class="govuk-visually-hidden">: {escape(c.get_bounce_display().lower())}</span></strong>'
             )
-        if getattr(c, "also_open", None):  # a few rows: the people app's partial, its compact tag
-            if self.also_open is None:
-                self.also_open = get_template("people/partials/also_open.html")
-            shown += self.also_open.render({"contact": c, "compact": True})
+        if getattr(c, "also_open", None):  # a few rows: the people app's partial (compiled once, by the loader)
+            shown += get_template("people/partials/also_open.html").render({"contact": c, "compact": True})
         return shown
 
     @staticmethod
