@@ -77,10 +77,13 @@ def time_left_html(left: timefmt.TimeLeft, *, show_on_time=False) -> SafeString:
         on_time = " data-show-on-time" if show_on_time else ""
         attributes = f' data-countdown="{left.due_at.astimezone(UTC).isoformat()}"{warn}{on_time}'
     tag = ""
+    words = left.words
     if left.state in (timefmt.OVERDUE, timefmt.DUE_SOON) or show_on_time:
         tag = f'<strong class="govuk-tag govuk-tag--{left.tag} mash-time-left__tag">{escape(left.label)}</strong> '
+        # The tag says "Overdue": the words go on from it ("Overdue by 20 min", read and seen once, not twice).
+        words = words.removeprefix(f"{left.label} ")
     return built(
-        f'<span class="mash-time-left"{attributes}>{tag}<span class="mash-time-left__words">{escape(left.words)}'
+        f'<span class="mash-time-left"{attributes}>{tag}<span class="mash-time-left__words">{escape(words)}'
         "</span></span>"
     )
 

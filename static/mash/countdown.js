@@ -1,5 +1,5 @@
 // Live time left: every [data-countdown] element's words and tag are recomputed every 30 seconds, worded exactly
-// as mash/timefmt.py words them (the server's words stand without JavaScript). A file, not an inline script,
+// as mash/templatetags/timefmt.py shows them (the server's words stand without JavaScript). A file, not an inline script,
 // so the content-security policy needs no exception. Changing text never moves keyboard focus.
 (function () {
   "use strict";
@@ -20,7 +20,8 @@
     var warn = el.getAttribute("data-warn");
     var state = seconds <= 0 ? "overdue" : warn && Date.parse(warn) <= now ? "due_soon" : "on_time";
     var words = el.querySelector(".mash-time-left__words");
-    if (words) words.textContent = seconds <= 0 ? "Overdue by " + span(-seconds) : span(seconds) + " left";
+    // Overdue, the tag says so and the words go on from it: "Overdue" "by 20 min" (as mash/templatetags/timefmt.py).
+    if (words) words.textContent = seconds <= 0 ? "by " + span(-seconds) : span(seconds) + " left";
     var tag = el.querySelector(".mash-time-left__tag");
     var wanted = state !== "on_time" || el.hasAttribute("data-show-on-time");
     if (wanted && !tag) {

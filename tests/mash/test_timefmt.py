@@ -107,7 +107,9 @@ def test_the_template_tag_marks_overdue_and_due_soon_with_words_not_colour_alone
     now = timezone.now()
     html = template.render(Context({"due": now - timedelta(minutes=21), "warn": None, "when": NOW}))
     assert '<strong class="govuk-tag govuk-tag--red mash-time-left__tag">Overdue</strong>' in html
-    assert "Overdue by 21 min" in html and "|1 December 2026 at 2:15pm|" in html
+    # The tag says "Overdue" and the words go on from it: "Overdue by 21 min", read once, not "Overdue Overdue by".
+    assert 'Overdue</strong> <span class="mash-time-left__words">by 21 min</span>' in html
+    assert "|1 December 2026 at 2:15pm|Overdue by 21 min" in html  # the words alone (an email, a notice)
     html = template.render(Context({"due": now + timedelta(minutes=50), "warn": now - timedelta(minutes=1)}))
     assert 'govuk-tag--yellow mash-time-left__tag">Due soon</strong>' in html and "min left" in html
     html = template.render(Context({"due": now + timedelta(hours=5), "warn": now + timedelta(hours=1)}))

@@ -7,6 +7,7 @@ from django.test import Client
 from contacts.models import PersonMatchCandidate
 from mash import tenancy
 from mash.models import AuditEvent
+from tests.text import read
 from tests.triage.builders import new_contact
 from triage.models import SignsOfSafetyMap
 
@@ -310,7 +311,7 @@ def test_the_identity_bar_names_the_child_their_age_and_how_long_is_left_and_the
             decision_due_at=timezone.now() - timezone.timedelta(minutes=20, seconds=30)
         )
     late = identity(page(client, contact))
-    assert 'govuk-tag--red mash-time-left__tag">Overdue</strong>' in late and "Overdue by 20 min" in late
+    assert 'govuk-tag--red mash-time-left__tag">Overdue</strong>' in late and "Overdue by 20 min" in read(late)
     html = page(client, contact)
     timeline = html[html.index('class="moj-timeline"') :]
     assert timeline.count('class="moj-timeline__item"') >= 2
