@@ -77,7 +77,7 @@ class WorkspaceRow:
             f'<td class="govuk-table__cell" data-sort-value="{child_sort_key(row.first_child)}">'
             f"{self._child(row)}</td>"
             f'<td class="govuk-table__cell" data-sort-value="{reference}">'
-            f'<a class="govuk-link" href="{self.request_url(row.pk)}">{reference}'
+            f'<a class="govuk-link mash-nowrap" href="{self.request_url(row.pk)}">{reference}'
             f'<span class="govuk-visually-hidden"> ({escape(row.agency.name)} request)</span></a></td>'
             f'<td class="govuk-table__cell" data-sort-value="{rating.order}">{rating_tag_html(rating)}</td>'
             f'<td class="govuk-table__cell" data-sort-value="{left_key}">{_time_left(row)}{escalated}</td>'

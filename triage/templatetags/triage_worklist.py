@@ -107,7 +107,7 @@ class QueueRow:
         )
 
     def _contact(self, c) -> str:
-        shown = escape(c.reference)
+        shown = f'<span class="mash-nowrap">{escape(c.reference)}</span>'
         if c.previous_contact_ids:
             shown += ' <strong class="govuk-tag govuk-tag--purple">Re-contact</strong>'
         if c.bounce:
