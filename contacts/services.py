@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deadlines.services import notify, plan_clock, start_clock
-from mash import audit, documents, freshness, locks, tenancy
+from mash import audit, documents, freshness, locks, tenancy, timefmt
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.references import allocate_reference
 from mash.roles import Role
@@ -471,10 +471,12 @@ def public_acknowledgement(contact: Contact, *, considered: bool = False) -> str
 
 def _acknowledge(contact: Contact) -> None:
     """Tell the referrer their contact arrived, with its reference and when a decision is due."""
-    due = timezone.localtime(contact.decision_due_at, ZoneInfo(contact.tenant.time_zone))
+    zone = ZoneInfo(contact.tenant.time_zone)
+    due = contact.decision_due_at
     message = (
         f"We have received your referral {contact.reference}. The MASH will decide on next steps by "
-        f"{due:%H:%M on %A %d %B %Y}. We will tell you the outcome."
+        f"{timefmt.govuk_time(due, zone)} on {timezone.localtime(due, zone):%A} {timefmt.govuk_date(due, zone)}. "
+        "We will tell you the outcome."
     )
     if not contact.outcome_may_go_to_reporter:
         message = public_acknowledgement(contact)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from mash import audit, documents, tenancy
+from mash import audit, documents, tenancy, timefmt
 from mash.decorators import role_required
 from mash.exceptions import DomainError
 from mash.forms import attach_from_form
@@ -260,8 +260,7 @@ def marf_autosave(request, step):
     if step == "family":
         values["interpreter_needed"] = "interpreter_needed" in request.POST
     services.save_draft(actor=request.user, step=step, values=values, audited=False)
-    saved = timezone.localtime(timezone.now())
-    return HttpResponse(f"Draft saved at {saved:%H:%M}")
+    return HttpResponse(f"Draft saved at {timefmt.govuk_time(timezone.now())}")
 
 
 @referrer_only

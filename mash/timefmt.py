@@ -129,6 +129,14 @@ def govuk_datetime(instant: datetime | None, zone=None) -> str:
     return f"{govuk_date(instant, zone)} at {govuk_time(instant, zone)}"
 
 
+def govuk_day_datetime(instant: datetime | None, zone=None) -> str:
+    """``Tuesday 1 December 2026 at 2:15pm``: a deadline someone plans their day around, with its weekday."""
+    if not instant:
+        return ""
+    local = timezone.localtime(instant, _zone(zone)) if timezone.is_aware(instant) else instant
+    return f"{local:%A} {govuk_datetime(instant, zone)}"
+
+
 def age_in_years(date_of_birth: date | None, *, today: date | None = None) -> int | None:
     """Whole years of age today (a child born on 29 February turns a year older on 1 March)."""
     if date_of_birth is None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from contacts.choices import ENQUIRY_CLOSED
 from deadlines.selectors import open_clock_for
 from deadlines.services import cancel_clock, meet_clock, notify, retime_clock, same_policies, start_clock
-from mash import audit, documents
+from mash import audit, documents, timefmt
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import Agency
 from mash.roles import AGENCY_ROLES, Role
@@ -197,7 +197,7 @@ def _check_may_work_on(request: InformationRequest, actor, *, roles=(Role.NAVIGA
     if actor.role not in roles or actor.agency_id != request.agency_id:
         raise NotAllowed("Only the requested agency's navigator can do that.")
     if request.status == RequestStatus.CLOSED:
-        when = timezone.localtime(request.closed_at).strftime("%d %B %Y %H:%M") if request.closed_at else ""
+        when = timefmt.govuk_datetime(request.closed_at)
         raise Conflict(f"This request was closed{' on ' + when if when else ''}: it can no longer take a return.")
     if request.contact.status in ENQUIRY_CLOSED:
         raise Conflict("The MASH enquiry is closed: this request can no longer be changed.")
@@ -482,7 +482,7 @@ def assign(*, request: InformationRequest, assignee, actor, version: int) -> Inf
             recipient=assignee,
             subject=_label(locked, locked.contact),
             message=f"{actor.get_full_name() or actor.get_username()} gave you the information request for "
-            f"{locked.contact.reference}, due {timezone.localtime(locked.due_at):%d %b %Y %H:%M}.",
+            f"{locked.contact.reference}, due {timefmt.govuk_datetime(locked.due_at)}.",
             url=request_url(locked),
         )
     return locked

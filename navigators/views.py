@@ -246,8 +246,7 @@ def return_autosave(request, pk):
         services.save_draft(request=obj, actor=request.user, values=form.values(), audited=False)
     except DomainError as exc:
         return HttpResponse(f"Not saved: {exc.message}", status=409 if exc.status_code == 409 else 400)
-    saved = timezone.localtime(timezone.now())
-    return HttpResponse(f"Draft saved at {saved:%H:%M}")
+    return HttpResponse(f"Draft saved at {timefmt.govuk_time(timezone.now())}")
 
 
 @agency_staff

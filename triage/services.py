@@ -24,7 +24,7 @@ from deadlines.selectors import open_clock_for
 from deadlines.services import meet_clock, notify, retime_clock, start_clock
 from earlyhelp import selectors as earlyhelp_selectors
 from earlyhelp import services as earlyhelp_services
-from mash import audit
+from mash import audit, timefmt
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import Agency, AuditEvent
 from mash.roles import Role
@@ -111,8 +111,8 @@ def _conflict(contact: Contact, what: str = "") -> Conflict:
     event = last_change(contact)
     who = ""
     if event is not None:
-        when = timezone.localtime(event.at, ZoneInfo(contact.tenant.time_zone))
-        who = f" {event.actor_label} changed it at {when:%H:%M} ({event.action.replace('_', ' ').replace('.', ' ')})."
+        when = timefmt.govuk_time(event.at, ZoneInfo(contact.tenant.time_zone))
+        who = f" {event.actor_label} changed it at {when} ({event.action.replace('_', ' ').replace('.', ' ')})."
     return Conflict(
         f"Someone else changed contact {contact.reference} while you were looking at it.{who} "
         f"Nothing you sent was saved{': ' + what if what else ''}. Reload the page to see their change."

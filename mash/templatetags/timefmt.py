@@ -20,6 +20,11 @@ def govuk_datetime(instant, zone=None) -> str:
 
 
 @register.filter
+def govuk_day_datetime(instant, zone=None) -> str:
+    return timefmt.govuk_day_datetime(instant, zone)
+
+
+@register.filter
 def govuk_date(value, zone=None) -> str:
     return timefmt.govuk_date(value, zone)
 

@@ -1,13 +1,16 @@
 """References never collide, even when submissions race; the decision clock starts with the contact."""
 
+import re
 import threading
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 
 from contacts import services
 from contacts.models import Contact
-from mash import tenancy
+from mash import tenancy, timefmt
 from mash.roles import Role
 from tests.contacts.builders import marf
 from tests.factories import TenantFactory, UserFactory
@@ -81,6 +84,12 @@ def test_the_referrer_is_told_the_reference_and_when_a_decision_is_due(
         notice = Notification.objects.get(recipient=hub["referrer"], subject=reference)
     assert "We have received your referral" in notice.message
     assert "will decide on next steps by" in notice.message
+    # The deadline told the GOV.UK way, in the council's zone: "by 9:15am on Wednesday 2 December 2026".
+    with tenancy.tenant_context(hub["tenant"]):
+        due = Contact.objects.get(reference=reference).decision_due_at
+    local = timezone.localtime(due, ZoneInfo(hub["tenant"].time_zone))
+    said = f"by {timefmt.govuk_time(due, local.tzinfo)} on {local:%A} {local.day} {local:%B %Y}."
+    assert said in notice.message and re.search(r"by \d{1,2}(:\d\d)?(am|pm) on |by (midday|midnight) on ", said)
     assert [m.subject for m in mailoutbox] == [f"MASH: {reference}"]
 
 

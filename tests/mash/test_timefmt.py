@@ -88,6 +88,13 @@ def test_instants_are_written_in_the_govuk_style_in_london_time(instant, words):
     assert timefmt.govuk_datetime(instant) == words
 
 
+def test_a_deadline_someone_plans_a_day_round_carries_its_weekday_in_london_time():
+    assert timefmt.govuk_day_datetime(datetime(2026, 12, 1, 14, 15, tzinfo=UTC)) == "Tuesday 1 December 2026 at 2:15pm"
+    # BST: 11:30pm UTC on Tuesday 30 June is already Wednesday in London.
+    assert timefmt.govuk_day_datetime(datetime(2026, 6, 30, 23, 30, tzinfo=UTC)) == "Wednesday 1 July 2026 at 12:30am"
+    assert timefmt.govuk_day_datetime(None) == ""
+
+
 def test_another_tenant_zone_is_honoured():
     assert timefmt.govuk_datetime(datetime(2026, 12, 1, 14, 15, tzinfo=UTC), "Europe/Paris") == (
         "1 December 2026 at 3:15pm"

@@ -163,4 +163,4 @@ def test_triage_records_the_check_on_the_contact_page(coventry, api_as, client):
                             {"checked_at": "10/03/2026 10:45", "result": "no_record", "details": ""})  # fmt: skip
     assert saved.status_code == 302
     page = client.get(f"/triage/contacts/{contact.pk}/").content.decode()
-    assert "No record" in page and "Tuesday 10 March 2026, 10:45" in page
+    assert "No record" in page and "Tuesday 10 March 2026 at 10:45am" in page
