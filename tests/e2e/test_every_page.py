@@ -1,5 +1,6 @@
 """Every page of every role, in the browser at 1280 and at 390 pixels wide: axe-core finds no violation of
-any impact, nothing scrolls sideways, and the browser reports no console error and no script error.
+any impact, nothing scrolls sideways, no text falls back from the GOV.UK typeface, and the browser reports no
+console error and no script error.
 
 The pages come from the URL resolver (tests/crawl.py), with a real row behind every path parameter,
 so a new page is visited without anyone remembering. A role's pages are the patterns that answer it 200
@@ -59,6 +60,24 @@ def pages_of(world, client, role, wanted=None) -> list[tuple[str, str]]:
             continue  # an htmx fragment, swapped into a page that is visited itself
         paths.append((pattern.name, path))
     return paths
+
+
+# Text set in anything but the GOV.UK typeface: GOV.UK Frontend gives it through its classes only, so text in an
+# element of our own with no such class fell back to the browser's serif (the contact page's identity bar did).
+# Each as "<tag>.<class>: its words"; code and preformatted text may be monospaced.
+OFF_TYPEFACE = """() => {
+  const off = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const element = node.parentElement;
+    if (!node.textContent.trim() || !element || element.closest('code, pre, kbd, samp, script, style')) continue;
+    if (!element.getClientRects().length || element.closest('.govuk-visually-hidden')) continue;  // not shown
+    if (!getComputedStyle(element).fontFamily.startsWith('"GDS Transport"')) {
+      off.add(`${element.tagName.toLowerCase()}.${element.className}: ${node.textContent.trim().slice(0, 30)}`);
+    }
+  }
+  return [...off].slice(0, 5);
+}"""
 
 
 def _sideways(page) -> int:
@@ -157,6 +176,8 @@ def crawl_as(role, context, live_server, world, wanted=None, opened=None) -> lis
             ]
             if (sideways := _sideways(page)) > 0:
                 problems.append(f"{role} {path} at {width}px: scrolls sideways by {sideways}px")
+            if not i and (off := page.evaluate(OFF_TYPEFACE)):
+                problems.append(f"{role} {path}: text not in the GOV.UK typeface: {off}")
         problems += [f"{role} {path}: {message}" for message in console]
         console.clear()
         widths.reverse()  # the next page loads at the width this one ended on
