@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
+
 from django.apps import apps
+
+from mash import timefmt
 
 # Where the general rule ("information_return.submitted" -> "Information return submitted") reads badly.
 ACTION_WORDS = {
@@ -42,6 +47,11 @@ ACTION_WORDS = {
 }
 # The last part of a code, as a past tense a reader expects.
 VERBS = {"viewed": "opened", "listed": "list opened", "searched": "searched"}
+# A value stored as a code ("working_days", "no_record") or an ISO 8601 instant or day ("2026-12-04T17:00:00+00:00",
+# "2026-12-04"), as audit.record writes times: shown in words and the GOV.UK style, in the tenant's zone.
+CODE = re.compile(r"[a-z]+(?:_[a-z0-9]+)+")
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})")
 # Change keys that are codes of their own.
 KEY_WORDS = {"ids": "Records", "mfa": "Second factor", "pk": "Record", "id": "Record"}
 
@@ -82,7 +92,22 @@ def value_words(value) -> str:
         return ", ".join(value_words(v) for v in value) or "none"
     if isinstance(value, dict):
         return "; ".join(f"{key_words(k)}: {value_words(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, str):
+        return _string_words(value)
     return str(value)
+
+
+def _string_words(value: str) -> str:
+    if CODE.fullmatch(value):
+        return _words(value)
+    try:
+        if ISO_INSTANT.fullmatch(value):
+            return timefmt.govuk_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        if ISO_DAY.fullmatch(value):
+            return timefmt.govuk_date(date.fromisoformat(value))
+    except ValueError:  # shaped like one, but no such day: shown as it was stored
+        pass
+    return value
 
 
 def key_words(key: str) -> str:
