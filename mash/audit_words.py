@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 
@@ -47,8 +48,9 @@ ACTION_WORDS = {
 }
 # The last part of a code, as a past tense a reader expects.
 VERBS = {"viewed": "opened", "listed": "list opened", "searched": "searched"}
-# A value stored as a code ("working_days", "no_record") or an ISO 8601 instant or day ("2026-12-04T17:00:00+00:00",
-# "2026-12-04"), as audit.record writes times: shown in words and the GOV.UK style, in the tenant's zone.
+# A value stored as one of the models' choice codes ("working_days", "no_record") or an ISO 8601 instant or day
+# ("2026-12-04T17:00:00+00:00", "2026-12-04"), as audit.record writes times: shown as the choice's label and in the
+# GOV.UK style, in the tenant's zone. Any other value (a username such as "j_smith") is shown as it was stored.
 CODE = re.compile(r"[a-z]+(?:_[a-z0-9]+)+")
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})")
@@ -97,9 +99,21 @@ def value_words(value) -> str:
     return str(value)
 
 
+@functools.cache
+def _choice_labels() -> dict[str, str]:
+    """Every code with an underscore that a model field offers as a choice, and its label (the first found)."""
+    labels: dict[str, str] = {}
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            for code, label in getattr(field, "flatchoices", None) or ():
+                if isinstance(code, str) and CODE.fullmatch(code):
+                    labels.setdefault(code, str(label))
+    return labels
+
+
 def _string_words(value: str) -> str:
-    if CODE.fullmatch(value):
-        return _words(value)
+    if CODE.fullmatch(value) and value in _choice_labels():
+        return _choice_labels()[value]
     try:
         if ISO_INSTANT.fullmatch(value):
             return timefmt.govuk_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")))

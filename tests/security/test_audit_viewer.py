@@ -149,7 +149,8 @@ def test_the_log_reads_as_words_not_codes_and_python_values(people, tenant_a):
     audit.record(
         actor=triage, action="rating.changed", tenant=tenant_a, label="Red",
         changes={"rating": ["amber", "red"], "urgent": True, "ids": [12, 14], "note": None, "unit": "working_days",
-                 "due_at": "2026-06-30T23:30:00+00:00", "on": "2026-12-04", "reference": "CAM-2026-000001"},
+                 "due_at": "2026-06-30T23:30:00+00:00", "on": "2026-12-04", "reference": "CAM-2026-000001",
+                 "username": "j_smith"},
     )  # fmt: skip
     html = _client(admin).get("/security/audit/").content.decode()
     assert "Rating changed" in html and "rating.changed" not in html
@@ -159,6 +160,7 @@ def test_the_log_reads_as_words_not_codes_and_python_values(people, tenant_a):
     # Codes in words, and an instant (stored in UTC, ISO 8601) in London time the GOV.UK way: BST makes it the 1st.
     assert "Unit: working days" in html and "Due at: 1 July 2026 at 12:30am" in html and "On: 4 December 2026" in html
     assert "Reference: CAM-2026-000001" in html and "T23:30" not in html and "working_days" not in html
+    assert "Username: j_smith" in html  # a value that is no choice's code is shown as it was stored
     for python in ("True", "None", "[", "{", "&#x27;"):
         assert python not in html.split("<tbody")[1].split("</tbody>")[0]
 
