@@ -31,6 +31,13 @@ def surname_sort_key(person) -> str:
     return escape(person.last_name or "~") if person is not None else "~"
 
 
+def worker_name(worker, reader_pk) -> str:
+    """Who has a row, escaped: "You" to themselves, else their full name (their username if they have none)."""
+    if worker.pk == reader_pk:
+        return "You"
+    return escape(worker.get_full_name() or worker.get_username())
+
+
 def and_more(count: int) -> str:
     """`` and 2 more`` after a row's first child, or nothing."""
     return f' <span class="mash-secondary">and {count} more</span>' if count else ""

@@ -16,7 +16,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from mash import timefmt
-from mash.markup import and_more, built, child_sort_key, surname_sort_key
+from mash.markup import and_more, built, child_sort_key, surname_sort_key, worker_name
 from mash.routing import pk_url
 from mash.templatetags.timefmt import age, time_left_html
 from thresholds.templatetags.rating_tags import rating_tag_html
@@ -102,10 +102,8 @@ class WorkspaceRow:
     def _worker(self, row, worker, reference: str) -> str:
         if worker is None:
             shown = '<span class="mash-secondary">Any navigator</span>'
-        elif row.assigned_to_id == self.user_pk:
-            shown = "You"
         else:
-            shown = escape(worker.get_full_name() or worker.username)
+            shown = worker_name(worker, self.user_pk)
         if self.is_lead and row.is_outstanding:
             shown += (
                 f' <a class="govuk-link" href="{self.assign_url(row.pk)}">Reassign'

@@ -20,7 +20,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from mash import timefmt
-from mash.markup import and_more, built, child_sort_key, surname_sort_key
+from mash.markup import and_more, built, child_sort_key, surname_sort_key, worker_name
 from mash.templatetags.timefmt import age_or_due, time_left_html
 from thresholds.templatetags.rating_tags import rating_tag_html
 
@@ -130,9 +130,7 @@ class QueueRow:
 
     def _worker(self, c, worker) -> str:
         if worker is not None:
-            return (
-                "You" if c.assigned_to_id == self.user_pk else escape(worker.get_full_name() or worker.get_username())
-            )
+            return worker_name(worker, self.user_pk)
         if not self.can_take:
             return '<span class="mash-secondary">Not taken</span>'
         return (
