@@ -15,7 +15,7 @@ from mash.roles import Role
 from . import cpis, edt, selectors, strategy
 from .harm_forms import CpisCheckForm, EdtRecordForm, StrategyDiscussionForm, now_on_screen
 from .models import EdtHandover
-from .views import WORKERS, _apply_error, _form_page, _may, _visible
+from .views import WORKERS, _about, _apply_error, _form_page, _may, _visible
 
 
 @tenant_member_required
@@ -126,5 +126,6 @@ def strategy_discussion(request, pk):
                 return redirect("triage:contact", pk=contact.pk)
         else:
             status = 400
-    context = {"contact": contact, "form": form, "title": "Record the strategy discussion"}
+    title = "Record the strategy discussion"
+    context = {"contact": contact, "form": form, "title": title, **_about(request, contact, title)}
     return render(request, "triage/form.html", context, status=status)

@@ -474,6 +474,15 @@ def contact_record(contact: Contact, *, tenant=None) -> ContactRecord:
     )
 
 
+def identity(contact: Contact, *, tenant=None) -> list[ContactPerson]:
+    """What the identity bar shows on a page about ``contact`` other than its record (a form about it): its
+    children, loaded with it (:func:`contact_for`), whether it is a re-contact, and the decision's time left.
+    Two queries, whatever the contact."""
+    contact_selectors.attach_previous_contacts([contact])
+    _attach_time_left(contact, [], tenant=tenant)
+    return contact_selectors.children_of(contact)
+
+
 def _attach_time_left(contact: Contact, requests: list, *, tenant=None) -> None:
     """Time left to the decision and to each agency's return, due soon from the tenant's warning points
     (one query for both), as the queue and the navigators' workspace tell it."""

@@ -213,7 +213,16 @@ def _form_page(request, pk, *, roles, what, form_factory, handle, template, titl
         else:
             status = 400
     context = {"contact": contact, "form": form, "title": title, "conflict": status == 409, **(extra or {})}
-    return render(request, template, context, status=status)
+    return render(request, template, {**context, **_about(request, contact, title)}, status=status)
+
+
+def _about(request, contact, page: str) -> dict:
+    """The identity bar of a form about ``contact`` (who the child is, how long is left), so no one records a
+    decision or a rating against the wrong child. It names the child: a read of their record, logged as the
+    contact page's is, with the page it was read on."""
+    children = selectors.identity(contact, tenant=request.tenant)
+    audit.record(actor=request.user, action="contact.viewed", obj=contact, changes={"page": page})
+    return {"children": children}
 
 
 @tenant_member_required
@@ -364,9 +373,9 @@ def reporter_identity(request, pk):
                 return redirect(reverse("triage:contact", args=[contact.pk]) + "#reporter")
         else:
             status = 400
-    context = {"contact": contact, "form": form, "title": "Record that you have verified who the reporter is",
-               "conflict": status == 409}  # fmt: skip
-    return render(request, "triage/form.html", context, status=status)
+    title = "Record that you have verified who the reporter is"
+    context = {"contact": contact, "form": form, "title": title, "conflict": status == 409}
+    return render(request, "triage/form.html", {**context, **_about(request, contact, title)}, status=status)
 
 
 @require_POST
