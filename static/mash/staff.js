@@ -1,6 +1,6 @@
 // The MoJ Design System's components on staff pages (sortable tables, button menus, filter toggles).
 // A module file, not an inline script, so the content-security policy needs no exception for it.
-import { initAll, SortableTable } from "../moj/moj-frontend.min.js";
+import { FilterToggleButton, initAll, SortableTable } from "../moj/moj-frontend.min.js";
 
 // A sortable table the server has already put in order keeps that order on load. MoJ's table re-sorts its rows
 // by the column marked aria-sort when it starts, which would undo what the column cannot express: the triage
@@ -13,6 +13,12 @@ SortableTable.prototype.initialiseSortedColumn = function () {
 };
 
 initAll();
+
+// The worklists' filter panels (MoJ's filter toggle: "Show filter" on small screens). MoJ's initAll leaves this
+// component out, so it is started here, once per page (the panels are never part of a refresh).
+document.querySelectorAll('[data-module="moj-filter"]').forEach(function (panel) {
+  new FilterToggleButton(panel);
+});
 
 // Worklists refresh themselves (htmx, every 60 seconds). A refresh replaces the table, so it waits while the
 // user is inside it (keyboard focus there, or rows sorted on screen) rather than move their focus or order.
