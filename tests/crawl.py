@@ -127,7 +127,11 @@ def build_world(tenant, make_user):
         )  # fmt: skip
         note = triage_services.add_case_note(contact=contact, actor=users[Role.TRIAGE], text="Called the school.")
         Contact.objects.filter(pk=stepped.pk).update(
-            status="decided", outcome="early_help", decided_at=timezone.now(), decided_by=users[Role.MANAGER]
+            status="decided",
+            outcome="early_help",
+            decided_at=timezone.now(),
+            decided_by=users[Role.MANAGER],
+            rating=Rating.objects.get(code="amber"),  # a rating whose colour GOV.UK's tags call by another name
         )
         stepped.refresh_from_db()
         early_help = earlyhelp_services.create_from_contact(

@@ -60,3 +60,21 @@ def test_a_filter_is_kept_from_page_to_page_and_counted(hub):
     assert 'href="?status=received&amp;page=2" rel="next"' in html
     none, _ = _page(client, "/contacts/?status=closed")
     assert "0 contacts match" in none and "No contacts match." in none and "govuk-pagination" not in none
+
+
+def test_ratings_and_statuses_show_in_the_colours_every_other_staff_page_gives_them(hub):
+    """An Amber rating was written as "govuk-tag--amber", a class GOV.UK Frontend does not have, so it showed in
+    the default blue; and every status was grey here, though the queue and the contact colour each its own."""
+    from thresholds.models import Rating
+
+    _file(hub, 2)
+    with tenancy.tenant_context(hub["tenant"]):
+        rated = Contact.objects.order_by("id").first()
+        Contact.objects.filter(pk=rated.pk).update(rating=Rating.objects.get(code="amber"), status="in_triage")
+    client = Client()
+    client.force_login(hub["triage"])
+    html, _ = _page(client, "/contacts/")
+    assert '<strong class="govuk-tag govuk-tag--orange">Amber</strong>' in html
+    assert "govuk-tag--amber" not in html
+    assert '<strong class="govuk-tag govuk-tag--teal">In triage</strong>' in html
+    assert '<strong class="govuk-tag govuk-tag--pink">Received</strong>' in html

@@ -1,6 +1,6 @@
 """Every page of every role, in the browser at 1280 and at 390 pixels wide: axe-core finds no violation of
-any impact, nothing scrolls sideways, no text falls back from the GOV.UK typeface, and the browser reports no
-console error and no script error.
+any impact, nothing scrolls sideways, no text falls back from the GOV.UK typeface, every tag is in a colour
+GOV.UK Frontend has, and the browser reports no console error and no script error.
 
 The pages come from the URL resolver (tests/crawl.py), with a real row behind every path parameter,
 so a new page is visited without anyone remembering. A role's pages are the patterns that answer it 200
@@ -18,6 +18,7 @@ every-role crawl runs with ``MASH_EVERY_ROLE_CRAWL=1`` (before a release, or aft
 """
 
 import os
+import re
 
 import pytest
 from django.conf import settings
@@ -78,6 +79,18 @@ OFF_TYPEFACE = """() => {
   }
   return [...off].slice(0, 5);
 }"""
+
+# A GOV.UK tag's colour is a modifier class; one GOV.UK Frontend does not have (an "amber" rating's colour
+# written straight into "govuk-tag--amber") leaves the tag in the default blue, a rating in the wrong colour.
+# "blue" is allowed: GOV.UK's tags are blue by default, so it shows as its name says.
+TAG_COLOURS = set(
+    re.findall(
+        r"govuk-tag--([a-z-]+)",
+        (settings.BASE_DIR / "node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css").read_text(),
+    )
+) | {"blue"}
+TAG_MODIFIERS = """() => [...new Set([...document.querySelectorAll('[class*="govuk-tag--"]')].flatMap(
+  e => [...e.classList].filter(c => c.startsWith('govuk-tag--')).map(c => c.slice('govuk-tag--'.length))))]"""
 
 
 def _sideways(page) -> int:
@@ -178,6 +191,8 @@ def crawl_as(role, context, live_server, world, wanted=None, opened=None) -> lis
                 problems.append(f"{role} {path} at {width}px: scrolls sideways by {sideways}px")
             if not i and (off := page.evaluate(OFF_TYPEFACE)):
                 problems.append(f"{role} {path}: text not in the GOV.UK typeface: {off}")
+            if not i and (unstyled := sorted(set(page.evaluate(TAG_MODIFIERS)) - TAG_COLOURS)):
+                problems.append(f"{role} {path}: tags in a colour GOV.UK Frontend does not have: {unstyled}")
         problems += [f"{role} {path}: {message}" for message in console]
         console.clear()
         widths.reverse()  # the next page loads at the width this one ended on

@@ -63,3 +63,11 @@ def test_viewing_the_records_is_audited(manager, history):
 def test_an_unknown_figure_or_period_is_not_found(manager):
     assert manager.get("/dashboard/records/everything/", RANGE).status_code == 404
     assert manager.get("/dashboard/records/contacts/", {**RANGE, "period": "soon"}).status_code == 404
+
+
+def test_a_records_rating_shows_in_its_gov_uk_colour_and_says_its_name(manager):
+    """ALP-2026-000001 is rated Amber: GOV.UK Frontend's amber is its orange tag ("govuk-tag--amber", written before,
+    is no class of GOV.UK's, so the tag showed in the default blue)."""
+    html = manager.get("/dashboard/records/contacts/", RANGE).content.decode()
+    assert '<strong class="govuk-tag govuk-tag--orange">Amber</strong>' in html
+    assert "govuk-tag--amber" not in html

@@ -1,31 +1,16 @@
-"""Small display helpers for triage pages: rating colours as GOV.UK tags, and the timeline's words.
+"""Small display helpers for triage pages: a contact's status as a GOV.UK tag, and the timeline's words.
 
 Time left is told by mash.timefmt (``{% load timefmt %}``), the one wording of every page."""
 
 from django import template
 
+from contacts.templatetags.contact_tags import status_colour
 from mash import timefmt
 
 register = template.Library()
 
-# GOV.UK Frontend has no "amber" tag; orange is its amber. Every tag also carries the rating's word.
-TAG_COLOURS = {"amber": "orange", "red": "red", "yellow": "yellow", "green": "green", "blue": "blue",
-               "purple": "purple", "grey": "grey"}  # fmt: skip
-
-
-@register.filter
-def tag_colour(colour: str) -> str:
-    return TAG_COLOURS.get(colour or "", "grey")
-
-
-# A contact's status as a tag: colours distinct from each other and from the ratings' (which share a row).
-STATUS_COLOURS = {"received": "pink", "in_triage": "teal", "enquiry": "magenta", "decided": "green",
-                  "closed": "grey"}  # fmt: skip
-
-
-@register.filter
-def status_colour(status: str) -> str:
-    return STATUS_COLOURS.get(status or "", "grey")
+# A contact's status as a tag, as every staff page shows it (contacts.templatetags.contact_tags).
+register.filter("status_colour", status_colour)
 
 
 @register.filter
