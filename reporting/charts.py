@@ -7,6 +7,8 @@ ratings are drawn in their rating's colour and named by their words, as the tags
 
 from thresholds.models import RatingColour
 
+from .words import period_words
+
 # GOV.UK colour palette, the colours the rating tags are drawn in.
 RATING_HEX = {
     RatingColour.RED: "#d4351c",
@@ -52,7 +54,7 @@ def chart_configs(figures, labels):
     trend = {
         "type": "bar",
         "data": {
-            "labels": [p["period"] for p in points],
+            "labels": [period_words(p["period"], figures["trend"]["interval"]) for p in points],
             "datasets": [
                 {
                     "type": "bar",

@@ -10,6 +10,7 @@ import pytest
 
 from mash import tenancy
 from tests.reporting.builders import RANGE
+from tests.text import read
 from thresholds.models import Rating
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,10 @@ pytestmark = pytest.mark.django_db
 def _charts(client):
     response = client.get("/dashboard/", RANGE)
     assert response.status_code == 200
-    page = response.content.decode()
+    return _charts_of(response.content.decode())
+
+
+def _charts_of(page):
     payload = re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page, re.S)
     assert payload, "the charts' data is missing from the page"
     return page, json.loads(unescape(payload.group(1)))
@@ -75,3 +79,28 @@ def test_the_charts_are_drawn_by_a_nonced_script_from_the_page_data(manager):
     assert re.search(r'<script nonce="[^"]+">\s*\(function \(\) \{\s*if \(typeof Chart', page)
     assert "chart.umd.min.js" in page
     assert " style=" not in page  # the content-security policy refuses inline styles
+
+
+@pytest.mark.parametrize(
+    ("interval", "periods"),
+    [("week", ["24 Aug 2026", "7 Sep 2026", "14 Sep 2026"]), ("month", ["Aug 2026", "Sep 2026"])],
+)
+def test_the_trend_names_its_periods_in_words_in_the_table_and_on_the_chart(manager, interval, periods):
+    """They were ISO dates ("2026-08-24"), on a page for a head of service."""
+    response = manager.get("/dashboard/", {**RANGE, "interval": interval})
+    page = response.content.decode()
+    table = page.split("Contacts, decisions and returns by")[1].split("</table>")[0]
+    assert re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)</th>', table) == periods
+    _, charts = _charts_of(page)
+    assert charts["chart-trend"]["data"]["labels"] == periods
+    assert "2026-08-24" not in read(page)
+
+
+def test_times_taken_say_their_unit_in_words_and_counts_agree_with_their_nouns(manager):
+    """Times read "median 0.8, 90th percentile 1.3 (workingdays, working time; 4 decisions)", and "1 of 1
+    decisions" was a possible line."""
+    text = read(manager.get("/dashboard/", RANGE).content.decode())
+    assert "Time to decision median 0.8 working days, 90th percentile 1.3 working days (4 decisions)" in text
+    assert "Time to early-help outcome median 60 hours, 90th percentile 69.6 hours (2 reviews)" in text
+    assert "Amber 2 3 66.7% median 6 hours, 90th percentile 6 hours" in text
+    assert "workingdays" not in text and "clock_hours" not in text
