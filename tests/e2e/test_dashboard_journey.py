@@ -56,9 +56,11 @@ def test_a_manager_reads_the_dashboard_and_downloads_annex_a_list_1(page, axe, l
     page.goto(f"{live_server.url}/dashboard/")
     assert page.get_by_role("heading", level=1).inner_text() == "Timeliness dashboard"
 
-    # Charts drawn by Chart.js, each with its figures in a table beside it.
-    for chart in ("chart-trend", "chart-agencies", "chart-ratings", "chart-outcomes"):
-        assert page.evaluate(f"() => !!Chart.getChart(document.getElementById('{chart}'))"), (chart, js_errors)
+    # Charts drawn by Chart.js (once the page's web font has loaded), each with its figures in a table beside it,
+    # their words in the page's typeface (they were in Chart.js's Helvetica).
+    charts = ("chart-trend", "chart-agencies", "chart-ratings", "chart-outcomes")
+    page.wait_for_function(f"() => {list(charts)}.every(id => Chart.getChart(document.getElementById(id)))")
+    assert page.evaluate("() => Chart.defaults.font.family").startswith('"GDS Transport"'), js_errors
     # Agencies as horizontal bars, every agency named on the axis; ratings in their colours.
     agencies = page.evaluate(
         "() => { const c = Chart.getChart(document.getElementById('chart-agencies')), y = c.scales.y;"
