@@ -107,6 +107,19 @@ def open_feedback_tasks():
     )
 
 
+def attach_children(rows, request_id) -> None:
+    """Set ``first_child`` and ``other_children`` on each of ``rows`` (feedback tasks, plan reviews): the
+    children of its request (``request_id(row)``), in order. One query for all of them."""
+    ids = {request_id(row) for row in rows}
+    by_request: dict[int, list[EarlyHelpChild]] = {}
+    if ids:
+        for child in EarlyHelpChild.objects.filter(request_id__in=ids).order_by("order", "id"):
+            by_request.setdefault(child.request_id, []).append(child)
+    for row in rows:
+        children = by_request.get(request_id(row), [])
+        row.first_child, row.other_children = (children[0] if children else None), children[1:]
+
+
 def draft_for(user) -> EarlyHelpDraft | None:
     return EarlyHelpDraft.objects.filter(owner=user).first()
 

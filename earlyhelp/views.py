@@ -87,6 +87,8 @@ def _queue_context(params, tenant):
                      children else None, "other_children": children[1:]})  # fmt: skip
     reviews = list(selectors.reviews_due()[:QUEUE_LIMIT])
     tasks = list(selectors.open_feedback_tasks()[:QUEUE_LIMIT])
+    # Whom each call, letter and review is about (one query for both lists).
+    selectors.attach_children([*tasks, *reviews], lambda row: getattr(row, "request_id", None) or row.plan.request_id)
     counts = {
         "overdue": sum(1 for row in rows if row["countdown"].is_overdue),
         "due_soon": sum(1 for row in rows if row["countdown"].is_due_soon),

@@ -41,8 +41,27 @@ def test_the_queue_page_costs_a_fixed_number_of_queries(hub, api_as, client):
     _fill(hub, api_as, 6)
     many = _queries(client, "/early-help/")
     assert few == many
-    # session, user, (tenant), queue + children, feedback tasks, plan reviews, the header's unread count
-    assert many <= 9
+    # session, user, (tenant), queue + children, feedback tasks, plan reviews, their children, the header's unread
+    # count
+    assert many <= 10
+
+
+def test_the_calls_letters_and_reviews_due_name_the_child_each_is_about(hub, api_as, client):
+    """They named only the request's reference: a coordinator phoning a family had to open each one to see whom."""
+    from tests.text import read
+
+    client.force_login(hub.ehcoord)
+    _fill(hub, api_as, 1)
+    with tenancy.tenant_context(hub.tenant):
+        from earlyhelp.models import EarlyHelpChild
+
+        planned = EarlyHelpChild.objects.filter(request__status="plan").order_by("order", "id").first()
+    assert planned is not None
+    html = client.get("/early-help/").content.decode()
+    name = f"{planned.first_name} {planned.last_name}"
+    for table in ("feedback-table", "reviews-table"):
+        rows = read(html.split(f'id="{table}"')[1].split("</table>")[0])
+        assert "Child Request" in rows and name in rows, (table, rows)
 
 
 def test_the_htmx_refresh_costs_a_fixed_number_of_queries(hub, api_as, client):
