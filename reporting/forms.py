@@ -5,6 +5,8 @@ from datetime import date, timedelta
 from django import forms
 from django.utils import timezone
 
+from mash.date_input import GovukDateField
+
 from .selectors import INTERVALS, Filters, teams
 
 DATE_ERRORS = {"required": "Enter a date.", "invalid": "Enter a real date, for example 2026-03-31."}
@@ -50,19 +52,31 @@ class FiltersForm(forms.Form):
         return Filters(start=data["from"], end=data["to"], team=data.get("team"), interval=interval)
 
 
+class DashboardFiltersForm(FiltersForm):
+    """The page's filters: the dates typed in GOV.UK date inputs (day, month and year boxes, not the browser's
+    date picker, whose order follows the browser's language). A link's ``from=YYYY-MM-DD`` is still read."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = GovukDateField(label="From (received on or after)", noun="the start date")
+        self.fields["to"] = GovukDateField(label="To (received on or before)", noun="the end date")
+        for name, noun in (("from", "start"), ("to", "end")):
+            self.fields[name].error_messages["required"] = f"Enter the {noun} date"
+
+
+def asked_for_dates(data) -> bool:
+    """Whether the query names a date, as ISO (a link) or in the date inputs' boxes."""
+    return any(key in ("from", "to") or key.startswith(("from-", "to-")) for key in data)
+
+
 def default_range():
     today = timezone.localdate()
     return {"from": (today - timedelta(days=90)).isoformat(), "to": today.isoformat()}
 
 
 class AnnexAForm(forms.Form):
-    on = forms.DateField(
-        label="Six months up to and including",
-        error_messages=DATE_ERRORS,
-        input_formats=["%Y-%m-%d"],
-    )
+    """The date Annex A's six months end on, in a GOV.UK date input (``on=YYYY-MM-DD`` in a link is read too)."""
 
-    def clean(self):
-        data = super().clean()
-        _in_bounds(self, "on")
-        return data
+    on = GovukDateField(
+        label="Six months up to and including", noun="the date", error_messages={"required": "Enter the date"}
+    )

@@ -5,25 +5,43 @@ import json
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from contacts.choices import Outcome, ReferralSource
 from earlyhelp.models import EarlyHelpOutcome
 from mash import audit, csvsafe
+from mash.date_input import date_parts
 from mash.decorators import role_required
 from mash.models import Agency
 from thresholds.models import Rating
 from triage.handover_models import OrganisationType
 
 from . import annex_a, charts, selectors, services
-from .forms import AnnexAForm, FiltersForm, default_range
+from .forms import AnnexAForm, DashboardFiltersForm, asked_for_dates, default_range
 
 ALLOWED = selectors.DASHBOARD_ROLES
 PAGE_SIZE = 50
 
 
 def _filters_form(request):
-    data = request.GET if "from" in request.GET or "to" in request.GET else default_range()
-    return FiltersForm(data)
+    return DashboardFiltersForm(request.GET if asked_for_dates(request.GET) else default_range())
+
+
+def _filters_context(request, form) -> dict:
+    """What the dashboard's two forms need, whether the page shows figures or the filters' errors."""
+    return {
+        "form": form,
+        "teams": selectors.teams(keep=request.GET.get("team")),
+        "intervals": selectors.INTERVALS,
+        "date_parts": {name: date_parts(form[name]) for name in ("from", "to")},
+        **_annex_context(),
+    }
+
+
+def _annex_context(form=None) -> dict:
+    """The Annex A form (its date today unless typed) and its date's boxes."""
+    form = form if form is not None else AnnexAForm(initial={"on": timezone.localdate()})
+    return {"annex_form": form, "annex_parts": date_parts(form["on"])}
 
 
 def _labels():
@@ -42,12 +60,7 @@ def _labels():
 @role_required(*ALLOWED)
 def dashboard(request):
     form = _filters_form(request)
-    context = {
-        "form": form,
-        "teams": selectors.teams(keep=request.GET.get("team")),
-        "annex_form": AnnexAForm(),
-        "intervals": selectors.INTERVALS,
-    }
+    context = _filters_context(request, form)
     if not form.is_valid():
         return render(request, "reporting/dashboard.html", context, status=400)
     filters = form.filters()
@@ -144,8 +157,7 @@ def _ref(kind, fact):
 def figures_csv(request):
     form = _filters_form(request)
     if not form.is_valid():
-        context = {"form": form, "teams": selectors.teams(keep=request.GET.get("team")), "annex_form": AnnexAForm()}
-        return render(request, "reporting/dashboard.html", context, status=400)
+        return render(request, "reporting/dashboard.html", _filters_context(request, form), status=400)
     filters = form.filters()
     figures = selectors.timeliness(filters, tenant=request.tenant)
     services.record_download(
@@ -202,7 +214,7 @@ def annex_a_download(request):
         errors = dict(form.errors) if not form.is_valid() else {}
         if number is None:
             errors["list"] = ["Choose List 1, 2 or 3."]
-        return render(request, "reporting/annex_a.html", {"annex_form": form, "errors": errors}, status=400)
+        return render(request, "reporting/annex_a.html", {**_annex_context(form), "errors": errors}, status=400)
     chosen = form.cleaned_data["on"]
     tenant = request.user.tenant
     rows = annex_a.BUILDERS[number](tenant, chosen)
@@ -221,4 +233,4 @@ def annex_a_download(request):
 
 @role_required(*ALLOWED)
 def annex_a_page(request):
-    return render(request, "reporting/annex_a.html", {"annex_form": AnnexAForm(), "errors": {}})
+    return render(request, "reporting/annex_a.html", {**_annex_context(), "errors": {}})

@@ -99,3 +99,38 @@ def test_teams_are_listed_for_the_dashboard_filter(history, api_as):
         {"id": history["team"].pk, "name": "MASH team A", "active": True, "members": ["a-worker"]}
     ]
     assert api_as(history["triage"]).get("/api/v1/teams/").status_code == 403
+
+
+def test_the_page_takes_its_dates_in_gov_uk_date_inputs_and_still_reads_a_links_dates(history, client):
+    """The browser's date picker showed 09/05/2026 or 05/09/2026 by the browser's language; the page now has
+    day, month and year boxes, as the audit log. Its links (and bookmarks) still carry ISO dates."""
+    from tests.text import read
+
+    client.force_login(history["manager"])
+    typed = {
+        "from-day": "1",
+        "from-month": "8",
+        "from-year": "2026",
+        "to-day": "30",
+        "to-month": "9",
+        "to-year": "2026",
+    }
+    by_boxes = client.get("/dashboard/", typed)
+    assert by_boxes.status_code == 200
+    html = by_boxes.content.decode()
+    assert 'name="from-day"' in html and 'value="30"' in html and 'type="date"' not in html
+    assert "Figures for contacts received from 1 August 2026 to 30 September 2026" in read(html)
+    assert "/dashboard/records/contacts/?from=2026-08-01&amp;to=2026-09-30" in html  # its links: ISO dates
+    by_link = client.get("/dashboard/", RANGE).content.decode()
+    assert "5 contacts" in read(by_link) and "5 contacts" in read(html)
+
+
+def test_a_date_typed_wrong_on_the_page_is_named_linked_to_its_box_and_kept(history, client):
+    client.force_login(history["manager"])
+    typed = {"from-day": "31", "from-month": "2", "from-year": "2026", "to-day": "", "to-month": "", "to-year": ""}
+    response = client.get("/dashboard/", typed)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<a href="#id_from-day">The start date must be a real date</a>' in html
+    assert '<a href="#id_to-day">Enter the end date</a>' in html
+    assert 'id="id_from-day" name="from-day" type="text" inputmode="numeric" value="31"' in html

@@ -76,10 +76,10 @@ def test_every_download_is_audited(manager_client, history):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"list": "1", "on": "31/09/2026"}, "Enter a real date"),
-        ({"list": "1"}, "Enter a date."),
+        ({"list": "1", "on": "31/09/2026"}, "The date must be a real date"),
+        ({"list": "1"}, "Enter the date"),
         ({"list": "4", "on": "2026-09-30"}, "Choose List 1, 2 or 3."),
-        ({"list": "1", "on": "0001-03-01"}, "Enter a date between 1900 and 2100."),
+        ({"list": "1", "on": "0001-03-01"}, "The date must be between 1900 and 2100"),
     ],
 )
 def test_a_bad_download_request_shows_the_error_and_no_file(manager_client, history, query, message):
