@@ -62,3 +62,15 @@ def test_on_a_wide_screen_the_filter_is_always_beside_the_list_with_no_button(pa
     expect(page.get_by_role("button", name="Hide filter")).to_be_hidden()
     filter_box, list_box = page.locator(".mash-filter").bounding_box(), page.locator("#queue").bounding_box()
     assert filter_box["x"] + filter_box["width"] <= list_box["x"]  # beside it
+
+
+def test_on_a_phone_the_workspaces_caption_is_read_without_scrolling_sideways(page, live_server, demo_data):
+    sign_in(page, live_server, "cambridgeshire-nav-police")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/navigators/")
+    when = page.locator("#workspace-caption .mash-secondary")
+    expect(when).to_contain_text("refreshed every minute")
+    right = when.evaluate(
+        "(e) => { const r = document.createRange(); r.selectNodeContents(e); return r.getBoundingClientRect().right; }"
+    )
+    assert right <= PHONE["width"], "the caption runs past the screen's edge"
