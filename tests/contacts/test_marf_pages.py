@@ -58,6 +58,7 @@ def _fill_everything(browser):
 def test_a_referrer_files_a_marf_page_by_page_and_sees_the_reference(hub, browser):
     start = browser.get("/contacts/referral/")
     assert "Start now" in start.content.decode()
+    assert 'class="govuk-button__start-icon"' in start.content.decode()  # GOV.UK's start button, with its arrow
     _fill_everything(browser)
     check = browser.get("/contacts/referral/check/").content.decode()
     for shown in ("Leo Hart", "Born 2 April 2025", "mother", "Mill Road Surgery", "Health services: GP",
