@@ -78,3 +78,22 @@ def test_ratings_and_statuses_show_in_the_colours_every_other_staff_page_gives_t
     assert "govuk-tag--amber" not in html
     assert '<strong class="govuk-tag govuk-tag--teal">In triage</strong>' in html
     assert '<strong class="govuk-tag govuk-tag--pink">Received</strong>' in html
+
+
+def test_a_decided_contact_says_when_it_was_decided_and_an_open_one_when_it_is_due(hub):
+    """The column gave a decided contact's old deadline, as if it were still to decide."""
+    from django.utils import timezone
+
+    from mash import timefmt
+    from tests.text import read
+
+    _file(hub, 2)
+    decided_at = timezone.now()
+    with tenancy.tenant_context(hub["tenant"]):
+        decided, waiting = Contact.objects.order_by("id")
+        Contact.objects.filter(pk=decided.pk).update(status="decided", outcome="nfa", decided_at=decided_at)
+    client = Client()
+    client.force_login(hub["triage"])
+    text = read(_page(client, "/contacts/")[0])
+    assert f"{decided.reference} " in text and f"Decided {timefmt.govuk_datetime(decided_at)}" in text
+    assert f"Due {timefmt.govuk_datetime(waiting.decision_due_at)}" in text
