@@ -107,17 +107,16 @@ def open_feedback_tasks():
     )
 
 
-def attach_children(rows, request_id) -> None:
-    """Set ``first_child`` and ``other_children`` on each of ``rows`` (feedback tasks, plan reviews): the
-    children of its request (``request_id(row)``), in order. One query for all of them."""
-    ids = {request_id(row) for row in rows}
+def attach_children(requests) -> None:
+    """Set ``first_child`` and ``other_children`` on each early-help request of ``requests`` (those that feedback
+    tasks and plan reviews were loaded with): its children, in order. One query for all of them."""
     by_request: dict[int, list[EarlyHelpChild]] = {}
-    if ids:
-        for child in EarlyHelpChild.objects.filter(request_id__in=ids).order_by("order", "id"):
+    if requests:
+        for child in EarlyHelpChild.objects.filter(request__in={r.pk for r in requests}).order_by("order", "id"):
             by_request.setdefault(child.request_id, []).append(child)
-    for row in rows:
-        children = by_request.get(request_id(row), [])
-        row.first_child, row.other_children = (children[0] if children else None), children[1:]
+    for request in requests:
+        children = by_request.get(request.pk, [])
+        request.first_child, request.other_children = (children[0] if children else None), children[1:]
 
 
 def draft_for(user) -> EarlyHelpDraft | None:

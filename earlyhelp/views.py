@@ -88,7 +88,7 @@ def _queue_context(params, tenant):
     reviews = list(selectors.reviews_due()[:QUEUE_LIMIT])
     tasks = list(selectors.open_feedback_tasks()[:QUEUE_LIMIT])
     # Whom each call, letter and review is about (one query for both lists).
-    selectors.attach_children([*tasks, *reviews], lambda row: getattr(row, "request_id", None) or row.plan.request_id)
+    selectors.attach_children([t.request for t in tasks] + [r.plan.request for r in reviews])
     counts = {
         "overdue": sum(1 for row in rows if row["countdown"].is_overdue),
         "due_soon": sum(1 for row in rows if row["countdown"].is_due_soon),
