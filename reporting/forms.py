@@ -58,10 +58,13 @@ class DashboardFiltersForm(FiltersForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["from"] = GovukDateField(label="From (received on or after)", noun="the start date")
-        self.fields["to"] = GovukDateField(label="To (received on or before)", noun="the end date")
-        for name, noun in (("from", "start"), ("to", "end")):
-            self.fields[name].error_messages["required"] = f"Enter the {noun} date"
+        self.fields["from"] = GovukDateField(
+            label="From (received on or after)", noun="the start date",
+            error_messages={"required": "Enter the start date"},
+        )  # fmt: skip
+        self.fields["to"] = GovukDateField(
+            label="To (received on or before)", noun="the end date", error_messages={"required": "Enter the end date"}
+        )
 
 
 def asked_for_dates(data) -> bool:
