@@ -20,7 +20,7 @@ from django.utils import timezone
 from deadlines.services import notify, plan_clock, start_clock
 from mash import audit, documents, freshness, locks, tenancy, timefmt
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
-from mash.references import allocate_reference
+from mash.references import allocate_reference, taken_first
 from mash.roles import Role
 from mash.selectors import tenant_staff
 from thresholds.calendars import edt_covers
@@ -62,21 +62,23 @@ PERSON_FIELDS = (
 # --- receiving a contact -------------------------------------------------------------------------
 
 
-def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
+def submit_contact(*, tenant, actor, submission: ContactSubmission, also=None) -> Contact:
     """Receive a contact (MARF, public report, phone call or police notification) from validated input.
 
     Gives it the next reference of the tenant's year, sets the decision deadline, links every
     person it names to the register (with possible matches for triage), audits, starts the clock.
     ``actor`` is None for a report from the public.
 
-    The tenant's reference counter is one row every submission of the tenant queues on until its transaction
-    ends, so it is locked where the least follows. A contact recorded by staff is matched in the request (its
-    people against the register, earlier contacts read): it is stored under a provisional reference, never seen
-    outside this transaction, and its number taken and written last. A referrer's or the public's contact stops
-    at what its sender waits for (below), so nothing slow follows its number: it is taken first, and the contact
-    stored once with it and its decision deadline (worked out before the clock is written, by
+    The tenant's reference counter is one row every submission of the tenant queues on, so its number is taken
+    in a transaction of its own before the contact's (:func:`mash.references.taken_first`): no submission waits
+    for another's to commit, and one that fails leaves an audited unused number. Called inside a caller's
+    transaction, the number is taken in it instead, where the least follows: a referrer's or the public's
+    contact first (nothing slow follows), a contact recorded by staff last (it is stored under a provisional
+    reference, never seen outside this transaction, and its number written last, after matching). Either way
+    the contact is stored with its decision deadline (worked out before the clock is written, by
     :func:`deadlines.services.plan_clock`). The people received are kept on the contact (``received_people``,
-    in order) for the reply.
+    in order) for the reply. ``also(contact)``, if given, runs last in the contact's transaction (a referrer's
+    draft removed with it: both or neither).
 
     A referrer's or the public's contact is never shown the register, earlier contacts or a bounce (issue 22),
     so its people are stored pending and matched by a worker after the commit, with the bounce check
@@ -84,16 +86,17 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
     (:mod:`mash.freshness`), so triage never reads the contact unmatched. Staff are shown the register and
     earlier contacts in their reply, so their contacts are matched in the request.
     """
-    with transaction.atomic():
-        received_at = submission.received_at or timezone.now()
+    if not submission.source:
+        raise PolicyViolation("Choose who is making this referral.", field="source")
+    received_at = submission.received_at or timezone.now()
+    first = taken_first(ReferenceCounter, tenant=tenant, at=received_at, actor=actor)
+    with first as reference, transaction.atomic():
         contact = Contact(
             channel=submission.channel,
             received_at=received_at,
             submitted_by=actor if actor is not None and actor.role == Role.REFERRER else None,
             **{f: getattr(submission, f) for f in CONTACT_FIELDS},
         )
-        if not contact.source:
-            raise PolicyViolation("Choose who is making this referral.", field="source")
         contact.tenant = tenant  # the audit, the clock and the acknowledgement read it: no query for it
         contact.out_of_hours = edt_covers(tenant, received_at)  # the tenant's EDT cover times (issue 19)
         plan = plan_clock(tenant=tenant, kind=ClockKind.DECISION, started_at=received_at)
@@ -101,10 +104,10 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
         deferred = submission.channel == Channel.PUBLIC or (actor is not None and actor.role == Role.REFERRER)
         contact.follows_matching = deferred and bool(submission.children or submission.household)
         triage_workers = list(tenant_staff(tenant=tenant, roles=[Role.TRIAGE]).values_list("pk", flat=True))
-        if deferred:  # nothing slow follows: the number now, and the contact stored once
-            contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
-        else:
-            contact.reference = _provisional_reference()
+        provisional = reference is None and not deferred
+        if reference is None and deferred:  # nothing slow follows: the number now, and the contact stored once
+            reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
+        contact.reference = _provisional_reference() if provisional else reference
         try:
             if not contact.external_reference:
                 contact.save()  # no other unique value a sender chooses: no savepoint needed
@@ -119,7 +122,7 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
             raise
         contact.received_people = _add_people(contact, submission, deferred=deferred)
         earlier = None if deferred else bounces.earlier_step(contact, persons=known_children(contact.received_people))
-        if not deferred:  # last: the counter's row stays locked from here until the transaction commits
+        if provisional:  # last: the counter's row stays locked from here until the transaction ends
             contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
             Contact.objects.filter(pk=contact.pk).update(reference=contact.reference)
         with audit.batched():  # the contact's events (received, its clock, a bounce) in one INSERT
@@ -138,6 +141,8 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission) -> Contact:
             _start_decision_clock(contact, actor=actor, responsible=triage_workers, plan=plan)
         _acknowledge(contact)
         contact_received.send(sender=Contact, contact=contact, actor=actor)
+        if also is not None:
+            also(contact)
     return contact
 
 
@@ -616,10 +621,9 @@ def discard_draft(*, actor, reason: str = "discarded") -> None:
 
 def submit_marf(*, tenant, actor, submission: ContactSubmission) -> Contact:
     """A referrer's MARF from their draft: the contact is received and the draft removed, both or neither."""
-    with transaction.atomic():
-        contact = submit_contact(tenant=tenant, actor=actor, submission=submission)
-        discard_draft(actor=actor, reason="submitted")
-    return contact
+    return submit_contact(
+        tenant=tenant, actor=actor, submission=submission, also=lambda _: discard_draft(actor=actor, reason="submitted")
+    )
 
 
 # --- a pre-birth referral's child is born ---------------------------------------------------------

@@ -1,0 +1,116 @@
+"""A contact's number is taken in a transaction of its own: no referral waits for another to be stored, and a
+number taken by a submission that then fails is accounted for in the audit trail, never silently missing."""
+
+import threading
+
+import pytest
+from django.db import DatabaseError, connections
+
+from contacts import services
+from contacts.models import Contact
+from contacts.serializers import ContactInput, StaffContactInput
+from contacts.signals import contact_received
+from mash import tenancy
+from mash.roles import Role
+from tests.audit_helpers import audit_events
+from tests.contacts.builders import marf
+from tests.factories import TenantFactory, UserFactory
+from thresholds.services import ensure_default_policy
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def council():
+    tenant = TenantFactory(slug="first", reference_prefix="FST")
+    with tenancy.tenant_context(tenant):
+        ensure_default_policy(tenant=tenant)
+    return {
+        "tenant": tenant,
+        "referrer": UserFactory(tenant=tenant, role=Role.REFERRER),
+        "triage": UserFactory(tenant=tenant, role=Role.TRIAGE),
+    }
+
+
+def _file(council, *, who="referrer"):
+    with tenancy.tenant_context(council["tenant"]):
+        if who == "referrer":
+            serializer = ContactInput(data=marf())
+            serializer.is_valid(raise_exception=True)
+            submission = serializer.to_submission(channel="marf")
+        else:
+            serializer = StaffContactInput(data=marf())
+            serializer.is_valid(raise_exception=True)
+            submission = serializer.to_submission()
+        return services.submit_contact(tenant=council["tenant"], actor=council[who], submission=submission)
+
+
+def _references(tenant) -> list[str]:
+    with tenancy.tenant_context(tenant):
+        return sorted(Contact.objects.values_list("reference", flat=True))
+
+
+def test_a_referral_still_being_stored_does_not_hold_up_the_next_one(council):
+    """Before, the council's counter row stayed locked until the first referral committed, so every referral
+    filed meanwhile waited for it (a sixth of a MARF's database time with four referrers at once)."""
+    inside, release = threading.Event(), threading.Event()
+
+    def pause_the_first(sender, contact, **kwargs):
+        if threading.current_thread().name == "first":
+            inside.set()
+            release.wait(30)
+
+    contact_received.connect(pause_the_first, weak=False)
+    stored, errors = {}, []
+
+    def file(name):
+        try:
+            stored[name] = _file(council).reference
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=file, args=("first",), name="first")
+    second = threading.Thread(target=file, args=("second",), name="second")
+    try:
+        first.start()
+        assert inside.wait(15), "the first referral never reached its last step"
+        second.start()
+        second.join(10)
+        finished_while_first_open = not second.is_alive()
+    finally:
+        release.set()
+        first.join(30)
+        second.join(30)
+        contact_received.disconnect(pause_the_first)
+    assert errors == []
+    assert finished_while_first_open, "the second referral waited for the first to be stored"
+    assert stored == {"first": "FST-2026-000001", "second": "FST-2026-000002"} or stored == {
+        "first": "FST-2027-000001",
+        "second": "FST-2027-000002",
+    }
+    assert _references(council["tenant"]) == sorted(stored.values())
+
+
+def test_a_referral_that_fails_after_its_number_is_taken_stores_nothing_and_its_number_is_audited(council):
+    def fail(sender, contact, **kwargs):
+        raise DatabaseError("could not extend file: No space left on device")
+
+    contact_received.connect(fail, weak=False)
+    try:
+        with pytest.raises(DatabaseError):
+            _file(council)
+    finally:
+        contact_received.disconnect(fail)
+    tenant = council["tenant"]
+    assert _references(tenant) == []
+    assert audit_events(tenant, action="contact.received") == []
+    [unused] = audit_events(tenant, action="contact.reference_unused")
+    assert unused.object_label.startswith("FST-") and unused.object_label.endswith("-000001")
+    assert unused.changes == {"reference": unused.object_label, "error": "DatabaseError"}
+    assert unused.actor == council["referrer"]
+
+    following = _file(council)  # the next referral is stored, under the next number
+    assert following.reference.endswith("-000002")
+    assert _references(tenant) == [following.reference]
