@@ -137,6 +137,20 @@ def _visible(request, pk):
     return get_object_or_404(selectors.request_detail(request.user), pk=pk)
 
 
+def _identity(request, eh) -> dict:
+    """What the identity bar of a page about ``eh`` shows: its children (one query) and the review's time left,
+    in the queue's wording."""
+    fraction = threshold_selectors.warn_fractions(request.tenant)[ClockKind.EARLY_HELP_REVIEW]
+    return {"children": list(eh.children.all()), "countdown": _countdown(eh, timezone.now(), fraction)}
+
+
+def _about(request, eh, page: str) -> dict:
+    """The identity bar of a form about ``eh``, so no one records an outcome or a review against the wrong family.
+    It names the child: a read of the request, logged as the request page's is, with the page it was read on."""
+    audit.record(actor=request.user, action="early_help.viewed", obj=eh, changes={"page": page})
+    return _identity(request, eh)
+
+
 def _coordinator_only(request):
     if request.user.role != Role.EHCOORD:
         raise PermissionDenied("Only Early Help coordinators may do this.")
@@ -165,7 +179,7 @@ def request_detail(request, pk):
         "earlyhelp/request.html",
         {
             "eh": eh,
-            "children": list(eh.children.all()),
+            **_identity(request, eh),
             "tasks": list(eh.feedback_tasks.all()),
             "plan": plan,
             "reviews": reviews,
@@ -210,7 +224,7 @@ def _action_page(request, eh, *, form_class, template, title, run, form_kwargs=N
                 return redirect("earlyhelp:request", pk=eh.pk)
     else:
         form = form_class(initial=initial(eh) if callable(initial) else initial, **form_kwargs)
-    context = {"eh": eh, "form": form, "title": title, **(extra(eh) if extra else {})}
+    context = {"eh": eh, "form": form, "title": title, **(extra(eh) if extra else {}), **_about(request, eh, title)}
     return render(request, template, context, status=400 if form.errors else 200)
 
 
@@ -421,10 +435,10 @@ def step_up(request, pk):
                 return redirect("earlyhelp:request", pk=eh.pk)
     else:
         form = StepUpForm()
-    return render(
-        request, "earlyhelp/step_up.html", {"eh": eh, "form": form, "history": services.history_summary(eh)},
-        status=400 if form.errors else 200,
-    )  # fmt: skip
+    context = {"eh": eh, "form": form, "history": services.history_summary(eh)}
+    if not selectors.is_referrer_view(request.user):  # the professional who asked sees their own request's page
+        context.update(_about(request, eh, "Step up to the MASH"))
+    return render(request, "earlyhelp/step_up.html", context, status=400 if form.errors else 200)
 
 
 # --- asking for early help: the Early Help Assessment form, with drafts --------------------------------------
