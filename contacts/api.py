@@ -4,7 +4,6 @@ public reports."""
 from __future__ import annotations
 
 import django_filters
-from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status
@@ -194,24 +193,25 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
         batch.is_valid(raise_exception=True)
         results = []
         accepted = 0
-        with transaction.atomic():
-            for index, item in enumerate(batch.validated_data["notifications"]):
-                serializer = PoliceNotificationInput(data=item)
-                if not serializer.is_valid():
-                    results.append({"index": index, "errors": serializer.errors})
-                    continue
-                try:
-                    with transaction.atomic():  # a savepoint: a rejected notification leaves no trace
-                        contact = services.submit_contact(
-                            tenant=request.tenant,
-                            actor=request.user,
-                            submission=serializer.to_submission(channel=Channel.POLICE_NOTIFICATION),
-                        )
-                except DomainError as exc:
-                    results.append({"index": index, "errors": exc.as_errors()})
-                    continue
-                accepted += 1
-                results.append({"index": index, "reference": contact.reference})
+        # Each notification in a transaction of its own (submit_contact's): a batch of hundreds never holds the
+        # council's reference counter, so referrers are not kept waiting while it is filed. A batch cut short
+        # (a fault, a lost connection) keeps what it stored, and resending it files nothing twice.
+        for index, item in enumerate(batch.validated_data["notifications"]):
+            serializer = PoliceNotificationInput(data=item)
+            if not serializer.is_valid():
+                results.append({"index": index, "errors": serializer.errors})
+                continue
+            try:
+                contact = services.submit_contact(
+                    tenant=request.tenant,
+                    actor=request.user,
+                    submission=serializer.to_submission(channel=Channel.POLICE_NOTIFICATION),
+                )
+            except DomainError as exc:  # refused whole: its transaction leaves no trace
+                results.append({"index": index, "errors": exc.as_errors()})
+                continue
+            accepted += 1
+            results.append({"index": index, "reference": contact.reference})
         return Response({"results": results, "accepted": accepted, "rejected": len(results) - accepted})
 
 

@@ -62,6 +62,9 @@ PERSON_FIELDS = (
 # --- receiving a contact -------------------------------------------------------------------------
 
 
+ALREADY_RECEIVED = "A contact with this reference has already been received."
+
+
 def submit_contact(*, tenant, actor, submission: ContactSubmission, also=None) -> Contact:
     """Receive a contact (MARF, public report, phone call or police notification) from validated input.
 
@@ -88,6 +91,9 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission, also=None) -
     """
     if not submission.source:
         raise PolicyViolation("Choose who is making this referral.", field="source")
+    sent_before = Contact.objects.filter(external_reference=submission.external_reference)
+    if submission.external_reference and sent_before.exists():  # a resend (a police batch's): no number taken
+        raise PolicyViolation(ALREADY_RECEIVED, field="external_reference")
     received_at = submission.received_at or timezone.now()
     first = taken_first(ReferenceCounter, tenant=tenant, at=received_at, actor=actor)
     with first as reference, transaction.atomic():
@@ -116,9 +122,7 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission, also=None) -
                     contact.save()
         except IntegrityError as exc:
             if contact.external_reference and "external_reference" in str(exc):
-                raise PolicyViolation(
-                    "A contact with this reference has already been received.", field="external_reference"
-                ) from exc
+                raise PolicyViolation(ALREADY_RECEIVED, field="external_reference") from exc  # two at once
             raise
         contact.received_people = _add_people(contact, submission, deferred=deferred)
         earlier = None if deferred else bounces.earlier_step(contact, persons=known_children(contact.received_people))

@@ -14,7 +14,9 @@ from mash import tenancy
 from mash.roles import Role
 from tests.audit_helpers import audit_events
 from tests.contacts.builders import marf
-from tests.factories import TenantFactory, UserFactory
+from tests.contacts.test_police_and_public import URL as POLICE_URL
+from tests.contacts.test_police_and_public import notification
+from tests.factories import AgencyFactory, TenantFactory, UserFactory
 from thresholds.services import ensure_default_policy
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,10 +27,12 @@ def council():
     tenant = TenantFactory(slug="first", reference_prefix="FST")
     with tenancy.tenant_context(tenant):
         ensure_default_policy(tenant=tenant)
+    police = AgencyFactory(tenant=tenant, slug="police", name="Police")
     return {
         "tenant": tenant,
         "referrer": UserFactory(tenant=tenant, role=Role.REFERRER),
         "triage": UserFactory(tenant=tenant, role=Role.TRIAGE),
+        "police": UserFactory(tenant=tenant, role=Role.NAVIGATOR, agency=police),
     }
 
 
@@ -114,3 +118,60 @@ def test_a_referral_that_fails_after_its_number_is_taken_stores_nothing_and_its_
     following = _file(council)  # the next referral is stored, under the next number
     assert following.reference.endswith("-000002")
     assert _references(tenant) == [following.reference]
+
+
+def test_a_police_batch_being_filed_does_not_hold_up_a_referrers_marf(council, api_as):
+    """Before, a batch (up to 500 notifications) was one transaction: from its first notification's number to its
+    commit, every referrer of the council waited on the counter row."""
+    inside, release = threading.Event(), threading.Event()
+    seen = []
+
+    def pause_the_batch(sender, contact, **kwargs):
+        if threading.current_thread().name == "batch":
+            seen.append(contact.external_reference)
+            if len(seen) == 2:  # the first is stored; the batch is busy with the second
+                inside.set()
+                release.wait(30)
+
+    contact_received.connect(pause_the_batch, weak=False)
+    answers, errors = {}, []
+
+    def post(name, user, url, body):
+        try:
+            answers[name] = api_as(user).post(url, body, format="json")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    batch = {"notifications": [notification(1), notification(2), notification(3)]}
+    filing = threading.Thread(target=post, args=("batch", council["police"], POLICE_URL, batch), name="batch")
+    referring = threading.Thread(target=post, args=("marf", council["referrer"], "/api/v1/contacts/", marf()))
+    try:
+        filing.start()
+        assert inside.wait(15), "the batch never reached its second notification"
+        referring.start()
+        referring.join(10)
+        finished_while_batch_open = not referring.is_alive()
+    finally:
+        release.set()
+        filing.join(30)
+        referring.join(30)
+        contact_received.disconnect(pause_the_batch)
+    assert errors == []
+    assert finished_while_batch_open, "the referrer's MARF waited for the police batch"
+    assert answers["marf"].status_code == 201 and answers["batch"].data["accepted"] == 3
+    numbers = sorted(int(r.rsplit("-", 1)[1]) for r in _references(council["tenant"]))
+    assert numbers == [1, 2, 3, 4]
+
+
+def test_a_resent_police_notification_is_refused_without_taking_a_number(council, api_as):
+    police = api_as(council["police"])
+    first = police.post(POLICE_URL, {"notifications": [notification(1)]}, format="json").data["results"]
+    again = police.post(POLICE_URL, {"notifications": [notification(1), notification(2)]}, format="json").data
+    assert again["results"][0]["errors"] == {
+        "external_reference": ["A contact with this reference has already been received."]
+    }
+    assert again["accepted"] == 1
+    assert [first[0]["reference"][-6:], again["results"][1]["reference"][-6:]] == ["000001", "000002"]
+    assert audit_events(council["tenant"], action="contact.reference_unused") == []
