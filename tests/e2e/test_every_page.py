@@ -1,6 +1,7 @@
 """Every page of every role, in the browser at 1280 and at 390 pixels wide: axe-core finds no violation of
 any impact, nothing scrolls sideways, no text falls back from the GOV.UK typeface, every tag is in a colour
-GOV.UK Frontend has, and the browser reports no console error and no script error.
+GOV.UK Frontend has, staff see the caseworking layout and referrers and the public the GOV.UK column, and the
+browser reports no console error and no script error.
 
 The pages come from the URL resolver (tests/crawl.py), with a real row behind every path parameter,
 so a new page is visited without anyone remembering. A role's pages are the patterns that answer it 200
@@ -42,9 +43,35 @@ def world(transactional_db, tenant_a, make_user, settings):
     return build_world(tenant_a, make_user)
 
 
-def pages_of(world, client, role, wanted=None) -> list[tuple[str, str]]:
+# Staff work in the caseworking layout (staff_base.html: the MoJ header, the full width); referrers and the public
+# in the GOV.UK column (base.html). A page that picks its own base leaves staff between two headers as they move
+# (the people pages and the staff accounts did). A print view is the document alone, in neither.
+STAFF_ROLES = set(ROLES) - {Role.REFERRER, ANONYMOUS}
+STAFF_HEADER = 'class="moj-header '
+
+
+# The public's report form is the public's page whoever opens it.
+PUBLIC_PAGES = ("/contacts/report/",)
+
+
+def layout_problem(role, path: str, html: str) -> str | None:
+    """What is wrong with the layout ``role`` was given on ``path``, if anything."""
+    if path.endswith("/print/"):
+        return None
+    if path.startswith(PUBLIC_PAGES):
+        role = ANONYMOUS
+    staff_layout = STAFF_HEADER in html
+    if role in STAFF_ROLES and not staff_layout:
+        return f"{role} {path}: a staff page in the public layout (extend layout_template or staff_base.html)"
+    if role not in STAFF_ROLES and staff_layout:
+        return f"{role} {path}: a referrer's or the public's page in the staff layout"
+    return None
+
+
+def pages_of(world, client, role, wanted=None, problems=None) -> list[tuple[str, str]]:
     """(pattern name, path) of every page the role can open: 200, and a whole HTML document (not a fragment).
-    ``wanted(name)``, when given, picks the patterns worth asking about (the others are not requested)."""
+    ``wanted(name)``, when given, picks the patterns worth asking about (the others are not requested). Each page's
+    layout is checked on the way (:func:`layout_problem`); what is wrong goes into ``problems``."""
     paths = []
     for pattern in patterns():
         if pattern.route.startswith("api/") or pattern.name in NOT_VISITED:
@@ -59,6 +86,8 @@ def pages_of(world, client, role, wanted=None) -> list[tuple[str, str]]:
             continue
         if b"<html" not in response.content[:1000].lower():
             continue  # an htmx fragment, swapped into a page that is visited itself
+        if problems is not None and (wrong := layout_problem(role, path, response.content.decode())):
+            problems.append(wrong)
         paths.append((pattern.name, path))
     return paths
 
@@ -156,10 +185,12 @@ def crawl_as(role, context, live_server, world, wanted=None, opened=None) -> lis
             [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
               "url": live_server.url}]
         )  # fmt: skip
-    pages = pages_of(world, client, role, wanted)
+    problems = []
+    pages = pages_of(world, client, role, wanted, problems)
     # Every role opens more than one page; asked only for pages others have not opened, at least its home.
     enough = 2 if wanted is None else 1
-    problems = [] if len(pages) >= enough else [f"{role}: only {pages} found to visit"]
+    if len(pages) < enough:
+        problems.append(f"{role}: only {pages} found to visit")
     if opened is not None:
         opened.update(name for name, _ in pages)
     paths = [path for _, path in pages]
