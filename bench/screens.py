@@ -178,6 +178,8 @@ def screens(world, reverse):
     both, wide = (1280, 390), (1280,)
     request, early_help = row("navigators:request", "navigators/requests/"), row("earlyhelp:request", "early-help/")
     contact, decision = row("triage:contact", "triage/contacts/"), row("triage:decide", "triage/contacts/")
+    person, harm = row("people:person", "people/"), row("triage:strategy-discussion", "triage/contacts/")
+    outcome = row("earlyhelp:outcome", "early-help/")
     return [
         (None, [
             ("sign-in", reverse("login"), "Sign in", both),
@@ -194,15 +196,19 @@ def screens(world, reverse):
             ("triage-contact", contact, "A contact: identity bar, requests, timeline", both),
             ("triage-contacts", reverse("contacts:list"), "All contacts", wide),
             ("triage-notifications", reverse("notifications"), "Notifications", wide),
+            ("triage-person", person, "A child's record (the register entry and chronology)", both),
+            ("triage-people-search", reverse("people:search") + "?q=Hart", "Searching the register", wide),
         ]),
         (Role.MANAGER, [
             ("manager-decision", decision, "The decision page (managers decide)", wide),
             ("manager-dashboard", reverse("reporting:dashboard"), "Dashboard", wide),
             ("manager-consultations", reverse("triage:consultations"), "Consultations", wide),
+            ("manager-strategy-discussion", harm, "Strategy discussion (significant harm)", wide),
         ]),
         (Role.EHCOORD, [
             ("ehcoord-queue", reverse("earlyhelp:queue"), "Early-help queue", both),
             ("ehcoord-request", early_help, "An early-help request", wide),
+            ("ehcoord-outcome", outcome, "Recording an early-help outcome", wide),
         ]),
         (Role.NAVIGATOR, [
             ("navigator-workspace", reverse("navigators:workspace"), "Navigator's workspace (police)", both),
