@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from mash import audit
-from mash.drf import TenantScopedViewSet
+from mash.drf import IdFilter, TenantScopedViewSet
 from mash.permissions import IsTenantMember
 from mash.roles import Role
 
@@ -40,7 +40,7 @@ class EarlyHelpPermission(IsTenantMember):
 
 class EarlyHelpFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=EarlyHelpStatus.choices)
-    contact = django_filters.NumberFilter(field_name="contact_id", help_text="The MASH contact it stepped down from.")
+    contact = IdFilter(field_name="contact_id", help_text="The MASH contact it stepped down from.")
 
     class Meta:
         model = EarlyHelpRequest

@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from mash import audit
-from mash.drf import TenantScopedViewSet
+from mash.drf import IdFilter, TenantScopedViewSet
 from mash.models import User
 from mash.pagination import NarrowSlices
 from mash.permissions import role_permission
@@ -49,7 +49,7 @@ def _require_role(request, *roles):
 
 
 class RequestFilter(django_filters.FilterSet):
-    contact = django_filters.NumberFilter(field_name="contact_id")
+    contact = IdFilter(field_name="contact_id")
     agency = django_filters.CharFilter(field_name="agency__slug", help_text="An agency slug, e.g. police.")
     status = django_filters.ChoiceFilter(choices=RequestStatus.choices)
     search = django_filters.CharFilter(method="filter_search", help_text="Contact reference or a child's name.")
@@ -142,8 +142,8 @@ class InformationRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
 
 
 class ReturnFilter(django_filters.FilterSet):
-    request = django_filters.NumberFilter(field_name="request_id")
-    contact = django_filters.NumberFilter(field_name="request__contact_id")
+    request = IdFilter(field_name="request_id")
+    contact = IdFilter(field_name="request__contact_id")
     agency = django_filters.CharFilter(field_name="request__agency__slug")
     search = django_filters.CharFilter(method="filter_search", help_text="Contact reference or a child's name.")
 

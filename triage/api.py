@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from contacts import selectors as contact_selectors
 from contacts.models import Contact
 from contacts.selectors import SEE_ALL_CONTACTS
-from mash.drf import TenantAPIView, TenantScopedViewSet
+from mash.drf import IdFilter, TenantAPIView, TenantScopedViewSet
 from mash.pagination import CountedPaginator
 from mash.permissions import IsTenantMember, role_permission
 
@@ -192,7 +192,7 @@ class QueueView(TenantAPIView):
 
 
 class CaseNoteFilter(django_filters.FilterSet):
-    contact = django_filters.NumberFilter(field_name="contact_id")
+    contact = IdFilter(field_name="contact_id")
 
     class Meta:
         model = CaseNote
