@@ -178,8 +178,9 @@ def screens(world, reverse):
     both, wide = (1280, 390), (1280,)
     request, early_help = row("navigators:request", "navigators/requests/"), row("earlyhelp:request", "early-help/")
     contact, decision = row("triage:contact", "triage/contacts/"), row("triage:decide", "triage/contacts/")
-    person, harm = row("people:person", "people/"), row("triage:strategy-discussion", "triage/contacts/")
-    outcome = row("earlyhelp:outcome", "early-help/")
+    person = row("people:person", "people/")
+    harm = row("triage:strategy-discussion", "triage/contacts/<int:pk>/strategy-discussion/")
+    outcome = row("earlyhelp:outcome", "early-help/<int:pk>/outcome/")
     return [
         (None, [
             ("sign-in", reverse("login"), "Sign in", both),

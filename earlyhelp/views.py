@@ -187,13 +187,11 @@ def request_detail(request, pk):
             "timeline": selectors.timeline_for_request(eh),
             "clocks": clocks,
             "coordinator": coordinator,
-            "can_give_outcome": coordinator and eh.status == EarlyHelpStatus.RECEIVED,
-            "can_start_plan": coordinator
-            and eh.status == EarlyHelpStatus.OUTCOME_GIVEN
-            and eh.outcome in services.PLAN_OUTCOMES,
-            "can_close": coordinator and eh.status in (EarlyHelpStatus.OUTCOME_GIVEN, EarlyHelpStatus.PLAN),
-            "can_record_consent": coordinator and open_ and not eh.consent,
-            "can_add_action": coordinator and plan is not None and eh.status == EarlyHelpStatus.PLAN,
+            "can_give_outcome": coordinator and not _why_not(eh, "outcome"),
+            "can_start_plan": coordinator and not _why_not(eh, "plan"),
+            "can_close": coordinator and not _why_not(eh, "close"),
+            "can_record_consent": coordinator and not eh.consent and not _why_not(eh, "consent"),
+            "can_add_action": coordinator and plan is not None and not _why_not(eh, "add_action"),
             "assessment": selectors.assessment_of(eh),
             "actions": list(plan.actions.all()) if plan else [],
             "universal_services": [
@@ -205,11 +203,42 @@ def request_detail(request, pk):
     )
 
 
+_GONE = {EarlyHelpStatus.CLOSED: "is closed", EarlyHelpStatus.STEPPED_UP: "was stepped up to the MASH"}
+
+
+def _why_not(eh, action: str) -> str:
+    """Why a coordinator cannot take ``action`` on ``eh`` now ("" when they can). The request page offers only what
+    can be done; a form reached another way (a bookmark, the back button, a colleague acting first) says why at
+    once instead of failing on Save. The services enforce the same rules under a lock."""
+    ref, status = eh.reference, eh.status
+    if status in _GONE:
+        return f"Request {ref} {_GONE[status]}."
+    if action == "outcome" and status != EarlyHelpStatus.RECEIVED:
+        return f"Request {ref} already has its outcome: {eh.get_outcome_display()}."
+    if action == "plan":
+        if status == EarlyHelpStatus.PLAN:
+            return f"Request {ref} already has an Early Help Plan."
+        if status == EarlyHelpStatus.RECEIVED:
+            return f"Record the outcome of request {ref} before its plan."
+        if eh.outcome not in services.PLAN_OUTCOMES:
+            return (f"Request {ref} was {eh.get_outcome_display().lower()}: a plan follows a district service or "
+                    f"support to the lead professional.")  # fmt: skip
+    if action == "add_action" and status != EarlyHelpStatus.PLAN:
+        return f"Request {ref} has no Early Help Plan running to add an action to."
+    if action == "close" and status == EarlyHelpStatus.RECEIVED:
+        return f"Record the outcome of request {ref} before closing it."
+    return ""
+
+
 def _action_page(request, eh, *, form_class, template, title, run, form_kwargs=None, initial=None, aliases=None,
-                 success="", extra=None):  # fmt: skip
+                 success="", extra=None, why_not=""):  # fmt: skip
     """A coordinator's form about one request ``eh`` (already found visible: 404 otherwise): 403 if not a
-    coordinator, errors in the summary."""
+    coordinator, errors in the summary. ``why_not``, when the action cannot be taken now, sends a GET back to the
+    request page with that message (a POST goes to the service, which refuses it with the form as typed)."""
     _coordinator_only(request)
+    if why_not and request.method != "POST":
+        messages.error(request, why_not)
+        return redirect("earlyhelp:request", pk=eh.pk)
     form_kwargs = form_kwargs or {}
     if request.method == "POST":
         form = form_class(request.POST, **form_kwargs)
@@ -233,9 +262,10 @@ def outcome(request, pk):
     def run(eh, data):
         services.give_outcome(request=eh, actor=request.user, **OutcomeForm.to_service_data(data))
 
+    eh = _visible(request, pk)
     return _action_page(
-        request, _visible(request, pk), form_class=OutcomeForm, template="earlyhelp/outcome.html",
-        title="Record the outcome",
+        request, eh, form_class=OutcomeForm, template="earlyhelp/outcome.html",
+        title="Record the outcome", why_not=_why_not(eh, "outcome"),
         run=run, success="Outcome recorded. Call the referrer and the family, and send the letter.",
         initial=lambda eh: {"lead_professional": eh.lead_professional,
                             "support_lead_professional": eh.lead_professional},
@@ -278,7 +308,7 @@ def consent(request, pk):
 
     response = _action_page(
         request, eh, form_class=ConsentForm, template="earlyhelp/consent.html",
-        title="Record the family's consent to early help", run=run,
+        title="Record the family's consent to early help", run=run, why_not=_why_not(eh, "consent"),
         aliases={"consent_reason": "reason_without_consent"},
     )  # fmt: skip
     done = handed.get("request")
@@ -314,6 +344,8 @@ def call(request, pk, task_pk):
     return _action_page(
         request, eh, form_class=CallForm, template="earlyhelp/form.html", title=task.get_kind_display(), run=run,
         form_kwargs={"tenant": request.tenant}, success="Call recorded.", aliases={"called_at": "called_on"},
+        why_not=f"{task.get_kind_display()}: recorded as done on {timefmt.govuk_datetime(task.done_at)}."
+        if task.done_at else "",
         initial={"spoke_to": task.recipient}, extra=lambda eh: {"task": task},
     )  # fmt: skip
 
@@ -347,9 +379,10 @@ def plan(request, pk):
             actions=data["actions"],
         )  # fmt: skip
 
+    eh = _visible(request, pk)
     return _action_page(
-        request, _visible(request, pk), form_class=PlanForm, template="earlyhelp/plan.html",
-        title="Record the Early Help Plan",
+        request, eh, form_class=PlanForm, template="earlyhelp/plan.html",
+        title="Record the Early Help Plan", why_not=_why_not(eh, "plan"),
         run=run, success="Early Help Plan recorded; its first review is scheduled.",
         aliases={"review_on": "first_review_on"},
         initial=lambda eh: {"lead_professional": eh.lead_professional, "services": eh.district_services},
@@ -361,8 +394,9 @@ def add_action(request, pk):
     def run(eh, data):
         services.add_action(request=eh, actor=request.user, **data["action"])
 
+    eh = _visible(request, pk)
     return _action_page(
-        request, _visible(request, pk), form_class=ActionForm, template="earlyhelp/plan.html",
+        request, eh, form_class=ActionForm, template="earlyhelp/plan.html", why_not=_why_not(eh, "add_action"),
         title="Add an action to the Early Help Plan", run=run, success="Action added to the plan.",
         aliases={"description": "action_description", "owner": "action_owner", "due_on": "action_due_on"},
     )  # fmt: skip
@@ -400,6 +434,7 @@ def review(request, pk, review_pk):
     return _action_page(
         request, eh, form_class=Form, template="earlyhelp/review.html",
         title=f"Record plan review {found.number}", run=run, success="Review recorded.",
+        why_not="" if found.is_open else f"Plan review {found.number} is already recorded.",
         aliases={"review_on": "next_review_on"},
         extra=lambda eh: {"review": found, "closed_actions": [a for a in plan_.actions.all() if a not in
                                                                open_actions]},
@@ -411,9 +446,10 @@ def close(request, pk):
     def run(eh, data):
         services.close_request(request=eh, actor=request.user, reason=data["reason"], notes=data.get("notes", ""))
 
+    eh = _visible(request, pk)
     return _action_page(
-        request, _visible(request, pk), form_class=CloseForm, template="earlyhelp/form.html", title="Close the request",
-        run=run, success="Request closed.",
+        request, eh, form_class=CloseForm, template="earlyhelp/form.html", title="Close the request",
+        run=run, success="Request closed.", why_not=_why_not(eh, "close"),
     )  # fmt: skip
 
 

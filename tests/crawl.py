@@ -21,7 +21,7 @@ from contacts.models import Person, PersonMatchCandidate
 from deadlines.models import Notification
 from deadlines.services import ensure_default_ladders
 from earlyhelp import services as earlyhelp_services
-from earlyhelp.models import FeedbackTask
+from earlyhelp.models import EarlyHelpRequest, FeedbackTask
 from mash import tenancy
 from mash.models import Team
 from mash.pages import ROLE_HOMES
@@ -104,10 +104,10 @@ def build_world(tenant, make_user):
     leon = marf(
         children=[{"first_name": "Leon", "last_name": "Hart", "date_of_birth": "2025-04-02", "postcode": "CB1 2AB"}]
     )  # a possible match of the first contact's Leo Hart
-    bodies = [marf(), leon, marf()]
+    bodies = [marf(), leon, marf(), marf(), marf(), marf()]
     created = [referrer.post("/api/v1/contacts/", body, content_type="application/json") for body in bodies]
     assert all(r.status_code == 201 for r in created), [r.content for r in created]
-    first, contact_id, stepped_down_id = (r.json()["id"] for r in created)
+    first, contact_id, stepped_down_id, harm_id, fresh_id, offered_id = (r.json()["id"] for r in created)
     settle_matching(tenant)  # the worker's matching of the referrer's contacts (the match candidate below)
 
     with tenancy.tenant_context(tenant):
@@ -146,6 +146,19 @@ def build_world(tenant, make_user):
             first_review_on=timezone.localdate() + timedelta(days=30),
         )  # fmt: skip
         tasks = {t.kind: t for t in FeedbackTask.objects.filter(request=early_help)}
+        # Forms for the stages before: a contact decided as a strategy discussion (significant harm), an early-help
+        # request awaiting its outcome and one whose outcome leads to a plan not yet recorded.
+        harm, fresh, offered = (Contact.objects.get(pk=pk) for pk in (harm_id, fresh_id, offered_id))
+        triage_services.decide_contact(contact=harm, actor=users[Role.MANAGER], outcome="strategy_discussion",
+                                       reason="Bruising to a non-mobile baby.", primary_need="N1")  # fmt: skip
+        for each in (fresh, offered):
+            triage_services.decide_contact(contact=each, actor=users[Role.MANAGER], outcome="early_help",
+                                           reason="Needs parenting support.")  # fmt: skip
+        fresh, offered = (EarlyHelpRequest.objects.get(contact_id=pk) for pk in (fresh_id, offered_id))
+        earlyhelp_services.give_outcome(
+            request=offered, actor=users[Role.EHCOORD], outcome="lead_professional_support",
+            lead_professional="Jo Patel",
+        )  # fmt: skip
         candidate = PersonMatchCandidate.objects.filter(contact_person__contact=contact).first()
         notification = Notification.objects.create(recipient=users[Role.TRIAGE], kind="info", message="Hello")
         closure = ClosureDay.objects.create(date=timezone.localdate() + timedelta(days=60), reason="Closure")
@@ -160,7 +173,9 @@ def build_world(tenant, make_user):
     mail.outbox.clear()
     assert candidate is not None and indicator is not None and review is not None
 
-    by_prefix = [  # (route prefix, the row whose pk fills "pk")
+    by_prefix = [  # (route prefix, the row whose pk fills "pk"): the first that fits
+        ("triage/contacts/<int:pk>/strategy-discussion/", harm), ("early-help/<int:pk>/outcome/", fresh),
+        ("early-help/<int:pk>/plan/actions/", early_help), ("early-help/<int:pk>/plan/", offered),
         ("api/v1/notifications/", notification), ("api/v1/contacts/", contact), ("api/v1/case-notes/", note),
         ("api/v1/information-requests/", request), ("api/v1/information-returns/", information_return),
         ("api/v1/early-help/requests/", early_help), ("api/v1/teams/", team), ("notifications/", notification),

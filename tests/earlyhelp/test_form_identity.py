@@ -48,11 +48,18 @@ def filed(hub, api_as, children=(RUBY, SAM)) -> EarlyHelpRequest:
         return EarlyHelpRequest.objects.get(pk=data["id"])
 
 
-def with_a_plan(hub, eh) -> EarlyHelpRequest:
-    """The district service offered with Jo Patel as lead professional, and a plan with its first review."""
+def offered(hub, eh) -> EarlyHelpRequest:
+    """The district service offered with Jo Patel as lead professional."""
     with tenancy.tenant_context(hub.tenant):
         services.give_outcome(request=eh, actor=hub.ehcoord, outcome="district_service", lead_professional="Jo Patel",
                               district_services="Family Work", further_assessment=False)  # fmt: skip
+        return EarlyHelpRequest.objects.get(pk=eh.pk)
+
+
+def with_a_plan(hub, eh) -> EarlyHelpRequest:
+    """The district service offered with Jo Patel as lead professional, and a plan with its first review."""
+    eh = offered(hub, eh)
+    with tenancy.tenant_context(hub.tenant):
         services.start_plan(request=EarlyHelpRequest.objects.get(pk=eh.pk), actor=hub.ehcoord,
                             lead_professional="Jo Patel", services="Family Work",
                             first_review_on=timezone.localdate() + timezone.timedelta(days=28))  # fmt: skip
@@ -60,14 +67,13 @@ def with_a_plan(hub, eh) -> EarlyHelpRequest:
 
 
 def form_paths(eh) -> list[tuple[str, str]]:
-    """(path under the request, the form's title) for every form a coordinator opens about ``eh``."""
+    """(path under the request, the form's title) for every form a coordinator opens about ``eh`` once it has a plan
+    (the outcome's and the plan's own forms are for the stages before: see the test after)."""
     tasks = {t.kind: t.pk for t in eh.feedback_tasks.all()}
     review = eh.plan.reviews.get()
     return [
-        ("outcome/", "Record the outcome"),
         ("assessment/", "Record the Early Help Assessment"),
         ("consent/", "Record the family's consent to early help"),
-        ("plan/", "Record the Early Help Plan"),
         ("plan/actions/new/", "Add an action to the Early Help Plan"),
         (f"tasks/{tasks['call_referrer']}/call/", "Call the referrer"),
         (f"tasks/{tasks['letter_lead_professional']}/letter/", "Letter to the lead professional"),
@@ -94,6 +100,18 @@ def test_each_form_about_a_request_names_the_child_the_family_and_logs_the_read(
         heading = html.index("<h1", html.index('id="identity"'))
         assert unescape(read(html[heading : html.index("</h1>", heading)])) == title, path  # above the form
     assert reads(hub, eh) == [{"who": hub.ehcoord.pk, "page": title} for _path, title in paths]
+
+
+def test_the_outcome_and_plan_forms_name_the_child_at_their_own_stage(hub, api_as):
+    eh = filed(hub, api_as)
+    client = browser(hub.ehcoord)
+    html = client.get(f"/early-help/{eh.pk}/outcome/").content.decode()
+    assert "Ruby Ellis and 1 more child" in identity_bar(html) and "Status Received" in identity_bar(html)
+    eh = offered(hub, eh)
+    html = client.get(f"/early-help/{eh.pk}/plan/").content.decode()
+    assert "Ruby Ellis and 1 more child" in identity_bar(html) and "Lead professional Jo Patel" in identity_bar(html)
+    assert reads(hub, eh) == [{"who": hub.ehcoord.pk, "page": "Record the outcome"},
+                              {"who": hub.ehcoord.pk, "page": "Record the Early Help Plan"}]  # fmt: skip
 
 
 def test_a_request_awaiting_its_outcome_says_how_long_is_left_and_the_printed_letter_leaves_the_bar_out(hub, api_as):
