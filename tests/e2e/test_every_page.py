@@ -121,6 +121,15 @@ TAG_COLOURS = set(
 TAG_MODIFIERS = """() => [...new Set([...document.querySelectorAll('[class*="govuk-tag--"]')].flatMap(
   e => [...e.classList].filter(c => c.startsWith('govuk-tag--')).map(c => c.slice('govuk-tag--'.length))))]"""
 
+# A tag broken over two lines on a desktop (GOV.UK Frontend caps a tag at 160 px, so "Received out of hours" and
+# "Open Early Help Plan" stacked into a box): its words, for tags a line and a half tall or more.
+WRAPPED_TAGS = """() => [...document.querySelectorAll('.govuk-tag')].filter(e => {
+  if (!e.getClientRects().length) return false;
+  const style = getComputedStyle(e);
+  return e.getBoundingClientRect().height >= 1.5 * parseFloat(style.lineHeight) + parseFloat(style.paddingTop)
+    + parseFloat(style.paddingBottom);
+}).map(e => e.textContent.trim().replace(/\\s+/g, ' ')).slice(0, 5)"""
+
 
 def _sideways(page) -> int:
     return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
@@ -227,6 +236,8 @@ def crawl_as(role, context, live_server, world, wanted=None, opened=None) -> lis
                 problems.append(f"{role} {path} at {width}px: scrolls sideways by {sideways}px")
             if not i and (off := page.evaluate(OFF_TYPEFACE)):
                 problems.append(f"{role} {path}: text not in the GOV.UK typeface: {off}")
+            if width == 1280 and (wrapped := page.evaluate(WRAPPED_TAGS)):
+                problems.append(f"{role} {path}: tags broken over two lines at {width}px: {wrapped}")
             if not i and (unstyled := sorted(set(page.evaluate(TAG_MODIFIERS)) - TAG_COLOURS)):
                 problems.append(f"{role} {path}: tags in a colour GOV.UK Frontend does not have: {unstyled}")
         problems += [f"{role} {path}: {message}" for message in console]
