@@ -16,6 +16,7 @@ from people import selectors
 from people.models import ChronologyEntry
 from tests.earlyhelp.builders import decide_early_help
 from tests.people.builders import child, contact_about, person_named
+from tests.text import read
 from triage import services as triage
 from triage.strategy import record_strategy_discussion
 
@@ -179,3 +180,33 @@ def test_staff_add_an_event_from_another_system_and_it_is_audited(cambs, client)
         assert event.changes["source"] == "Police niche record" and event.object_id == str(leo.pk)
     client.force_login(cambs["head"])
     assert client.get(f"/people/{leo.pk}/chronology/new/").status_code == 404
+
+
+def test_the_chronology_comes_first_and_its_filter_opens_when_used_with_errors_at_their_fields(cambs, client):
+    """The fourteen kinds of event were a column of checkboxes above the chronology; now they are behind "Filter the
+    chronology", which is open when a filter is applied (saying how many events it shows) or refused."""
+    three_years_of_leo(cambs)
+    leo = person_named(cambs, "Leo", "Hart")
+    client.force_login(cambs["triage"])
+
+    def filter_panel(params):
+        response = client.get(f"/people/{leo.pk}/", params)
+        html = response.content.decode()
+        start = html.index('<details class="govuk-details" id="chronology-filter"')
+        return response.status_code, html[start : html.index("</details>", start)], html
+
+    status, panel, html = filter_panel({})
+    assert status == 200 and 'chronology-filter">' in panel  # closed
+    everything = html.count('<tr class="govuk-table__row">', html.index('id="chronology"'))
+    assert panel.index("Kinds of event") > 0 and html.index('id="chronology"') > html.index("</details>")
+
+    status, panel, html = filter_panel({"kind": "step_up"})
+    assert status == 200 and 'chronology-filter" open>' in panel
+    assert f"Filter the chronology (1 of {everything - 1} events shown)" in read(panel)  # less the header row
+    assert 'value="step_up" checked' in panel and "Show every event" in panel
+
+    status, panel, html = filter_panel({"from": "31/2/2024", "to": "1/1/2024"})
+    assert status == 400 and 'chronology-filter" open>' in panel
+    assert 'id="filter-from-error"' in panel and "Enter a real date" in read(panel)
+    assert 'value="31/2/2024"' in panel and 'aria-describedby="filter-from-hint filter-from-error"' in panel
+    assert '<a href="#filter-from">' in html  # the error summary links to the field
