@@ -181,6 +181,8 @@ def test_staff_search_from_the_header_and_see_name_age_address_and_latest_contac
     assert page.status_code == 200
     assert "Leo Hart" in html and "2 April 2015" in html and "Age " in html
     assert "12 Mill Road, Cambridge" in html and contact.reference in html and "Not rated" in html
+    # its status as the queue shows it, a tag ("Not rated Received" read as one phrase before)
+    assert '<strong class="govuk-tag govuk-tag--pink">Received</strong>' in html
 
 
 def test_the_page_shows_errors_for_an_unreal_date(cambs, client):
