@@ -154,6 +154,19 @@ def _return_form(obj, ret, data=None):
     return ReturnForm(data, questions=questions, history_rows=rows, initial=ReturnForm.initial_from(values))
 
 
+def _identity(request, obj, *, page: str = "", clocks=None) -> dict:
+    """The identity bar's facts (templates/navigators/partials/identity_bar.html): the contact's children (read
+    with the request) and the return's clock. A form about the request names the child, so opening it is logged
+    as a read of the request, with the page; the request page logs its own read."""
+    if page:
+        audit.record(actor=request.user, action="information_request.viewed", obj=obj, changes={"page": page})
+    clocks = list(clocks_for_subject(subject=obj)) if clocks is None else clocks
+    return {
+        "children": [p for p in obj.contact.people.all() if p.role == PersonRole.CHILD],
+        "return_clock": next((c for c in clocks if c.kind == ClockKind.NAVIGATOR_RETURN), None),
+    }
+
+
 def _render_request(request, obj, *, form=None, addendum_form=None, status=200):
     user = request.user
     ret = _return_of(obj)
@@ -179,14 +192,15 @@ def _render_request(request, obj, *, form=None, addendum_form=None, status=200):
     errors = (_errors_from(form) if form is not None and form.is_bound else []) + (
         _errors_from(addendum_form) if addendum_form is not None and addendum_form.is_bound else []
     )
+    clocks = list(clocks_for_subject(subject=obj))
     context = {
         "req": obj,
         "contact": obj.contact,
-        "children": [p for p in people if p.role == PersonRole.CHILD],
+        **_identity(request, obj, clocks=clocks),
         "household": [p for p in people if p.role != PersonRole.CHILD],
         "show_concerns": user.role in selectors.SEE_ALL_REQUESTS
         or selectors.navigator_settings().share_concerns_with_agencies,
-        "clocks": list(clocks_for_subject(subject=obj)),
+        "clocks": clocks,
         "ret": ret,
         "form": form if may_answer else None,
         "addendum_form": addendum_form if may_add else None,
@@ -284,7 +298,13 @@ def document_add(request, pk):
     return render(
         request,
         "navigators/document_add.html",
-        {"req": obj, "contact": obj.contact, "form": form, "max_size": documents.size_words(documents.max_bytes())},
+        {
+            "req": obj,
+            "contact": obj.contact,
+            "form": form,
+            "max_size": documents.size_words(documents.max_bytes()),
+            **_identity(request, obj, page="Attach a document to your agency's return"),
+        },
         status=status,
     )
 
@@ -316,7 +336,12 @@ def assign(request, pk):
     return render(
         request,
         "navigators/assign.html",
-        {"req": obj, "form": form, "errors": _errors_from(form) if form.is_bound else []},
+        {
+            "req": obj,
+            "form": form,
+            "errors": _errors_from(form) if form.is_bound else [],
+            **_identity(request, obj, page=f"Reassign {obj.contact.reference}"),
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
 

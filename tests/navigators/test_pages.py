@@ -59,7 +59,7 @@ def test_the_request_page_shows_what_is_needed_to_search(hub, client):
     _contact, requests = open_enquiry(hub, "people")
     page = _page(client, hub.nav_police, f"/navigators/requests/{requests['police'].pk}/")
     assert "Leo Hart" in page and "2 April 2025" in page  # the child, with date of birth
-    assert "Amy Hart" in page and "mother" in page  # the household
+    assert "Amy Hart" in page and "Mother" in page  # the household
     assert "12 Mill Road, Cambridge" in page
     assert "Warning markers" in page  # the police template's questions
     assert "Red" in page
