@@ -59,6 +59,7 @@ COLUMNS = (
     "next_escalation_at",
     "policy",
     "responsible_ids",
+    "responsible_roles",
     "created_at",
     "cancel_reason",
 )
@@ -143,6 +144,7 @@ def clock_rows(count, people, *, subject_type, due, warn=None, warned=None, brea
             next_esc(due_at) if next_esc else None,
             policy,
             json.dumps([navigator_id]),
+            "[]",
             now,
             "",
         )

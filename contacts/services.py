@@ -22,7 +22,6 @@ from mash import audit, documents, freshness, locks, tenancy, timefmt
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.references import allocate_reference, taken_first
 from mash.roles import Role
-from mash.selectors import tenant_staff
 from thresholds.calendars import edt_covers
 from thresholds.models import ClockKind
 
@@ -109,7 +108,6 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission, also=None) -
         contact.decision_due_at = plan.due_at  # the clock's due time, the only decision deadline
         deferred = submission.channel == Channel.PUBLIC or (actor is not None and actor.role == Role.REFERRER)
         contact.follows_matching = deferred and bool(submission.children or submission.household)
-        triage_workers = list(tenant_staff(tenant=tenant, roles=[Role.TRIAGE]).values_list("pk", flat=True))
         provisional = reference is None and not deferred
         if reference is None and deferred:  # nothing slow follows: the number now, and the contact stored once
             reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
@@ -142,7 +140,7 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission, also=None) -
                     "received_at": received_at.isoformat(),
                 },
             )
-            _start_decision_clock(contact, actor=actor, responsible=triage_workers, plan=plan)
+            _start_decision_clock(contact, actor=actor, plan=plan)
         _acknowledge(contact)
         contact_received.send(sender=Contact, contact=contact, actor=actor)
         if also is not None:
@@ -442,19 +440,20 @@ def contacts_with_people_pending(limit: int | None = None, among: list[int] | No
     return list(pending.values_list("contact_id", flat=True).distinct()[:limit])
 
 
-def _start_decision_clock(contact: Contact, *, actor, responsible, plan=None):
+def _start_decision_clock(contact: Contact, *, actor, plan=None):
     """Working Together: a decision on next steps within one working day of receipt (the tenant's policy,
     looked up by the engine; a rating may bring it forward later, triage.services.rate_contact).
 
-    Runs inside the submission's transaction, so a contact is never stored without its clock. Until
-    someone takes the contact, the tenant's triage workers are the ones warned before it is due.
+    Runs inside the submission's transaction, so a contact is never stored without its clock. The tenant's
+    triage workers are warned before it is due: those in post when the warning is due, read then (one query
+    fewer for every contact received, and a worker who started after the contact arrived is warned too).
     """
     return start_clock(
         tenant=contact.tenant,
         kind=ClockKind.DECISION,
         subject=contact,
         started_at=contact.received_at,
-        responsible=responsible,
+        responsible_roles=[Role.TRIAGE],
         label=contact.reference,
         url=reverse("contacts:detail", args=[contact.pk]),
         actor=actor,

@@ -99,7 +99,8 @@ def recipients(clock: Clock, step: Step, users: list) -> list:
     """Who hears of ``step``, from the tenant's active ``users`` fetched for these steps (each
     annotated with ``escalation_team_id``, the team they are in).
 
-    Warnings and breaches go to the people responsible; a named team's level, to the team's active
+    Warnings and breaches go to the people responsible (those named, and the members of the roles named, as they
+    are now); a named team's level, to the team's active
     members. An escalation level whose people are
     missing (no agency lead, nobody responsible) goes to the heads of service, then the tenant
     administrators: an escalation that reaches nobody is a silent breach.
@@ -107,7 +108,7 @@ def recipients(clock: Clock, step: Step, users: list) -> list:
 
     def of(who: str) -> list:
         if who == EscalationTarget.RESPONSIBLE:
-            return [u for u in users if u.pk in clock.responsible_ids]
+            return [u for u in users if u.pk in clock.responsible_ids or u.role in clock.responsible_roles]
         if who == EscalationTarget.TEAM:
             return [u for u in users if step.team_id and getattr(u, "escalation_team_id", None) == step.team_id]
         if who == EscalationTarget.AGENCY_LEAD:

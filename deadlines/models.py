@@ -126,6 +126,9 @@ class Clock(TenantOwned):
     # steps. Later policy changes never move a running deadline.
     policy = models.JSONField(default=dict)
     responsible_ids = models.JSONField(default=list, help_text="Users warned before the deadline")
+    responsible_roles = models.JSONField(
+        default=list, blank=True, help_text="Roles whose active members, when a step is due, are warned too"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwned.Meta):

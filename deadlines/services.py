@@ -399,6 +399,7 @@ def start_clock(
     unit: str | None = None,
     warn_fraction=None,
     responsible: Iterable = (),
+    responsible_roles: Iterable[str] = (),
     agency=None,
     label: str = "",
     url: str = "",
@@ -409,7 +410,9 @@ def start_clock(
     """Start a deadline on ``subject`` by the tenant's working calendar.
 
     ``amount``/``unit`` default to the tenant's ClockPolicy for ``kind`` (:func:`policy_length`;
-    navigator returns must pass the rating's). ``responsible`` (users or ids) are warned before it is due;
+    navigator returns must pass the rating's). ``responsible`` (users or ids) are warned before it is due, and so
+    are the tenant's active members of ``responsible_roles`` when the warning is due (not when the clock starts: a
+    worker who joins after a contact arrived is warned of it, one who has left is not);
     ``agency`` is whose lead an ``agency_lead`` escalation tells. The policy and the ladder
     are copied onto the clock: later policy changes never move a running deadline. ``plan``: the times already
     worked out for this start by :func:`plan_clock` (then ``amount``, ``unit`` and ``warn_fraction`` are not given).
@@ -439,6 +442,7 @@ def start_clock(
             warn_at=plan.warn_at,
             policy=plan.policy,
             responsible_ids=_ids(responsible),
+            responsible_roles=sorted({str(role) for role in responsible_roles}),
         )
         try:
             with transaction.atomic(savepoint=not in_callers_transaction):
@@ -631,7 +635,7 @@ def _process_batch(clocks: list[Clock], now: datetime) -> dict[int, list[str]]:
         _update_each([clock for clock, _steps, _changes in plans], fields)
 
     all_steps = [step for _clock, steps, _changes in plans for step in steps]
-    roles = engine.roles_needed(all_steps)
+    roles = engine.roles_needed(all_steps) | {r for clock, _s, _c in plans for r in clock.responsible_roles}
     teams = engine.teams_needed(all_steps)
     responsible = {pk for clock, _steps, _changes in plans for pk in clock.responsible_ids}
     users_by_tenant: dict[int, list[User]] = {}

@@ -94,13 +94,23 @@ def test_the_referrer_is_told_the_reference_and_when_a_decision_is_due(
 
 
 @pytest.mark.django_db
-def test_the_decision_clock_warns_the_triage_workers_until_someone_takes_it(hub, api_as):
-    from deadlines.models import Clock
+def test_the_decision_clock_warns_the_triage_workers_in_post_when_it_falls_due(hub, api_as, make_user):
+    """Who is warned is read when the warning is due, not when the contact arrived: a worker who started since is
+    warned, one who has left is not (the list used to be copied onto the clock at receipt)."""
+    from deadlines.models import Clock, Notification
+    from deadlines.services import sweep
 
     response = api_as(hub["referrer"]).post("/api/v1/contacts/", marf(), format="json")
     with tenancy.tenant_context(hub["tenant"]):
-        clock = Clock.objects.get(subject_id=str(response.data["id"]))
-    assert hub["triage"].pk in clock.responsible_ids
+        clock = Clock.objects.get(subject_id=str(response.data["id"]), kind="decision")
+    assert clock.responsible_roles == ["triage"]
+    make_user(hub["tenant"], Role.TRIAGE, username="a-triage-newcomer")
+    hub["triage"].is_active = False
+    hub["triage"].save(update_fields=["is_active"])
+    sweep(now=clock.warn_at + timezone.timedelta(seconds=1))
+    with tenancy.tenant_context(hub["tenant"]):
+        warned = Notification.objects.filter(clock=clock, kind="warning").values_list("recipient__username", flat=True)
+        assert sorted(warned) == ["a-triage-newcomer"]
 
 
 @pytest.mark.django_db
