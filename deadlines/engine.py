@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mash import timefmt
-from mash.roles import Role
+from mash.roles import AGENCY_ROLES, Role
 
 from .models import Clock, EscalationTarget, NotificationKind
 
@@ -95,6 +95,23 @@ def teams_needed(steps: list[Step]) -> set[int]:
     return {step.team_id for step in steps if step.kind == NotificationKind.ESCALATION and step.team_id}
 
 
+def holds_responsible_role(clock: Clock, user) -> bool:
+    """``user`` holds one of the clock's responsible roles now; an agency's role only in the clock's agency (the
+    police's navigators are warned of the police's return, not health's)."""
+    if user.role not in clock.responsible_roles:
+        return False
+    return user.role not in AGENCY_ROLES or (clock.agency_id is not None and user.agency_id == clock.agency_id)
+
+
+def responsible_role_filter(clocks) -> dict:
+    """What a recipients query needs for the clocks' responsible roles: ``{"roles": ..., "agency_roles": ...,
+    "agencies": ...}`` (the agency roles only within the clocks' agencies)."""
+    roles = {role for clock in clocks for role in clock.responsible_roles}
+    agency_roles = roles & {str(role) for role in AGENCY_ROLES}
+    agencies = {clock.agency_id for clock in clocks if clock.agency_id and agency_roles & set(clock.responsible_roles)}
+    return {"roles": roles - agency_roles, "agency_roles": agency_roles, "agencies": agencies}
+
+
 def recipients(clock: Clock, step: Step, users: list) -> list:
     """Who hears of ``step``, from the tenant's active ``users`` fetched for these steps (each
     annotated with ``escalation_team_id``, the team they are in).
@@ -108,7 +125,7 @@ def recipients(clock: Clock, step: Step, users: list) -> list:
 
     def of(who: str) -> list:
         if who == EscalationTarget.RESPONSIBLE:
-            return [u for u in users if u.pk in clock.responsible_ids or u.role in clock.responsible_roles]
+            return [u for u in users if u.pk in clock.responsible_ids or holds_responsible_role(clock, u)]
         if who == EscalationTarget.TEAM:
             return [u for u in users if step.team_id and getattr(u, "escalation_team_id", None) == step.team_id]
         if who == EscalationTarget.AGENCY_LEAD:

@@ -23,10 +23,8 @@ from deadlines.selectors import clocks_for_subject, open_clock_for
 from deadlines.services import cancel_clock, meet_clock, notify, start_clock
 from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
-from mash.models import User
 from mash.references import allocate_reference
 from mash.roles import Role
-from mash.selectors import tenant_staff
 from thresholds.models import ClockKind
 from thresholds.selectors import calendar_settings
 
@@ -80,10 +78,6 @@ def request_url(request: EarlyHelpRequest) -> str:
         return ""
 
 
-def _coordinators(tenant) -> list[User]:
-    return list(tenant_staff(tenant=tenant, roles=[Role.EHCOORD]))
-
-
 def _require_coordinator(actor, what: str) -> None:
     if actor is None or actor.role != Role.EHCOORD:
         raise NotAllowed(f"Only Early Help coordinators may {what}.")
@@ -123,7 +117,7 @@ def receive(
         kind=ClockKind.EARLY_HELP_REVIEW,
         subject=request,
         started_at=received_at,
-        responsible=_coordinators(tenant),
+        responsible_roles=[Role.EHCOORD],
         label=request.reference,
         url=request_url(request),
         actor=actor,
@@ -735,7 +729,7 @@ def _schedule_review(plan: EarlyHelpPlan, *, actor, on: date | None, number: int
         started_at=started,
         amount=amount,
         unit=unit,
-        responsible=_coordinators(request.tenant),
+        responsible_roles=[Role.EHCOORD],
         label=f"{request.reference}: plan review {number}",
         url=request_url(request),
         actor=actor,

@@ -16,7 +16,6 @@ from mash import audit, documents, timefmt
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import Agency
 from mash.roles import AGENCY_ROLES, Role
-from mash.selectors import tenant_staff
 from thresholds.calendars import calendar_for
 from thresholds.models import ClockKind, Rating
 
@@ -56,7 +55,8 @@ def open_requests(
     """Ask each agency not yet asked about ``contact``, on ``rating``'s return deadline, from ``at``.
 
     Each request starts its navigator-return clock in the same transaction; the agency's
-    navigators are warned before it is due and its lead is the first rung of escalation.
+    navigators (those in post when the warning is due) are warned before it is due and its lead is the first
+    rung of escalation.
     Agencies already asked are left to :func:`bring_forward`.
     """
     at = at or timezone.now()
@@ -67,18 +67,13 @@ def open_requests(
         return []
     due_at = calendar_for(contact.tenant).add(at, rating.return_amount, rating.return_unit)
     templates = {t.agency_id: t for t in QuestionTemplate.objects.filter(agency__in=agencies)}
-    navigators: dict[int, list[int]] = {}
-    for user_id, agency_id in tenant_staff(
-        tenant=contact.tenant, roles=[Role.NAVIGATOR], agencies=agencies
-    ).values_list("pk", "agency_id"):
-        navigators.setdefault(agency_id, []).append(user_id)
     created = []
     with audit.batched(), same_policies():  # one audit INSERT, one read of the return clock's policy and ladder
         for agency in agencies:
             created.append(
                 _open_request(
                     contact=contact, rating=rating, agency=agency, template=templates.get(agency.pk),
-                    questions=questions, at=at, due_at=due_at, navigators=navigators.get(agency.pk, []), actor=actor,
+                    questions=questions, at=at, due_at=due_at, actor=actor,
                 )
             )  # fmt: skip
     # The agency's group may see and answer it (django-guardian); narrowed to read-only when the enquiry closes.
@@ -86,7 +81,7 @@ def open_requests(
     return created
 
 
-def _open_request(*, contact, rating, agency, template, questions, at, due_at, navigators, actor) -> InformationRequest:
+def _open_request(*, contact, rating, agency, template, questions, at, due_at, actor) -> InformationRequest:
     request = InformationRequest.objects.create(
         contact=contact,
         agency=agency,
@@ -105,7 +100,7 @@ def _open_request(*, contact, rating, agency, template, questions, at, due_at, n
         started_at=at,
         amount=rating.return_amount,
         unit=rating.return_unit,
-        responsible=navigators,
+        responsible_roles=[Role.NAVIGATOR],  # the agency's navigators in post when the warning is due
         agency=agency,
         label=_label(request, contact),
         url=request_url(request),

@@ -28,7 +28,6 @@ from mash import audit, timefmt
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import Agency, AuditEvent
 from mash.roles import Role
-from mash.selectors import tenant_staff
 from navigators import services as navigator_services
 from navigators.models import OUTSTANDING, InformationRequest
 from thresholds.calendars import calendar_for
@@ -460,13 +459,13 @@ def _referrer_reachable(contact: Contact) -> bool:
 def _start_feedback_clock(contact: Contact, *, actor, at: datetime):
     if not _referrer_reachable(contact):
         return None
-    managers = tenant_staff(tenant=contact.tenant, roles=[Role.MANAGER])
     return start_clock(
         tenant=contact.tenant,
         kind=ClockKind.REFERRER_FEEDBACK,
         subject=contact,
         started_at=at,
-        responsible=[actor, *managers],
+        responsible=[actor],
+        responsible_roles=[Role.MANAGER],  # the managers in post when the warning is due
         label=contact.reference,
         url=reverse("contacts:detail", args=[contact.pk]),
         actor=actor,

@@ -17,7 +17,6 @@ from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.models import Agency
 from mash.roles import Role
-from mash.selectors import tenant_staff
 from thresholds.models import ClockKind
 
 from .choices import STRATEGY_REQUIRED_AGENCIES, StrategyDecision
@@ -28,13 +27,13 @@ RECORDERS = frozenset({Role.MANAGER, Role.TRIAGE})
 
 def start_strategy_clock(contact: Contact, *, actor, at: datetime):
     """The decision was a strategy discussion: its own clock starts now; the managers are responsible."""
-    managers = tenant_staff(tenant=contact.tenant, roles=[Role.MANAGER])
     return start_clock(
         tenant=contact.tenant,
         kind=ClockKind.STRATEGY_DISCUSSION,
         subject=contact,
         started_at=at,
-        responsible=[actor, *managers],
+        responsible=[actor],
+        responsible_roles=[Role.MANAGER],  # the managers in post when the warning is due
         label=contact.reference,
         url=reverse("triage:contact", args=[contact.pk]),
         actor=actor,

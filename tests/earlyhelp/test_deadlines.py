@@ -131,3 +131,17 @@ def test_a_feedback_call_not_made_escalates_to_the_coordinators_not_the_mash_man
     escalated = told("early_help_feedback", level=1, kind="escalation")
     assert escalated and set(escalated) <= {"a-ehcoord", "a-ehcoord2"}
     assert not [name for name in told("early_help_feedback") if "manager" in name]
+
+
+def test_the_outcome_warning_goes_to_the_coordinators_in_post_when_it_falls_due(hub, make_user):
+    """Read when the warning is due, not copied when the request arrived: a coordinator who joined since is
+    warned, one who left is not."""
+    from mash.roles import Role
+
+    with time_machine.travel(T0, tick=False):
+        stepped_down(hub)
+    make_user(hub.tenant, Role.EHCOORD, username="a-ehcoord-new")
+    hub.ehcoord2.is_active = False
+    hub.ehcoord2.save(update_fields=["is_active"])
+    process_due(now=T0 + 47 * HOUR)
+    assert told("early_help_review", kind="warning") == ["a-ehcoord", "a-ehcoord-new"]

@@ -107,3 +107,26 @@ def test_a_lead_sees_their_agencys_breaches_and_escalations(hub, red, client):
     assert requests["police"].contact.reference in breaches
     assert "Level 2" in breaches  # lead at once, manager an hour later
     assert f"/navigators/requests/{requests['health'].pk}/" not in page
+
+
+def warned(clock):
+    with tenancy.tenant_context(clock.tenant_id):
+        return sorted(
+            Notification.objects.filter(clock_id=clock.pk, kind="warning").values_list("recipient__username", flat=True)
+        )
+
+
+def test_the_warning_goes_to_the_agencys_navigators_in_post_when_it_falls_due(hub, red):
+    """Read when the warning is due, not copied when the request opened: a police navigator who joined since is
+    warned, one who left is not, and no other agency's navigator is."""
+    from tests.factories import UserFactory
+
+    _contact, requests = red
+    clock = clock_of(hub, requests["police"])
+    assert clock.responsible_roles == ["navigator"] and clock.responsible_ids == []
+    UserFactory(username="a-nav-police-new", tenant=hub.tenant, role="navigator", agency=hub.police)
+    hub.nav_police2.is_active = False
+    hub.nav_police2.save(update_fields=["is_active"])
+    sweep(clock.warn_at + timedelta(seconds=1))
+    assert warned(clock) == ["a-nav-police", "a-nav-police-new"]
+    assert warned(clock_of(hub, requests["health"])) == ["a-nav-health"]
