@@ -54,6 +54,22 @@ def _references(tenant) -> list[str]:
         return sorted(Contact.objects.values_list("reference", flat=True))
 
 
+def _finished_while_held(held, other, *, inside, release, done) -> bool:
+    """Start ``held`` and wait until it is paused inside its transaction (``inside``), then run ``other``: did
+    ``other`` finish while ``held`` was still open? ``held`` is then released, both joined, and ``done`` run."""
+    try:
+        held.start()
+        assert inside.wait(15), f"{held.name} never reached the point where it is held"
+        other.start()
+        other.join(10)
+        return not other.is_alive()
+    finally:
+        release.set()
+        held.join(30)
+        other.join(30)
+        done()
+
+
 def test_a_referral_still_being_stored_does_not_hold_up_the_next_one(council):
     """Before, the council's counter row stayed locked until the first referral committed, so every referral
     filed meanwhile waited for it (a sixth of a MARF's database time with four referrers at once)."""
@@ -77,17 +93,9 @@ def test_a_referral_still_being_stored_does_not_hold_up_the_next_one(council):
 
     first = threading.Thread(target=file, args=("first",), name="first")
     second = threading.Thread(target=file, args=("second",), name="second")
-    try:
-        first.start()
-        assert inside.wait(15), "the first referral never reached its last step"
-        second.start()
-        second.join(10)
-        finished_while_first_open = not second.is_alive()
-    finally:
-        release.set()
-        first.join(30)
-        second.join(30)
-        contact_received.disconnect(pause_the_first)
+    finished_while_first_open = _finished_while_held(
+        first, second, inside=inside, release=release, done=lambda: contact_received.disconnect(pause_the_first)
+    )
     assert errors == []
     assert finished_while_first_open, "the second referral waited for the first to be stored"
     assert stored == {"first": "FST-2026-000001", "second": "FST-2026-000002"} or stored == {
@@ -147,17 +155,9 @@ def test_a_police_batch_being_filed_does_not_hold_up_a_referrers_marf(council, a
     batch = {"notifications": [notification(1), notification(2), notification(3)]}
     filing = threading.Thread(target=post, args=("batch", council["police"], POLICE_URL, batch), name="batch")
     referring = threading.Thread(target=post, args=("marf", council["referrer"], "/api/v1/contacts/", marf()))
-    try:
-        filing.start()
-        assert inside.wait(15), "the batch never reached its second notification"
-        referring.start()
-        referring.join(10)
-        finished_while_batch_open = not referring.is_alive()
-    finally:
-        release.set()
-        filing.join(30)
-        referring.join(30)
-        contact_received.disconnect(pause_the_batch)
+    finished_while_batch_open = _finished_while_held(
+        filing, referring, inside=inside, release=release, done=lambda: contact_received.disconnect(pause_the_batch)
+    )
     assert errors == []
     assert finished_while_batch_open, "the referrer's MARF waited for the police batch"
     assert answers["marf"].status_code == 201 and answers["batch"].data["accepted"] == 3

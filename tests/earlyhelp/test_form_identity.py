@@ -7,9 +7,6 @@ import re
 from html import unescape
 
 import pytest
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from earlyhelp import services
@@ -17,23 +14,13 @@ from earlyhelp.models import EarlyHelpRequest
 from mash import tenancy, timefmt
 from mash.models import AuditEvent
 from tests.earlyhelp.builders import file_direct, make_hub
-from tests.text import read
+from tests.queries import queries_of
+from tests.text import identity_bar, read, signed_in
 
 pytestmark = pytest.mark.django_db
 
 RUBY = {"first_name": "Ruby", "last_name": "Ellis", "date_of_birth": "2014-06-30", "sex": "F", "postcode": "cb2 8pq"}
 SAM = {"first_name": "Sam", "last_name": "Ellis", "date_of_birth": "2017-02-11", "sex": "M", "postcode": "cb2 8pq"}
-
-
-def browser(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def identity_bar(html: str) -> str:
-    start = html.index('id="identity"')
-    return read(html[start : html.index("</dl>", start)])
 
 
 def reads(hub, eh) -> list[dict]:
@@ -87,7 +74,7 @@ def test_each_form_about_a_request_names_the_child_the_family_and_logs_the_read(
     eh = with_a_plan(hub, filed(hub, api_as))
     with tenancy.tenant_context(hub.tenant):
         paths = form_paths(eh)
-    client = browser(hub.ehcoord)
+    client = signed_in(hub.ehcoord)
     for path, title in paths:
         response = client.get(f"/early-help/{eh.pk}/{path}")
         assert response.status_code == 200, path
@@ -104,7 +91,7 @@ def test_each_form_about_a_request_names_the_child_the_family_and_logs_the_read(
 
 def test_the_outcome_and_plan_forms_name_the_child_at_their_own_stage(hub, api_as):
     eh = filed(hub, api_as)
-    client = browser(hub.ehcoord)
+    client = signed_in(hub.ehcoord)
     html = client.get(f"/early-help/{eh.pk}/outcome/").content.decode()
     assert "Ruby Ellis and 1 more child" in identity_bar(html) and "Status Received" in identity_bar(html)
     eh = offered(hub, eh)
@@ -116,7 +103,7 @@ def test_the_outcome_and_plan_forms_name_the_child_at_their_own_stage(hub, api_a
 
 def test_a_request_awaiting_its_outcome_says_how_long_is_left_and_the_printed_letter_leaves_the_bar_out(hub, api_as):
     eh = filed(hub, api_as, children=[RUBY])
-    html = browser(hub.ehcoord).get(f"/early-help/{eh.pk}/").content.decode()
+    html = signed_in(hub.ehcoord).get(f"/early-help/{eh.pk}/").content.decode()
     bar = identity_bar(html)
     assert "Ruby Ellis" in bar and "more child" not in bar
     assert "Status Received" in bar and "Lead professional None named" in bar
@@ -127,13 +114,13 @@ def test_a_request_awaiting_its_outcome_says_how_long_is_left_and_the_printed_le
     eh = with_a_plan(hub, eh)
     with tenancy.tenant_context(hub.tenant):
         letter = next(t for t in eh.feedback_tasks.all() if t.kind == "letter_lead_professional")
-    page = browser(hub.ehcoord).get(f"/early-help/{eh.pk}/tasks/{letter.pk}/letter/").content.decode()
+    page = signed_in(hub.ehcoord).get(f"/early-help/{eh.pk}/tasks/{letter.pk}/letter/").content.decode()
     assert re.search(r'<div class="mash-no-print">\s*<div class="moj-identity-bar', page)  # print.css hides it
 
 
 def test_an_outcome_refused_for_a_missing_lead_professional_still_shows_whom_it_is_about(hub, api_as):
     eh = filed(hub, api_as, children=[RUBY])
-    response = browser(hub.ehcoord).post(f"/early-help/{eh.pk}/outcome/", {"outcome": "district_service"})
+    response = signed_in(hub.ehcoord).post(f"/early-help/{eh.pk}/outcome/", {"outcome": "district_service"})
     assert response.status_code == 400
     html = response.content.decode()
     assert "Enter the name of the lead professional" in html
@@ -144,25 +131,20 @@ def test_an_outcome_refused_for_a_missing_lead_professional_still_shows_whom_it_
 def test_the_request_page_costs_the_same_queries_for_one_child_or_five(hub, api_as):
     one = filed(hub, api_as, children=[RUBY])
     five = filed(hub, api_as, children=[{**RUBY, "first_name": f"Child{n}"} for n in range(5)])
-    client = browser(hub.ehcoord)
+    client = signed_in(hub.ehcoord)
     client.get(f"/early-help/{one.pk}/")  # settings and sessions warmed
-    counts = []
-    for eh in (one, five):
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(f"/early-help/{eh.pk}/outcome/").status_code == 200
-        counts.append(len(queries))
-    assert counts[0] == counts[1]
+    assert queries_of(client, f"/early-help/{one.pk}/outcome/") == queries_of(client, f"/early-help/{five.pk}/outcome/")
 
 
 def test_the_professional_who_asked_steps_up_without_the_hubs_bar_and_another_council_sees_nothing(
     hub, api_as, tenant_b, make_user
 ):
     data = file_direct(api_as(hub.referrer), children=[RUBY])
-    page = browser(hub.referrer).get(f"/early-help/{data['id']}/step-up/")
+    page = signed_in(hub.referrer).get(f"/early-help/{data['id']}/step-up/")
     assert page.status_code == 200 and 'id="identity"' not in page.content.decode()
 
     other = make_hub(tenant_b, make_user)
     for path in ("", "outcome/", "step-up/"):
-        assert browser(other.ehcoord).get(f"/early-help/{data['id']}/{path}").status_code == 404
+        assert signed_in(other.ehcoord).get(f"/early-help/{data['id']}/{path}").status_code == 404
     with tenancy.tenant_context(hub.tenant):
         assert not AuditEvent.objects.filter(action="early_help.viewed", actor=other.ehcoord).exists()

@@ -5,29 +5,16 @@ systems needs the name and date of birth at the top, not in a table halfway down
 opening it is logged as a read of the request, with the page."""
 
 import pytest
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from mash import tenancy
 from mash.models import AuditEvent
 from tests.navigators.builders import open_enquiry
-from tests.text import read
+from tests.queries import queries_of
+from tests.text import identity_bar, signed_in
 
 pytestmark = pytest.mark.django_db
 SAM = {"first_name": "Sam", "last_name": "Hart", "date_of_birth": "2019-01-15", "postcode": "CB1 2AB"}
 LEO = {"first_name": "Leo", "last_name": "Hart", "date_of_birth": "2025-04-02", "postcode": "CB1 2AB"}
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def bar(html: str) -> str:
-    start = html.index(">", html.index('id="identity"')) + 1
-    return read(html[start : html.index("</dl>", start)])
 
 
 def reads(hub, req) -> list[dict]:
@@ -40,7 +27,7 @@ def test_the_request_page_names_the_child_above_its_heading_with_the_time_left(h
     contact, requests = open_enquiry(hub, children=[LEO, SAM])
     police = requests["police"]
     html = signed_in(hub.nav_police).get(f"/navigators/requests/{police.pk}/").content.decode()
-    facts = bar(html)
+    facts = identity_bar(html)
     assert facts.startswith("Leo Hart and 1 more child")
     assert "2 April 2025" in facts and contact.reference in facts and "Agency Police" in facts
     assert "Rating Red" in facts and "Request Open" in facts and "On time" in facts
@@ -55,9 +42,9 @@ def test_the_reassign_and_attach_forms_name_the_child_and_log_the_read(hub):
     police = requests["police"]
     lead = signed_in(hub.lead_police)
     reassign = lead.get(f"/navigators/requests/{police.pk}/assign/").content.decode()
-    assert bar(reassign).startswith("Leo Hart") and "2 April 2025" in bar(reassign)
+    assert identity_bar(reassign).startswith("Leo Hart") and "2 April 2025" in identity_bar(reassign)
     attach = signed_in(hub.nav_police).get(f"/navigators/requests/{police.pk}/documents/add/")
-    assert attach.status_code == 200 and bar(attach.content.decode()).startswith("Leo Hart")
+    assert attach.status_code == 200 and identity_bar(attach.content.decode()).startswith("Leo Hart")
     assert reads(hub, police) == [
         {"who": hub.lead_police.pk, "page": f"Reassign {police.contact.reference}"},
         {"who": hub.nav_police.pk, "page": "Attach a document to your agency's return"},
@@ -78,9 +65,6 @@ def test_the_request_page_costs_the_same_queries_for_one_child_or_four(hub):
     four = four[1]["police"]
     client = signed_in(hub.nav_police)
     client.get(f"/navigators/requests/{one.pk}/")  # sessions and settings warmed
-    counts = []
-    for req in (one, four):
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(f"/navigators/requests/{req.pk}/").status_code == 200
-        counts.append(len(queries))
-    assert counts[0] == counts[1]
+    assert queries_of(client, f"/navigators/requests/{one.pk}/") == queries_of(
+        client, f"/navigators/requests/{four.pk}/"
+    )

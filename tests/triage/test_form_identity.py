@@ -4,12 +4,11 @@ the wrong child; it names the child, so opening it is logged as a read of their 
 
 import pytest
 import time_machine
-from django.test import Client
 
 from mash import tenancy, timefmt
 from mash.models import AuditEvent
 from mash.roles import Role
-from tests.text import read
+from tests.text import identity_bar, signed_in
 from tests.triage.builders import new_contact
 from tests.triage.test_decision import decide, rate_red
 
@@ -38,17 +37,6 @@ def hub(cambs, make_user):
     return cambs
 
 
-def browser(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def identity_bar(html: str) -> str:
-    start = html.index('id="identity"')
-    return read(html[start : html.index("</dl>", start)])
-
-
 def reads(hub, contact) -> list[dict]:
     with tenancy.tenant_context(hub["tenant"]):
         events = AuditEvent.objects.filter(action="contact.viewed", object_id=str(contact.pk)).order_by("id")
@@ -58,7 +46,7 @@ def reads(hub, contact) -> list[dict]:
 @pytest.mark.parametrize(("role", "path", "title"), FORMS, ids=[f[1].strip("/") for f in FORMS])
 def test_each_form_about_a_contact_names_the_child_and_the_time_left_and_logs_the_read(hub, role, path, title):
     contact = new_contact(hub, children=[RUBY, SAM])
-    response = browser(hub[role]).get(f"/triage/contacts/{contact.pk}/{path}")
+    response = signed_in(hub[role]).get(f"/triage/contacts/{contact.pk}/{path}")
     assert response.status_code == 200
     html = response.content.decode()
     bar = identity_bar(html)
@@ -71,7 +59,7 @@ def test_each_form_about_a_contact_names_the_child_and_the_time_left_and_logs_th
 
 def test_a_decision_refused_for_a_missing_reason_still_shows_whom_it_is_about_and_logs_that_read(hub):
     contact = new_contact(hub, children=[RUBY])
-    client = browser(hub["manager"])
+    client = signed_in(hub["manager"])
     response = client.post(f"/triage/contacts/{contact.pk}/decision/", {"outcome": "nfa", "reason": ""})
     assert response.status_code == 400
     bar = identity_bar(response.content.decode())
@@ -82,10 +70,10 @@ def test_a_decision_refused_for_a_missing_reason_still_shows_whom_it_is_about_an
 def test_the_bar_on_a_form_says_who_took_it_its_rating_and_that_it_is_a_re_contact(hub, api_as):
     earlier = new_contact(hub, "earlier", children=[RUBY])
     contact = new_contact(hub, "later", children=[RUBY])
-    client = browser(hub["triage"])
+    client = signed_in(hub["triage"])
     assert client.post(f"/triage/contacts/{contact.pk}/take/", {"version": contact.version}).status_code == 302
     rate_red(api_as, hub, contact.pk)
-    bar = identity_bar(browser(hub["manager"]).get(f"/triage/contacts/{contact.pk}/decision/").content.decode())
+    bar = identity_bar(signed_in(hub["manager"]).get(f"/triage/contacts/{contact.pk}/decision/").content.decode())
     assert "Re-contact within 12 months" in bar and "Red" in bar and hub["triage"].get_full_name() in bar
     assert earlier.reference not in bar  # the earlier contact is flagged, not shown
 
@@ -98,7 +86,7 @@ def test_the_strategy_discussion_form_names_the_child_of_a_contact_decided_for_o
             api_as, hub["manager"], contact.pk, outcome="strategy_discussion", reason="Injury.", primary_need="N1"
         )
     assert response.status_code == 200, response.content
-    html = browser(hub["manager"]).get(f"/triage/contacts/{contact.pk}/strategy-discussion/").content.decode()
+    html = signed_in(hub["manager"]).get(f"/triage/contacts/{contact.pk}/strategy-discussion/").content.decode()
     bar = identity_bar(html)
     assert "Ruby Hart" in bar and "Strategy discussion" in bar  # the outcome, where an open one's time left is
     assert {"who": hub["manager"].pk, "page": "Record the strategy discussion"} in reads(hub, contact)
@@ -109,7 +97,7 @@ def test_a_form_costs_the_same_queries_however_many_children_and_earlier_contact
     from django.test.utils import CaptureQueriesContext
 
     one = new_contact(hub, "one", children=[RUBY])
-    client = browser(hub["manager"])
+    client = signed_in(hub["manager"])
     client.get(f"/triage/contacts/{one.pk}/decision/")  # the session and the tenant's settings warm
     with CaptureQueriesContext(connection) as few:
         assert client.get(f"/triage/contacts/{one.pk}/decision/").status_code == 200
@@ -123,7 +111,7 @@ def test_a_form_costs_the_same_queries_however_many_children_and_earlier_contact
 def test_a_form_of_another_councils_contact_shows_nothing_and_logs_no_read(hub, make_hub):
     other = make_hub("durham")
     contact = new_contact(other, children=[RUBY])
-    response = browser(hub["manager"]).get(f"/triage/contacts/{contact.pk}/decision/")
+    response = signed_in(hub["manager"]).get(f"/triage/contacts/{contact.pk}/decision/")
     assert response.status_code == 404
     assert "Ruby" not in response.content.decode()
     assert reads(other, contact) == []
