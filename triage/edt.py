@@ -58,7 +58,9 @@ def edt_to_alert(contact: Contact) -> list:
 
 
 def start_response_clock(contact: Contact, *, team, actor=None):
-    """The EDT's own clock for an urgent out-of-hours contact: started once per contact, never again."""
+    """The EDT's own clock for an urgent out-of-hours contact: started once per contact, never again (and only when
+    the tenant has a duty team to alert, ``team``). Its warning and breach go to the EDT on duty when they fall due,
+    not to a copy of the team taken when the contact arrived: the night's responders may change."""
     if not team or clocks_for_subject(subject=contact).filter(kind=ClockKind.EDT_RESPONSE).exists():
         return None
     if EdtHandover.objects.filter(contact=contact).exists():
@@ -68,7 +70,7 @@ def start_response_clock(contact: Contact, *, team, actor=None):
         kind=ClockKind.EDT_RESPONSE,
         subject=contact,
         started_at=timezone.now(),
-        responsible=team,
+        responsible_roles=[Role.EDT],
         label=contact.reference,
         url=reverse("triage:edt-record", args=[contact.pk]),
         actor=actor,

@@ -97,6 +97,19 @@ def test_an_urgent_out_of_hours_contact_alerts_the_edt_once_and_its_clock_breach
         assert AuditEvent.objects.filter(action="clock.breached", object_id=str(clock.pk)).count() == 1
 
 
+def test_the_edt_clock_breach_goes_to_the_edt_on_duty_when_it_falls_due(hub, make_user):
+    with time_machine.travel(SATURDAY, tick=False):
+        contact = new_contact(hub, urgent=True)
+    night = make_user(hub["tenant"], Role.EDT, username="cambridgeshire-edt-night")  # came on after the alert
+    hub["edt"].is_active = False
+    hub["edt"].save(update_fields=["is_active"])
+    process_due(now=datetime(2026, 3, 14, 11, 5, tzinfo=UTC))
+    with tenancy.tenant_context(hub["tenant"]):
+        clock = Clock.objects.get(kind="edt_response", subject_id=str(contact.pk))
+        told = Notification.objects.filter(clock=clock, kind="breach").values_list("recipient_id", flat=True)
+        assert clock.responsible_roles == ["edt"] and list(told) == [night.pk]
+
+
 def test_a_working_hours_contact_does_not_alert_the_edt(hub):
     with time_machine.travel("2026-03-10T10:00:00+00:00", tick=False):  # Tuesday
         contact = new_contact(hub, urgent=True)
