@@ -173,7 +173,7 @@ def request_detail(request, pk):
     if open_review is not None:  # the next plan review's deadline, on the engine
         clocks += list(clocks_for_subject(subject=open_review))
     coordinator = request.user.role == Role.EHCOORD
-    open_ = eh.status not in (EarlyHelpStatus.CLOSED, EarlyHelpStatus.STEPPED_UP)
+    open_ = eh.status not in _GONE
     return render(
         request,
         "earlyhelp/request.html",

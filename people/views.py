@@ -68,10 +68,12 @@ def _record_context(request, person):
         "events": filters.apply(record.chronology),
         "filters": filters,
         "filtered": bool(filters.kinds or filters.since or filters.until),
-        "filter_values": {"from": request.GET.get("from", "")[:20], "to": request.GET.get("to", "")[:20]},
         "filter_errors": errors,
         "kinds": list(selectors.KINDS.items()),
-        "date_fields": [("from", "From (date)"), ("to", "To (date)")],
+        "date_fields": [
+            {"name": name, "label": label, "value": request.GET.get(name, "")[:20], "errors": errors.get(name, [])}
+            for name, label in (("from", "From (date)"), ("to", "To (date)"))
+        ],
         "can_add_entry": request.user.role in services.CHRONICLERS,
         "can_record_birth": person.unborn and request.user.role in contact_services.BIRTH_RECORDERS,
         "can_merge": request.user.role in services.MERGERS,
