@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deadlines.services import notify, plan_clock, start_clock
-from mash import audit, documents, freshness, locks, tenancy, timefmt
+from mash import audit, documents, freshness, inserts, locks, tenancy, timefmt
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
 from mash.references import allocate_reference, taken_first
 from mash.roles import Role
@@ -122,12 +122,16 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission, also=None) -
             if contact.external_reference and "external_reference" in str(exc):
                 raise PolicyViolation(ALREADY_RECEIVED, field="external_reference") from exc  # two at once
             raise
-        contact.received_people = _add_people(contact, submission, deferred=deferred)
-        earlier = None if deferred else bounces.earlier_step(contact, persons=known_children(contact.received_people))
-        if provisional:  # last: the counter's row stays locked from here until the transaction ends
-            contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
-            Contact.objects.filter(pk=contact.pk).update(reference=contact.reference)
-        with audit.batched():  # the contact's events (received, its clock, a bounce) in one INSERT
+        # The rows nothing here reads back (a referrer's people, the events, the acknowledgement) are written
+        # together when the block ends, one statement after the contact's and its clock's (mash.inserts).
+        with inserts.batched():
+            contact.received_people = _add_people(contact, submission, deferred=deferred)
+            earlier = (
+                None if deferred else bounces.earlier_step(contact, persons=known_children(contact.received_people))
+            )
+            if provisional:  # last: the counter's row stays locked from here until the transaction ends
+                contact.reference = allocate_reference(ReferenceCounter, tenant=tenant, at=received_at)
+                Contact.objects.filter(pk=contact.pk).update(reference=contact.reference)
             bounces.flag_received(contact, earlier, actor=actor)
             audit.record(
                 actor=actor,
@@ -141,7 +145,7 @@ def submit_contact(*, tenant, actor, submission: ContactSubmission, also=None) -
                 },
             )
             _start_decision_clock(contact, actor=actor, plan=plan)
-        _acknowledge(contact)
+            _acknowledge(contact)
         contact_received.send(sender=Contact, contact=contact, actor=actor)
         if also is not None:
             also(contact)
@@ -154,8 +158,9 @@ def _provisional_reference() -> str:
 
 
 def _add_people(contact: Contact, submission: ContactSubmission, *, deferred: bool = False) -> list[ContactPerson]:
-    """Store the people ``contact`` names (one statement), then link them to the register (see :func:`_link_all`),
-    or, ``deferred``, leave them pending for a worker (and the tenant's next staff request) to link.
+    """Store the people ``contact`` names (one INSERT), then link them to the register (see :func:`_link_all`),
+    or, ``deferred``, leave them pending for a worker (and the tenant's next staff request) to link; those are
+    held for the caller's open :func:`mash.inserts.batched` block, since nothing reads them back before it ends.
 
     The people a contact names are kept whatever matching does: stored before it runs, pending until matched.
     """
@@ -170,10 +175,11 @@ def _add_people(contact: Contact, submission: ContactSubmission, *, deferred: bo
         if role == PersonRole.CHILD and not mention.postcode:
             mention.postcode = contact.postcode
         mentions.append(mention)
-    ContactPerson.objects.bulk_create(mentions)
     if deferred:  # the worker announces each one's save when it links them (contact.follows_matching)
+        inserts.hold_or_insert(mentions)  # no one reads them back in this request: with the events, if a block is open
         _owe_matching(contact)
         return mentions
+    ContactPerson.objects.bulk_create(mentions)
     for mention in mentions:  # bulk_create sends no signal: tell the receivers (the figures) as save() did
         post_save.send(
             sender=ContactPerson, instance=mention, created=True, update_fields=None, raw=False, using=DEFAULT_DB_ALIAS
@@ -494,6 +500,7 @@ def _acknowledge(contact: Contact) -> None:
             subject=contact.reference,
             message=message,
             url=reverse("contacts:mine"),
+            held=True,
         )
     elif contact.referrer_email:
         address = contact.referrer_email

@@ -37,7 +37,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from mash import audit, tenant_settings
+from mash import audit, inserts, tenant_settings
 from mash.exceptions import Conflict, PolicyViolation
 from mash.models import AuditEvent, Team, User
 from mash.tenancy import current_tenant_id, refuse_another_tenant, system_context, tenant_context
@@ -220,7 +220,8 @@ def next_wake_at(clock: Clock) -> datetime | None:
 def _schedule_wake(clock: Clock, *, now: datetime, horizon: timedelta | None = None) -> None:
     at = next_wake_at(clock)
     if at is not None and at - now <= (horizon or wake_horizon()):
-        transaction.on_commit(partial(_enqueue_wake, clock.pk, clock.tenant_id, at), robust=True)
+        # The id is read at the commit: a clock held for its caller's block has one by then.
+        transaction.on_commit(lambda: _enqueue_wake(clock.pk, clock.tenant_id, at), robust=True)
 
 
 def _enqueue_wake(clock_id: int, tenant_id: int, at: datetime) -> None:
@@ -419,7 +420,9 @@ def start_clock(
 
     ``new_subject``: the caller created ``subject`` in its own, still open, transaction (a contact being
     received), so no clock can be running for it and any failure here fails the caller's transaction
-    anyway: no savepoints (two round trips each) are needed to turn a duplicate into a :class:`Conflict`.
+    anyway: no savepoints (two round trips each) are needed to turn a duplicate into a :class:`Conflict`. Inside
+    the caller's open :func:`mash.inserts.batched` block the clock is held, written with the block's other rows
+    when it ends (its id is set then), so the caller must not need its id before.
     """
     if plan is None:
         plan = plan_clock(
@@ -444,11 +447,14 @@ def start_clock(
             responsible_ids=_ids(responsible),
             responsible_roles=sorted({str(role) for role in responsible_roles}),
         )
-        try:
-            with transaction.atomic(savepoint=not in_callers_transaction):
-                clock.save()
-        except IntegrityError:
-            raise Conflict(f"A {kind.label.lower()} clock is already running for {clock.subject_label}.") from None
+        # A new subject's clock may be held for the caller's open mash.inserts.batched() block, to be written with
+        # the events and the rest (its id is set when the block ends); no clock can be running for it.
+        if not (in_callers_transaction and inserts.hold(clock)):
+            try:
+                with transaction.atomic(savepoint=not in_callers_transaction):
+                    clock.save()
+            except IntegrityError:
+                raise Conflict(f"A {kind.label.lower()} clock is already running for {clock.subject_label}.") from None
         audit.record(
             actor=actor,
             action="clock.started",
@@ -902,15 +908,19 @@ def send_owed_emails(*, now: datetime | None = None) -> int:
 # --- notifications -------------------------------------------------------------------------
 
 
-def notify(*, recipient, subject: str, message: str, url: str = "", email: bool = True) -> Notification:
+def notify(
+    *, recipient, subject: str, message: str, url: str = "", email: bool = True, held: bool = False
+) -> Notification:
     """Tell one person something that is not a clock event (an acknowledgement, an outcome).
 
     The in-app notice is written in the caller's transaction, the email owed with it; it is sent
-    after commit, or by the next sweep if that never happens (see the outbox above).
+    after commit, or by the next sweep if that never happens (see the outbox above). ``held``: written with the
+    rows of the caller's open :func:`mash.inserts.batched` block when it ends (its id is set then), if there is one
+    at this level; for a caller that needs nothing of the notice before then.
     """
     by_email = bool(email and recipient.email)
     now = timezone.now()
-    notification = Notification.objects.create(
+    notification = Notification(
         recipient=recipient,
         kind=NotificationKind.INFO,
         subject=subject,
@@ -919,10 +929,10 @@ def notify(*, recipient, subject: str, message: str, url: str = "", email: bool 
         created_at=now,
         email_due_at=now if by_email else None,
     )
-    if by_email:
-        transaction.on_commit(
-            partial(send_emails, ids=[notification.pk], tenant_id=notification.tenant_id), robust=True
-        )
+    if not (held and inserts.hold(notification)):
+        notification.save(force_insert=True)
+    if by_email:  # the id is read at the commit: a held notice has one by then
+        transaction.on_commit(lambda: send_emails(ids=[notification.pk], tenant_id=notification.tenant_id), robust=True)
     return notification
 
 

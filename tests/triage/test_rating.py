@@ -30,8 +30,8 @@ def requests_of(hub, contact):
 
 
 def test_a_red_rating_writes_its_events_in_two_inserts_in_the_order_they_happened(cambs, api_as):
-    """The requests' and their clocks' events in one (written inside open_requests' savepoint, so a rollback to
-    it takes them too), the rating's own in the other."""
+    """The requests' and their clocks' events in one, with the clocks (written inside open_requests' savepoint, so a
+    rollback to it takes them too), the rating's own in the other."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -41,8 +41,9 @@ def test_a_red_rating_writes_its_events_in_two_inserts_in_the_order_they_happene
     with CaptureQueriesContext(connection) as captured:
         response = rate(api_as, cambs["triage"], contact, rating="red", rationale="Serious injury to a baby.")
     assert response.status_code == 200, response.content
-    inserts = [q for q in captured.captured_queries if q["sql"].startswith('INSERT INTO "mash_auditevent"')]
+    inserts = [q["sql"] for q in captured.captured_queries if 'INSERT INTO "mash_auditevent"' in q["sql"]]
     assert len(inserts) == 2
+    assert sum('INSERT INTO "mash_clock"' in sql for sql in inserts) == 1  # every request's clock, with the events
     with tenancy.tenant_context(cambs["tenant"]):
         actions = list(AuditEvent.objects.filter(pk__gt=since).order_by("pk").values_list("action", flat=True))
     agencies = len(cambs["agencies"])
