@@ -61,7 +61,7 @@ class _IdOf(Expression):
         pk = connection.ops.quote_name(self.row._meta.pk.column)
         cast = "::text" if self.text else ""
         # Quoted names and an integer only.
-        return f"(SELECT {pk}{cast} FROM {self.clause} ORDER BY {pk} OFFSET {self.offset:d} LIMIT 1)", []  # noqa: S608
+        return f"(SELECT {pk}{cast} FROM {self.clause} ORDER BY {pk} OFFSET {self.offset:d} LIMIT 1)", []  # noqa: S608  # nosec B608
 
     def value(self):
         return str(self.row.pk) if self.text else self.row.pk
