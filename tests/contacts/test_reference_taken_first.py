@@ -175,3 +175,32 @@ def test_a_resent_police_notification_is_refused_without_taking_a_number(council
     assert again["accepted"] == 1
     assert [first[0]["reference"][-6:], again["results"][1]["reference"][-6:]] == ["000001", "000002"]
     assert audit_events(council["tenant"], action="contact.reference_unused") == []
+
+
+def test_a_number_taken_on_its_own_is_committed_without_waiting_for_the_disk_and_nothing_else_is(council):
+    """Its transaction is the one statement: its commit need not wait, since the contact's own commit, later on
+    the same connection, waits for the log up to and past it. The contact's commit, and the connection's setting
+    for everything after, still wait."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = _file(council)  # the year's counter row made
+    with CaptureQueriesContext(connection) as captured:
+        contact = _file(council)
+    counter = [q["sql"] for q in captured.captured_queries if "contacts_referencecounter" in q["sql"]]
+    assert len(counter) == 1 and "set_config('synchronous_commit', 'off', true)" in counter[0]
+    others = [q["sql"] for q in captured.captured_queries if q["sql"] not in counter]
+    assert not [sql for sql in others if "synchronous_commit" in sql]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    assert _references(council["tenant"]) == [first.reference, contact.reference]
+
+
+def test_a_number_taken_inside_a_callers_transaction_is_committed_as_that_transaction_is(council):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        _file(council, who="triage")
+    assert not [q["sql"] for q in captured.captured_queries if "synchronous_commit" in q["sql"]]
