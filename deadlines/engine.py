@@ -103,6 +103,19 @@ def holds_responsible_role(clock: Clock, user) -> bool:
     return user.role not in AGENCY_ROLES or (clock.agency_id is not None and user.agency_id == clock.agency_id)
 
 
+def is_responsible(clock: Clock, user) -> bool:
+    """``user`` (annotated with ``escalation_team_id``, their team) is warned of ``clock``: named on it, holding one
+    of its roles, or in its team, now."""
+    return (
+        user.pk in clock.responsible_ids
+        or holds_responsible_role(clock, user)
+        or (
+            clock.responsible_team_id is not None
+            and getattr(user, "escalation_team_id", None) == clock.responsible_team_id
+        )
+    )
+
+
 def responsible_role_filter(clocks) -> dict:
     """What a recipients query needs for the clocks' responsible roles: ``{"roles": ..., "agency_roles": ...,
     "agencies": ...}`` (the agency roles only within the clocks' agencies)."""
@@ -116,8 +129,8 @@ def recipients(clock: Clock, step: Step, users: list) -> list:
     """Who hears of ``step``, from the tenant's active ``users`` fetched for these steps (each
     annotated with ``escalation_team_id``, the team they are in).
 
-    Warnings and breaches go to the people responsible (those named, and the members of the roles named, as they
-    are now); a named team's level, to the team's active
+    Warnings and breaches go to the people responsible (those named, and the members of the roles and the team
+    named, as they are now); a named team's level, to the team's active
     members. An escalation level whose people are
     missing (no agency lead, nobody responsible) goes to the heads of service, then the tenant
     administrators: an escalation that reaches nobody is a silent breach.
@@ -125,7 +138,7 @@ def recipients(clock: Clock, step: Step, users: list) -> list:
 
     def of(who: str) -> list:
         if who == EscalationTarget.RESPONSIBLE:
-            return [u for u in users if u.pk in clock.responsible_ids or holds_responsible_role(clock, u)]
+            return [u for u in users if is_responsible(clock, u)]
         if who == EscalationTarget.TEAM:
             return [u for u in users if step.team_id and getattr(u, "escalation_team_id", None) == step.team_id]
         if who == EscalationTarget.AGENCY_LEAD:

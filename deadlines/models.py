@@ -129,12 +129,28 @@ class Clock(TenantOwned):
     responsible_roles = models.JSONField(
         default=list, blank=True, help_text="Roles whose active members, when a step is due, are warned too"
     )
+    # A handover's receiving team: its members as they are when a step is due (one who joins after the handover
+    # is warned, one who has left is not). Indexed only where set.
+    responsible_team = models.ForeignKey(
+        "mash.Team",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,  # as a handover's team: teams are retired, never removed
+        related_name="+",
+        db_index=False,
+        help_text="A team whose active members, when a step is due, are warned too",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwned.Meta):
         db_table = "mash_clock"  # created when the engine lived in the mash app; kept
         ordering = ["due_at", "id"]
         indexes = [
+            models.Index(
+                fields=["responsible_team"],
+                condition=Q(responsible_team__isnull=False),
+                name="clock_responsible_team_idx",
+            ),
             # The sweep's three range scans, each over only the clocks still waiting for that stage.
             models.Index(
                 fields=["warn_at"],

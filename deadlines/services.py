@@ -401,6 +401,7 @@ def start_clock(
     warn_fraction=None,
     responsible: Iterable = (),
     responsible_roles: Iterable[str] = (),
+    responsible_team=None,
     agency=None,
     label: str = "",
     url: str = "",
@@ -412,8 +413,8 @@ def start_clock(
 
     ``amount``/``unit`` default to the tenant's ClockPolicy for ``kind`` (:func:`policy_length`;
     navigator returns must pass the rating's). ``responsible`` (users or ids) are warned before it is due, and so
-    are the tenant's active members of ``responsible_roles`` when the warning is due (not when the clock starts: a
-    worker who joins after a contact arrived is warned of it, one who has left is not);
+    are the tenant's active members of ``responsible_roles`` and of ``responsible_team`` when the warning is due (not
+    when the clock starts: a worker who joins after a contact arrived is warned of it, one who has left is not);
     ``agency`` is whose lead an ``agency_lead`` escalation tells. The policy and the ladder
     are copied onto the clock: later policy changes never move a running deadline. ``plan``: the times already
     worked out for this start by :func:`plan_clock` (then ``amount``, ``unit`` and ``warn_fraction`` are not given).
@@ -446,6 +447,7 @@ def start_clock(
             policy=plan.policy,
             responsible_ids=_ids(responsible),
             responsible_roles=sorted({str(role) for role in responsible_roles}),
+            responsible_team_id=getattr(responsible_team, "pk", responsible_team),
         )
         # A new subject's clock may be held for the caller's open mash.inserts.batched() block, to be written with
         # the events and the rest (its id is set when the block ends); no clock can be running for it.
@@ -643,7 +645,7 @@ def _process_batch(clocks: list[Clock], now: datetime) -> dict[int, list[str]]:
     all_steps = [step for _clock, steps, _changes in plans for step in steps]
     by_role = engine.responsible_role_filter([clock for clock, _s, _c in plans])
     roles = engine.roles_needed(all_steps) | by_role["roles"]
-    teams = engine.teams_needed(all_steps)
+    teams = engine.teams_needed(all_steps) | {c.responsible_team_id for c, _s, _c in plans if c.responsible_team_id}
     responsible = {pk for clock, _steps, _changes in plans for pk in clock.responsible_ids}
     wanted = Q(pk__in=responsible) | Q(role__in=roles) | Q(team_membership__team_id__in=teams)
     if by_role["agency_roles"]:

@@ -133,6 +133,29 @@ def test_an_acknowledgement_not_given_in_time_is_breached_once_and_escalated(cam
         assert Notification.objects.filter(clock=clock, kind="escalation", recipient=cambs["head"]).count() == 1
 
 
+def test_the_team_warned_of_a_late_acknowledgement_is_the_team_as_it_is_then(cambs, api_as, case, make_user):
+    """The receiving team's members are read when the clock's steps fall due, not copied at the handover: someone
+    who joined the team since is told of the breach, someone who has left it is not."""
+    from mash.models import TeamMember
+    from mash.roles import Role
+
+    with time_machine.travel("2026-03-10T10:00:00+00:00", tick=False):  # Tuesday
+        _decide(api_as, cambs, case, team=case["team"].pk)
+    newcomer = make_user(cambs["tenant"], Role.TRIAGE, username="north-newcomer")
+    with tenancy.tenant_context(cambs["tenant"]):
+        TeamMember.objects.filter(user=case["worker"]).delete()  # moved to another service
+        TeamMember.objects.create(team=case["team"], user=newcomer)
+        clock = Clock.objects.get(kind="handover_acknowledgement")
+    assert clock.responsible_team_id == case["team"].pk
+    process_due(now=datetime(2026, 3, 11, 10, 1, tzinfo=UTC))
+    with tenancy.tenant_context(cambs["tenant"]):
+        breaches = Notification.objects.filter(clock=clock, kind="breach")
+        told = set(breaches.values_list("recipient__username", flat=True))
+    assert "north-newcomer" in told
+    assert case["worker"].username not in told
+    assert cambs["manager"].username in told  # who sent it, named on the clock
+
+
 def test_the_page_print_view_and_pdf(cambs, api_as, case):
     _decide(api_as, cambs, case, team=case["team"].pk)
     client = Client()
