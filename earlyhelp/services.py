@@ -23,7 +23,7 @@ from deadlines.selectors import clocks_for_subject, open_clock_for
 from deadlines.services import cancel_clock, meet_clock, notify, start_clock
 from mash import audit
 from mash.exceptions import Conflict, NotAllowed, PolicyViolation
-from mash.references import allocate_reference
+from mash.references import allocate_reference, taken_first
 from mash.roles import Role
 from thresholds.models import ClockKind
 from thresholds.selectors import calendar_settings
@@ -96,14 +96,26 @@ def _bump(request: EarlyHelpRequest, fields: list[str]) -> None:
 # --- receiving a request --------------------------------------------------------------------------
 
 
-@transaction.atomic
 def receive(
     *, tenant, actor, received_at: datetime | None = None, contact=None, children=(), **fields
 ) -> EarlyHelpRequest:
-    """File an early-help request and start its review clock (the tenant's early-help review policy)."""
+    """File an early-help request and start its review clock (the tenant's early-help review policy).
+
+    Its number is taken in a transaction of its own first (:func:`mash.references.taken_first`), so the tenant's
+    early-help counter is locked for one statement, not while the request, its children and its clock are written;
+    a request that then fails leaves an audited unused number (``early_help.reference_unused``). Inside a caller's
+    transaction (a contact stepped down with its decision) the number is taken in that transaction instead."""
     received_at = received_at or timezone.now()
+    first = taken_first(
+        EarlyHelpCounter, tenant=tenant, at=received_at, actor=actor, kind_prefix="EH-", label="early_help"
+    )
+    with first as taken, transaction.atomic():
+        return _receive(tenant, actor, received_at, contact, children, fields, reference=taken)
+
+
+def _receive(tenant, actor, received_at, contact, children, fields, *, reference) -> EarlyHelpRequest:
     request = EarlyHelpRequest.objects.create(
-        reference=allocate_reference(EarlyHelpCounter, tenant=tenant, at=received_at, kind_prefix="EH-"),
+        reference=reference or allocate_reference(EarlyHelpCounter, tenant=tenant, at=received_at, kind_prefix="EH-"),
         contact=contact,
         received_at=received_at,
         requested_by=actor,
@@ -121,6 +133,7 @@ def receive(
         label=request.reference,
         url=request_url(request),
         actor=actor,
+        new_subject=True,  # made just above, in this transaction: no clock can be running for it yet
     )
     request.review_due_at = clock.due_at
     request.save(update_fields=["review_due_at"])
