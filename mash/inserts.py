@@ -9,10 +9,9 @@ ends (:func:`batched`), every table's rows in one statement on PostgreSQL: each 
 
 A row held must not be needed before the block ends: its id is set then. A row that names another held row's id
 (an audit event of a clock held with it) names it with :func:`id_of`, which the statement fills in from the other
-table's INSERT. Rows are held only at the block's own
-level (an atomic block opened inside it writes at once, inside its savepoint, so a rollback to that savepoint
-undoes them with the change) and in the block's active tenant; anything else is written at once, as without a
-block, by :func:`hold`'s caller.
+table's INSERT. Rows are held only at the block's own level (an atomic block opened inside it writes at once,
+inside its savepoint, so a rollback to that savepoint undoes them with the change) and in the block's active
+tenant; anything else is written at once, as without a block, by :func:`hold`'s caller.
 """
 
 from __future__ import annotations
@@ -161,18 +160,13 @@ def _insert_tables(tables: dict[type, list]) -> None:
     tables = _in_order(tables)
     compiled = [] if connection.vendor == "postgresql" and len(tables) > 1 else None
     if compiled is not None:
-        for n, rows in enumerate(tables.values()):
-            for offset, obj in enumerate(rows):
-                obj._mash_clause, obj._mash_offset = f"w{n}", offset
-        try:
-            for model, rows in tables.items():
-                for ref in _references(rows):
-                    ref.clause, ref.offset = ref.row._mash_clause, ref.row._mash_offset
-                compiled.append(_compiled(model, rows))
-        finally:
-            for rows in tables.values():
-                for obj in rows:
-                    del obj._mash_clause, obj._mash_offset
+        places = {
+            id(obj): (f"w{n}", offset) for n, rows in enumerate(tables.values()) for offset, obj in enumerate(rows)
+        }
+        for model, rows in tables.items():
+            for ref in _references(rows):
+                ref.clause, ref.offset = places[id(ref.row)]  # there: _in_order checked
+            compiled.append(_compiled(model, rows))
         pks = [connection.ops.quote_name(model._meta.pk.column) for model in tables]
         if sum(len(params) for _, params in compiled) > _MOST_PARAMETERS:
             compiled = None
@@ -225,7 +219,13 @@ def _fill_in(rows: list[models.Model]) -> None:
 def _in_order(tables: dict[type, list]) -> dict[type, list]:
     """The tables in the order first held, except that a table whose rows name another's ids comes after it (a
     WITH clause reads only the clauses before it)."""
-    needs = {model: {type(ref.row) for ref in _references(rows)} for model, rows in tables.items()}
+    written = {id(obj) for rows in tables.values() for obj in rows}
+    needs = {}
+    for model, rows in tables.items():
+        refs = _references(rows)
+        if any(id(ref.row) not in written for ref in refs):
+            raise ValueError(f"A {model._meta.label} names the id of a row not written with it.")
+        needs[model] = {type(ref.row) for ref in refs}
     ordered: dict[type, list] = {}
     while len(ordered) < len(tables):
         ready = [m for m in tables if m not in ordered and needs[m] <= ordered.keys()]

@@ -119,3 +119,18 @@ def test_a_write_too_large_for_one_statement_goes_table_by_table_in_the_order_ne
     writes = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("INSERT")]
     assert [sql.split('"')[1] for sql in writes] == ["mash_clock", "mash_auditevent"]  # the clock first
     assert AuditEvent.objects.get(action="clock.started").object_id == str(clock.pk)
+
+
+def test_a_row_naming_a_row_held_in_another_block_is_refused(tenant_a, make_user):
+    """An id is filled in only from the statement that writes its row: one held by an outer block, read from an
+    inner block's write (inside a savepoint), has no clause to read it from."""
+    actor = make_user(tenant_a, Role.TRIAGE)
+    with pytest.raises(ValueError, match="not written with it"), transaction.atomic(), inserts.batched():
+        clock = _clock()
+        inserts.hold(clock)
+        reference = inserts.id_of(clock, text=True)
+        with transaction.atomic(), inserts.batched():  # a savepoint: a block of its own
+            event = AuditEvent(tenant_id=tenant_a.pk, actor=actor, actor_label="x", action="thing.inner")
+            event.object_id = reference
+            assert inserts.hold(event)
+            inserts.hold(Notification(recipient=actor, kind="info", subject="s", message="m", url=""))
