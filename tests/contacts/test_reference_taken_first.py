@@ -4,7 +4,7 @@ number taken by a submission that then fails is accounted for in the audit trail
 import threading
 
 import pytest
-from django.db import DatabaseError, connections
+from django.db import DatabaseError
 
 from contacts import services
 from contacts.models import Contact
@@ -17,6 +17,7 @@ from tests.contacts.builders import marf
 from tests.contacts.test_police_and_public import URL as POLICE_URL
 from tests.contacts.test_police_and_public import notification
 from tests.factories import AgencyFactory, TenantFactory, UserFactory
+from tests.threads import Runs, finished_while_held
 from thresholds.services import ensure_default_policy
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,22 +55,6 @@ def _references(tenant) -> list[str]:
         return sorted(Contact.objects.values_list("reference", flat=True))
 
 
-def _finished_while_held(held, other, *, inside, release, done) -> bool:
-    """Start ``held`` and wait until it is paused inside its transaction (``inside``), then run ``other``: did
-    ``other`` finish while ``held`` was still open? ``held`` is then released, both joined, and ``done`` run."""
-    try:
-        held.start()
-        assert inside.wait(15), f"{held.name} never reached the point where it is held"
-        other.start()
-        other.join(10)
-        return not other.is_alive()
-    finally:
-        release.set()
-        held.join(30)
-        other.join(30)
-        done()
-
-
 def test_a_referral_still_being_stored_does_not_hold_up_the_next_one(council):
     """Before, the council's counter row stayed locked until the first referral committed, so every referral
     filed meanwhile waited for it (a sixth of a MARF's database time with four referrers at once)."""
@@ -81,22 +66,14 @@ def test_a_referral_still_being_stored_does_not_hold_up_the_next_one(council):
             release.wait(30)
 
     contact_received.connect(pause_the_first, weak=False)
-    stored, errors = {}, []
-
-    def file(name):
-        try:
-            stored[name] = _file(council).reference
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    first = threading.Thread(target=file, args=("first",), name="first")
-    second = threading.Thread(target=file, args=("second",), name="second")
-    finished_while_first_open = _finished_while_held(
+    runs = Runs()
+    first = runs.thread("first", lambda: _file(council).reference)
+    second = runs.thread("second", lambda: _file(council).reference)
+    finished_while_first_open = finished_while_held(
         first, second, inside=inside, release=release, done=lambda: contact_received.disconnect(pause_the_first)
     )
-    assert errors == []
+    assert runs.errors == []
+    stored = runs.results
     assert finished_while_first_open, "the second referral waited for the first to be stored"
     assert stored == {"first": "FST-2026-000001", "second": "FST-2026-000002"} or stored == {
         "first": "FST-2027-000001",
@@ -142,23 +119,17 @@ def test_a_police_batch_being_filed_does_not_hold_up_a_referrers_marf(council, a
                 release.wait(30)
 
     contact_received.connect(pause_the_batch, weak=False)
-    answers, errors = {}, []
-
-    def post(name, user, url, body):
-        try:
-            answers[name] = api_as(user).post(url, body, format="json")
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
+    runs = Runs()
     batch = {"notifications": [notification(1), notification(2), notification(3)]}
-    filing = threading.Thread(target=post, args=("batch", council["police"], POLICE_URL, batch), name="batch")
-    referring = threading.Thread(target=post, args=("marf", council["referrer"], "/api/v1/contacts/", marf()))
-    finished_while_batch_open = _finished_while_held(
+    filing = runs.thread("batch", lambda: api_as(council["police"]).post(POLICE_URL, batch, format="json"))
+    referring = runs.thread(
+        "marf", lambda: api_as(council["referrer"]).post("/api/v1/contacts/", marf(), format="json")
+    )
+    finished_while_batch_open = finished_while_held(
         filing, referring, inside=inside, release=release, done=lambda: contact_received.disconnect(pause_the_batch)
     )
-    assert errors == []
+    assert runs.errors == []
+    answers = runs.results
     assert finished_while_batch_open, "the referrer's MARF waited for the police batch"
     assert answers["marf"].status_code == 201 and answers["batch"].data["accepted"] == 3
     numbers = sorted(int(r.rsplit("-", 1)[1]) for r in _references(council["tenant"]))

@@ -5,7 +5,7 @@ import threading
 from unittest import mock
 
 import pytest
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from earlyhelp import services
@@ -13,8 +13,8 @@ from earlyhelp.models import EarlyHelpRequest
 from mash import tenancy
 from tests.audit_helpers import audit_events
 from tests.contacts.builders import make_contact
-from tests.contacts.test_reference_taken_first import _finished_while_held
 from tests.earlyhelp.builders import decide_early_help, make_hub
+from tests.threads import Runs, finished_while_held
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,21 +50,13 @@ def test_a_request_still_being_stored_does_not_hold_up_the_next_one(hub):
             release.wait(30)
         return real_start_clock(**kwargs)
 
-    stored, errors = {}, []
-
-    def file(name):
-        try:
-            stored[name] = _receive(hub).reference
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    first = threading.Thread(target=file, args=("first",), name="first")
-    second = threading.Thread(target=file, args=("second",), name="second")
+    runs = Runs()
+    first = runs.thread("first", lambda: _receive(hub).reference)
+    second = runs.thread("second", lambda: _receive(hub).reference)
     with mock.patch.object(services, "start_clock", pause_the_first):
-        finished_while_first_open = _finished_while_held(first, second, inside=inside, release=release, done=lambda: 0)
-    assert errors == []
+        finished_while_first_open = finished_while_held(first, second, inside=inside, release=release)
+    assert runs.errors == []
+    stored = runs.results
     assert finished_while_first_open, "the second request waited for the first to be stored"
     assert sorted(stored.values()) == _references(hub)
     assert stored["first"].endswith("-000001") and stored["second"].endswith("-000002")
