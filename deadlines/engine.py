@@ -116,13 +116,20 @@ def is_responsible(clock: Clock, user) -> bool:
     )
 
 
-def responsible_role_filter(clocks) -> dict:
-    """What a recipients query needs for the clocks' responsible roles: ``{"roles": ..., "agency_roles": ...,
-    "agencies": ...}`` (the agency roles only within the clocks' agencies)."""
+def responsible_filter(clocks) -> dict:
+    """What a recipients query must fetch to find everyone responsible for ``clocks`` (:func:`is_responsible`):
+    ``{"ids": ..., "roles": ..., "agency_roles": ..., "agencies": ..., "teams": ...}``, the agency roles only within
+    the clocks' agencies."""
     roles = {role for clock in clocks for role in clock.responsible_roles}
     agency_roles = roles & {str(role) for role in AGENCY_ROLES}
     agencies = {clock.agency_id for clock in clocks if clock.agency_id and agency_roles & set(clock.responsible_roles)}
-    return {"roles": roles - agency_roles, "agency_roles": agency_roles, "agencies": agencies}
+    return {
+        "ids": {pk for clock in clocks for pk in clock.responsible_ids},
+        "roles": roles - agency_roles,
+        "agency_roles": agency_roles,
+        "agencies": agencies,
+        "teams": {clock.responsible_team_id for clock in clocks if clock.responsible_team_id},
+    }
 
 
 def recipients(clock: Clock, step: Step, users: list) -> list:

@@ -643,13 +643,12 @@ def _process_batch(clocks: list[Clock], now: datetime) -> dict[int, list[str]]:
         _update_each([clock for clock, _steps, _changes in plans], fields)
 
     all_steps = [step for _clock, steps, _changes in plans for step in steps]
-    by_role = engine.responsible_role_filter([clock for clock, _s, _c in plans])
-    roles = engine.roles_needed(all_steps) | by_role["roles"]
-    teams = engine.teams_needed(all_steps) | {c.responsible_team_id for c, _s, _c in plans if c.responsible_team_id}
-    responsible = {pk for clock, _steps, _changes in plans for pk in clock.responsible_ids}
-    wanted = Q(pk__in=responsible) | Q(role__in=roles) | Q(team_membership__team_id__in=teams)
-    if by_role["agency_roles"]:
-        wanted |= Q(role__in=by_role["agency_roles"], agency_id__in=by_role["agencies"])
+    responsible = engine.responsible_filter([clock for clock, _s, _c in plans])
+    roles = engine.roles_needed(all_steps) | responsible["roles"]
+    teams = engine.teams_needed(all_steps) | responsible["teams"]
+    wanted = Q(pk__in=responsible["ids"]) | Q(role__in=roles) | Q(team_membership__team_id__in=teams)
+    if responsible["agency_roles"]:
+        wanted |= Q(role__in=responsible["agency_roles"], agency_id__in=responsible["agencies"])
     users_by_tenant: dict[int, list[User]] = {}
     for user in (
         User.objects.filter(tenant_id__in={clock.tenant_id for clock, _s, _c in plans}, is_active=True)

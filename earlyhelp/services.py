@@ -110,44 +110,40 @@ def receive(
         EarlyHelpCounter, tenant=tenant, at=received_at, actor=actor, kind_prefix="EH-", label="early_help"
     )
     with first as taken, transaction.atomic():
-        return _receive(tenant, actor, received_at, contact, children, fields, reference=taken)
-
-
-def _receive(tenant, actor, received_at, contact, children, fields, *, reference) -> EarlyHelpRequest:
-    request = EarlyHelpRequest.objects.create(
-        reference=reference or allocate_reference(EarlyHelpCounter, tenant=tenant, at=received_at, kind_prefix="EH-"),
-        contact=contact,
-        received_at=received_at,
-        requested_by=actor,
-        **fields,
-    )
-    EarlyHelpChild.objects.bulk_create(
-        EarlyHelpChild(tenant_id=tenant.pk, request=request, order=n, **child) for n, child in enumerate(children)
-    )
-    clock = start_clock(
-        tenant=tenant,
-        kind=ClockKind.EARLY_HELP_REVIEW,
-        subject=request,
-        started_at=received_at,
-        responsible_roles=[Role.EHCOORD],
-        label=request.reference,
-        url=request_url(request),
-        actor=actor,
-        new_subject=True,  # made just above, in this transaction: no clock can be running for it yet
-    )
-    request.review_due_at = clock.due_at
-    request.save(update_fields=["review_due_at"])
-    audit.record(
-        actor=actor,
-        action="early_help.received",
-        obj=request,
-        changes={
-            "contact": contact.reference if contact else None,
-            "children": len(children),
-            "review_due_at": clock.due_at.isoformat(),
-        },
-    )
-    return request
+        request = EarlyHelpRequest.objects.create(
+            reference=taken or allocate_reference(EarlyHelpCounter, tenant=tenant, at=received_at, kind_prefix="EH-"),
+            contact=contact,
+            received_at=received_at,
+            requested_by=actor,
+            **fields,
+        )
+        EarlyHelpChild.objects.bulk_create(
+            EarlyHelpChild(tenant_id=tenant.pk, request=request, order=n, **child) for n, child in enumerate(children)
+        )
+        clock = start_clock(
+            tenant=tenant,
+            kind=ClockKind.EARLY_HELP_REVIEW,
+            subject=request,
+            started_at=received_at,
+            responsible_roles=[Role.EHCOORD],
+            label=request.reference,
+            url=request_url(request),
+            actor=actor,
+            new_subject=True,  # made just above, in this transaction: no clock can be running for it yet
+        )
+        request.review_due_at = clock.due_at
+        request.save(update_fields=["review_due_at"])
+        audit.record(
+            actor=actor,
+            action="early_help.received",
+            obj=request,
+            changes={
+                "contact": contact.reference if contact else None,
+                "children": len(children),
+                "review_due_at": clock.due_at.isoformat(),
+            },
+        )
+        return request
 
 
 def create_from_contact(*, contact, actor, reason: str = "") -> EarlyHelpRequest:
