@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 ATTRIBUTES = "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION"
+ROLES_LOCK = 0x6D617368_726F6C65  # "mashrole": pg_advisory_lock's key for this command, in database postgres
 
 
 class Command(BaseCommand):
@@ -53,6 +54,10 @@ class Command(BaseCommand):
             autocommit=True,
             connect_timeout=5,
         ) as connection:
+            # Roles belong to the whole server, which several runs may share (two test workers starting at once):
+            # PostgreSQL refuses a second ALTER ROLE of one role meanwhile ("tuple concurrently updated"), so
+            # one run at a time, by a lock every run takes in the same database, released when it disconnects.
+            connection.execute("SELECT pg_advisory_lock(%s)", [ROLES_LOCK])
             for role, password in (
                 (app_role, os.environ.get("DATABASE_APP_PASSWORD", "")),
                 (system_role, os.environ.get("DATABASE_SYSTEM_PASSWORD", "")),
