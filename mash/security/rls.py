@@ -33,7 +33,12 @@
   So a pooled connection never carries one request's tenant or role into the next. Either is
   issued only when the wanted tenant or role differs from what the database holds: once per
   transaction at most, again after a rollback to a savepoint (which may have undone it). Celery tasks
-  enter ``tenant_context(tenant_id)`` (per task) and reach the same wrapper.
+  enter ``tenant_context(tenant_id)`` (per task) and reach the same wrapper. When the statement
+  is a query with parameters on a client-side binding cursor (the ORM's), the setting travels in
+  the same message, ``SELECT set_config(...); <statement>``, one round trip for both: PostgreSQL
+  runs such a message's statements in order, stops at the first error, and in autocommit wraps
+  them in one transaction, so the statement never runs without its setting, and a failed
+  statement takes its setting with it (the wrapper then issues it again).
 
 Under SQLite (the embedded default) there is no row security; the ORM scoping stands alone.
 """
@@ -51,6 +56,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
+from psycopg import ClientCursor
 from psycopg.pq import TransactionStatus
 
 from mash import tenancy
@@ -95,6 +101,9 @@ SET_SESSION = _SET_SQL.format(local="false")
 SET_LOCAL = _SET_SQL.format(local="true")
 NO_ROLE = "none"  # the role the connection logged in as (the owner, in owner mode)
 _TRANSACTION_CONTROL = {"SAVEPOIN", "RELEASE ", "ROLLBACK"}
+# Statements the setting may share a message with: rows read or written, never a command that refuses to run
+# inside a transaction block (a multi-statement message is one), such as VACUUM or CREATE INDEX CONCURRENTLY.
+_SHARES_A_MESSAGE = {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH "}
 _IDLE = TransactionStatus.IDLE
 _UNKNOWN = ("?", "?")  # never wanted: the settings must be issued again
 
@@ -241,21 +250,35 @@ def _hand_over(execute, sql, params, many, context):
         if (session if local is None else local) != wanted:
             statement = SET_LOCAL
             connection._mash_rls_local = wanted
-    if statement is not None:
-        tenant, role = wanted
-        value = signed_tenant(int(tenant), connection.connection.info.backend_pid) if tenant else ""
+    if statement is None:
+        return execute(sql, params, many, context)
+    tenant, role = wanted
+    value = signed_tenant(int(tenant), connection.connection.info.backend_pid) if tenant else ""
+    cursor = context["cursor"].cursor
+    try:
+        if (
+            not many
+            and isinstance(params, (list, tuple))
+            and isinstance(sql, str)
+            and sql[:6].upper() in _SHARES_A_MESSAGE
+            and isinstance(cursor, ClientCursor)
+        ):
+            # One message, one round trip (see the module's docstring); the statement's result comes second.
+            result = execute(f"{statement}; {sql}", (value, role, *params), many, context)
+            cursor.nextset()
+            return result
         connection._mash_rls_busy = True
         try:
             with connection.wrap_database_errors:
-                context["cursor"].cursor.execute(statement, (value, role))
-        except Exception:
-            if statement is SET_SESSION:
-                connection._mash_rls_session = None  # unknown: set again before the next statement
-            else:
-                connection._mash_rls_local = _UNKNOWN
-            raise
+                cursor.execute(statement, (value, role))
         finally:
             connection._mash_rls_busy = False
+    except Exception:
+        if statement is SET_SESSION:
+            connection._mash_rls_session = None  # unknown: set again before the next statement
+        else:
+            connection._mash_rls_local = _UNKNOWN
+        raise
     return execute(sql, params, many, context)
 
 

@@ -350,3 +350,82 @@ def test_a_transaction_that_opens_with_a_savepoint_is_still_handed_its_own_tenan
             Agency.objects.create(slug="health", name="Health A")
         with transaction.atomic():
             assert Agency.objects.filter(slug="health").count() == 1
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Every message the connection sends the server through a cursor (the statements, with any tenant setting)."""
+    import psycopg
+
+    messages = []
+    real = psycopg.Cursor.execute
+
+    def execute(self, query, params=None, **kwargs):
+        messages.append(query if isinstance(query, str) else str(query))
+        return real(self, query, params, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", execute)
+    return messages
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_tenant_travels_in_the_same_message_as_the_statement_that_needs_it(tenant_a, tenant_b, as_app, sent):
+    """A round trip saved on the first statement of every request (and every tenant change) outside a transaction,
+    and on the first of every transaction: the setting and the statement go to the server together."""
+    mine, theirs = plant(AuditEvent, tenant_a.pk), plant(AuditEvent, tenant_b.pk)
+    with tenancy.tenant_context(tenant_b):
+        assert _count(AuditEvent, theirs) == 1
+    sent.clear()
+    with tenancy.tenant_context(tenant_a):
+        assert (_count(AuditEvent, mine), _count(AuditEvent, theirs)) == (1, 0)
+    assert len(sent) == 2, sent  # two statements, two messages: the first carried tenant A's setting
+    assert sent[0].startswith(rls.SET_SESSION) and not sent[1].startswith("SELECT set_config"), sent
+    sent.clear()
+    with tenancy.tenant_context(tenant_b), transaction.atomic():
+        assert (_count(AuditEvent, mine), _count(AuditEvent, theirs)) == (0, 1)
+    assert len(sent) == 2 and sent[0].startswith(rls.SET_LOCAL), sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_sharing_the_message_reports_its_own_rows(tenant_a, tenant_b, as_app):
+    """Its result, row count and columns are the statement's, not the setting's."""
+    from mash.models import Agency
+
+    with tenancy.tenant_context(tenant_a):
+        Agency.objects.create(slug="police", name="Police A")
+    with tenancy.tenant_context(tenant_b):
+        Agency.objects.create(slug="police", name="Police B")
+    with tenancy.tenant_context(tenant_a):
+        assert Agency.objects.filter(slug="police").update(name="Police (A)") == 1
+    with tenancy.tenant_context(tenant_b):
+        assert list(Agency.objects.filter(slug="police").values_list("name", flat=True)) == ["Police B"]
+    with tenancy.tenant_context(tenant_a):
+        rowcount, rows = _raw("UPDATE mash_agency SET name = name WHERE slug = %s RETURNING name", ["police"])
+    assert (rowcount, rows) == (1, [("Police (A)",)])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_statement_takes_its_setting_with_it_and_the_next_is_handed_the_tenant_again(
+    tenant_a, tenant_b, as_app
+):
+    """In autocommit the setting and the statement are one transaction: a failing statement undoes the setting, so
+    the database still holds the tenant before it. The next statement must not be taken as already handed over."""
+    from django.db import DataError
+
+    mine, theirs = plant(AuditEvent, tenant_a.pk), plant(AuditEvent, tenant_b.pk)
+    with tenancy.tenant_context(tenant_b):
+        assert _count(AuditEvent, theirs) == 1  # the session now holds tenant B
+    with tenancy.tenant_context(tenant_a):
+        with pytest.raises(DataError):
+            _raw("SELECT 1 / %s", [0])  # shares its message with tenant A's setting, and fails
+        assert (_count(AuditEvent, mine), _count(AuditEvent, theirs)) == (1, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statements_that_cannot_share_a_message_are_still_handed_the_tenant_first(tenant_a, tenant_b, as_app, sent):
+    mine = plant(AuditEvent, tenant_a.pk)
+    sent.clear()
+    with tenancy.tenant_context(tenant_a), connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM mash_auditevent WHERE id = {int(mine)}")  # no parameters
+        assert cursor.fetchone() == (1,)
+    assert len(sent) == 2 and sent[0] == rls.SET_SESSION, sent  # autocommit: the session's setting, alone
