@@ -113,12 +113,19 @@ def people(url: str) -> dict:
     from rest_framework.authtoken.models import Token
 
     from bench.common import signed_in
+    from mash import tenancy
     from mash.models import Tenant, User
 
     out = {}
     for tenant in Tenant.objects.filter(slug__in=["cambridgeshire", "durham", "coventry"]):
         roles: dict[str, list] = {"triage": [], "referrer": [], "navigator": [], "manager": []}
-        for user in User.objects.filter(tenant=tenant, role__in=list(roles), is_active=True):
+        # In the tenant's context: as the application role (DATABASE_APP_ROLE), row-level security shows a
+        # person's agency only to their own council.
+        with tenancy.tenant_context(tenant):
+            users = list(
+                User.objects.filter(tenant=tenant, role__in=list(roles), is_active=True).select_related("agency")
+            )
+        for user in users:
             client = signed_in(Client(), user)
             cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
             token, _ = Token.objects.get_or_create(user=user)
