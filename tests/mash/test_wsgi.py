@@ -1,6 +1,6 @@
 """The web process settles before its first request: every view imported and start-up objects frozen out of the
 garbage collector's passes (mash.wsgi), so the collector's full passes during requests walk only what requests
-made (bench/triage_queue.py: the queue page's p95 went from 235 to 150 ms), and less often."""
+made (bench/triage_queue.py: the queue page's p95 went from 235 to 150 ms)."""
 
 import json
 import os
@@ -12,8 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import gc, json, sys
 import mash.wsgi
-print(json.dumps({"frozen": gc.get_freeze_count(), "threshold": gc.get_threshold(),
-                  "views": sorted(m for m in sys.modules if m.endswith(".views"))}))
+print(json.dumps({"frozen": gc.get_freeze_count(), "views": sorted(m for m in sys.modules if m.endswith(".views"))}))
 """
 
 
@@ -24,7 +23,5 @@ def test_the_wsgi_application_imports_every_view_and_freezes_what_start_up_made(
     assert result.returncode == 0, result.stderr[-2000:]
     settled = json.loads(result.stdout.strip().splitlines()[-1])
     assert settled["frozen"] > 10_000, settled["frozen"]
-    # Young passes every 20,000 new objects, not Python's 700: a MARF's web CPU 5.70 against 5.50 ms.
-    assert settled["threshold"][0] == 20_000, settled["threshold"]
     for app in ("contacts", "triage", "navigators", "earlyhelp", "reporting", "people", "thresholds"):
         assert f"{app}.views" in settled["views"], f"{app}.views is imported before the first request"
